@@ -1,0 +1,39 @@
+/**
+ * The model folder, shared by the worker, the CLI and the extension host.
+ *
+ *   <models>/<name>/
+ *     card.json         ModelCard, human-readable (written atomically)
+ *     checkpoint.bin    training checkpoint: weights, optimizer state, step, RNG, data position, vocab, config (for resume)
+ *     model.onnx        the exported ONNX model (what every inference uses)
+ */
+import type { ModelConfig } from '../engine/config';
+
+export const CARD_FILE = 'card.json';
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+export const ONNX_FILE = 'model.onnx';
+
+export type ModelStatus = 'training' | 'complete' | 'stopped' | 'interrupted' | 'failed';
+
+export interface ModelCard {
+  format: 1;
+  name: string;
+  origin: 'trained' | 'imported';
+  status: ModelStatus;
+  config: ModelConfig;
+  params: number;
+  /** vocabulary size (char models) */
+  vocabSize: number;
+  data: { files: string[]; chars: number; bytes: number };
+  steps: number;
+  /** best validation loss in nats/char (char) or MSE in normalized units (regression); null before the first evaluation */
+  bestValLoss: number | null;
+  /** bits/char = nats / ln 2 (char models) */
+  bestValBpc: number | null;
+  trainSeconds: number;
+  createdAt: string;
+  updatedAt: string;
+  /** the hyperparameters the run used */
+  options: Record<string, unknown>;
+  /** plain words: why the run ended (e.g. "reached 300 steps", "stopped by user", "validation loss stopped improving") */
+  stopReason?: string;
+}
