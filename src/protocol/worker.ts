@@ -23,7 +23,17 @@ export interface TrainRequest {
   /** 'exact': continue a run with its own data position and state; 'finetune': keep weights + vocabulary, new data */
   resume?: { from: string; mode: 'exact' | 'finetune' };
   options: Partial<TrainOptions>;
+  /**
+   * The training loop is synchronous inside the worker, so stopping goes through shared memory, not a message:
+   * Int32Array(control)[0] = 1 asks the run to stop after the current step (it keeps its best checkpoint).
+   * Make it with `createControl()`, stop with `requestStop(control)`.
+   */
+  control: SharedArrayBuffer;
 }
+
+export function createControl(): SharedArrayBuffer { return new SharedArrayBuffer(4); }
+export function requestStop(control: SharedArrayBuffer): void { Atomics.store(new Int32Array(control), 0, 1); }
+export function stopRequested(control: SharedArrayBuffer): boolean { return Atomics.load(new Int32Array(control), 0) !== 0; }
 
 export interface TrainProgress {
   jobId: string;
@@ -53,7 +63,6 @@ export interface TrainResult {
 
 export type WorkerRequests = {
   'train/start': [TrainRequest, TrainResult];
-  'train/stop': [{ jobId: string }, { stopped: boolean }];
 };
 export type WorkerEvents = {
   'train/progress': TrainProgress;
