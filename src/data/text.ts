@@ -1,0 +1,487 @@
+/**
+ * Text input for char models: checked reading (binary, not UTF-8, empty), folder walking, and corpus loading.
+ *
+ * loadCorpus reads big files in chunks with a streaming fatal TextDecoder, in two passes (count, then encode
+ * into ONE preallocated id array), so a 100 MB file never exists as several copies in memory.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { DataError } from './errors';
+import { Vocab, countCodePoints } from './vocab';
+
+export { DataError, isDataError } from './errors';
+
+/** bytes looked at to decide whether a file is binary */
+export const SNIFF_BYTES = 8192;
+/** default chunk size for reading big files */
+export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** default cap on the total bytes of a corpus (and on each file found in a folder) */
+export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+/** bytes decoded to one string at a time (keeps strings under V8's large-object size) */
+const DECODE_SLICE = 32 * 1024;
+
+export interface Corpus {
+  /** the whole corpus as ids, (N) */
+  ids: Uint16Array | Int32Array;
+  vocab: Vocab;
+  /** the files read, in order (for corpusFromText: the label) */
+  files: string[];
+  /** number of characters (code points) = ids.length */
+  chars: number;
+  /** bytes read (file sizes, BOM included; for text: UTF-8 length) */
+  bytes: number;
+  /** characters not in a given (fine-tuning) vocabulary, mapped to vocab.fallbackId; 0 when the vocab was built here */
+  unknownChars: number;
+  /** for fine-tuning: the distinct unknown characters, most frequent first (at most 20) */
+  unknownSample?: string[];
+  /** files found in folders and skipped, with the reason */
+  skipped?: SkippedFile[];
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Why `head` (the first bytes of a file) looks binary, or null if it looks like text.
+ * Binary = a NUL byte, or more than 10% control characters other than tab, LF, CR, FF, VT, ESC and BS.
+ */
+export function binaryReason(head: Uint8Array): string | null {
+  const n = Math.min(head.length, SNIFF_BYTES);
+  let ctrl = 0;
+  for (let i = 0; i < n; i++) {
+    const b = head[i]!;
+    if (b === 0) return 'binary file (contains NUL bytes)';
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x0b && b !== 0x1b && b !== 0x08) || b === 0x7f) ctrl++;
+  }
+  if (n > 0 && ctrl / n > 0.1) return `binary file (${Math.round((100 * ctrl) / n)}% control characters)`;
+  return null;
+}
+
+/**
+ * Offset of the first byte that makes `bytes` invalid UTF-8 (the start of the bad sequence), or -1 when valid.
+ * Same rules as TextDecoder (no overlongs, no surrogates, max U+10FFFF). `final=false` accepts a truncated tail.
+ */
+export function findInvalidUtf8(bytes: Uint8Array, final = true): number {
+  let need = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  let seqStart = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (need === 0) {
+      if (b <= 0x7f) continue;
+      seqStart = i;
+      if (b >= 0xc2 && b <= 0xdf) need = 1;
+      else if (b >= 0xe0 && b <= 0xef) {
+        if (b === 0xe0) lower = 0xa0;
+        if (b === 0xed) upper = 0x9f;
+        need = 2;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        if (b === 0xf0) lower = 0x90;
+        if (b === 0xf4) upper = 0x8f;
+        need = 3;
+      } else return i;
+    } else {
+      if (b < lower || b > upper) return seqStart;
+      lower = 0x80;
+      upper = 0xbf;
+      need--;
+    }
+  }
+  return need > 0 && final ? seqStart : -1;
+}
+
+function notUtf8(label: string, offset: number): DataError {
+  const where = offset >= 0 ? ` (first bad byte at offset ${offset})` : '';
+  return new DataError(`${label} is not valid UTF-8 text${where}; save it as UTF-8 and try again.`);
+}
+
+/**
+ * Checks and decodes the bytes of a text file: refuses binary data, invalid UTF-8 and empty input with a DataError;
+ * strips a UTF-8 BOM. `label` names the input in messages (e.g. the file name).
+ */
+export function decodeTextBytes(bytes: Uint8Array, label = 'The input'): string {
+  if (bytes.length === 0) throw new DataError(`${label} is empty.`);
+  const bin = binaryReason(bytes.subarray(0, SNIFF_BYTES));
+  if (bin) throw new DataError(`${label} looks like a ${bin}, not text.`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); // strips a BOM (ignoreBOM: false)
+  } catch {
+    throw notUtf8(label, findInvalidUtf8(bytes));
+  }
+  if (text.length === 0) throw new DataError(`${label} is empty (only a byte order mark).`);
+  return text;
+}
+
+/** reads a whole text file with the checks of decodeTextBytes (for small files; use loadCorpus for big ones) */
+export function readTextFileChecked(file: string, maxBytes = DEFAULT_MAX_BYTES): string {
+  const st = statOrThrow(file);
+  if (st.isDirectory()) throw new DataError(`${file} is a folder, not a file.`);
+  if (st.size > maxBytes) throw new DataError(`${file} is too large: ${mb(st.size)}; the limit is ${mb(maxBytes)}.`);
+  return decodeTextBytes(fs.readFileSync(file), path.basename(file));
+}
+
+export interface CollectOptions {
+  /** files bigger than this are skipped (default DEFAULT_MAX_BYTES) */
+  maxFileBytes?: number;
+  /** file extensions (lower case, with the dot) to skip without reading; default a few well-known binary ones */
+  skipExtensions?: string[];
+}
+
+export interface CollectResult {
+  /** text files to read, in a deterministic order: the paths in the order given, folders walked in sorted order */
+  files: string[];
+  skipped: SkippedFile[];
+}
+
+const BINARY_EXTENSIONS = [
+  '.png', '.jpg', '.jpeg', '.gif', '.bmp', '.ico', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.bz2', '.xz', '.7z',
+  '.exe', '.dll', '.so', '.dylib', '.o', '.a', '.class', '.jar', '.wasm', '.onnx', '.bin', '.pt', '.pth', '.npy',
+  '.mp3', '.mp4', '.wav', '.ogg', '.mov', '.woff', '.woff2', '.ttf', '.otf',
+];
+
+/**
+ * Expands files and folders (recursively) into a list of text files. Skips dot-folders, node_modules, files over the
+ * size cap, empty files and binary files (sniffed from the first 8 KB), and reports each skip with a reason.
+ * A path that does not exist throws a DataError.
+ */
+export function collectTextFiles(paths: string[], opts: CollectOptions = {}): CollectResult {
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_BYTES;
+  const skipExt = new Set(opts.skipExtensions ?? BINARY_EXTENSIONS);
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
+  const seen = new Set<string>();
+  const seenDirs = new Set<string>();
+
+  const considerFile = (file: string, size: number, explicit: boolean): void => {
+    const key = path.resolve(file);
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (!explicit && skipExt.has(path.extname(file).toLowerCase())) return skip(file, 'binary file type');
+    if (size > maxFileBytes) return skip(file, `too large (${mb(size)}; the limit is ${mb(maxFileBytes)})`);
+    if (size === 0) return skip(file, 'empty file');
+    const head = readHead(file);
+    const bin = binaryReason(head);
+    if (bin) return skip(file, bin);
+    if (findInvalidUtf8(head, head.length === size) >= 0) return skip(file, 'not valid UTF-8 text');
+    files.push(file);
+  };
+  const skip = (file: string, reason: string): void => {
+    skipped.push({ path: file, reason });
+  };
+  const walk = (dir: string): void => {
+    let real: string;
+    try {
+      real = fs.realpathSync(dir);
+    } catch {
+      return skip(dir, 'cannot be read');
+    }
+    if (seenDirs.has(real)) return; // symlink loops
+    seenDirs.add(real);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return skip(dir, 'folder cannot be read');
+    }
+    names.sort(compareCodeUnits);
+    for (const name of names) {
+      const p = path.join(dir, name);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(p);
+      } catch {
+        skip(p, 'cannot be read (broken link?)');
+        continue;
+      }
+      if (st.isDirectory()) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        walk(p);
+      } else if (st.isFile()) considerFile(p, st.size, false);
+    }
+  };
+
+  for (const p of paths) {
+    const st = statOrThrow(p);
+    if (st.isDirectory()) walk(p);
+    else considerFile(p, st.size, true);
+  }
+  return { files, skipped };
+}
+
+export interface LoadOptions extends CollectOptions {
+  /** fine-tuning: encode with this vocabulary; unknown characters map to vocab.fallbackId and are counted */
+  vocab?: Vocab;
+  /** cap on the total bytes (default DEFAULT_MAX_BYTES) */
+  maxBytes?: number;
+  /** read size (default 4 MB; tests use tiny values to cut multi-byte characters) */
+  chunkBytes?: number;
+  /** progress callback over both passes: done and total are in bytes (total = 2 * corpus bytes) */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Loads text files and folders into one id array (files joined with '\n' when a file does not end in one).
+ * Throws a DataError with a one-line message for: a missing path, nothing to read, a named file that is binary /
+ * not UTF-8 / empty, a corpus over maxBytes. Files found in folders that fail are skipped and listed in `skipped`.
+ */
+export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
+  if (paths.length === 0) throw new DataError('No text to train on: no file or folder was given.');
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const chunkBytes = Math.max(4, Math.floor(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES));
+  const explicit = new Set<string>();
+  for (const p of paths) {
+    const st = statOrThrow(p);
+    if (!st.isDirectory()) {
+      explicit.add(path.resolve(p));
+      if (st.size === 0) throw new DataError(`${p} is empty.`);
+      if (st.size > maxBytes) throw new DataError(`${p} is too large: ${mb(st.size)}; the limit is ${mb(maxBytes)}.`);
+    }
+  }
+  const collected = collectTextFiles(paths, { maxFileBytes: opts.maxFileBytes ?? maxBytes, skipExtensions: opts.skipExtensions });
+  const skipped = collected.skipped;
+  for (const s of skipped) {
+    if (explicit.has(path.resolve(s.path))) throw new DataError(`${s.path} cannot be used: ${s.reason}.`);
+  }
+  let files = collected.files;
+  if (files.length === 0) {
+    const why = skipped.length ? ` (skipped ${skipped.length}: ${skipped.slice(0, 3).map((s) => `${path.basename(s.path)}: ${s.reason}`).join('; ')})` : '';
+    throw new DataError(`No text files found in ${paths.join(', ')}${why}.`);
+  }
+
+  const buf = new Uint8Array(Math.min(chunkBytes, maxBytes + 1));
+  const given = opts.vocab;
+  // Pass 1: validate, count code points (or unknowns for a given vocab).
+  const bmpCounts = new Float64Array(0x10000);
+  const astralCounts = new Map<number, number>();
+  const unknownCounts = new Map<number, number>();
+  let chars = 0;
+  let unknown = 0;
+  let bytes = 0;
+  const kept: string[] = [];
+  const sizes: number[] = [];
+  let totalBytes = 0;
+  for (const f of files) totalBytes += fs.statSync(f).size;
+  const progress = opts.onProgress;
+  let done = 0;
+  const addUnknown = (cp: number): void => {
+    unknown++;
+    unknownCounts.set(cp, (unknownCounts.get(cp) ?? 0) + 1);
+  };
+  const needsNewline: boolean[] = [];
+  for (let fi = 0; fi < files.length; fi++) {
+    const file = files[fi]!;
+    let fileChars = 0;
+    let last = -1;
+    let size = 0;
+    try {
+      size = streamFile(file, buf, (text) => {
+        const n = text.length;
+        for (let i = 0; i < n; i++) {
+          let cp = text.charCodeAt(i);
+          if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
+            const lo = text.charCodeAt(i + 1);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+              cp = (cp - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
+              i++;
+            }
+          }
+          fileChars++;
+          if (given) {
+            if (given.lookup(cp) < 0) addUnknown(cp);
+          } else if (cp <= 0xffff) bmpCounts[cp]!++;
+          else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
+          last = cp;
+        }
+      }, (d) => progress?.(done + d, 2 * totalBytes));
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      if (explicit.has(path.resolve(file))) throw e;
+      skipped.push({ path: file, reason: e.message });
+      continue;
+    }
+    done += size;
+    if (fileChars === 0) {
+      if (explicit.has(path.resolve(file))) throw new DataError(`${file} is empty (only a byte order mark).`);
+      skipped.push({ path: file, reason: 'empty file' });
+      continue;
+    }
+    bytes += size;
+    if (bytes > maxBytes) throw new DataError(`The text is too large: more than ${mb(maxBytes)} in ${kept.length + 1} files; the limit is ${mb(maxBytes)}.`);
+    chars += fileChars;
+    kept.push(file);
+    sizes.push(fileChars);
+    needsNewline.push(last !== 0x0a);
+  }
+  files = kept;
+  if (files.length === 0) throw new DataError(`No readable text in ${paths.join(', ')}: ${skipped.map((s) => `${path.basename(s.path)}: ${s.reason}`).slice(0, 3).join('; ')}.`);
+  // separators between files
+  for (let fi = 0; fi < files.length - 1; fi++) {
+    if (!needsNewline[fi]) continue;
+    chars++;
+    if (given) {
+      if (given.lookup(0x0a) < 0) addUnknown(0x0a);
+    } else bmpCounts[0x0a]!++;
+  }
+
+  let vocab: Vocab;
+  if (given) vocab = given;
+  else {
+    const counts = new Map<number, number>();
+    for (let cp = 0; cp < 0x10000; cp++) if (bmpCounts[cp]! > 0) counts.set(cp, bmpCounts[cp]!);
+    for (const [cp, n] of astralCounts) counts.set(cp, n);
+    vocab = Vocab.fromCounts(counts);
+  }
+
+  // Pass 2: encode into one preallocated array.
+  const ids = vocab.size <= 0x10000 ? new Uint16Array(chars) : new Int32Array(chars);
+  let o = 0;
+  for (let fi = 0; fi < files.length; fi++) {
+    const file = files[fi]!;
+    const start = o;
+    try {
+      streamFile(file, buf, (text) => {
+        o += vocab.encodeInto(text, ids, o);
+      }, (d) => progress?.(done + d, 2 * totalBytes));
+    } catch (e) {
+      if (e instanceof RangeError) throw new DataError(`${file} changed while it was being read; try again.`);
+      throw e;
+    }
+    if (o - start !== sizes[fi]) throw new DataError(`${file} changed while it was being read; try again.`);
+    done += fs.statSync(file).size;
+    if (fi < files.length - 1 && needsNewline[fi]) ids[o++] = vocab.id(0x0a);
+  }
+  if (o !== chars) throw new DataError('The text changed while it was being read; try again.');
+  const corpus: Corpus = { ids, vocab, files, chars, bytes, unknownChars: unknown };
+  if (given) corpus.unknownSample = topUnknown(unknownCounts);
+  if (skipped.length) corpus.skipped = skipped;
+  return corpus;
+}
+
+/** a corpus from a string (the editor selection); empty text throws a DataError; a leading BOM is dropped */
+export function corpusFromText(text: string, vocab?: Vocab, label = 'selection'): Corpus {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.length === 0) throw new DataError(`The ${label} is empty: there is no text to train on.`);
+  const v = vocab ?? Vocab.fromText(text);
+  const ids = v.size <= 0x10000 ? new Uint16Array(countCodePoints(text)) : new Int32Array(countCodePoints(text));
+  v.encodeInto(text, ids, 0);
+  let unknown = 0;
+  const unknownCounts = new Map<number, number>();
+  if (vocab) {
+    for (const ch of text) {
+      const cp = ch.codePointAt(0)!;
+      if (vocab.lookup(cp) < 0) {
+        unknown++;
+        unknownCounts.set(cp, (unknownCounts.get(cp) ?? 0) + 1);
+      }
+    }
+  }
+  const corpus: Corpus = { ids, vocab: v, files: [label], chars: ids.length, bytes: Buffer.byteLength(text, 'utf8'), unknownChars: unknown };
+  if (vocab) corpus.unknownSample = topUnknown(unknownCounts);
+  return corpus;
+}
+
+// ---- helpers ----
+
+/**
+ * Reads `file` in chunks of buf.length bytes, decodes with a streaming fatal UTF-8 decoder (BOM stripped),
+ * and calls onText for each decoded piece. Checks the first chunk for binary content. Returns the byte size.
+ */
+function streamFile(file: string, buf: Uint8Array, onText: (text: string) => void, onBytes?: (done: number) => void): number {
+  const label = path.basename(file);
+  const fd = fs.openSync(file, 'r');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pos = 0;
+  try {
+    let sniffed = false;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      const chunk = buf.subarray(0, n);
+      if (!sniffed) {
+        const head = n >= SNIFF_BYTES || buf.length >= SNIFF_BYTES ? chunk.subarray(0, SNIFF_BYTES) : readHead(file);
+        const bin = binaryReason(head);
+        if (bin) throw new DataError(`${label} looks like a ${bin}, not text.`);
+        sniffed = true;
+      }
+      // Decode in small slices: the strings stay in V8's young generation and are freed cheaply, so peak memory
+      // stays near the id array instead of piling up megabyte strings until a full GC.
+      for (let s = 0; s < n; s += DECODE_SLICE) {
+        let text: string;
+        try {
+          text = decoder.decode(chunk.subarray(s, Math.min(n, s + DECODE_SLICE)), { stream: true });
+        } catch {
+          throw notUtf8(label, locateInvalid(fd));
+        }
+        if (text.length) onText(text);
+      }
+      pos += n;
+      onBytes?.(pos);
+    }
+    let tail: string;
+    try {
+      tail = decoder.decode();
+    } catch {
+      throw notUtf8(label, locateInvalid(fd));
+    }
+    if (tail.length) onText(tail);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return pos;
+}
+
+/** error path only: finds the offset of the first invalid UTF-8 byte of an open file */
+function locateInvalid(fd: number): number {
+  const size = fs.fstatSync(fd).size;
+  const CH = 1 << 20;
+  // read with a 3-byte overlap so a sequence cut by the chunk edge is seen whole
+  const b = new Uint8Array(CH + 3);
+  let pos = 0;
+  while (pos < size) {
+    const n = fs.readSync(fd, b, 0, b.length, pos);
+    const last = pos + n >= size;
+    const bad = findInvalidUtf8(b.subarray(0, n), last);
+    if (bad >= 0) return pos + bad;
+    if (last) break;
+    // restart at a character boundary at or before CH
+    let next = CH;
+    while (next > 0 && (b[next]! & 0xc0) === 0x80) next--;
+    pos += next > 0 ? next : CH;
+  }
+  return -1;
+}
+
+function readHead(file: string): Uint8Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = new Uint8Array(SNIFF_BYTES);
+    const n = fs.readSync(fd, b, 0, SNIFF_BYTES, 0);
+    return b.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function statOrThrow(p: string): fs.Stats {
+  try {
+    return fs.statSync(p);
+  } catch {
+    throw new DataError(`${p} does not exist or cannot be read.`);
+  }
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function topUnknown(counts: Map<number, number>): string[] {
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 20).map(([cp]) => String.fromCodePoint(cp));
+}
+
+function mb(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} bytes`;
+}
