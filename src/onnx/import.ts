@@ -1,0 +1,241 @@
+/**
+ * Reading an ONNX file's interface: ours (seqlab.* metadata) or a foreign character model (e.g. PyTorch
+ * `torch.onnx.export` of nn.Embedding + nn.LSTM + nn.Linear). Pure: protobuf only, no onnxruntime.
+ *
+ * A model fits when it has:
+ *   - one integer input of rank 2, the token ids, time-major [T,B] (char), or ours: `features` float [T,B,F];
+ *   - every other input a float recurrent state [n,B,H] (n = 1 per layer, or n = layers stacked), each paired
+ *     with a float output of the same shape (pairs are taken in graph order: h0→hN, c0→cN);
+ *   - an output [T,B,V] whose last dimension is the vocabulary size (the logits).
+ * The vocabulary comes from our `seqlab.vocab` metadata, else from a JSON list or a text file supplied by the user.
+ * For heatmaps, the hidden sequence Y of every forward LSTM/GRU/RNN node of a foreign graph is exposed as an
+ * extra graph output (the bytes are rewritten; the weights are untouched).
+ */
+import { type ModelConfig, validateConfig } from '../engine/config';
+import { Vocab } from '../data/vocab';
+import { ioNames, META, SEQLAB_FORMAT } from './export';
+import {
+  type ModelProto, type ValueInfoProto, DATA_TYPE_NAME, DataType, decodeModel, encodePatch, metadataOf,
+} from './proto';
+
+/** A dimension: a fixed size, or a symbolic/unknown one (null). */
+export type Dim = number | null;
+
+export interface StateSpec {
+  /** graph input that takes the initial state, shape [n,B,H] */
+  input: string;
+  /** graph output that returns the final state, same shape */
+  output: string;
+  /** n: 1 for per-layer states, L for states stacked over layers */
+  n: number;
+  hidden: number;
+}
+
+export interface Signature {
+  kind: 'char' | 'regression';
+  /** the token (or features) input */
+  input: string;
+  inputType: 'int64' | 'int32' | 'float32';
+  /** F for regression models */
+  features: number;
+  logits: string;
+  /** O: size of the last logits dimension */
+  outputs: number;
+  states: StateSpec[];
+  /** outputs holding every layer's hidden sequence: [T,B,H] (ours) or [T,1,B,H] (foreign; same flat order) */
+  Y: { name: string; hidden: number }[];
+}
+
+export interface ModelInfo {
+  /** true when the file was written by Sequence Lab */
+  ours: boolean;
+  signature: Signature;
+  /** code points, id → character (char models) */
+  vocab?: number[];
+  config?: ModelConfig;
+  card?: Record<string, unknown>;
+  norm?: Record<string, unknown>;
+  metadata: Record<string, string>;
+  producer: string;
+  opset: number;
+}
+
+export class ModelImportError extends Error {
+  constructor(message: string, readonly problems: string[] = []) { super(message); this.name = 'ModelImportError'; }
+}
+
+/** Vocabulary from a user-supplied file: a JSON list (characters or code points) or a JSON string, else plain text whose distinct characters, sorted, define it. */
+export function vocabFromFile(text: string, fileName = 'the vocabulary file'): number[] {
+  const trimmed = text.trim();
+  if (fileName.toLowerCase().endsWith('.json') || trimmed.startsWith('[')) {
+    let v: unknown;
+    try { v = JSON.parse(trimmed); } catch (e) { throw new ModelImportError(`${fileName} is not valid JSON: ${(e as Error).message}`); }
+    let cps: number[];
+    if (typeof v === 'string') cps = Array.from(v, (ch) => ch.codePointAt(0)!);
+    else if (Array.isArray(v)) {
+      cps = v.map((x, i) => {
+        if (typeof x === 'number') return x;
+        if (typeof x === 'string' && Array.from(x).length === 1) return x.codePointAt(0)!;
+        throw new ModelImportError(`${fileName}: entry ${i} (${JSON.stringify(x)}) is not a single character or a code point`);
+      });
+    } else throw new ModelImportError(`${fileName} must hold a JSON list of characters (or code points) or a string`);
+    try { return Vocab.fromJSON(cps).codePoints; } catch (e) { throw new ModelImportError(`${fileName}: ${(e as Error).message}`); }
+  }
+  try { return Vocab.fromText(text).codePoints; } catch (e) { throw new ModelImportError(`${fileName}: ${(e as Error).message}`); }
+}
+
+const shapeOf = (v: ValueInfoProto): Dim[] | null => {
+  const s = v.type?.tensorType?.shape;
+  if (!s) return null;
+  return (s.dim ?? []).map((d) => (typeof d.dimValue === 'number' && d.dimValue > 0 ? d.dimValue : null));
+};
+const typeOf = (v: ValueInfoProto): number => v.type?.tensorType?.elemType ?? DataType.UNDEFINED;
+const fmt = (v: ValueInfoProto): string => {
+  const s = shapeOf(v);
+  const ds = v.type?.tensorType?.shape?.dim ?? [];
+  return `${v.name} (${DATA_TYPE_NAME[typeOf(v)] ?? '?'}${s ? ` [${ds.map((d) => d.dimParam || (d.dimValue ?? '?')).join(',')}]` : ''})`;
+};
+
+function parseJsonMeta<T>(meta: Record<string, string>, key: string, problems: string[]): T | undefined {
+  if (meta[key] === undefined) return undefined;
+  try { return JSON.parse(meta[key]) as T; } catch { problems.push(`metadata ${key} is not valid JSON`); return undefined; }
+}
+
+function describeOurs(m: ModelProto, meta: Record<string, string>, problems: string[]): ModelInfo | null {
+  if (meta[META.format] !== SEQLAB_FORMAT) {
+    problems.push(`written by a newer Sequence Lab (format ${meta[META.format]}; this version reads format ${SEQLAB_FORMAT})`);
+    return null;
+  }
+  const config = parseJsonMeta<ModelConfig>(meta, META.config, problems);
+  if (!config) { problems.push('metadata seqlab.config is missing'); return null; }
+  try { validateConfig(config); } catch (e) { problems.push((e as Error).message); return null; }
+  const io = ioNames(config);
+  const inputs = new Set((m.graph!.input ?? []).map((i) => i.name));
+  const outputs = new Set((m.graph!.output ?? []).map((o) => o.name));
+  for (const n of [io.input, ...io.h0, ...io.c0]) if (!inputs.has(n)) problems.push(`graph input ${n} is missing`);
+  for (const n of [io.logits, ...io.hT, ...io.cT, ...io.Y]) if (!outputs.has(n)) problems.push(`graph output ${n} is missing`);
+  const vocab = parseJsonMeta<number[]>(meta, META.vocab, problems);
+  if (config.kind === 'char') {
+    if (!vocab) problems.push('metadata seqlab.vocab is missing');
+    else if (vocab.length !== config.vocab) problems.push(`vocabulary has ${vocab.length} entries, config says ${config.vocab}`);
+  }
+  const states: StateSpec[] = [];
+  for (let l = 0; l < config.layers; l++) {
+    states.push({ input: io.h0[l]!, output: io.hT[l]!, n: 1, hidden: config.hidden });
+    if (config.cell === 'lstm') states.push({ input: io.c0[l]!, output: io.cT[l]!, n: 1, hidden: config.hidden });
+  }
+  return {
+    ours: true, config, vocab, metadata: meta,
+    card: parseJsonMeta(meta, META.card, problems), norm: parseJsonMeta(meta, META.norm, problems),
+    producer: m.producerName ?? '', opset: opsetOf(m),
+    signature: {
+      kind: config.kind, input: io.input, inputType: config.kind === 'char' ? 'int64' : 'float32',
+      features: config.features, logits: io.logits, outputs: config.outputs, states,
+      Y: io.Y.map((name) => ({ name, hidden: config.hidden })),
+    },
+  };
+}
+
+function opsetOf(m: ModelProto): number {
+  return (m.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
+}
+
+function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: number[] | undefined, problems: string[],
+  extraOutputs: ValueInfoProto[]): ModelInfo | null {
+  const g = m.graph!;
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  const inputs = (g.input ?? []).filter((i) => !inits.has(i.name));
+  const outputs = g.output ?? [];
+  const intInputs = inputs.filter((i) => typeOf(i) === DataType.INT64 || typeOf(i) === DataType.INT32);
+  let tokenInput: ValueInfoProto | undefined;
+  if (intInputs.length === 0) {
+    problems.push(`no integer token input: Sequence Lab imports character models taking token ids int64 [T,B]; the inputs are ${inputs.map(fmt).join(', ') || 'none'}`);
+  } else if (intInputs.length > 1) {
+    problems.push(`more than one integer input (${intInputs.map(fmt).join(', ')}); expected exactly one token input [T,B]`);
+  } else {
+    tokenInput = intInputs[0]!;
+    const s = shapeOf(tokenInput);
+    if (s && s.length !== 2) problems.push(`token input ${fmt(tokenInput)} must have rank 2, time-major [T,B]`);
+  }
+  // recurrent states: float [n,B,H] inputs paired with outputs of the same static n and H, in graph order
+  const stateLike = (v: ValueInfoProto) => {
+    const s = shapeOf(v);
+    return typeOf(v) === DataType.FLOAT && s !== null && s.length === 3 && s[0] !== null && s[2] !== null ? s : null;
+  };
+  const stateInputs = inputs.filter((i) => i !== tokenInput);
+  const states: StateSpec[] = [];
+  const usedOut = new Set<string>();
+  for (const si of stateInputs) {
+    const s = stateLike(si);
+    if (!s) { problems.push(`input ${fmt(si)} is neither the token input nor a recurrent state float [n,B,H] with fixed n and H`); continue; }
+    const out = outputs.find((o) => !usedOut.has(o.name) && stateLike(o)?.[0] === s[0] && stateLike(o)?.[2] === s[2]);
+    if (!out) { problems.push(`state input ${fmt(si)} has no matching output [${s[0]},B,${s[2]}] to carry the state`); continue; }
+    usedOut.add(out.name);
+    states.push({ input: si.name, output: out.name, n: s[0]!, hidden: s[2]! });
+  }
+  if (!vocab) {
+    problems.push('no vocabulary: the model carries no seqlab.vocab metadata; supply a JSON list of characters or a text file whose characters define it (--vocab FILE)');
+  }
+  const rest = outputs.filter((o) => !usedOut.has(o.name));
+  let logits: ValueInfoProto | undefined;
+  const cands = rest.filter((o) => typeOf(o) === DataType.FLOAT && shapeOf(o)?.length === 3);
+  if (vocab) {
+    logits = cands.find((o) => shapeOf(o)![2] === vocab.length);
+    if (!logits) {
+      const hint = cands.map((o) => `${fmt(o)}`).join(', ');
+      problems.push(`no logits output [T,B,${vocab.length}] matching the ${vocab.length}-character vocabulary` +
+        (hint ? `; float rank-3 outputs are ${hint}` : '; the outputs are ' + (outputs.map(fmt).join(', ') || 'none')));
+    }
+  }
+  if (problems.length) return null;
+  // expose each forward recurrent node's Y as an output (for heatmaps)
+  const Y: { name: string; hidden: number }[] = [];
+  for (const n of g.node ?? []) {
+    if (!['LSTM', 'GRU', 'RNN'].includes(n.opType) || (n.domain && n.domain !== 'ai.onnx')) continue;
+    const attr = (k: string) => (n.attribute ?? []).find((a) => a.name === k);
+    const dir = attr('direction')?.s;
+    if ((attr('layout')?.i ?? 0) !== 0 || (dir && new TextDecoder().decode(dir) !== 'forward')) continue;
+    const y = n.output?.[0];
+    const H = attr('hidden_size')?.i;
+    if (!y || !H) continue;
+    Y.push({ name: y, hidden: H });
+    if (!outputs.some((o) => o.name === y)) extraOutputs.push({ name: y, type: { tensorType: { elemType: DataType.FLOAT } } });
+  }
+  return {
+    ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m),
+    signature: {
+      kind: 'char', input: tokenInput!.name, inputType: typeOf(tokenInput!) === DataType.INT32 ? 'int32' : 'int64',
+      features: 0, logits: logits!.name, outputs: vocab!.length, states, Y,
+    },
+  };
+}
+
+/**
+ * Read an ONNX file's bytes: decode, find its interface, and (for foreign graphs) expose Y outputs.
+ * Returns the bytes to load into a session and the interface. Throws ModelImportError saying what does not fit.
+ */
+export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?: string } = {}): { bytes: Uint8Array; info: ModelInfo } {
+  const what = opts.name ?? 'the model';
+  let m: ModelProto;
+  try { m = decodeModel(bytes); } catch (e) { throw new ModelImportError(`Cannot read ${what}: ${(e as Error).message}`); }
+  const meta = metadataOf(m);
+  const problems: string[] = [];
+  if (meta[META.format] !== undefined) {
+    const info = describeOurs(m, meta, problems);
+    if (!info || problems.length) throw new ModelImportError(`${what} is a Sequence Lab model that does not fit: ${problems.join('; ')}`, problems);
+    if (opts.vocab && info.vocab && opts.vocab.length !== info.vocab.length) {
+      throw new ModelImportError(`the supplied vocabulary has ${opts.vocab.length} characters but ${what} was trained with ${info.vocab.length}`);
+    }
+    return { bytes, info };
+  }
+  const extra: ValueInfoProto[] = [];
+  const info = describeForeign(m, meta, opts.vocab, problems, extra);
+  if (!info) {
+    throw new ModelImportError(`${what} does not fit Sequence Lab's character-model interface:\n  - ${problems.join('\n  - ')}`, problems);
+  }
+  if (!extra.length) return { bytes, info };
+  const patch = encodePatch({ graph: { output: extra } });
+  const out = new Uint8Array(bytes.length + patch.length);
+  out.set(bytes); out.set(patch, bytes.length);
+  return { bytes: out, info };
+}

@@ -1,0 +1,251 @@
+/**
+ * onnxruntime-node inference: the ONLY file that imports onnxruntime-node.
+ *
+ *   const m = await OnnxModel.load('model.onnx')            // ours or an imported foreign char model
+ *   const r = await m.run(tokens, T, B, state?, { Y: true }) // logits (T,B,O), final state, Y per layer
+ *   const s = m.stepper(); await s.prime(ids); await s.step(id)  // stateful, one token at a time
+ *   m.dispose()
+ *
+ * Every tensor is validated BEFORE session.run(): a native assertion inside onnxruntime can take down the whole
+ * extension host (vscode#115185). Bad input becomes an InferenceInputError with a readable message.
+ * onnxruntime-node is loaded lazily: `ortStatus()` says whether the native binary loads on this platform,
+ * so callers can fall back to the TypeScript engine.
+ */
+import fs from 'node:fs';
+import type * as Ort from 'onnxruntime-node';
+import { type ModelInfo, type Signature, ModelImportError, prepareModel } from './import';
+
+export class InferenceInputError extends Error {
+  constructor(message: string) { super(message); this.name = 'InferenceInputError'; }
+}
+export class ModelLoadError extends Error {
+  constructor(message: string) { super(message); this.name = 'ModelLoadError'; }
+}
+
+let ortModule: typeof Ort | null = null;
+let ortError: Error | null = null;
+function ort(): typeof Ort {
+  if (ortModule) return ortModule;
+  if (ortError) throw ortError;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ortModule = require('onnxruntime-node') as typeof Ort;
+    return ortModule;
+  } catch (e) {
+    ortError = new ModelLoadError(`onnxruntime-node could not be loaded on this platform (${process.platform}-${process.arch}): ${(e as Error).message}`);
+    throw ortError;
+  }
+}
+
+/** Whether the native runtime loads here. */
+export function ortStatus(): { ok: true } | { ok: false; error: string } {
+  try { ort(); return { ok: true }; } catch (e) { return { ok: false, error: (e as Error).message }; }
+}
+
+/** Recurrent state: one Float32Array (n,B,H) per state input name. */
+export type State = Record<string, Float32Array>;
+
+export interface RunResult {
+  /** (T,B,O) */
+  logits: Float32Array;
+  /** final state, ready to pass as the next call's state */
+  state: State;
+  /** per layer (T,B,H), when asked for */
+  Y?: Float32Array[];
+}
+
+/** Token ids, or features (T,B,F) for regression models. */
+export type ModelInput = ArrayLike<number>;
+
+export class OnnxModel {
+  private disposed = false;
+  private constructor(private readonly session: Ort.InferenceSession, readonly info: ModelInfo, readonly source: string) {}
+
+  /** Load from a path or bytes. `vocab` is needed for foreign models without our metadata. */
+  static async load(src: string | Uint8Array, opts: { vocab?: number[]; name?: string; threads?: number } = {}): Promise<OnnxModel> {
+    const name = opts.name ?? (typeof src === 'string' ? src : 'the model');
+    let bytes: Uint8Array;
+    if (typeof src === 'string') {
+      try { bytes = fs.readFileSync(src); } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new ModelLoadError(code === 'ENOENT' ? `Model file not found: ${src}` : `Cannot read model file ${src}: ${(e as Error).message}`);
+      }
+    } else bytes = src;
+    let prepared: { bytes: Uint8Array; info: ModelInfo };
+    try { prepared = prepareModel(bytes, { vocab: opts.vocab, name }); } catch (e) {
+      if (e instanceof ModelImportError) throw new ModelLoadError(e.message);
+      throw e;
+    }
+    const o = ort();
+    let session: Ort.InferenceSession;
+    try {
+      session = await o.InferenceSession.create(prepared.bytes, {
+        intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3,
+      });
+    } catch (e) {
+      throw new ModelLoadError(`onnxruntime cannot load ${name}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    }
+    const missing = [prepared.info.signature.input, ...prepared.info.signature.states.map((s) => s.input)]
+      .filter((n) => !session.inputNames.includes(n));
+    if (missing.length) {
+      await session.release();
+      throw new ModelLoadError(`${name}: the session does not expose input(s) ${missing.join(', ')}`);
+    }
+    return new OnnxModel(session, prepared.info, name);
+  }
+
+  get signature(): Signature { return this.info.signature; }
+  /** V for char models */
+  get vocabSize(): number { return this.info.signature.outputs; }
+
+  /** A zero state for B streams. */
+  zeroState(B: number): State {
+    const s: State = {};
+    for (const st of this.signature.states) s[st.input] = new Float32Array(st.n * B * st.hidden);
+    return s;
+  }
+
+  /** Check every tensor of a call; throws InferenceInputError. */
+  validate(input: ModelInput, T: number, B: number, state?: State): void {
+    const sig = this.signature;
+    const bad = (m: string): never => { throw new InferenceInputError(m); };
+    if (!Number.isInteger(T) || T < 1) bad(`sequence length T must be a positive integer (got ${T})`);
+    if (!Number.isInteger(B) || B < 1) bad(`batch size B must be a positive integer (got ${B})`);
+    if (!input || typeof input.length !== 'number') bad('input must be an array of numbers');
+    if (sig.kind === 'char') {
+      if (input.length !== T * B) bad(`expected ${T * B} token ids for T=${T}, B=${B}, got ${input.length}`);
+      const V = sig.outputs;
+      for (let i = 0; i < input.length; i++) {
+        const v = input[i]!;
+        if (!Number.isInteger(v) || v < 0 || v >= V) bad(`token id ${v} at position ${i} is outside the vocabulary 0..${V - 1}`);
+      }
+    } else {
+      const n = T * B * sig.features;
+      if (input.length !== n) bad(`expected ${n} feature values for T=${T}, B=${B}, F=${sig.features}, got ${input.length}`);
+      for (let i = 0; i < n; i++) if (!Number.isFinite(input[i]!)) bad(`feature value at position ${i} is not a finite number (${input[i]})`);
+    }
+    if (state) {
+      for (const st of sig.states) {
+        const s = state[st.input];
+        if (!s) bad(`state ${st.input} is missing`);
+        if (!(s instanceof Float32Array)) bad(`state ${st.input} must be a Float32Array`);
+        if (s!.length !== st.n * B * st.hidden) bad(`state ${st.input} has ${s!.length} values, expected ${st.n}x${B}x${st.hidden} = ${st.n * B * st.hidden}`);
+        for (let i = 0; i < s!.length; i++) if (!Number.isFinite(s![i]!)) bad(`state ${st.input} holds a non-finite value at ${i}`);
+      }
+    }
+  }
+
+  /** One call over a (T,B) block of tokens (or (T,B,F) features), from `state` (zeros when omitted). */
+  async run(input: ModelInput, T: number, B: number, state?: State, opts: { Y?: boolean } = {}): Promise<RunResult> {
+    if (this.disposed) throw new InferenceInputError(`the model ${this.source} has been disposed`);
+    this.validate(input, T, B, state);
+    const o = ort();
+    const sig = this.signature;
+    const feeds: Record<string, Ort.Tensor> = {};
+    if (sig.kind === 'char') {
+      feeds[sig.input] = sig.inputType === 'int32'
+        ? new o.Tensor('int32', Int32Array.from(input), [T, B])
+        : new o.Tensor('int64', BigInt64Array.from(Array.from(input, (v) => BigInt(v))), [T, B]);
+    } else {
+      feeds[sig.input] = new o.Tensor('float32', Float32Array.from(input), [T, B, sig.features]);
+    }
+    const st = state ?? this.zeroState(B);
+    for (const s of sig.states) feeds[s.input] = new o.Tensor('float32', st[s.input]!, [s.n, B, s.hidden]);
+    const fetches = [sig.logits, ...sig.states.map((s) => s.output), ...(opts.Y ? sig.Y.map((y) => y.name) : [])];
+    let out: Ort.InferenceSession.ReturnType;
+    try {
+      out = await this.session.run(feeds, fetches);
+    } catch (e) {
+      throw new InferenceInputError(`inference failed in ${this.source}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    }
+    const f32 = (name: string) => {
+      const t = out[name];
+      if (!t || t.type !== 'float32') throw new InferenceInputError(`output ${name} missing or not float32`);
+      return t.data as Float32Array;
+    };
+    const logits = f32(sig.logits);
+    if (logits.length !== T * B * sig.outputs) throw new InferenceInputError(`output ${sig.logits} has ${logits.length} values, expected ${T}x${B}x${sig.outputs}`);
+    const next: State = {};
+    for (const s of sig.states) next[s.input] = f32(s.output);
+    const res: RunResult = { logits, state: next };
+    if (opts.Y) res.Y = sig.Y.map((y) => f32(y.name));
+    return res;
+  }
+
+  /** A stateful stepper over one stream (B=1). */
+  stepper(): Stepper { return new Stepper(this); }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.release();
+  }
+  get isDisposed(): boolean { return this.disposed; }
+}
+
+/**
+ * One stream, one token at a time, carrying the recurrent state: `prime(context)` runs the context in one call,
+ * then `step(id)` advances by one. Both return the logits (V) for the next token. Models without state inputs are
+ * re-run over the whole history on each step.
+ */
+export class Stepper {
+  state: State;
+  private history: number[] = [];
+  constructor(readonly model: OnnxModel) { this.state = model.zeroState(1); }
+
+  reset(): void { this.state = this.model.zeroState(1); this.history = []; }
+
+  async prime(tokens: ArrayLike<number>): Promise<Float32Array> {
+    if (tokens.length === 0) throw new InferenceInputError('cannot prime on an empty context');
+    const stateless = this.model.signature.states.length === 0;
+    const ids = stateless ? [...this.history, ...Array.from(tokens)] : Array.from(tokens);
+    const r = await this.model.run(ids, ids.length, 1, stateless ? undefined : this.state);
+    this.state = r.state;
+    if (stateless) this.history = ids;
+    const O = this.model.signature.outputs;
+    return r.logits.slice((ids.length - 1) * O);
+  }
+
+  step(token: number): Promise<Float32Array> { return this.prime([token]); }
+
+  /** A copy that continues independently (beam search, speculative completion). */
+  fork(): Stepper {
+    const s = new Stepper(this.model);
+    s.history = [...this.history];
+    for (const k of Object.keys(this.state)) s.state[k] = this.state[k]!.slice();
+    return s;
+  }
+}
+
+/** Sessions by file path, reloaded when the file changes; dispose explicitly. */
+export class SessionCache {
+  private readonly entries = new Map<string, { stamp: string; model: Promise<OnnxModel> }>();
+
+  async get(path: string, opts: { vocab?: number[] } = {}): Promise<OnnxModel> {
+    let stamp: string;
+    try { const st = fs.statSync(path); stamp = `${st.size}:${st.mtimeMs}`; } catch {
+      throw new ModelLoadError(`Model file not found: ${path}`);
+    }
+    const hit = this.entries.get(path);
+    if (hit && hit.stamp === stamp) {
+      const m = await hit.model;
+      if (!m.isDisposed) return m;
+    }
+    if (hit) void hit.model.then((m) => m.dispose(), () => undefined);
+    const model = OnnxModel.load(path, opts);
+    this.entries.set(path, { stamp, model });
+    try { return await model; } catch (e) { this.entries.delete(path); throw e; }
+  }
+
+  get size(): number { return this.entries.size; }
+
+  async dispose(path: string): Promise<void> {
+    const hit = this.entries.get(path);
+    this.entries.delete(path);
+    if (hit) await hit.model.then((m) => m.dispose(), () => undefined);
+  }
+
+  async disposeAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((p) => this.dispose(p)));
+  }
+}
