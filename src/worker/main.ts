@@ -1,0 +1,27 @@
+/**
+ * The training worker (dist/worker.js): a worker_threads entry that runs one training job per request.
+ * The loop is synchronous; progress goes out as events while it runs, and stopping comes in through the
+ * request's shared control word.
+ */
+import { parentPort } from 'node:worker_threads';
+import { Rpc } from '../protocol/rpc';
+import { stopRequested, type WorkerEvents, type WorkerRequests } from '../protocol/worker';
+import { pickKernels } from './kernels';
+import { runTraining } from './run';
+
+if (!parentPort) throw new Error('worker.js must run as a worker thread');
+const port = parentPort;
+const rpc = new Rpc<Record<string, never>, WorkerEvents, WorkerRequests, Record<string, never>>(port);
+port.on('message', (m) => rpc.receive(m));
+
+rpc.handle('train/start', (req) => {
+  const log = (level: 'info' | 'warn' | 'error', message: string) => rpc.notify('train/log', { jobId: req.jobId, level, message });
+  const kernels = pickKernels((m) => log('warn', m));
+  return runTraining(req, {
+    kernels,
+    log,
+    progress: (p) => rpc.notify('train/progress', p),
+    sample: (step, text) => rpc.notify('train/sample', { jobId: req.jobId, step, text }),
+    shouldStop: () => stopRequested(req.control),
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The training loop and a whole run through the worker adapter (no thread): overfitting, determinism,
+ * exact resume, cancellation, the divergence guard, atomic model folders and bad input.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeCheckpoint } from '../../src/engine/checkpoint';
+import { charConfig } from '../../src/engine/config';
+import { Model } from '../../src/engine/model';
+import { resolveOptions } from '../../src/engine/options';
+import { generate } from '../../src/engine/sampling';
+import { Trainer } from '../../src/engine/train';
+import { StreamBatcher } from '../../src/data/batches';
+import { readCard } from '../../src/data/modelFolder';
+import { Vocab } from '../../src/data/vocab';
+import { CHECKPOINT_FILE, ONNX_FILE } from '../../src/protocol/model';
+import { createControl, requestStop, stopRequested, type TrainRequest } from '../../src/protocol/worker';
+import { runTraining } from '../../src/worker/run';
+
+const TEXT200 = 'The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs! '
+  + 'How vexingly quick daft zebras jump; sphinx of black quartz, judge my vow. 0123456789 the end.. '
+  + 'Amazingly few discotheques provide jukeboxes.';
+
+describe('training loop', () => {
+  it('overfits a 200-character text to a loss under 0.05', function () {
+    this.timeout(120000);
+    const text = TEXT200.slice(0, 200);
+    assert.equal([...text].length, 200);
+    const vocab = Vocab.fromText(text);
+    const ids = vocab.encode(text);
+    const opts = resolveOptions({ hidden: 48, emb: 16, batch: 1, seq: 199, lr: 2e-2, steps: 250, valFraction: 0, clip: 5 });
+    const m = new Model(charConfig({ vocab: vocab.size, hidden: 48, emb: 16 }));
+    const tr = new Trainer(m, opts, new StreamBatcher(ids, 0, ids.length, 1, 199), null);
+    tr.init();
+    let last = Infinity;
+    const r = tr.run({ onStep: (s) => { last = s.loss; } });
+    assert.equal(r.stop, 'steps');
+    assert.ok(last < 0.05, `final loss ${last}`);
+    // and the overfitted model reproduces the text greedily from its first character
+    const out = generate(m, vocab, { prime: text[0], length: 40, greedy: true });
+    assert.equal(out, text.slice(1, 41));
+  });
+});
+
+function tmp(): string { return mkdtempSync(join(tmpdir(), 'seqlab-train-')); }
+function corpusFile(dir: string, n = 6000): string {
+  let s = '';
+  let i = 0;
+  while (s.length < n) s += `${TEXT200.slice(i % 50, (i % 50) + 60)} line ${i++} «日本語» 🙂\n`;
+  const f = join(dir, 'corpus.txt');
+  writeFileSync(f, s);
+  return f;
+}
+function req(dir: string, file: string, name: string, options: TrainRequest['options'], extra: Partial<TrainRequest> = {}): TrainRequest {
+  return { jobId: name, sources: { files: [file] }, outDir: join(dir, name), name, options, control: createControl(), ...extra };
+}
+const small = { cell: 'lstm' as const, hidden: 16, emb: 8, batch: 4, seq: 16, evalEvery: 5, sampleChars: 20, seed: 3 };
+
+describe('runTraining (worker adapter)', () => {
+  let dir: string;
+  beforeEach(() => { dir = tmp(); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is deterministic from its seed and writes a complete model folder', () => {
+    const f = corpusFile(dir);
+    const a = runTraining(req(dir, f, 'a', { ...small, steps: 12 }));
+    const b = runTraining(req(dir, f, 'b', { ...small, steps: 12 }));
+    const c = runTraining(req(dir, f, 'c', { ...small, steps: 12, seed: 4 }));
+    const pa = decodeCheckpoint(readFileSync(join(a.modelDir, CHECKPOINT_FILE))).params;
+    const pb = decodeCheckpoint(readFileSync(join(b.modelDir, CHECKPOINT_FILE))).params;
+    const pc = decodeCheckpoint(readFileSync(join(c.modelDir, CHECKPOINT_FILE))).params;
+    assert.deepEqual(pa, pb);
+    assert.notDeepEqual(pa, pc);
+    const card = readCard(a.modelDir);
+    assert.equal(card.status, 'complete');
+    assert.equal(card.steps, 12);
+    assert.ok(card.bestValLoss !== null && card.bestValBpc! > 0);
+    assert.ok(existsSync(join(a.modelDir, ONNX_FILE)));
+  });
+
+  it('resumes exactly: N steps then M more equals N+M straight (with dropout)', () => {
+    const f = corpusFile(dir);
+    const o = { ...small, layers: 2, dropout: 0.2 };
+    runTraining(req(dir, f, 'straight', { ...o, steps: 17 }));
+    runTraining(req(dir, f, 'split', { ...o, steps: 9 }));
+    const r = runTraining(req(dir, f, 'split', { steps: 8 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }));
+    assert.equal(r.steps, 17);
+    const s = decodeCheckpoint(readFileSync(join(dir, 'straight', CHECKPOINT_FILE)));
+    const p = decodeCheckpoint(readFileSync(join(dir, 'split', CHECKPOINT_FILE)));
+    assert.deepEqual(p.params, s.params);
+    assert.deepEqual(p.optimizer, s.optimizer);
+    assert.deepEqual(p.h, s.h);
+  });
+
+  it('fine-tuning keeps the vocabulary and reports unknown characters', () => {
+    const f = corpusFile(dir);
+    const base = runTraining(req(dir, f, 'base', { ...small, steps: 5 }));
+    const g = join(dir, 'other.txt');
+    writeFileSync(g, 'completely different text with new chars: ЖЖЖ ~~~ '.repeat(40));
+    const logs: string[] = [];
+    runTraining(req(dir, g, 'tuned', { steps: 5 }, { resume: { from: base.modelDir, mode: 'finetune' } }), { log: (_l, m) => logs.push(m) });
+    const v1 = decodeCheckpoint(readFileSync(join(dir, 'base', CHECKPOINT_FILE))).vocab;
+    const v2 = decodeCheckpoint(readFileSync(join(dir, 'tuned', CHECKPOINT_FILE))).vocab;
+    assert.deepEqual(v2, v1);
+    assert.ok(logs.some((m) => /not in the model's vocabulary/.test(m)), logs.join('\n'));
+  });
+
+  it('stops within one step when asked and keeps its best model', () => {
+    const f = corpusFile(dir);
+    const r0 = req(dir, f, 'stopme', { ...small, steps: 100000 });
+    let steps = 0;
+    const r = runTraining(r0, {
+      progressEveryMs: 0,
+      progress: (p) => { steps = p.step; if (p.step === 7) requestStop(r0.control); },
+      shouldStop: () => stopRequested(r0.control),
+    });
+    assert.equal(r.status, 'stopped');
+    assert.equal(r.steps, 7);
+    assert.equal(steps, 7);
+    const card = readCard(r.modelDir);
+    assert.equal(card.status, 'stopped');
+    assert.match(card.stopReason ?? '', /stopped by the user/);
+    assert.ok(existsSync(join(r.modelDir, ONNX_FILE)));
+  });
+
+  it('guards against divergence: restores the best weights and says why', () => {
+    const f = corpusFile(dir);
+    const r = runTraining(req(dir, f, 'boom', { ...small, lr: 1e6, clip: 0, steps: 200, optimizer: 'sgd' }));
+    assert.equal(r.status, 'stopped');
+    assert.match(r.stopReason, /diverged/);
+    const ck = decodeCheckpoint(readFileSync(join(r.modelDir, CHECKPOINT_FILE)));
+    assert.ok(ck.bestParams.every(Number.isFinite));
+  });
+
+  it('refuses empty, binary and too-short input with one clear line, and creates no model', () => {
+    const empty = join(dir, 'empty.txt'); writeFileSync(empty, '');
+    const bin = join(dir, 'x.bin'); writeFileSync(bin, Buffer.from([0, 1, 2, 3, 0, 0, 255, 0]));
+    const short = join(dir, 'short.txt'); writeFileSync(short, 'abc');
+    for (const [file, re] of [[empty, /empty/i], [bin, /binary/i], [short, /too short/i]] as const) {
+      const r = req(dir, file, 'bad', { ...small, steps: 3 });
+      assert.throws(() => runTraining(r), (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'));
+      assert.ok(!existsSync(join(r.outDir, CHECKPOINT_FILE)));
+    }
+    assert.throws(() => runTraining({ ...req(dir, empty, 'sel', small), sources: { text: '' } }), /selection is empty/);
+  });
+});
