@@ -18,7 +18,6 @@ interface Fixture {
   params: Record<string, number[]>; logits: number[]; hT: number[][]; cT?: number[][]; Y: number[][];
 }
 const PARITY = path.join(__dirname, '..', 'fixtures', 'parity');
-const ONNX = path.join(__dirname, '..', 'fixtures', 'onnx');
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(PARITY, f), 'utf8')) as Fixture;
 
 function flatParams(fx: Fixture): Float32Array {

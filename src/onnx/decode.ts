@@ -1,0 +1,153 @@
+/**
+ * Decoding over any stateful token stepper (onnxruntime-node's Stepper, or an engine adapter): sampling with
+ * temperature / top-k / top-p / greedy and stop strings (the token choice is the engine's `pickToken`, so both
+ * inference paths pick identically from identical logits), and beam search for autocomplete.
+ * Pure: no onnxruntime import. All randomness comes from a seeded Rng, so every output is reproducible.
+ */
+import { Rng } from '../engine/rng';
+import { type SampleOptions, pickToken, validateSampleOptions } from '../engine/sampling';
+
+/** A stream that takes tokens and returns the logits (V) for the next one; fork() continues independently. */
+export interface TokenStepper {
+  prime(tokens: ArrayLike<number>): Promise<Float32Array> | Float32Array;
+  step(token: number): Promise<Float32Array> | Float32Array;
+  fork(): TokenStepper;
+}
+
+export interface DecodeCodec {
+  decode(ids: ArrayLike<number>): string;
+}
+
+export interface SampleRunOptions extends SampleOptions {
+  /** characters to generate */
+  length: number;
+  seed?: number;
+  /** stop (and cut) when the output ends with one of these */
+  stop?: string[];
+  onText?(piece: string): void;
+  /** checked before each step; return true to stop early */
+  cancelled?(): boolean;
+}
+
+export interface SampleResult { text: string; ids: number[]; stoppedBy: 'length' | 'stop' | 'cancelled' }
+
+/**
+ * Sample `length` tokens after `firstLogits` (the logits the stepper returned for the context).
+ * The stepper is advanced past every generated token except the last.
+ */
+export async function sampleText(stepper: TokenStepper, firstLogits: Float32Array, codec: DecodeCodec,
+  o: SampleRunOptions): Promise<SampleResult> {
+  validateSampleOptions(o);
+  const V = firstLogits.length;
+  const rng = new Rng(o.seed ?? 1);
+  const scratch = { probs: new Float64Array(V), order: new Int32Array(V) };
+  let logits = firstLogits;
+  let text = '';
+  const ids: number[] = [];
+  for (let i = 0; i < o.length; i++) {
+    if (o.cancelled?.()) return { text, ids, stoppedBy: 'cancelled' };
+    const id = pickToken(logits, 0, V, o, rng, scratch);
+    ids.push(id);
+    const piece = codec.decode([id]);
+    text += piece;
+    o.onText?.(piece);
+    const hit = o.stop?.find((s) => s.length > 0 && text.endsWith(s));
+    if (hit !== undefined) return { text: text.slice(0, text.length - hit.length), ids, stoppedBy: 'stop' };
+    if (i < o.length - 1) logits = await stepper.step(id);
+  }
+  return { text, ids, stoppedBy: 'length' };
+}
+
+export interface BeamOptions {
+  /** beams kept per step */
+  width: number;
+  /** maximum tokens per hypothesis */
+  length: number;
+  /** a hypothesis is finished when its text ends with one of these (the stop string is cut) */
+  stop?: string[];
+  /** a hypothesis is finished when it emits one of these token ids (not included in the output) */
+  stopTokens?: number[];
+  /** score = sum log p / len^lengthPenalty (0 = raw sum, the default) */
+  lengthPenalty?: number;
+  /** candidate tokens expanded per beam (defaults to width) */
+  expand?: number;
+}
+
+export interface BeamHypothesis { ids: number[]; text: string; logProb: number; score: number; finished: boolean }
+
+function logSoftmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const x of logits) if (x > max) max = x;
+  let s = 0;
+  for (const x of logits) s += Math.exp(x - max);
+  const lse = max + Math.log(s);
+  const out = new Float64Array(logits.length);
+  for (let v = 0; v < logits.length; v++) out[v] = logits[v]! - lse;
+  return out;
+}
+
+/** Indices of the k largest values, largest first, ties broken by lower index (deterministic). */
+function topIndices(x: Float64Array, k: number): number[] {
+  const idx = Array.from(x.keys());
+  idx.sort((a, b) => x[b]! - x[a]! || a - b);
+  return idx.slice(0, k);
+}
+
+/**
+ * Beam search from `firstLogits` (the stepper's logits after the context). Returns hypotheses best first:
+ * finished ones (stop string/token) and the beams alive at `length`, ranked by score. Deterministic.
+ */
+export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Array, codec: DecodeCodec,
+  o: BeamOptions): Promise<BeamHypothesis[]> {
+  if (!(Number.isInteger(o.width) && o.width >= 1)) throw new Error(`beam width must be a whole number >= 1 (got ${o.width})`);
+  if (!(Number.isInteger(o.length) && o.length >= 1)) throw new Error(`beam length must be a whole number >= 1 (got ${o.length})`);
+  const lp = o.lengthPenalty ?? 0;
+  const scoreOf = (logProb: number, n: number) => (lp === 0 ? logProb : logProb / Math.pow(Math.max(n, 1), lp));
+  const expand = o.expand ?? o.width;
+  const stopTokens = new Set(o.stopTokens ?? []);
+  interface Beam { ids: number[]; text: string; logProb: number; stepper: TokenStepper; logits: Float32Array }
+  let beams: Beam[] = [{ ids: [], text: '', logProb: 0, stepper, logits: firstLogits }];
+  const done: BeamHypothesis[] = [];
+  for (let t = 0; t < o.length && beams.length > 0; t++) {
+    const cands: { beam: number; id: number; logProb: number }[] = [];
+    beams.forEach((b, bi) => {
+      const ls = logSoftmax(b.logits);
+      for (const id of topIndices(ls, Math.min(expand, ls.length))) cands.push({ beam: bi, id, logProb: b.logProb + ls[id]! });
+    });
+    cands.sort((a, b) => b.logProb - a.logProb || a.beam - b.beam || a.id - b.id);
+    const next: Beam[] = [];
+    const used = new Set<number>();
+    for (const c of cands) {
+      if (next.length >= o.width) break;
+      const parent = beams[c.beam]!;
+      const ids = [...parent.ids, c.id];
+      if (stopTokens.has(c.id)) {
+        done.push({ ids: parent.ids, text: parent.text, logProb: c.logProb, score: scoreOf(c.logProb, ids.length), finished: true });
+        continue;
+      }
+      const text = parent.text + codec.decode([c.id]);
+      const hit = o.stop?.find((s) => s.length > 0 && text.endsWith(s));
+      if (hit !== undefined) {
+        done.push({ ids, text: text.slice(0, text.length - hit.length), logProb: c.logProb, score: scoreOf(c.logProb, ids.length), finished: true });
+        continue;
+      }
+      // the first child of a parent takes over its stepper, later ones fork it; no stepper advances until all are chosen
+      let s: TokenStepper;
+      if (!used.has(c.beam)) { used.add(c.beam); s = parent.stepper; } else s = parent.stepper.fork();
+      next.push({ ids, text, logProb: c.logProb, stepper: s, logits: parent.logits });
+    }
+    if (t === o.length - 1) {
+      for (const b of next) done.push({ ids: b.ids, text: b.text, logProb: b.logProb, score: scoreOf(b.logProb, b.ids.length), finished: false });
+      break;
+    }
+    // with raw log-prob scores a live beam can only get worse: stop once `width` finished ones beat them all
+    if (lp === 0 && done.length >= o.width) {
+      const kth = done.map((d) => d.score).sort((a, b) => b - a)[o.width - 1]!;
+      if (next.every((b) => b.logProb <= kth)) break;
+    }
+    for (const b of next) b.logits = await b.stepper.step(b.ids[b.ids.length - 1]!);
+    beams = next;
+  }
+  done.sort((a, b) => b.score - a.score || a.ids.length - b.ids.length);
+  return done;
+}
