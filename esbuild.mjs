@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// WASM SIMD kernels: generate the WAT, assemble it with wabt (no network) into src/engine/wasm/kernels-bytes.ts,
+// which the bundles embed as bytes.
+await (await import('./scripts/build-wasm.mjs')).buildWasm();
 
 const node = {
   bundle: true,
