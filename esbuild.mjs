@@ -1,6 +1,6 @@
 // One entry per runtime: extension host, training worker, CLI (and, later, one per webview).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -26,6 +26,11 @@ const builds = [
   { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: 'dist' },
 ];
 if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' });
+// integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external
+if (existsSync('test/integration/index.ts')) {
+  const its = readdirSync('test/integration').filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
+  builds.push({ ...node, entryPoints: its, outdir: 'out/integration', external: [...node.external, 'mocha'] });
+}
 
 const entries = builds.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 if (watch) {

@@ -1,0 +1,55 @@
+/**
+ * Sequence Lab: activate() wires things together and nothing more. No engine, no onnxruntime, no webview
+ * bundle and no worker is loaded here; training starts a worker thread (dist/worker.js) per run.
+ */
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { Commands } from './host/commands';
+import { disposeLog, log, shownMessages } from './host/log';
+import { ModelStore } from './host/modelStore';
+import { ModelsTreeProvider } from './host/modelsTree';
+import { TrainingService } from './host/trainingService';
+
+/** What activate() returns: used by the integration tests (and by other extensions, read-only). */
+export interface SeqlabApi {
+  /** ms spent inside activate() */
+  activationMs: number;
+  store: ModelStore;
+  training: TrainingService;
+  tree: ModelsTreeProvider;
+  treeView: vscode.TreeView<unknown>;
+  commands: Commands;
+  /** the last error/warning/info messages shown to the user */
+  messages: typeof shownMessages;
+}
+
+let training: TrainingService | undefined;
+
+export function activate(context: vscode.ExtensionContext): SeqlabApi {
+  const t0 = performance.now();
+  training = new TrainingService(path.join(context.extensionPath, 'dist', 'worker.js'));
+  const svc = training;
+  const store = new ModelStore(context.globalStorageUri, (dir) => svc.isLive(dir));
+  const tree = new ModelsTreeProvider(store, svc);
+  const treeView = vscode.window.createTreeView('seqlab.models', { treeDataProvider: tree, showCollapseAll: false });
+  const updateMessage = () => {
+    treeView.message = store.blockedByTrust
+      ? vscode.l10n.t('Restricted Mode: models in this workspace are not loaded, because model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to see them.')
+      : undefined;
+  };
+  updateMessage();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(updateMessage), store.onDidChange(updateMessage));
+  const commands = new Commands(store, svc, tree);
+  commands.register(context);
+  context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
+  const activationMs = performance.now() - t0;
+  log().info(`Sequence Lab activated in ${activationMs.toFixed(1)} ms`);
+
+  return { activationMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages };
+}
+
+export function deactivate(): void {
+  // runs still going get a stop request (they keep their last checkpoint); see TrainingService.dispose
+  training = undefined;
+}

@@ -1,0 +1,20 @@
+/**
+ * Integration-suite entry, loaded by VS Code's extension host as `extensionTestsPath` (see scripts/run-integration.mjs,
+ * and .vscode-test.mjs for @vscode/test-cli). Runs every out/integration/*.test.js in name order.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, slow: 5_000 });
+  if (process.env.SEQLAB_IT_GREP) mocha.grep(process.env.SEQLAB_IT_GREP);
+  for (const f of fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    try {
+      mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} tests failed.`)) : resolve()));
+    } catch (e) {
+      reject(e);
+    }
+  });
+}
