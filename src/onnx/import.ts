@@ -115,9 +115,9 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
   for (const n of [io.input, ...io.h0, ...io.c0]) if (!inputs.has(n)) problems.push(`graph input ${n} is missing`);
   for (const n of [io.logits, ...io.hT, ...io.cT, ...io.Y]) if (!outputs.has(n)) problems.push(`graph output ${n} is missing`);
   const vocab = parseJsonMeta<number[]>(meta, META.vocab, problems);
-  if (config.kind === 'char') {
-    if (!vocab) problems.push('metadata seqlab.vocab is missing');
-    else if (vocab.length !== config.vocab) problems.push(`vocabulary has ${vocab.length} entries, config says ${config.vocab}`);
+  // a char model without seqlab.vocab still runs on token ids; text needs a vocabulary supplied by the caller
+  if (config.kind === 'char' && vocab && vocab.length !== config.vocab) {
+    problems.push(`vocabulary has ${vocab.length} entries, config says ${config.vocab}`);
   }
   const states: StateSpec[] = [];
   for (let l = 0; l < config.layers; l++) {
@@ -223,8 +223,11 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
   if (meta[META.format] !== undefined) {
     const info = describeOurs(m, meta, problems);
     if (!info || problems.length) throw new ModelImportError(`${what} is a Sequence Lab model that does not fit: ${problems.join('; ')}`, problems);
-    if (opts.vocab && info.vocab && opts.vocab.length !== info.vocab.length) {
-      throw new ModelImportError(`the supplied vocabulary has ${opts.vocab.length} characters but ${what} was trained with ${info.vocab.length}`);
+    if (opts.vocab && info.config?.kind === 'char') {
+      if (opts.vocab.length !== info.config.vocab) {
+        throw new ModelImportError(`the supplied vocabulary has ${opts.vocab.length} characters but ${what} has ${info.config.vocab} token ids`);
+      }
+      info.vocab ??= opts.vocab;
     }
     return { bytes, info };
   }

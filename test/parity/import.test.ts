@@ -1,0 +1,102 @@
+/**
+ * Importing a foreign ONNX char model: the PyTorch-exported fixture (test/parity/gen_import_fixture.py) loads,
+ * its logits match PyTorch's, it steps one character at a time, exposes Y for heatmaps, and misfits are explained.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeModel, encodeModel } from '../../src/onnx/proto';
+import { ModelImportError, prepareModel, vocabFromFile } from '../../src/onnx/import';
+import { OnnxModel } from '../../src/onnx/runtime';
+import { sampleText } from '../../src/onnx/decode';
+import { Vocab } from '../../src/data/vocab';
+
+const DIR = path.join(__dirname, '..', 'fixtures', 'onnx');
+const bytes = fs.readFileSync(path.join(DIR, 'torch_char_lstm.onnx'));
+const ref = JSON.parse(fs.readFileSync(path.join(DIR, 'torch_char_lstm.json'), 'utf8')) as {
+  vocab: string; layers: number; hidden: number; T: number; B: number; tokens: number[];
+  h0: number[]; c0: number[]; logits: number[]; hN: number[]; cN: number[];
+};
+const vocab = Array.from(ref.vocab, (ch) => ch.codePointAt(0)!);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+};
+
+describe('import: PyTorch-exported char LSTM', () => {
+  it('finds the token input, stacked states, logits and the LSTM hidden sequences', () => {
+    const { info, bytes: out } = prepareModel(bytes, { vocab });
+    assert.equal(info.ours, false);
+    assert.equal(info.producer, 'pytorch');
+    assert.equal(info.opset, 14);
+    const s = info.signature;
+    assert.equal(s.input, 'tokens');
+    assert.equal(s.inputType, 'int64');
+    assert.equal(s.logits, 'logits');
+    assert.equal(s.outputs, vocab.length);
+    assert.deepEqual(s.states, [
+      { input: 'h0', output: 'hN', n: 2, hidden: 12 },
+      { input: 'c0', output: 'cN', n: 2, hidden: 12 },
+    ]);
+    assert.equal(s.Y.length, 2);
+    // the rewritten bytes keep everything and add the Y outputs
+    const m = decodeModel(out);
+    assert.deepEqual(m.graph!.output!.map((o) => o.name).slice(0, 3), ['logits', 'hN', 'cN']);
+    assert.equal(m.graph!.output!.length, 5);
+    assert.equal(m.graph!.initializer!.length, decodeModel(bytes).graph!.initializer!.length);
+  });
+
+  it('its logits and final states match what PyTorch computed', async () => {
+    const m = await OnnxModel.load(bytes, { vocab });
+    try {
+      const r = await m.run(ref.tokens, ref.T, ref.B, { h0: Float32Array.from(ref.h0), c0: Float32Array.from(ref.c0) }, { Y: true });
+      assert.ok(maxDiff(r.logits, ref.logits) < 1e-5, `logits ${maxDiff(r.logits, ref.logits)}`);
+      assert.ok(maxDiff(r.state.h0!, ref.hN) < 1e-5);
+      assert.ok(maxDiff(r.state.c0!, ref.cN) < 1e-5);
+      // Y of the top layer at the last step is hN of layer 1
+      const Y1 = r.Y![1]!, BH = ref.B * ref.hidden;
+      assert.equal(Y1.length, ref.T * BH);
+      assert.ok(maxDiff(Y1.subarray((ref.T - 1) * BH), ref.hN.slice(BH)) < 1e-6);
+    } finally { await m.dispose(); }
+  });
+
+  it('steps one character at a time like one call, and generates text', async () => {
+    const m = await OnnxModel.load(bytes, { vocab });
+    try {
+      const v = Vocab.fromJSON(vocab);
+      const ids = Array.from(v.encode('hello there, wise sir.'));
+      const whole = await m.run(ids, ids.length, 1);
+      const s = m.stepper();
+      let last = await s.prime(ids.slice(0, 5));
+      for (let t = 5; t < ids.length; t++) last = await s.step(ids[t]!);
+      const V = vocab.length;
+      assert.ok(maxDiff(last, whole.logits.subarray((ids.length - 1) * V)) < 1e-5);
+      const g = await sampleText(s, last, v, { length: 30, seed: 3 });
+      assert.equal(Array.from(g.text).length, 30);
+      for (const ch of g.text) assert.ok(ref.vocab.includes(ch));
+    } finally { await m.dispose(); }
+  });
+
+  it('says exactly what does not fit', () => {
+    assert.throws(() => prepareModel(bytes), (e: Error) => e instanceof ModelImportError && /no vocabulary/.test(e.message) && /--vocab/.test(e.message));
+    assert.throws(() => prepareModel(bytes, { vocab: vocab.slice(0, 10) }), /no logits output \[T,B,10\] matching the 10-character vocabulary; float rank-3 outputs are logits \(float \[T,B,19\]\)/);
+    // drop the c0 input's paired output: the state cannot be carried
+    const m = decodeModel(bytes);
+    m.graph!.output = m.graph!.output!.filter((o) => o.name !== 'cN');
+    assert.throws(() => prepareModel(encodeModel(m), { vocab }), /state input c0 \(float \[2,B,12\]\) has no matching output \[2,B,12\]/);
+  });
+});
+
+describe('import: vocabulary files', () => {
+  it('reads JSON lists of characters or code points, JSON strings, and text files', () => {
+    assert.deepEqual(vocabFromFile('["a","b","\\n"]', 'v.json'), [97, 98, 10]); // order kept
+    assert.deepEqual(vocabFromFile('[97, 128512]', 'v.json'), [97, 128512]);
+    assert.deepEqual(vocabFromFile('"ba"', 'v.json'), [98, 97]);
+    assert.deepEqual(vocabFromFile('hello\n', 'corpus.txt'), [10, 101, 104, 108, 111]); // distinct, sorted
+    assert.throws(() => vocabFromFile('["ab"]', 'v.json'), /entry 0 \("ab"\) is not a single character/);
+    assert.throws(() => vocabFromFile('["a","a"]', 'v.json'), /v.json: .*twice/);
+    assert.throws(() => vocabFromFile('[1,', 'v.json'), /v.json is not valid JSON/);
+  });
+});
