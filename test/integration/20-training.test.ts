@@ -1,0 +1,90 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { TrainOutcome } from '../../src/host/commands';
+import type { ModelCard } from '../../src/protocol/model';
+import { api, fixture, waitFor } from './helpers';
+
+const readCard = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8')) as ModelCard;
+
+suite('training through the commands (real worker)', () => {
+  test('Train on a file: a model appears in the tree; live progress; the extension host never stalls (event-loop lag p99 < 20 ms)', async () => {
+    const a = await api();
+    const lag = monitorEventLoopDelay({ resolution: 1 });
+    lag.enable();
+    const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
+      file: fixture('tiny.txt'), cell: 'lstm', preset: 'tiny', steps: 300, name: 'it-tiny', options: { evalEvery: 50, sampleChars: 40 },
+    });
+    // while it runs: the tree shows the model with live progress
+    const job = await waitFor('the run to report progress', () => a.training.active().find((j) => j.spec.name === 'it-tiny' && j.progress), 60_000, 20);
+    const entry = await waitFor('the running model in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-tiny'), 10_000);
+    const item = a.tree.getTreeItem(entry);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
+    assert.match(String(item.description), /step \d+/);
+    assert.match(String(item.contextValue), /^model-training-/);
+    const outcome = await running;
+    lag.disable();
+    const p99 = lag.percentile(99) / 1e6, max = lag.max / 1e6, mean = lag.mean / 1e6;
+    console.log(`    event-loop lag during training (${job.result?.steps ?? outcome.result?.steps} steps, ${(outcome.result ? 'complete' : 'failed')}): p99 ${p99.toFixed(1)} ms, mean ${mean.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    assert.equal(outcome.error, undefined, outcome.error);
+    assert.ok(outcome.result, 'the command resolves with the run result');
+    assert.equal(outcome.result.status, 'complete');
+    assert.equal(outcome.result.steps, 300);
+    const dir = outcome.modelDir!;
+    assert.equal(path.basename(dir), 'it-tiny');
+    assert.equal(path.dirname(dir), path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models'));
+    const card = readCard(dir);
+    assert.equal(card.status, 'complete');
+    assert.equal(card.config.cell, 'lstm');
+    assert.equal(card.config.hidden, 32, 'the tiny preset');
+    assert.ok(fs.existsSync(path.join(dir, 'checkpoint.bin')));
+    // the tree: label, description with bits/char, tooltip, context value
+    const done = await waitFor('the finished model in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-tiny' && e.status === 'complete'), 10_000);
+    const ti = a.tree.getTreeItem(done);
+    assert.equal(ti.label, 'it-tiny');
+    assert.match(String(ti.description), /^LSTM · 1×32 · [\d.]+k? params · \d+\.\d\d bits\/char$/);
+    assert.match((ti.tooltip as vscode.MarkdownString).value, /Parameters: [\d,]+/);
+    assert.equal(ti.contextValue, 'model-complete-char-trained');
+    assert.ok(p99 < 20, `event-loop lag p99 ${p99.toFixed(1)} ms >= 20 ms`);
+  });
+
+  test('Stop Training keeps a usable model (status stopped, checkpoint kept), and Continue Training resumes it exactly', async () => {
+    const a = await api();
+    const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
+      file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, name: 'it-stop', options: { evalEvery: 10, sampleChars: 0 },
+    });
+    const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-stop');
+    await waitFor('a first checkpoint', () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && (a.training.active()[0]?.progress?.step ?? 0) > 15, 60_000, 20);
+    assert.equal(await vscode.commands.executeCommand('seqlab.stopTraining'), true);
+    const outcome = await running;
+    assert.equal(outcome.error, undefined, outcome.error);
+    assert.equal(outcome.result?.status, 'stopped');
+    const card = readCard(dir);
+    assert.equal(card.status, 'stopped');
+    assert.ok(card.steps > 0 && card.steps < 1_000_000);
+    assert.ok(card.bestValLoss !== null, 'a validation loss was recorded');
+    assert.ok(fs.existsSync(path.join(dir, 'checkpoint.bin')), 'the checkpoint is kept');
+    const entry = (await a.tree.getChildren()).find((e) => e.name === 'it-stop');
+    assert.equal(entry?.status, 'stopped');
+    // continue exactly: 20 more steps in the same folder
+    const cont = await vscode.commands.executeCommand<TrainOutcome>('seqlab.continueTraining', { model: 'it-stop', mode: 'exact', steps: 20 });
+    assert.equal(cont?.error, undefined, cont?.error);
+    assert.equal(cont?.result?.status, 'complete');
+    assert.equal(readCard(dir).steps, card.steps + 20);
+  });
+
+  test('a model whose card says "training" with no live run shows as interrupted', async () => {
+    const a = await api();
+    const src = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-tiny');
+    const dst = path.join(path.dirname(src), 'it-interrupted');
+    fs.cpSync(src, dst, { recursive: true });
+    fs.writeFileSync(path.join(dst, 'card.json'), JSON.stringify({ ...readCard(src), name: 'it-interrupted', status: 'training' }));
+    const e = await waitFor('the interrupted model in the tree', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-interrupted'), 10_000);
+    assert.equal(e.status, 'interrupted');
+    const ti = a.tree.getTreeItem(e);
+    assert.match(String(ti.description), /interrupted/);
+    assert.match(String(ti.contextValue), /^model-interrupted-/);
+  });
+});
