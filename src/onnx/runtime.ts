@@ -37,6 +37,12 @@ function ort(): typeof Ort {
   }
 }
 
+/** Tests only: make the native runtime look unavailable (message) or restore it (null). */
+export function setOrtUnavailableForTests(message: string | null): void {
+  ortError = message === null ? null : new ModelLoadError(message);
+  if (message !== null) ortModule = null;
+}
+
 /** Whether the native runtime loads here. */
 export function ortStatus(): { ok: true } | { ok: false; error: string } {
   try { ort(); return { ok: true }; } catch (e) { return { ok: false, error: (e as Error).message }; }
