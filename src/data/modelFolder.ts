@@ -6,7 +6,10 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { decodeCheckpoint, type Checkpoint, CheckpointError } from '../engine/checkpoint';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard } from '../protocol/model';
+import type { Kernels } from '../engine/kernels';
+import { Model } from '../engine/model';
 import { DataError } from './errors';
+import { Vocab } from './vocab';
 
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -44,4 +47,12 @@ export function readCheckpoint(dir: string): Checkpoint {
     if (e instanceof CheckpointError) throw new DataError(`${f}: ${e.message}`);
     throw e;
   }
+}
+
+/** A trained model loaded for the TypeScript engine: best weights, vocabulary, card. */
+export function loadTsModel(dir: string, kernels?: Kernels): { model: Model; vocab: Vocab | null; card: ModelCard; checkpoint: Checkpoint } {
+  const card = readCard(dir);
+  const checkpoint = readCheckpoint(dir);
+  const model = new Model(checkpoint.config, { params: checkpoint.bestParams, kernels });
+  return { model, vocab: checkpoint.vocab ? Vocab.fromJSON(checkpoint.vocab) : null, card, checkpoint };
 }

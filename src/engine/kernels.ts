@@ -18,7 +18,10 @@ export interface Kernels {
     beta: number, C: Arr, cOff: number, ldc: number): void;
 }
 
-/** Reference GEMM: plain loops, generic over float32/float64 (float64 is used by the gradient checks). */
+/**
+ * Reference GEMM: plain loops, generic over float32/float64 (float64 is used by the gradient checks).
+ * Each transpose case keeps its innermost loop contiguous in memory.
+ */
 export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, K: number,
   A: Arr, aOff: number, lda: number, B: Arr, bOff: number, ldb: number,
   beta: number, C: Arr, cOff: number, ldc: number): void {
@@ -26,13 +29,48 @@ export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, 
     const ci = cOff + i * ldc;
     if (beta === 0) for (let j = 0; j < N; j++) C[ci + j] = 0;
     else if (beta !== 1) for (let j = 0; j < N; j++) C[ci + j] *= beta;
-    for (let k = 0; k < K; k++) {
-      const a = transA ? A[aOff + k * lda + i] : A[aOff + i * lda + k];
-      if (a === 0) continue;
-      if (transB) for (let j = 0; j < N; j++) C[ci + j] += a * B[bOff + j * ldb + k];
-      else {
+  }
+  if (!transA && !transB) {
+    // C[i,:] += A[i,k] * B[k,:]
+    for (let i = 0; i < M; i++) {
+      const ci = cOff + i * ldc, ai = aOff + i * lda;
+      for (let k = 0; k < K; k++) {
+        const a = A[ai + k];
+        if (a === 0) continue;
         const bk = bOff + k * ldb;
         for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
+      }
+    }
+  } else if (!transA && transB) {
+    // C[i,j] += dot(A[i,:], B[j,:])
+    for (let i = 0; i < M; i++) {
+      const ci = cOff + i * ldc, ai = aOff + i * lda;
+      for (let j = 0; j < N; j++) {
+        const bj = bOff + j * ldb;
+        let s = 0;
+        for (let k = 0; k < K; k++) s += A[ai + k] * B[bj + k];
+        C[ci + j] += s;
+      }
+    }
+  } else if (transA && !transB) {
+    // A stored (K,M): C[i,:] += A[k,i] * B[k,:]
+    for (let k = 0; k < K; k++) {
+      const ak = aOff + k * lda, bk = bOff + k * ldb;
+      for (let i = 0; i < M; i++) {
+        const a = A[ak + i];
+        if (a === 0) continue;
+        const ci = cOff + i * ldc;
+        for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
+      }
+    }
+  } else {
+    for (let i = 0; i < M; i++) {
+      const ci = cOff + i * ldc;
+      for (let j = 0; j < N; j++) {
+        const bj = bOff + j * ldb;
+        let s = 0;
+        for (let k = 0; k < K; k++) s += A[aOff + k * lda + i] * B[bj + k];
+        C[ci + j] += s;
       }
     }
   }

@@ -1,0 +1,84 @@
+/**
+ * The CLI as a user runs it (the built dist/cli.js in a child process): exit codes and one-line messages
+ * for wrong usage and bad input, and a tiny train → info → sample → eval round trip with --json.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+function run(args: string[], cwd?: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd, timeout: 120000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('seqlab CLI', function () {
+  this.timeout(180000);
+  let dir: string;
+  before(function () {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (npm test does)`);
+    dir = mkdtempSync(join(tmpdir(), 'seqlab-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('wrong usage prints usage and exits 2', () => {
+    for (const args of [['train'], ['train', '--hidden', 'x', 'f.txt'], ['nosuchcommand'], ['sample'], ['train', '--cell', 'tcn', 'f.txt']]) {
+      const r = run(args, dir);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, /usage/i);
+    }
+  });
+
+  it('bad input prints one clear line and exits 1, without a stack trace', () => {
+    writeFileSync(join(dir, 'empty.txt'), '');
+    writeFileSync(join(dir, 'bin.dat'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 0, 0]));
+    writeFileSync(join(dir, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const cases: [string[], RegExp][] = [
+      [['train', 'missing.txt'], /no such file/],
+      [['train', 'empty.txt'], /empty/],
+      [['train', 'bin.dat'], /binary/],
+      [['train', 'latin1.txt'], /UTF-8/],
+      [['info', 'nomodel'], /no model/],
+      [['sample', dir], /not a Sequence Lab model/],
+    ];
+    for (const [args, re] of cases) {
+      const r = run(args, dir);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, re);
+      assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+      assert.doesNotMatch(r.err, /\n\s+at /);
+    }
+  });
+
+  it('train --json prints JSON lines and a final object; info, sample and eval use the model', () => {
+    let text = '';
+    for (let i = 0; i < 300; i++) text += `line ${i % 17}: hello world, 你好世界 🙂\n`;
+    writeFileSync(join(dir, 'corpus.txt'), text);
+    const r = run(['train', 'corpus.txt', '--steps', '6', '--hidden', '16', '--emb', '8', '--batch', '4', '--seq', '16', '--eval-every', '3', '--json', '--name', 'tiny'], dir);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const steps = lines.filter((l) => 'step' in l);
+    assert.ok(steps.length >= 2);
+    for (const l of steps) for (const k of ['step', 'train_loss', 'chars_per_sec', 'elapsed_s']) assert.ok(k in l, `${k} in ${JSON.stringify(l)}`);
+    assert.ok(steps.some((l) => 'val_loss' in l));
+    const fin = lines[lines.length - 1];
+    assert.equal(fin.done, true);
+    assert.equal(fin.steps, 6);
+    assert.ok(typeof fin.best_val_loss === 'number');
+    assert.ok(existsSync(fin.model) && existsSync(fin.onnx));
+    const info = run(['info', fin.model, '--json'], dir);
+    assert.equal(info.code, 0, info.err);
+    assert.equal(JSON.parse(info.out).steps, 6);
+    const s = run(['sample', fin.model, '--length', '30', '--seed', '4', '--prime', '你'], dir);
+    assert.equal(s.code, 0, s.err);
+    assert.equal([...s.out.trimEnd()].length > 0, true);
+    const s2 = run(['sample', fin.model, '--length', '30', '--seed', '4', '--prime', '你'], dir);
+    assert.equal(s2.out, s.out, 'sampling is reproducible from its seed');
+    const e = run(['eval', fin.model, 'corpus.txt', '--json'], dir);
+    assert.equal(e.code, 0, e.err);
+    const ev = JSON.parse(e.out);
+    assert.ok(ev.bpc > 0 && ev.top1 >= 0 && ev.top1 <= 1);
+  });
+});
