@@ -113,7 +113,7 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
   worker.on('train/progress', onProgress);
   worker.on('train/log', (l) => {
     if (json) return;
-    if (bar) (bar as import('cli-progress').SingleBar).stop(), (bar = null);
+    if (bar) { (bar as import('cli-progress').SingleBar).stop(); bar = null; }
     process.stderr.write(`${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
   });
   const onSig = () => { worker.stop(); if (!json) process.stderr.write('\nstopping after this step (the best model is kept)…\n'); };

@@ -5,7 +5,7 @@
 // All pointers passed to the exported functions are BYTE addresses in the (shared) linear memory; sizes are counts.
 
 /** Default tile: MR rows × NV vectors of 4 floats. Tuned on the target machine with bench/gemm.ts --variants. */
-export const DEFAULT_TILE = { MR: 4, NV: 2, KC: 256, MC: 128 };
+export const DEFAULT_TILE = { MR: 4, NV: 2, KC: 256, MC: 128, U: 1 };
 
 const L = (n) => `(local.get $${n})`;
 const S = (n, e) => `(local.set $${n} ${e})`;
@@ -25,21 +25,32 @@ const vdiv = (a, b) => `(f32x4.div ${a} ${b})`;
 const locals = (names, type) => names.map((n) => `(local $${n} ${type})`).join(' ');
 const params = (names, type) => names.map((n) => `(param $${n} ${type})`).join(' ');
 
-/** Register-tile micro-kernel: C[MR×NR] (=, +=, or beta·C +) Ap(packed MR per k) · B(NR floats per k, stride sB bytes). */
-function genKernel(MR, NV) {
+/** Register-tile micro-kernel: C[MR×NR] (=, +=, or beta·C +) Ap (packed, MR floats per k) · Bp (packed, NR floats per k). */
+function genKernel(MR, NV, U = 1) {
   const acc = [];
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) acc.push(`c${r}_${v}`);
   const bs = Array.from({ length: NV }, (_, v) => `b${v}`);
+  const step = (u) => {
+    let t = '';
+    for (let v = 0; v < NV; v++) t += `  ${S(`b${v}`, `(v128.load offset=${16 * (v + u * NV)} ${L('bp')})`)}\n`;
+    for (let r = 0; r < MR; r++) {
+      t += `  ${S('a', `(v128.load32_splat offset=${4 * (r + u * MR)} ${L('ap')})`)}\n`;
+      for (let v = 0; v < NV; v++) t += `  ${S(`c${r}_${v}`, vadd(L(`c${r}_${v}`), vmul(L('a'), L(`b${v}`))))}\n`;
+    }
+    return t;
+  };
+  const adv = (n) => `  ${S('ap', add(L('ap'), I(4 * MR * n)))}\n  ${S('bp', add(L('bp'), I(16 * NV * n)))}\n`;
   let body = '';
-  body += `(loop $L\n`;
-  for (let v = 0; v < NV; v++) body += `  ${S(`b${v}`, `(v128.load offset=${16 * v} ${L('bp')})`)}\n`;
-  for (let r = 0; r < MR; r++) {
-    body += `  ${S('a', `(v128.load32_splat offset=${4 * r} ${L('ap')})`)}\n`;
-    for (let v = 0; v < NV; v++) body += `  ${S(`c${r}_${v}`, vadd(L(`c${r}_${v}`), vmul(L('a'), L(`b${v}`))))}\n`;
+  if (U === 2) {
+    // odd kc: one single step first, then pairs of k
+    body += `(if (i32.and ${L('kc')} (i32.const 1)) (then\n${step(0)}${adv(1)}))\n`;
+    body += `${S('kc', `(i32.shr_u ${L('kc')} (i32.const 1))`)}\n`;
+    body += `(if ${L('kc')} (then (loop $L\n${step(0)}${step(1)}${adv(2)}`;
+    body += `  (br_if $L (local.tee $kc ${sub(L('kc'), I(1))})))))\n`;
+  } else {
+    body += `(loop $L\n${step(0)}${adv(1)}`;
+    body += `  (br_if $L (local.tee $kc ${sub(L('kc'), I(1))})))\n`;
   }
-  body += `  ${S('ap', add(L('ap'), I(4 * MR)))}\n`;
-  body += `  ${S('bp', add(L('bp'), L('sB')))}\n`;
-  body += `  (br_if $L (local.tee $kc ${sub(L('kc'), I(1))})))\n`;
   const store = (mode) => {
     let s = `${S('cr', L('cp'))}\n`;
     for (let r = 0; r < MR; r++) {
@@ -53,7 +64,7 @@ function genKernel(MR, NV) {
     return s;
   };
   return `
-(func $kern ${params(['kc', 'ap', 'bp', 'sB', 'cp', 'ldc'], 'i32')} (param $beta f32)
+(func $kern ${params(['kc', 'ap', 'bp', 'cp', 'ldc'], 'i32')} (param $beta f32)
   ${locals([...acc, ...bs, 'a', 'bv'], 'v128')} (local $cr i32)
   ${body}
   (if (f32.eq ${L('beta')} (f32.const 0)) (then
@@ -93,37 +104,51 @@ function genPackA(MR) {
 )`;
 }
 
-/** Pack op(B)[k0:k0+kc, j0:j0+nc] into NR-column panels (kc rows of NR floats each), zero-padded. */
+/** Pack op(B)[k0:k0+kc, 0:N] into NR-column panels (kc rows of NR floats each), the last one zero-padded. */
 function genPackB(NR) {
+  const NV = NR / 4;
+  const rowCopy = Array.from({ length: NV }, (_, v) => `(v128.store offset=${16 * v} ${L('d')} (v128.load offset=${16 * v} ${L('src')}))`).join(' ');
   return `
-(func $pack_b ${params(['transB', 'b', 'ldb', 'k0', 'kc', 'j0', 'nc', 'dst'], 'i32')}
+(func $pack_b ${params(['transB', 'b', 'ldb', 'k0', 'kc', 'N', 'dst'], 'i32')}
   (local $q i32) (local $k i32) (local $v i32) (local $j i32) (local $sk i32) (local $sj i32) (local $src i32) (local $d i32)
   ;; element (k,j) of op(B) is at b + 4*(k*sk + j*sj)
   (if ${L('transB')} (then ${S('sk', I(1))} ${S('sj', L('ldb'))}) (else ${S('sk', L('ldb'))} ${S('sj', I(1))}))
-  ${S('b', add(L('b'), `(i32.shl ${add(mul(L('k0'), L('sk')), mul(L('j0'), L('sj')))} (i32.const 2))`))}
+  ${S('b', add(L('b'), `(i32.shl ${mul(L('k0'), L('sk'))} (i32.const 2))`))}
   ${S('sk', `(i32.shl ${L('sk')} (i32.const 2))`)}
   ${S('sj', `(i32.shl ${L('sj')} (i32.const 2))`)}
   ${S('q', I(0))}
   (block $Qd (loop $Q
-    (br_if $Qd (i32.ge_s ${L('q')} ${L('nc')}))
-    ;; column-outer inside a panel: contiguous reads when transB (rows of the stored matrix)
-    ${S('v', I(0))}
-    (loop $Vl
-      ${S('j', add(L('q'), L('v')))}
-      ${S('d', add(L('dst'), `(i32.shl ${L('v')} (i32.const 2))`))}
-      ${S('src', add(L('b'), mul(L('j'), L('sj'))))}
-      ${S('k', I(0))}
-      (if (i32.lt_s ${L('j')} ${L('nc')})
-        (then (loop $Kl
-          (f32.store ${L('d')} (f32.load ${L('src')}))
+    (br_if $Qd (i32.ge_s ${L('q')} ${L('N')}))
+    (if (i32.and (i32.eqz ${L('transB')}) (i32.le_s ${add(L('q'), I(NR))} ${L('N')}))
+      (then
+        ;; full panel of a row-major B: each k row is NR contiguous floats
+        ${S('src', add(L('b'), `(i32.shl ${L('q')} (i32.const 2))`))}
+        ${S('d', L('dst'))}
+        ${S('k', I(0))}
+        (loop $Kr
+          ${rowCopy}
           ${S('d', add(L('d'), I(4 * NR)))}
           ${S('src', add(L('src'), L('sk')))}
-          (br_if $Kl (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')}))))
-        (else (loop $Kz
-          (f32.store ${L('d')} (f32.const 0))
-          ${S('d', add(L('d'), I(4 * NR)))}
-          (br_if $Kz (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')})))))
-      (br_if $Vl (i32.lt_s (local.tee $v ${add(L('v'), I(1))}) ${I(NR)})))
+          (br_if $Kr (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')}))))
+      (else
+        ;; column-outer: contiguous reads when transB (rows of the stored matrix); zero columns past N
+        ${S('v', I(0))}
+        (loop $Vl
+          ${S('j', add(L('q'), L('v')))}
+          ${S('d', add(L('dst'), `(i32.shl ${L('v')} (i32.const 2))`))}
+          ${S('src', add(L('b'), mul(L('j'), L('sj'))))}
+          ${S('k', I(0))}
+          (if (i32.lt_s ${L('j')} ${L('N')})
+            (then (loop $Kl
+              (f32.store ${L('d')} (f32.load ${L('src')}))
+              ${S('d', add(L('d'), I(4 * NR)))}
+              ${S('src', add(L('src'), L('sk')))}
+              (br_if $Kl (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')}))))
+            (else (loop $Kz
+              (f32.store ${L('d')} (f32.const 0))
+              ${S('d', add(L('d'), I(4 * NR)))}
+              (br_if $Kz (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')})))))
+          (br_if $Vl (i32.lt_s (local.tee $v ${add(L('v'), I(1))}) ${I(NR)})))))
     ${S('dst', add(L('dst'), mul(L('kc'), I(4 * NR))))}
     ${S('q', add(L('q'), I(NR)))}
     (br $Q)))
@@ -140,22 +165,18 @@ function genSgemm(MR, NV, KC, MC) {
 (func (export "sgemm") ${params(['transA', 'transB', 'M', 'N', 'K', 'a', 'lda', 'b', 'ldb'], 'i32')} (param $beta f32)
     ${params(['c', 'ldc', 'scratch'], 'i32')}
   (local $k0 i32) (local $kc i32) (local $i0 i32) (local $mc i32) (local $j i32) (local $nr i32) (local $i i32) (local $mr i32)
-  (local $ap0 i32) (local $tile i32) (local $bp0 i32) (local $bp i32) (local $sB i32) (local $cp i32) (local $be f32)
-  (local $r i32) (local $v i32) (local $src i32) (local $dst i32) (local $ldc4 i32) (local $tailp i32)
+  (local $ap0 i32) (local $tile i32) (local $bp0 i32) (local $bp i32) (local $cp i32) (local $be f32)
+  (local $r i32) (local $v i32) (local $src i32) (local $dst i32) (local $ldc4 i32)
   ${S('ap0', L('scratch'))}
   ${S('tile', add(L('scratch'), I(MC * KC * 4)))}
   ${S('bp0', add(L('tile'), I(MR * NR * 4)))}
   ${S('ldc4', `(i32.shl ${L('ldc')} (i32.const 2))`)}
-  ;; the last (partial) column panel, used when N is not a multiple of NR
-  ${S('tailp', `(i32.and ${L('N')} (i32.const ${-NR}))`)}
   ${S('k0', I(0))}
   (loop $Kb
     ${S('kc', `(select ${I(KC)} ${sub(L('K'), L('k0'))} (i32.lt_s ${I(KC)} ${sub(L('K'), L('k0'))}))`)}
     ${S('be', `(select ${L('beta')} (f32.const 1) (i32.eqz ${L('k0')}))`)}
-    (if ${L('transB')}
-      (then (call $pack_b ${L('transB')} ${L('b')} ${L('ldb')} ${L('k0')} ${L('kc')} (i32.const 0) ${L('N')} ${L('bp0')}))
-      (else (if (i32.lt_s ${L('tailp')} ${L('N')})
-        (then (call $pack_b ${L('transB')} ${L('b')} ${L('ldb')} ${L('k0')} ${L('kc')} ${L('tailp')} ${sub(L('N'), L('tailp'))} ${L('bp0')})))))
+    ;; op(B)[k0:k0+kc, :] packed into NR-column panels once per k block, reused by every row block
+    (call $pack_b ${L('transB')} ${L('b')} ${L('ldb')} ${L('k0')} ${L('kc')} ${L('N')} ${L('bp0')})
     ${S('i0', I(0))}
     (loop $Ib
       ${S('mc', `(select ${I(MC)} ${sub(L('M'), L('i0'))} (i32.lt_s ${I(MC)} ${sub(L('M'), L('i0'))}))`)}
@@ -163,22 +184,16 @@ function genSgemm(MR, NV, KC, MC) {
       ${S('j', I(0))}
       (loop $Jl
         ${S('nr', `(select ${I(NR)} ${sub(L('N'), L('j'))} (i32.lt_s ${I(NR)} ${sub(L('N'), L('j'))}))`)}
-        (if ${L('transB')}
-          ;; panel j/NR starts at bp0 + (j/NR)*kc*NR*4 = bp0 + j*kc*4
-          (then ${S('sB', I(4 * NR))}
-            ${S('bp', add(L('bp0'), `(i32.shl ${mul(L('j'), L('kc'))} (i32.const 2))`))})
-          (else (if (i32.eq ${L('nr')} ${I(NR)})
-            (then ${S('bp', add(L('b'), `(i32.shl ${add(mul(L('k0'), L('ldb')), L('j'))} (i32.const 2))`))}
-              ${S('sB', `(i32.shl ${L('ldb')} (i32.const 2))`)})
-            (else ${S('bp', L('bp0'))} ${S('sB', I(4 * NR))}))))
+        ;; panel j/NR starts at bp0 + (j/NR)*kc*NR*4 = bp0 + j*kc*4
+        ${S('bp', add(L('bp0'), `(i32.shl ${mul(L('j'), L('kc'))} (i32.const 2))`))}
         ${S('i', I(0))}
         (loop $Il
           ${S('mr', `(select ${I(MR)} ${sub(L('mc'), L('i'))} (i32.lt_s ${I(MR)} ${sub(L('mc'), L('i'))}))`)}
           ${S('cp', add(L('c'), `(i32.shl ${add(mul(add(L('i0'), L('i')), L('ldc')), L('j'))} (i32.const 2))`))}
           (if (i32.and (i32.eq ${L('mr')} ${I(MR)}) (i32.eq ${L('nr')} ${I(NR)}))
-            (then (call $kern ${L('kc')} ${add(L('ap0'), `(i32.shl ${mul(L('i'), L('kc'))} (i32.const 2))`)} ${L('bp')} ${L('sB')} ${L('cp')} ${L('ldc4')} ${L('be')}))
+            (then (call $kern ${L('kc')} ${add(L('ap0'), `(i32.shl ${mul(L('i'), L('kc'))} (i32.const 2))`)} ${L('bp')} ${L('cp')} ${L('ldc4')} ${L('be')}))
             (else
-              (call $kern ${L('kc')} ${add(L('ap0'), `(i32.shl ${mul(L('i'), L('kc'))} (i32.const 2))`)} ${L('bp')} ${L('sB')} ${L('tile')} ${I(NR * 4)} (f32.const 0))
+              (call $kern ${L('kc')} ${add(L('ap0'), `(i32.shl ${mul(L('i'), L('kc'))} (i32.const 2))`)} ${L('bp')} ${L('tile')} ${I(NR * 4)} (f32.const 0))
               ${S('r', I(0))}
               (loop $Rc
                 ${S('src', add(L('tile'), mul(L('r'), I(NR * 4))))}
@@ -336,14 +351,14 @@ function genPointwise() {
 export function genWat(tile = DEFAULT_TILE) {
   const { MR, NV, KC } = tile;
   const MC = MR * Math.floor(tile.MC / MR);
-  return `;; GENERATED by scripts/wasm/gen-kernels-wat.mjs (tile MR=${MR} NR=${4 * NV} KC=${KC} MC=${MC}). Do not edit.
+  return `;; GENERATED by scripts/wasm/gen-kernels-wat.mjs (tile MR=${MR} NR=${4 * NV} KC=${KC} MC=${MC} unroll=${tile.U ?? 1}). Do not edit.
 (module
   (import "env" "memory" (memory 1 65536 shared))
   (global (export "MR") i32 (i32.const ${MR}))
   (global (export "NR") i32 (i32.const ${4 * NV}))
   (global (export "KC") i32 (i32.const ${KC}))
   (global (export "MC") i32 (i32.const ${MC}))
-${genKernel(MR, NV)}
+${genKernel(MR, NV, tile.U ?? 1)}
 ${genPackA(MR)}
 ${genPackB(4 * NV)}
 ${genSgemm(MR, NV, KC, MC)}

@@ -387,9 +387,14 @@ export function corpusFromText(text: string, vocab?: Vocab, label = 'selection')
 // ---- helpers ----
 
 /**
- * Reads `file` in chunks of buf.length bytes, decodes with a streaming fatal UTF-8 decoder (BOM stripped),
- * and calls onText for each decoded piece. Checks the first chunk for binary content. Returns the byte size.
+ * Reads `file` in chunks (default 4 MB), decodes with a streaming fatal UTF-8 decoder (BOM stripped),
+ * and calls onText for each decoded piece. Checks the first chunk for binary content and throws a DataError for binary data or invalid UTF-8.
+ * Returns the byte size. Only a few small strings are alive at a time.
  */
+export function readTextChunks(file: string, onText: (text: string) => void, opts: { chunkBytes?: number; onBytes?: (done: number) => void } = {}): number {
+  return streamFile(file, new Uint8Array(Math.max(4, Math.floor(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES))), onText, opts.onBytes);
+}
+
 function streamFile(file: string, buf: Uint8Array, onText: (text: string) => void, onBytes?: (done: number) => void): number {
   const label = path.basename(file);
   const fd = fs.openSync(file, 'r');

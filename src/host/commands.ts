@@ -14,7 +14,7 @@ import { fmtCount } from './format';
 import { checkSelectionText, checkSource, csvNotAvailable, isCsv } from './inputs';
 import { log, showFailure, showInfo } from './log';
 import { userError, type ModelEntry, type ModelStore } from './modelStore';
-import type { ModelsTreeProvider } from './modelsTree';
+import { statusText, type ModelsTreeProvider } from './modelsTree';
 import { sanitizeModelName } from './names';
 import type { TrainingService } from './trainingService';
 
@@ -291,7 +291,7 @@ export class Commands {
     else if (typeof a === 'string') jobId = active.find((j) => j.spec.name === a || j.id === a)?.id;
     else if (active.length === 1) jobId = active[0].id;
     else if (active.length > 1) {
-      const pick = await vscode.window.showQuickPick(active.map((j) => ({ label: j.spec.name, description: j.state, id: j.id })), { title: vscode.l10n.t('Stop which training run?') });
+      const pick = await vscode.window.showQuickPick(active.map((j) => ({ label: j.spec.name, description: statusText({ status: j.state === 'queued' ? 'queued' : 'training' }), id: j.id })), { title: vscode.l10n.t('Stop which training run?') });
       jobId = pick?.id;
       if (!jobId) return false;
     }
@@ -419,7 +419,7 @@ export class Commands {
     }
     const all = (await this.store.list()).filter(filter);
     if (all.length === 0) { void showInfo(vscode.l10n.t('There are no models yet. Train one first.')); return undefined; }
-    const pick = await vscode.window.showQuickPick(all.map((e) => ({ label: e.name, description: e.status, entry: e })), { title });
+    const pick = await vscode.window.showQuickPick(all.map((e) => ({ label: e.name, description: statusText(e), entry: e })), { title });
     return pick?.entry;
   }
 

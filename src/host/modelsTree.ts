@@ -66,7 +66,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
 export function describe(e: ModelEntry): string {
   const c = e.card;
   if (e.status === 'unreadable') return vscode.l10n.t('unreadable: {0}', e.error ?? '');
-  if (!c) return e.status;
+  if (!c) return statusText(e);
   const parts = [c.config.cell.toUpperCase(), `${c.config.layers}×${c.config.hidden}`, vscode.l10n.t('{0} params', fmtCount(c.params))];
   if (c.config.kind === 'char' && c.bestValLoss !== null) parts.push(vscode.l10n.t('{0} bits/char', (c.bestValBpc ?? bits(c.bestValLoss)).toFixed(2)));
   else if (c.bestValLoss !== null) parts.push(vscode.l10n.t('RMSE {0}', Math.sqrt(c.bestValLoss).toFixed(3)));
@@ -90,7 +90,7 @@ function tooltip(e: ModelEntry): vscode.MarkdownString {
   md.appendMarkdown(`**${escapeMd(e.name)}**\n\n`);
   const c = e.card;
   if (!c) {
-    md.appendMarkdown(e.error ? escapeMd(e.error) : escapeMd(e.status));
+    md.appendMarkdown(e.error ? escapeMd(e.error) : escapeMd(statusText(e)));
     return md;
   }
   const rows: [string, string][] = [
@@ -115,7 +115,7 @@ function tooltip(e: ModelEntry): vscode.MarkdownString {
   return md;
 }
 
-function statusText(e: ModelEntry): string {
+export function statusText(e: Pick<ModelEntry, 'status'>): string {
   switch (e.status) {
     case 'complete': return vscode.l10n.t('complete');
     case 'stopped': return vscode.l10n.t('stopped (best checkpoint kept)');
