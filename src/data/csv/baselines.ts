@@ -1,0 +1,286 @@
+/**
+ * Metrics (MAE, RMSE, MAPE), season detection, and the baselines a forecaster must beat: persistence (last value),
+ * seasonal naive (the value one season earlier), and the training mean. All in the series' original units.
+ */
+import { DataError } from '../errors';
+import type { ForecastData, Windows, ZScoreStats } from './prepare';
+
+export interface Metrics {
+  mae: number;
+  rmse: number;
+  /** mean absolute percentage error in percent, over actual values that are not ~0; null when all are ~0 */
+  mape: number | null;
+  /** predictions left out of MAPE because the actual value is ~0 */
+  mapeSkipped: number;
+  count: number;
+}
+
+/** MAE, RMSE and MAPE (%) of pred against actual (same length, > 0) */
+export function metrics(pred: ArrayLike<number>, actual: ArrayLike<number>): Metrics {
+  const n = actual.length;
+  if (pred.length !== n) throw new RangeError(`metrics: ${pred.length} predictions for ${n} actual values`);
+  if (n === 0) throw new RangeError('metrics: no values');
+  let ae = 0;
+  let se = 0;
+  let ape = 0;
+  let apeN = 0;
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(actual[i]!));
+  const eps = 1e-9 * Math.max(scale, 1e-300);
+  for (let i = 0; i < n; i++) {
+    const d = pred[i]! - actual[i]!;
+    ae += Math.abs(d);
+    se += d * d;
+    const a = Math.abs(actual[i]!);
+    if (a > eps) {
+      ape += Math.abs(d) / a;
+      apeN++;
+    }
+  }
+  return { mae: ae / n, rmse: Math.sqrt(se / n), mape: apeN ? (100 * ape) / apeN : null, mapeSkipped: n - apeN, count: n };
+}
+
+export interface Season {
+  period: number;
+  /** autocorrelation at the period */
+  acf: number;
+}
+
+/** autocorrelation of x (mean removed) at lags 0..maxLag */
+export function autocorrelation(x: ArrayLike<number>, maxLag: number): Float64Array {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i]!;
+  m /= n;
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = x[i]! - m;
+  let c0 = 0;
+  for (let i = 0; i < n; i++) c0 += d[i]! * d[i]!;
+  const L = Math.min(maxLag, n - 1);
+  const acf = new Float64Array(L + 1);
+  if (c0 === 0) return acf;
+  for (let k = 0; k <= L; k++) {
+    let c = 0;
+    for (let i = k; i < n; i++) c += d[i]! * d[i - k]!;
+    acf[k] = c / c0;
+  }
+  return acf;
+}
+
+/**
+ * The season of x, or null: x is detrended (least-squares line), then the first lag >= 2 is taken whose
+ * autocorrelation is a local peak of at least minAcf (default 0.3) and rises at least 0.2 above the trough
+ * before it; a later peak wins only if clearly higher (+0.1), which avoids picking multiples of the season.
+ * Looks at the last 20000 values and lags up to min(maxLag, n/2) (default maxLag 400).
+ */
+export function detectSeason(x: ArrayLike<number>, opts: { maxLag?: number; minAcf?: number } = {}): Season | null {
+  const all = x.length;
+  const n = Math.min(all, 20000);
+  const off = all - n;
+  const maxLag = Math.min(opts.maxLag ?? 400, Math.floor(n / 2));
+  const minAcf = opts.minAcf ?? 0.3;
+  if (maxLag < 3) return null;
+  // detrend
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const y = x[off + i]!;
+    sx += i;
+    sy += y;
+    sxx += i * i;
+    sxy += i * y;
+  }
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const icpt = (sy - slope * sx) / n;
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = x[off + i]! - (icpt + slope * i);
+  const acf = autocorrelation(r, maxLag);
+  let best: Season | null = null;
+  let trough = acf[1]!;
+  for (let k = 2; k < acf.length - 1; k++) {
+    const a = acf[k]!;
+    trough = Math.min(trough, a);
+    if (a >= acf[k - 1]! && a >= acf[k + 1]! && a >= minAcf && a - trough >= 0.2) {
+      if (!best || a > best.acf + 0.1) best = { period: k, acf: a };
+      trough = a;
+    }
+  }
+  return best;
+}
+
+export type BaselineName = 'persistence' | 'seasonal naive' | 'training mean';
+
+export interface BaselineResult {
+  name: BaselineName;
+  /** over all targets and horizon steps */
+  metrics: Metrics;
+  /** per target, in series.targets order */
+  perTarget: Metrics[];
+  /** seasonal naive only: the season used */
+  period?: number;
+}
+
+export interface BaselineReport {
+  part: 'val' | 'test';
+  results: BaselineResult[];
+  /** the season used by seasonal naive, null if none was found or given (then seasonal naive is not reported) */
+  season: { period: number; detected: boolean; acf?: number } | null;
+  notes: string[];
+}
+
+/** (N, Hz*K) actual target values of a window set, in original units (from series.values) */
+export function actualY(fd: ForecastData, w: Windows): Float64Array {
+  const { C, values } = fd.series;
+  const { horizon: Hz, K } = w;
+  const out = new Float64Array(w.N * Hz * K);
+  for (let j = 0; j < w.N; j++) {
+    const r = w.rowOf(j);
+    for (let h = 0; h < Hz; h++) for (let k = 0; k < K; k++) out[(j * Hz + h) * K + k] = values[(r + h) * C + k]!;
+  }
+  return out;
+}
+
+/** model outputs (N, Hz*K) in normalized units -> original units (targets are the first K stats columns) */
+export function denormalizeY(pred: ArrayLike<number>, stats: ZScoreStats, K: number): Float64Array {
+  const out = new Float64Array(pred.length);
+  for (let i = 0; i < pred.length; i++) {
+    const k = i % K;
+    out[i] = pred[i]! * stats.std[k]! + stats.mean[k]!;
+  }
+  return out;
+}
+
+/** metrics over everything and per target, for predictions laid out (N, Hz*K) in original units */
+export function scoreForecast(pred: ArrayLike<number>, actual: ArrayLike<number>, K: number): { metrics: Metrics; perTarget: Metrics[] } {
+  const perTarget: Metrics[] = [];
+  for (let k = 0; k < K; k++) {
+    const p: number[] = [];
+    const a: number[] = [];
+    for (let i = k; i < actual.length; i += K) {
+      p.push(pred[i]!);
+      a.push(actual[i]!);
+    }
+    perTarget.push(metrics(p, a));
+  }
+  return { metrics: metrics(pred, actual), perTarget };
+}
+
+/** persistence: every step of the horizon repeats the last observed value */
+export function persistenceForecast(fd: ForecastData, w: Windows): Float64Array {
+  const { C, values } = fd.series;
+  const { horizon: Hz, K } = w;
+  const out = new Float64Array(w.N * Hz * K);
+  for (let j = 0; j < w.N; j++) {
+    const r = w.rowOf(j);
+    for (let h = 0; h < Hz; h++) for (let k = 0; k < K; k++) out[(j * Hz + h) * K + k] = values[(r - 1) * C + k]!;
+  }
+  return out;
+}
+
+/** seasonal naive: step h repeats the value at the same phase of the last observed season (persistence before one season of history) */
+export function seasonalNaiveForecast(fd: ForecastData, w: Windows, period: number): Float64Array {
+  if (!Number.isInteger(period) || period < 1) throw new DataError(`The season must be a whole number of at least 1 step, not ${period}.`);
+  const { C, values } = fd.series;
+  const { horizon: Hz, K } = w;
+  const out = new Float64Array(w.N * Hz * K);
+  for (let j = 0; j < w.N; j++) {
+    const r = w.rowOf(j);
+    for (let h = 0; h < Hz; h++) {
+      let src = r + h - period * (Math.floor(h / period) + 1);
+      if (src < 0) src = r - 1;
+      for (let k = 0; k < K; k++) out[(j * Hz + h) * K + k] = values[src * C + k]!;
+    }
+  }
+  return out;
+}
+
+/** the training mean of each target, for every step */
+export function meanForecast(fd: ForecastData, w: Windows): Float64Array {
+  const { horizon: Hz, K } = w;
+  const out = new Float64Array(w.N * Hz * K);
+  for (let i = 0; i < out.length; i++) out[i] = fd.stats.mean[i % K]!;
+  return out;
+}
+
+/**
+ * Scores the baselines on the test part (or 'val'). season: a period to force, null for none, undefined to detect
+ * it on the training part of the first target.
+ */
+export function evaluateBaselines(fd: ForecastData, opts: { part?: 'val' | 'test'; season?: number | null } = {}): BaselineReport {
+  const part = opts.part ?? 'test';
+  const w = fd[part];
+  if (w.N === 0) throw new DataError(`The ${part === 'val' ? 'validation' : 'test'} part is empty: there is nothing to evaluate on.`);
+  const notes: string[] = [];
+  const actual = actualY(fd, w);
+  let season: BaselineReport['season'] = null;
+  if (opts.season != null) season = { period: opts.season, detected: false };
+  else if (opts.season === undefined) {
+    const [s, e] = fd.ranges.train;
+    const C = fd.series.C;
+    const x = new Float64Array(e - s);
+    for (let i = s; i < e; i++) x[i - s] = fd.series.values[i * C]!;
+    const found = detectSeason(x);
+    if (found) season = { period: found.period, detected: true, acf: found.acf };
+    else notes.push('No season was found in the training data, so seasonal naive is not reported.');
+  }
+  const results: BaselineResult[] = [];
+  const add = (name: BaselineName, pred: Float64Array, period?: number): void => {
+    const s = scoreForecast(pred, actual, w.K);
+    results.push({ name, metrics: s.metrics, perTarget: s.perTarget, ...(period ? { period } : {}) });
+  };
+  add('persistence', persistenceForecast(fd, w));
+  if (season) add('seasonal naive', seasonalNaiveForecast(fd, w, season.period), season.period);
+  add('training mean', meanForecast(fd, w));
+  return { part, results, season, notes };
+}
+
+/** a plain sentence comparing a model's RMSE with the baselines; says so when persistence is not beaten */
+export function compareWithBaselines(model: Metrics, report: BaselineReport): { beatsPersistence: boolean; beatsAll: boolean; summary: string } {
+  const pers = report.results.find((r) => r.name === 'persistence')!;
+  const best = report.results.reduce((a, b) => (b.metrics.rmse < a.metrics.rmse ? b : a));
+  const beatsPersistence = model.rmse < pers.metrics.rmse;
+  const beatsAll = model.rmse < best.metrics.rmse;
+  const pct = (a: number, b: number): string => `${Math.abs((100 * (a - b)) / b).toFixed(1)}%`;
+  let summary: string;
+  if (!beatsPersistence) {
+    summary = `The model does not beat persistence (repeating the last value): its test RMSE ${fmt(model.rmse)} is ${pct(model.rmse, pers.metrics.rmse)} worse than ${fmt(pers.metrics.rmse)}.`;
+  } else if (!beatsAll) {
+    summary = `The model beats persistence by ${pct(model.rmse, pers.metrics.rmse)} in RMSE, but ${best.name} is better still (${fmt(best.metrics.rmse)} vs ${fmt(model.rmse)}).`;
+  } else {
+    summary = `The model beats every baseline: test RMSE ${fmt(model.rmse)}, ${pct(model.rmse, best.metrics.rmse)} below the best baseline (${best.name}, ${fmt(best.metrics.rmse)}).`;
+  }
+  return { beatsPersistence, beatsAll, summary };
+}
+
+/**
+ * Prediction-interval half-widths from validation residuals: for each output (h,k) the lower and upper
+ * residual quantiles ((1-coverage)/2 and (1+coverage)/2) of actual - pred. Add them to a prediction.
+ */
+export function residualQuantiles(pred: ArrayLike<number>, actual: ArrayLike<number>, outputs: number, coverage = 0.9): { lower: Float64Array; upper: Float64Array } {
+  if (!(coverage > 0 && coverage < 1)) throw new RangeError(`coverage must be in (0,1), not ${coverage}`);
+  const N = Math.floor(actual.length / outputs);
+  if (N === 0) throw new RangeError('residualQuantiles: no samples');
+  const lower = new Float64Array(outputs);
+  const upper = new Float64Array(outputs);
+  const r = new Float64Array(N);
+  for (let o = 0; o < outputs; o++) {
+    for (let j = 0; j < N; j++) r[j] = actual[j * outputs + o]! - pred[j * outputs + o]!;
+    r.sort();
+    lower[o] = quantile(r, (1 - coverage) / 2);
+    upper[o] = quantile(r, (1 + coverage) / 2);
+  }
+  return { lower, upper };
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toPrecision(3);
+}

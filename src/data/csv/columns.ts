@@ -1,0 +1,312 @@
+/**
+ * From a parsed table to a clean numeric series: time column detection and sorting, default target and features,
+ * non-numeric columns listed with the reason, missing values interpolated or forward-filled (and counted).
+ */
+import { DataError } from '../errors';
+import type { CsvColumn, CsvTable } from './parse';
+
+export type TimeKind = 'date' | 'index' | 'row';
+
+export interface TimeChoice {
+  /** the time column, or null when row order is the time */
+  column: string | null;
+  kind: TimeKind;
+  /** plain words: why this column (or none) */
+  reason: string;
+}
+
+export interface ExcludedColumn {
+  name: string;
+  reason: string;
+}
+
+export interface ColumnPlan {
+  time: TimeChoice;
+  /** numeric columns usable as target or feature (not the time column, not empty) */
+  numeric: string[];
+  /** columns left out, with the reason */
+  excluded: ExcludedColumn[];
+  defaultTargets: string[];
+  /** by default every other usable numeric column */
+  defaultFeatures: string[];
+}
+
+const TIME_NAME = /^(?:date|time|datetime|timestamp|ds|day|month|year|week|period|t|step|index|idx|hour)$|date|time|stamp/i;
+const INDEX_NAME = /^(?:t|time|step|index|idx|id|#|n|no|year|period|unnamed: ?0|x|)$|index|step|year/i;
+const TARGET_NAME = /^(?:y|value|values|target|close|sales|count|total|demand|load|price|passengers|volume|temp|temperature)$/i;
+
+function isIntegerStrictlyMonotonic(v: Float64Array): { monotonic: boolean; regular: boolean } {
+  if (v.length < 2) return { monotonic: false, regular: false };
+  const first = v[1]! - v[0]!;
+  let inc = true;
+  let dec = true;
+  let regular = true;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (!Number.isFinite(x) || !Number.isInteger(x)) return { monotonic: false, regular: false };
+    if (i > 0) {
+      const d = x - v[i - 1]!;
+      if (d <= 0) inc = false;
+      if (d >= 0) dec = false;
+      if (d !== first) regular = false;
+    }
+  }
+  return { monotonic: inc || dec, regular };
+}
+
+/**
+ * Chooses the time column. `time`: a column name to force one, null to use row order, undefined to detect:
+ *   1. a date column (one named like date/time first);
+ *   2. a numeric column of integers, strictly increasing or decreasing, named like an index (t, step, index, year...),
+ *      or the first column when its step is constant;
+ *   3. otherwise row order.
+ */
+export function detectTimeColumn(table: CsvTable, time?: string | null): TimeChoice {
+  if (time === null) return { column: null, kind: 'row', reason: 'row order is used as time (chosen)' };
+  if (time !== undefined) {
+    const c = findColumn(table, time);
+    if (c.kind === 'date') return { column: c.name, kind: 'date', reason: 'chosen' };
+    if (c.kind === 'numeric') return { column: c.name, kind: 'index', reason: 'chosen' };
+    throw new DataError(`The time column ${c.name} has ${c.kind === 'empty' ? 'no values' : `values that are neither dates nor numbers, e.g. '${c.example?.value}' (row ${c.example?.row})`}.`);
+  }
+  const dates = table.columns.filter((c) => c.kind === 'date');
+  if (dates.length) {
+    const c = dates.find((d) => TIME_NAME.test(d.name)) ?? dates[0]!;
+    return { column: c.name, kind: 'date', reason: `its values are dates (${c.dateFormat})` };
+  }
+  const numeric = table.columns.filter((c) => c.kind === 'numeric');
+  for (const c of numeric) {
+    if (!INDEX_NAME.test(c.name) && !TIME_NAME.test(c.name)) continue;
+    const m = isIntegerStrictlyMonotonic(c.values!);
+    if (m.monotonic) return { column: c.name, kind: 'index', reason: 'its name and its steadily increasing whole numbers look like a time index' };
+  }
+  const first = table.columns[0];
+  if (first && first.kind === 'numeric' && numeric.length > 1) {
+    const m = isIntegerStrictlyMonotonic(first.values!);
+    if (m.monotonic && m.regular) return { column: first.name, kind: 'index', reason: 'the first column counts up in equal steps' };
+  }
+  return { column: null, kind: 'row', reason: 'no date or index column was found, so row order is used as time' };
+}
+
+function exclusionReason(c: CsvColumn): string {
+  if (c.kind === 'empty') return 'has no values';
+  if (c.kind === 'date') return `has dates, not numbers (${c.dateFormat})`;
+  const ex = c.example ? `, e.g. '${c.example.value}' (row ${c.example.row})` : '';
+  const numbers = c.nonNumeric;
+  return `is not numeric: ${numbers} value${numbers === 1 ? '' : 's'} ${numbers === 1 ? 'is' : 'are'} text${ex}`;
+}
+
+function findColumn(table: CsvTable, name: string): CsvColumn {
+  const c = table.columns.find((x) => x.name === name) ?? table.columns.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!c) throw new DataError(`There is no column named "${name}"; the columns are ${table.columns.map((x) => `"${x.name}"`).join(', ')}.`);
+  return c;
+}
+
+/** the column choices for a UI or CLI: time column, usable numeric columns, excluded ones, defaults */
+export function inspectColumns(table: CsvTable, opts: { time?: string | null } = {}): ColumnPlan {
+  const time = detectTimeColumn(table, opts.time);
+  const numeric: string[] = [];
+  const excluded: ExcludedColumn[] = [];
+  for (const c of table.columns) {
+    if (c.name === time.column) continue;
+    if (c.kind === 'numeric') {
+      const v = c.values!;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      if (lo === hi) excluded.push({ name: c.name, reason: `is constant (every value is ${lo})` });
+      else numeric.push(c.name);
+    } else excluded.push({ name: c.name, reason: exclusionReason(c) });
+  }
+  if (numeric.length === 0) {
+    const constant = excluded.find((e) => e.reason.startsWith('is constant'));
+    if (constant && table.columns.filter((c) => c.kind === 'numeric' && c.name !== time.column).length === 1) {
+      throw new DataError(`The only numeric column, ${constant.name}, ${constant.reason}: there is nothing to forecast.`);
+    }
+    const why = excluded.slice(0, 4).map((e) => `${e.name} ${e.reason}`).join('; ');
+    throw new DataError(`${baseName(table.source)} has no numeric column to forecast${why ? ` (${why})` : ''}.`);
+  }
+  const target = numeric.find((n) => TARGET_NAME.test(n)) ?? numeric[0]!;
+  return { time, numeric, excluded, defaultTargets: [target], defaultFeatures: numeric.filter((n) => n !== target) };
+}
+
+export type FillMethod = 'interpolate' | 'ffill';
+
+export interface SeriesOptions {
+  /** time column name, null for row order, undefined to detect */
+  time?: string | null;
+  /** target column(s); default: plan.defaultTargets */
+  targets?: string[];
+  /** extra input columns; default: every other usable numeric column (plan.numeric minus the targets). Targets are always inputs too. */
+  features?: string[];
+  /** missing values: linear interpolation in time (default) or forward fill; leading gaps take the first value */
+  fill?: FillMethod;
+}
+
+export interface Series {
+  source: string;
+  /** time values (epoch ms for 'date', the index for 'index'), ascending; null for row order */
+  time: Float64Array | null;
+  timeColumn: string | null;
+  timeKind: TimeKind;
+  /** median step between rows in time units (ms for dates), 1 for row order */
+  step: number;
+  /** columns of `values`: targets first, then features (C = columns.length) */
+  columns: string[];
+  targets: string[];
+  features: string[];
+  /** (n, C) row-major, original units, no NaN */
+  values: Float64Array;
+  n: number;
+  C: number;
+  /** values filled per column (only columns with fills) */
+  filled: Record<string, number>;
+  excluded: ExcludedColumn[];
+  notes: string[];
+}
+
+/**
+ * Builds the clean series: picks columns, drops rows without a timestamp, sorts by time, refuses duplicate
+ * timestamps, fills missing values, refuses a constant target. Every failure is a DataError with one line.
+ */
+export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
+  const plan = inspectColumns(table, { time: opts.time });
+  const notes = [...table.notes];
+  const targets = opts.targets && opts.targets.length ? opts.targets : plan.defaultTargets;
+  const targetCols = targets.map((t) => findColumn(table, t));
+  for (const c of targetCols) {
+    if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; choose another target.`);
+    if (c.kind !== 'numeric') throw new DataError(`The target ${c.name} ${exclusionReason(c)}.`);
+  }
+  const tnames = targetCols.map((c) => c.name);
+  const featNames = (opts.features ?? plan.numeric).filter((f) => !tnames.includes(findColumn(table, f).name));
+  const featCols = featNames.map((f) => findColumn(table, f));
+  for (const c of featCols) {
+    if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; it cannot also be a feature.`);
+    if (c.kind !== 'numeric') throw new DataError(`The feature ${c.name} ${exclusionReason(c)}.`);
+  }
+  const cols = [...targetCols, ...featCols];
+  if (new Set(cols.map((c) => c.name)).size !== cols.length) throw new DataError('A column is listed twice among the targets and features.');
+
+  // rows: those with a timestamp, in time order
+  let order: Int32Array;
+  let time: Float64Array | null = null;
+  const rows = table.rows;
+  if (plan.time.column) {
+    const tv = findColumn(table, plan.time.column).values!;
+    const keep: number[] = [];
+    for (let i = 0; i < rows; i++) if (!Number.isNaN(tv[i]!)) keep.push(i);
+    if (keep.length < rows) notes.push(`${rows - keep.length} row${rows - keep.length === 1 ? '' : 's'} without a value in ${plan.time.column} were left out.`);
+    const sorted = keep.slice().sort((a, b) => tv[a]! - tv[b]! || a - b);
+    let wasSorted = true;
+    for (let i = 0; i < keep.length; i++) if (sorted[i] !== keep[i]) wasSorted = false;
+    if (!wasSorted) notes.push(`Rows were sorted by ${plan.time.column} (the file is not in time order).`);
+    for (let i = 1; i < sorted.length; i++) {
+      const a = sorted[i - 1]!;
+      const b = sorted[i]!;
+      if (tv[a] === tv[b]) {
+        const shown = plan.time.kind === 'date' ? formatTime(tv[a]!, 'date') : String(tv[a]);
+        throw new DataError(
+          `Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}; aggregate or remove duplicates first.`,
+        );
+      }
+    }
+    order = Int32Array.from(sorted);
+    time = new Float64Array(order.length);
+    for (let i = 0; i < order.length; i++) time[i] = tv[order[i]!]!;
+  } else {
+    order = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) order[i] = i;
+  }
+
+  const n = order.length;
+  const C = cols.length;
+  if (n === 0) throw new DataError(`${baseName(table.source)} has no rows with a value in ${plan.time.column}.`);
+  const values = new Float64Array(n * C);
+  const filled: Record<string, number> = {};
+  const method = opts.fill ?? 'interpolate';
+  for (let j = 0; j < C; j++) {
+    const src = cols[j]!.values!;
+    const col = new Float64Array(n);
+    for (let i = 0; i < n; i++) col[i] = src[order[i]!]!;
+    const k = fillMissing(col, method, time);
+    if (k < 0) throw new DataError(`${cols[j]!.name} has no values${plan.time.column ? ` in rows with a ${plan.time.column}` : ''}.`);
+    if (k > 0) filled[cols[j]!.name] = k;
+    for (let i = 0; i < n; i++) values[i * C + j] = col[i]!;
+  }
+  for (const [name, k] of Object.entries(filled)) {
+    notes.push(`${k} missing value${k === 1 ? ' was' : 's were'} ${method === 'ffill' ? 'forward-filled' : 'interpolated'} in ${name} (${((100 * k) / n).toFixed(1)}%).`);
+  }
+  for (let j = 0; j < targetCols.length; j++) {
+    const v0 = values[j]!;
+    let constant = true;
+    for (let i = 1; i < n && constant; i++) if (values[i * C + j] !== v0) constant = false;
+    if (constant) throw new DataError(`The target ${cols[j]!.name} is constant (every value is ${v0}): there is nothing to forecast.`);
+  }
+  let step = 1;
+  if (time && n > 1) {
+    const d = new Float64Array(n - 1);
+    for (let i = 1; i < n; i++) d[i - 1] = time[i]! - time[i - 1]!;
+    d.sort();
+    step = d[(d.length - 1) >> 1]!;
+  }
+  return {
+    source: table.source, time, timeColumn: plan.time.column, timeKind: plan.time.kind, step,
+    columns: cols.map((c) => c.name), targets: tnames, features: featCols.map((c) => c.name),
+    values, n, C, filled, excluded: plan.excluded, notes,
+  };
+}
+
+/**
+ * Fills NaNs in place: 'interpolate' is linear in `time` (or in position), 'ffill' carries the last value.
+ * Leading NaNs take the first value, trailing ones the last. Returns the count filled, or -1 if all are NaN.
+ */
+export function fillMissing(v: Float64Array, method: FillMethod = 'interpolate', time: Float64Array | null = null): number {
+  const n = v.length;
+  let first = -1;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(v[i]!)) { first = i; break; }
+  if (first < 0) return n === 0 ? 0 : -1;
+  let count = 0;
+  for (let i = 0; i < first; i++) { v[i] = v[first]!; count++; }
+  let prev = first;
+  for (let i = first + 1; i < n; i++) {
+    if (!Number.isNaN(v[i]!)) {
+      if (i > prev + 1) {
+        for (let k = prev + 1; k < i; k++) {
+          if (method === 'ffill') v[k] = v[prev]!;
+          else {
+            const x0 = time ? time[prev]! : prev;
+            const x1 = time ? time[i]! : i;
+            const x = time ? time[k]! : k;
+            const w = (x - x0) / (x1 - x0);
+            v[k] = v[prev]! + w * (v[i]! - v[prev]!);
+          }
+          count++;
+        }
+      }
+      prev = i;
+    }
+  }
+  for (let k = prev + 1; k < n; k++) { v[k] = v[prev]!; count++; }
+  return count;
+}
+
+/** a time value as text: ISO date (date part only at midnight) for dates, the number otherwise */
+export function formatTime(t: number, kind: TimeKind): string {
+  if (kind !== 'date') return String(t);
+  const iso = new Date(t).toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
+}
+
+function rowOffset(table: CsvTable): number {
+  return table.header ? 2 : 1; // data row i is file row i+2 with a header
+}
+
+function baseName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(i + 1) : p;
+}

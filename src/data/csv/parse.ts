@@ -1,0 +1,492 @@
+/**
+ * CSV parsing for time series: papaparse on string chunks (bounded memory for big files), delimiter and header
+ * detection, quotes, BOM, CRLF, and per-column typing (numeric / date / text / empty) while streaming.
+ *
+ * Only numbers and dates are kept, one Float64Array per column (NaN = missing); text cells are not stored,
+ * only counted with one example, so a million-row file costs about 8 bytes per cell.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import Papa from 'papaparse';
+import { DataError } from '../errors';
+import { DEFAULT_MAX_BYTES, readTextChunks } from '../text';
+
+export type ColumnKind = 'numeric' | 'date' | 'text' | 'empty';
+
+export interface CsvColumn {
+  name: string;
+  kind: ColumnKind;
+  /** (rows) numbers for 'numeric', epoch milliseconds (UTC) for 'date', NaN = missing; null for 'text' / 'empty' */
+  values: Float64Array | null;
+  /** empty or NA cells ('', NA, N/A, NaN, null, -, ?) */
+  missing: number;
+  /** cells that are neither missing nor of the column's kind (for 'text': cells that are not numbers) */
+  nonNumeric: number;
+  /** the first cell that is not a number, and its row (1-based, the header is row 1) */
+  example?: { value: string; row: number };
+  /** for 'date': how dates were read, e.g. 'YYYY-MM-DD', 'DD/MM/YYYY', 'month name' */
+  dateFormat?: string;
+}
+
+export interface CsvTable {
+  /** file path or label */
+  source: string;
+  delimiter: string;
+  /** whether the first row was read as a header */
+  header: boolean;
+  /** data rows (without the header) */
+  rows: number;
+  columns: CsvColumn[];
+  /** plain-words remarks (e.g. renamed duplicate headers, decimal commas) */
+  notes: string[];
+}
+
+export interface CsvParseOptions {
+  /** ',', ';', '\t' or '|'; detected when absent */
+  delimiter?: string;
+  /** whether the first row is a header; detected when absent */
+  header?: boolean;
+  /** size cap for files (default DEFAULT_MAX_BYTES) */
+  maxBytes?: number;
+  /** read size for files (default 4 MB; tests use small values) */
+  chunkBytes?: number;
+  /** label for messages when parsing text (default 'The CSV text') */
+  label?: string;
+}
+
+const DELIMITERS = [',', ';', '\t', '|'];
+const NA = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '-', '?', '#n/a', 'missing', 'nil', '.']);
+const SAMPLE_CHARS = 64 * 1024;
+const HEADER_SNIFF_ROWS = 20;
+
+// ---- cell parsing ----
+
+const NUM_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const THOUSANDS_RE = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+const DECIMAL_COMMA_RE = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
+
+/** true for an empty / NA cell */
+export function isMissingCell(cell: string): boolean {
+  const c = cell.charCodeAt(0);
+  if (c >= 48 && c <= 57) return false; // starts with a digit: the usual case, no NA token does
+  return NA.has(cell.trim().toLowerCase());
+}
+
+/**
+ * A cell as a number, or NaN. Accepts plain decimals and exponents; with delimiter ',' also "1,234,567.8"
+ * (thousands separators, only possible inside quotes); with another delimiter also a decimal comma "3,14".
+ */
+export function parseNumberCell(cell: string, delimiter = ','): number {
+  const s = cell.trim();
+  if (NUM_RE.test(s)) return Number(s);
+  if (delimiter === ',') {
+    if (THOUSANDS_RE.test(s)) return Number(s.replace(/,/g, ''));
+  } else if (DECIMAL_COMMA_RE.test(s)) return Number(s.replace(',', '.'));
+  return NaN;
+}
+
+const ISO_RE = /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const DMY_RE = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+const MONTH_RE = /(?:^|[^a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:$|[^a-z])/i;
+
+function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
+  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const back = new Date(t);
+  return back.getUTCDate() === d && back.getUTCMonth() === mo - 1 ? t : NaN; // refuses 2021-02-30
+}
+
+/** a parsed date cell: epoch ms (UTC); for day/month/year cells both readings (NaN when impossible) */
+export interface DateCell {
+  t: number;
+  /** for 'a/b/yyyy': the day-first reading (t is the month-first one) */
+  dayFirst?: number;
+  format: string;
+}
+
+/**
+ * A cell as a date, or null. Formats: ISO 'YYYY-MM-DD', 'YYYY-MM', with time and zone, also with '/' or '.';
+ * 'MM/DD/YYYY' / 'DD/MM/YYYY' (both readings returned, the column decides); strings with an English month name
+ * and a 4-digit year ('Jan 5 2020', '5 January 2020'). Times without a zone are read as UTC.
+ */
+export function parseDateCell(cell: string): DateCell | null {
+  const s = cell.trim();
+  if (s.length < 6 || s.length > 40) return null;
+  let m = ISO_RE.exec(s);
+  if (m) {
+    let t = utc(+m[1]!, +m[2]!, m[3] ? +m[3] : 1, m[4] ? +m[4] : 0, m[5] ? +m[5] : 0, m[6] ? +m[6] : 0, m[7] ? Math.round(+`0.${m[7]}` * 1000) : 0);
+    if (Number.isNaN(t)) return null;
+    if (m[8] && m[8].toUpperCase() !== 'Z') {
+      const z = m[8].replace(':', '');
+      const off = (z[0] === '-' ? -1 : 1) * (+z.slice(1, 3) * 60 + +z.slice(3, 5));
+      t -= off * 60000;
+    }
+    return { t, format: m[3] ? (m[4] ? 'YYYY-MM-DD hh:mm' : 'YYYY-MM-DD') : 'YYYY-MM' };
+  }
+  m = DMY_RE.exec(s);
+  if (m) {
+    const a = +m[1]!;
+    const b = +m[2]!;
+    const y = +m[3]!;
+    const h = m[4] ? +m[4] : 0;
+    const mi = m[5] ? +m[5] : 0;
+    const sec = m[6] ? +m[6] : 0;
+    const md = utc(y, a, b, h, mi, sec);
+    const dm = utc(y, b, a, h, mi, sec);
+    if (Number.isNaN(md) && Number.isNaN(dm)) return null;
+    return { t: md, dayFirst: dm, format: 'a/b/YYYY' };
+  }
+  if (MONTH_RE.test(s) && /\d{4}/.test(s)) {
+    let t = Date.parse(`${s} UTC`);
+    if (Number.isNaN(t)) t = Date.parse(s);
+    if (!Number.isNaN(t)) return { t, format: 'month name' };
+  }
+  return null;
+}
+
+// ---- column builder ----
+
+class GrowArray {
+  a = new Float64Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  take(): Float64Array {
+    return this.a.length === this.n ? this.a : this.a.slice(0, this.n);
+  }
+}
+
+class ColumnBuilder {
+  num: GrowArray | null = new GrowArray();
+  date: GrowArray | null = new GrowArray();
+  dayFirst: GrowArray | null = null;
+  monthFirstOk = true;
+  dayFirstOk = true;
+  missing = 0;
+  numbers = 0;
+  dates = 0;
+  nonNumeric = 0;
+  nonDate = 0;
+  formats = new Set<string>();
+  example?: { value: string; row: number };
+
+  constructor(public name: string, private readonly delimiter: string) {}
+
+  push(cell: string, row: number): void {
+    if (isMissingCell(cell)) {
+      this.missing++;
+      this.num?.push(NaN);
+      this.date?.push(NaN);
+      this.dayFirst?.push(NaN);
+      return;
+    }
+    const v = this.num ? parseNumberCell(cell, this.delimiter) : NaN;
+    if (!Number.isNaN(v)) {
+      this.numbers++;
+      this.num!.push(v);
+      this.nonDate++;
+      this.date = this.dayFirst = null; // a plain number is not a date
+      return;
+    }
+    this.nonNumeric++;
+    if (!this.example) this.example = { value: cell.length > 40 ? `${cell.slice(0, 40)}…` : cell, row };
+    this.num = null;
+    if (!this.date) return;
+    const d = parseDateCell(cell);
+    if (!d) {
+      this.nonDate++;
+      this.date = this.dayFirst = null;
+      return;
+    }
+    this.dates++;
+    this.formats.add(d.format);
+    if (d.dayFirst !== undefined) {
+      if (!this.dayFirst) {
+        // first ambiguous cell: earlier cells (other formats) read the same both ways
+        this.dayFirst = new GrowArray();
+        for (let i = 0; i < this.date.n; i++) this.dayFirst.push(this.date.a[i]!);
+      }
+      if (Number.isNaN(d.t)) this.monthFirstOk = false;
+      if (Number.isNaN(d.dayFirst)) this.dayFirstOk = false;
+      this.date.push(d.t);
+      this.dayFirst.push(d.dayFirst);
+    } else {
+      this.date.push(d.t);
+      this.dayFirst?.push(d.t);
+    }
+  }
+
+  finish(notes: string[]): CsvColumn {
+    const base = { name: this.name, missing: this.missing, nonNumeric: this.nonNumeric, example: this.example };
+    if (this.numbers === 0 && this.nonNumeric === 0) return { ...base, kind: 'empty', values: null };
+    if (this.num && this.nonNumeric === 0) return { ...base, kind: 'numeric', values: this.num.take() };
+    if (this.date && this.nonDate === 0 && this.dates > 0) {
+      let values = this.date.take();
+      const formats = [...this.formats];
+      let dateFormat = formats.join(', ');
+      if (this.dayFirst) {
+        const useDayFirst = !this.monthFirstOk && this.dayFirstOk;
+        if (!this.monthFirstOk && !this.dayFirstOk) {
+          return { ...base, kind: 'text', values: null, nonNumeric: this.nonNumeric };
+        }
+        if (useDayFirst) values = this.dayFirst.take();
+        dateFormat = dateFormat.replace('a/b/YYYY', useDayFirst ? 'DD/MM/YYYY' : 'MM/DD/YYYY');
+        if (this.monthFirstOk && this.dayFirstOk) notes.push(`Dates in ${this.name} could be day-first or month-first; read as MM/DD/YYYY.`);
+      }
+      return { ...base, kind: 'date', values, dateFormat };
+    }
+    return { ...base, kind: 'text', values: null };
+  }
+}
+
+// ---- detection ----
+
+/**
+ * Picks the delimiter from a sample: the candidate (',', ';', tab, '|') that splits the first rows into the
+ * same number (>= 2) of fields most consistently; ties go to more fields, then to the order above.
+ * A file with one column gives ','.
+ */
+export function detectDelimiter(sample: string): string {
+  const lines = sample.length >= SAMPLE_CHARS ? sample.slice(0, sample.lastIndexOf('\n') + 1) || sample : sample;
+  let best = ',';
+  let bestScore = -1;
+  let bestFields = 1;
+  for (const d of DELIMITERS) {
+    const rows = Papa.parse<string[]>(lines, { delimiter: d, preview: 50, skipEmptyLines: 'greedy' }).data;
+    if (rows.length === 0) continue;
+    const counts = new Map<number, number>();
+    for (const r of rows) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
+    let mode = 1;
+    let modeN = 0;
+    for (const [c, k] of counts) if (k > modeN || (k === modeN && c > mode)) [mode, modeN] = [c, k];
+    if (mode < 2) continue;
+    const score = modeN / rows.length;
+    if (score > bestScore + 1e-9 || (Math.abs(score - bestScore) <= 1e-9 && mode > bestFields)) {
+      best = d;
+      bestScore = score;
+      bestFields = mode;
+    }
+  }
+  return best;
+}
+
+/** header when no cell of the first row is a number and at least one is not empty */
+export function detectHeader(rows: string[][], delimiter = ','): boolean {
+  const first = rows[0];
+  if (!first) return false;
+  let nonEmpty = 0;
+  for (const c of first) {
+    if (isMissingCell(c)) continue;
+    nonEmpty++;
+    if (!Number.isNaN(parseNumberCell(c, delimiter))) return false;
+    if (parseDateCell(c)) return false;
+  }
+  return nonEmpty > 0;
+}
+
+function detectNewline(sample: string): '\n' | '\r\n' | '\r' {
+  const n = sample.indexOf('\n');
+  const r = sample.indexOf('\r');
+  if (r >= 0 && n === r + 1) return '\r\n';
+  return r >= 0 && (n < 0 || r < n) ? '\r' : '\n';
+}
+
+// ---- the streaming reader ----
+
+/**
+ * Feeds text chunks to papaparse, cut only at record boundaries (a newline outside quotes), so memory stays bounded
+ * by the chunk size. Tracks quotes like papaparse: a quote opens a quoted field only at the start of a field.
+ */
+class CsvIngest {
+  private pending = '';
+  private scanPos = 0;
+  private safe = 0;
+  private inQuotes = false;
+  private fieldStart = true;
+  private delimiter = '';
+  private newline: '\n' | '\r\n' | '\r' = '\n';
+  private started = false;
+  private header = false;
+  private firstRows: string[][] = [];
+  private cols: ColumnBuilder[] = [];
+  private ncol = 0;
+  private rowNo = 0; // 1-based record number in the file (header included)
+  rows = 0;
+  readonly notes: string[] = [];
+
+  constructor(private readonly label: string, private readonly opts: CsvParseOptions) {}
+
+  feed(text: string): void {
+    if (!this.started && this.pending.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    this.pending += text;
+    if (!this.started) {
+      if (this.pending.length < SAMPLE_CHARS) return;
+      this.start();
+    }
+    this.scan(false);
+  }
+
+  end(): CsvTable {
+    if (!this.started) {
+      if (this.pending.trim().length === 0) throw new DataError(`${this.label} is empty.`);
+      this.start();
+    }
+    this.scan(true);
+    this.flushHeaderSniff();
+    if (this.cols.length === 0 || (this.rows === 0 && this.header)) {
+      throw new DataError(`${this.label} has a header but no data rows.`);
+    }
+    if (this.rows === 0) throw new DataError(`${this.label} is empty.`);
+    const columns = this.cols.map((c) => c.finish(this.notes));
+    return { source: this.label, delimiter: this.delimiter, header: this.header, rows: this.rows, columns, notes: this.notes };
+  }
+
+  private start(): void {
+    const sample = this.pending.slice(0, SAMPLE_CHARS);
+    this.delimiter = this.opts.delimiter ?? detectDelimiter(sample);
+    if (this.delimiter.length !== 1) throw new DataError(`The CSV delimiter must be one character, not "${this.delimiter}".`);
+    this.newline = detectNewline(sample);
+    this.started = true;
+  }
+
+  /** finds the last record boundary, parses everything before it */
+  private scan(final: boolean): void {
+    const s = this.pending;
+    const nl = this.newline === '\r' ? 13 : 10;
+    const dl = this.delimiter.charCodeAt(0);
+    let i = this.scanPos;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (this.inQuotes) {
+        if (c === 34) {
+          if (i + 1 >= s.length && !final) break; // need the next char to know if it is an escaped quote
+          if (s.charCodeAt(i + 1) === 34) i++;
+          else this.inQuotes = false;
+        }
+        continue;
+      }
+      if (c === 34 && this.fieldStart) {
+        this.inQuotes = true;
+        this.fieldStart = false;
+      } else if (c === nl) {
+        this.safe = i + 1;
+        this.fieldStart = true;
+      } else if (c === dl) this.fieldStart = true;
+      else if (c !== 13) this.fieldStart = false;
+    }
+    this.scanPos = i;
+    const cut = final ? s.length : this.safe;
+    if (cut === 0) return;
+    this.parseRecords(s.slice(0, cut), final);
+    this.pending = s.slice(cut);
+    this.scanPos -= cut;
+    this.safe = 0;
+  }
+
+  private parseRecords(text: string, final: boolean): void {
+    const res = Papa.parse<string[]>(text, { delimiter: this.delimiter, newline: this.newline, quoteChar: '"', skipEmptyLines: 'greedy' });
+    const bad = res.errors.find((e) => e.type === 'Quotes');
+    if (bad) {
+      const row = this.rowNo + (bad.row ?? 0) + 1;
+      throw new DataError(
+        bad.code === 'MissingQuotes'
+          ? `${this.label}: a quoted field that starts in row ${row} is never closed.`
+          : `${this.label}: row ${row} has a malformed quoted field (a closing quote followed by other characters).`,
+      );
+    }
+    for (const r of res.data) this.record(r);
+    if (final) this.flushHeaderSniff();
+  }
+
+  private record(r: string[]): void {
+    if (this.cols.length === 0) {
+      this.firstRows.push(r);
+      if (this.firstRows.length >= HEADER_SNIFF_ROWS) this.flushHeaderSniff();
+      return;
+    }
+    this.rowNo++;
+    if (r.length !== this.ncol) {
+      const ref = this.header ? 'the header has' : 'the first row has';
+      throw new DataError(
+        `${this.label}: row ${this.rowNo} has ${r.length} field${r.length === 1 ? '' : 's'} but ${ref} ${this.ncol} (ragged rows; the delimiter is ${delimName(this.delimiter)}).`,
+      );
+    }
+    this.rows++;
+    for (let j = 0; j < this.ncol; j++) this.cols[j]!.push(r[j]!, this.rowNo);
+  }
+
+  private flushHeaderSniff(): void {
+    if (this.cols.length > 0 || this.firstRows.length === 0) return;
+    const rows = this.firstRows;
+    this.firstRows = [];
+    this.header = this.opts.header ?? detectHeader(rows, this.delimiter);
+    const first = rows[0]!;
+    this.ncol = first.length;
+    const names = this.header ? uniqueNames(first.map((c) => c.trim()), this.notes) : first.map((_, j) => `column ${j + 1}`);
+    this.cols = names.map((n) => new ColumnBuilder(n, this.delimiter));
+    let start = 0;
+    if (this.header) {
+      this.rowNo = 1;
+      start = 1;
+    }
+    for (let i = start; i < rows.length; i++) this.record(rows[i]!);
+  }
+}
+
+function uniqueNames(raw: string[], notes: string[]): string[] {
+  const seen = new Map<string, number>();
+  return raw.map((n, j) => {
+    let name = n === '' ? `column ${j + 1}` : n;
+    const k = seen.get(name) ?? 0;
+    seen.set(name, k + 1);
+    if (k > 0) {
+      const renamed = `${name} (${k + 1})`;
+      notes.push(`Two columns are named "${name}"; the second is called "${renamed}".`);
+      name = renamed;
+    }
+    return name;
+  });
+}
+
+function delimName(d: string): string {
+  return d === '\t' ? 'a tab' : d === ',' ? 'a comma' : d === ';' ? 'a semicolon' : `"${d}"`;
+}
+
+/** parses CSV text (e.g. an editor buffer); see parseCsvFile for the rules */
+export function parseCsvText(text: string, opts: CsvParseOptions = {}): CsvTable {
+  const ing = new CsvIngest(opts.label ?? 'The CSV text', opts);
+  const STEP = 1 << 20;
+  for (let i = 0; i < text.length; i += STEP) ing.feed(text.slice(i, i + STEP));
+  return ing.end();
+}
+
+/**
+ * Parses a CSV file in chunks (bounded memory: one chunk of text plus 8 bytes per numeric cell).
+ * Throws a DataError with a one-line message for: missing / empty / binary / non-UTF-8 files, a header without
+ * rows, ragged rows, unclosed quotes. Column-level problems (no numeric column, constant target...) are found by
+ * inspectColumns / buildSeries.
+ */
+export function parseCsvFile(file: string, opts: CsvParseOptions = {}): CsvTable {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new DataError(`${file} does not exist or cannot be read.`);
+  }
+  const label = path.basename(file);
+  if (st.isDirectory()) throw new DataError(`${file} is a folder, not a CSV file.`);
+  if (st.size === 0) throw new DataError(`${label} is empty.`);
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (st.size > maxBytes) throw new DataError(`${label} is too large: ${(st.size / 1048576).toFixed(1)} MB; the limit is ${(maxBytes / 1048576).toFixed(1)} MB.`);
+  const ing = new CsvIngest(label, opts);
+  readTextChunks(file, (t) => ing.feed(t), { chunkBytes: opts.chunkBytes });
+  const table = ing.end();
+  table.source = file;
+  return table;
+}

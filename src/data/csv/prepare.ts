@@ -1,0 +1,248 @@
+/**
+ * Chronological split, train-only z-score normalization and lookback windows for direct multi-output forecasting.
+ *
+ * A window sample j has its first target row r = rowOf(j):
+ *   X[j][w][f] = data[(r - W + w) * F + f]        (N, W, F) inputs: the W rows before r, all F columns (normalized)
+ *   Y[j][h * K + k] = data[(r + h) * F + k]        (N, Hz*K) targets: rows r..r+Hz-1 of the K target columns
+ * The targets of a part's windows lie inside that part; the lookback may reach into the part before it (past
+ * actuals only, no leak of future values). Windows are views, materialized on demand: a million rows with
+ * W = 48 would not fit in memory as one X array.
+ */
+import { DataError } from '../errors';
+import type { Series } from './columns';
+
+export interface SplitFractions {
+  train: number;
+  val: number;
+  test: number;
+}
+
+export const DEFAULT_SPLIT: SplitFractions = { train: 0.7, val: 0.2, test: 0.1 };
+
+export interface SplitRanges {
+  train: [number, number];
+  val: [number, number];
+  test: [number, number];
+}
+
+/** rows [0,n) cut in time order: train first, then validation, then test (default 70/20/10); val/test may be 0 */
+export function splitChronological(n: number, f: SplitFractions = DEFAULT_SPLIT): SplitRanges {
+  const parts = [f.train, f.val, f.test];
+  if (parts.some((x) => !Number.isFinite(x) || x < 0) || !(f.train > 0)) {
+    throw new DataError(`The split must be three fractions (train > 0, validation and test >= 0), not ${f.train}/${f.val}/${f.test}.`);
+  }
+  const sum = f.train + f.val + f.test;
+  if (Math.abs(sum - 1) > 1e-6) throw new DataError(`The split fractions must add up to 1, not ${+sum.toFixed(6)}.`);
+  const nTest = Math.round(n * f.test);
+  const nVal = Math.round(n * f.val);
+  const a = n - nVal - nTest;
+  return { train: [0, a], val: [a, a + nVal], test: [a + nVal, n] };
+}
+
+/** z-score statistics, JSON-serializable (stored in the model and the ONNX metadata) */
+export interface ZScoreStats {
+  columns: string[];
+  mean: number[];
+  /** population standard deviation; 1 where a column is constant in the training part */
+  std: number[];
+}
+
+/** mean and std per column over rows [range) of values (n, C); a constant column gets std 1 */
+export function fitZScore(values: Float64Array, C: number, range: [number, number], columns: string[]): ZScoreStats {
+  const [s, e] = range;
+  const n = e - s;
+  if (n <= 0) throw new DataError('The training part is empty: there is nothing to compute the normalization from.');
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let j = 0; j < C; j++) {
+    let m = 0;
+    for (let i = s; i < e; i++) m += values[i * C + j]!;
+    m /= n;
+    let v = 0;
+    for (let i = s; i < e; i++) {
+      const d = values[i * C + j]! - m;
+      v += d * d;
+    }
+    const sd = Math.sqrt(v / n);
+    mean.push(m);
+    std.push(sd > 1e-12 * Math.max(1, Math.abs(m)) ? sd : 1);
+  }
+  return { columns: columns.slice(), mean, std };
+}
+
+/** (values - mean) / std as float32, (n, C) */
+export function applyZScore(values: Float64Array, stats: ZScoreStats): Float32Array {
+  const C = stats.mean.length;
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i += C) {
+    for (let j = 0; j < C; j++) out[i + j] = (values[i + j]! - stats.mean[j]!) / stats.std[j]!;
+  }
+  return out;
+}
+
+/** back to original units: x * std + mean for column `col` */
+export function invertZScore(x: number, stats: ZScoreStats, col: number): number {
+  return x * stats.std[col]! + stats.mean[col]!;
+}
+
+/** checks that a stats object read from a model file is well formed */
+export function validateZScore(stats: unknown): ZScoreStats {
+  const s = stats as ZScoreStats;
+  const ok = s && Array.isArray(s.columns) && Array.isArray(s.mean) && Array.isArray(s.std) && s.mean.length === s.columns.length
+    && s.std.length === s.columns.length && s.mean.every(Number.isFinite) && s.std.every((x) => Number.isFinite(x) && x > 0);
+  if (!ok) throw new DataError('The stored normalization statistics are missing or damaged.');
+  return s;
+}
+
+export class Windows {
+  /** number of samples */
+  readonly N: number;
+  /** first target row of sample 0 */
+  readonly first: number;
+
+  /**
+   * @param data (n, F) normalized values, targets in columns 0..K-1
+   * @param range [s,e): the part whose rows are targets
+   */
+  constructor(
+    readonly data: Float32Array,
+    readonly F: number,
+    readonly K: number,
+    readonly range: [number, number],
+    readonly W: number,
+    readonly horizon: number,
+  ) {
+    this.first = Math.max(range[0], W);
+    this.N = Math.max(0, range[1] - horizon + 1 - this.first);
+  }
+
+  /** first target row of sample j */
+  rowOf(j: number): number {
+    return this.first + j;
+  }
+
+  /** Y width: horizon * K */
+  get outputs(): number {
+    return this.horizon * this.K;
+  }
+
+  /** writes sample j's inputs (W, F) at out[offset...] */
+  fillX(j: number, out: Float32Array, offset = 0): void {
+    const start = (this.rowOf(j) - this.W) * this.F;
+    out.set(this.data.subarray(start, start + this.W * this.F), offset);
+  }
+
+  /** writes sample j's targets (horizon*K) at out[offset...] */
+  fillY(j: number, out: Float32Array, offset = 0): void {
+    const r = this.rowOf(j);
+    for (let h = 0; h < this.horizon; h++) {
+      for (let k = 0; k < this.K; k++) out[offset + h * this.K + k] = this.data[(r + h) * this.F + k]!;
+    }
+  }
+
+  /** all samples: X (N, W, F) and Y (N, horizon*K); throws when X would exceed maxBytes (default 512 MB) */
+  materialize(maxBytes = 512 * 1024 * 1024): { X: Float32Array; Y: Float32Array } {
+    const bytes = 4 * this.N * this.W * this.F;
+    if (bytes > maxBytes) throw new DataError(`The windows would take ${(bytes / 1048576).toFixed(0)} MB; use batch() instead.`);
+    const X = new Float32Array(this.N * this.W * this.F);
+    const Y = new Float32Array(this.N * this.outputs);
+    for (let j = 0; j < this.N; j++) {
+      this.fillX(j, X, j * this.W * this.F);
+      this.fillY(j, Y, j * this.outputs);
+    }
+    return { X, Y };
+  }
+
+  /**
+   * A time-major batch for the engine: x (W,B,F) with x[w][b][f] at (w*B+b)*F+f, y (B, horizon*K),
+   * for the samples idx (B = idx.length).
+   */
+  batch(idx: ArrayLike<number>, x: Float32Array, y: Float32Array): void {
+    const B = idx.length;
+    const { W, F } = this;
+    const O = this.outputs;
+    if (x.length < W * B * F || y.length < B * O) throw new RangeError(`Windows.batch: x needs W*B*F = ${W * B * F}, y needs B*O = ${B * O}`);
+    for (let b = 0; b < B; b++) {
+      const j = idx[b]!;
+      if (!(j >= 0 && j < this.N)) throw new RangeError(`Windows.batch: sample ${j} is outside 0..${this.N - 1}`);
+      const start = (this.rowOf(j) - W) * F;
+      for (let w = 0; w < W; w++) x.set(this.data.subarray(start + w * F, start + (w + 1) * F), (w * B + b) * F);
+      this.fillY(j, y, b * O);
+    }
+  }
+}
+
+export interface ForecastOptions {
+  /** lookback window W (default 24) */
+  window?: number;
+  /** steps ahead, 1..N (default 1) */
+  horizon?: number;
+  split?: SplitFractions;
+}
+
+export interface ForecastData {
+  series: Series;
+  window: number;
+  horizon: number;
+  ranges: SplitRanges;
+  /** train-only statistics, columns = series.columns */
+  stats: ZScoreStats;
+  /** (n, C) normalized */
+  data: Float32Array;
+  train: Windows;
+  val: Windows;
+  test: Windows;
+  /** F = C (inputs per step), K = number of targets */
+  F: number;
+  K: number;
+}
+
+/** the smallest number of rows for one training window: window + horizon */
+export function minRowsFor(window: number, horizon: number): number {
+  return window + horizon;
+}
+
+/**
+ * Split, normalize (train-only), window. DataErrors: a bad window/horizon, a series shorter than window+horizon,
+ * a training part too short for one window, a validation or test part shorter than the horizon, a target that
+ * is constant in the training part.
+ */
+export function prepareForecast(series: Series, opts: ForecastOptions = {}): ForecastData {
+  const W = opts.window ?? 24;
+  const Hz = opts.horizon ?? 1;
+  if (!Number.isInteger(W) || W < 1) throw new DataError(`The window must be a whole number of at least 1, not ${W}.`);
+  if (!Number.isInteger(Hz) || Hz < 1) throw new DataError(`The horizon must be a whole number of at least 1, not ${Hz}.`);
+  const n = series.n;
+  const need = minRowsFor(W, Hz);
+  if (n < need) {
+    throw new DataError(`The series has ${n} row${n === 1 ? '' : 's'}; a window of ${W} plus a horizon of ${Hz} needs at least ${need}, and more for validation and test (try a smaller window).`);
+  }
+  const ranges = splitChronological(n, opts.split ?? DEFAULT_SPLIT);
+  const trainRows = ranges.train[1] - ranges.train[0];
+  if (trainRows < need) {
+    throw new DataError(`The training part has ${trainRows} rows; a window of ${W} plus a horizon of ${Hz} needs at least ${need} (the series has ${n} rows; try a smaller window or a longer series).`);
+  }
+  for (const part of ['val', 'test'] as const) {
+    const rows = ranges[part][1] - ranges[part][0];
+    if (rows > 0 && rows < Hz) {
+      const word = part === 'val' ? 'validation' : 'test';
+      throw new DataError(`The ${word} part has ${rows} row${rows === 1 ? '' : 's'}, fewer than the horizon of ${Hz} (use a longer series, a smaller horizon or a bigger ${word} fraction).`);
+    }
+  }
+  const stats = fitZScore(series.values, series.C, ranges.train, series.columns);
+  const K = series.targets.length;
+  for (let k = 0; k < K; k++) {
+    if (stats.std[k] === 1) {
+      // fitZScore sets 1 for constant columns: verify it is truly constant
+      const [s, e] = ranges.train;
+      const v0 = series.values[s * series.C + k]!;
+      let constant = true;
+      for (let i = s; i < e && constant; i++) if (series.values[i * series.C + k] !== v0) constant = false;
+      if (constant) throw new DataError(`The target ${series.targets[k]} is constant in the training part (every value is ${v0}): there is nothing to learn.`);
+    }
+  }
+  const data = applyZScore(series.values, stats);
+  const F = series.C;
+  const mk = (r: [number, number]): Windows => new Windows(data, F, K, r, W, Hz);
+  return { series, window: W, horizon: Hz, ranges, stats, data, train: mk(ranges.train), val: mk(ranges.val), test: mk(ranges.test), F, K };
+}
