@@ -24,6 +24,7 @@ const builds = [
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: 'dist' },
 ];
 if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external

@@ -151,3 +151,42 @@ export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Arra
   done.sort((a, b) => b.score - a.score || a.ids.length - b.ids.length);
   return done;
 }
+
+/**
+ * Recurrent states of recently seen contexts, for autocomplete: as the user types, the new context usually
+ * extends a previous one, so only the new tokens are run. `advance(ids)` returns a fresh fork positioned after
+ * `ids` (the caller may step it freely) and the logits for the next token.
+ */
+export class PrefixCache {
+  private entries: { ids: number[]; stepper: TokenStepper; logits: Float32Array }[] = [];
+  hits = 0;
+  misses = 0;
+  constructor(private readonly make: () => TokenStepper, readonly capacity = 8) {}
+
+  async advance(ids: ArrayLike<number>): Promise<{ stepper: TokenStepper; logits: Float32Array; reused: number }> {
+    const want = Array.from(ids);
+    if (want.length === 0) throw new Error('cannot advance to an empty context');
+    let best = -1, bestLen = 0;
+    this.entries.forEach((e, i) => {
+      if (e.ids.length > bestLen && e.ids.length <= want.length && e.ids.every((v, j) => v === want[j])) { best = i; bestLen = e.ids.length; }
+    });
+    let stepper: TokenStepper, logits: Float32Array;
+    if (best >= 0) {
+      const e = this.entries.splice(best, 1)[0]!;
+      this.entries.push(e); // most recently used last
+      this.hits++;
+      if (bestLen === want.length) return { stepper: e.stepper.fork(), logits: e.logits, reused: bestLen };
+      stepper = e.stepper.fork();
+      logits = await stepper.prime(want.slice(bestLen));
+    } else {
+      this.misses++;
+      stepper = this.make();
+      logits = await stepper.prime(want);
+    }
+    this.entries.push({ ids: want, stepper, logits });
+    while (this.entries.length > this.capacity) this.entries.shift();
+    return { stepper: stepper.fork(), logits, reused: bestLen };
+  }
+
+  clear(): void { this.entries = []; }
+}

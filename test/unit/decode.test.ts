@@ -11,7 +11,7 @@ import { paramLayout } from '../../src/engine/params';
 import { Rng } from '../../src/engine/rng';
 import { generate } from '../../src/engine/sampling';
 import { Vocab } from '../../src/data/vocab';
-import { type TokenStepper, beamSearch, sampleText } from '../../src/onnx/decode';
+import { type TokenStepper, PrefixCache, beamSearch, sampleText } from '../../src/onnx/decode';
 import { exportOnnx } from '../../src/onnx/export';
 import { OnnxModel } from '../../src/onnx/runtime';
 
@@ -158,5 +158,35 @@ describe('onnxruntime path and TypeScript engine pick the same text', () => {
         assert.equal(got.text, want, JSON.stringify(o));
       }
     } finally { await onnx.dispose(); }
+  });
+});
+
+describe('PrefixCache', () => {
+  it('runs only the new tokens of a context that extends a cached one, and gives the same logits', async () => {
+    const rows = [[0.3, 0.3, 0.2, 0.2], [0.4, 0.1, 0.4, 0.1], [0.2, 0.2, 0.3, 0.3], [0.1, 0.5, 0.2, 0.2], [0.25, 0.25, 0.25, 0.25]];
+    const fed: number[] = [];
+    class Counting extends MarkovStepper {
+      override prime(t: ArrayLike<number>) { fed.push(t.length); return super.prime(t); }
+      override fork(): Counting { const f = new Counting(rows); (f as unknown as { last: number }).last = (this as unknown as { last: number }).last; return f; }
+    }
+    const cache = new PrefixCache(() => new Counting(rows), 2);
+    const a = await cache.advance([0, 1, 2, 3]);
+    assert.equal(a.reused, 0);
+    const b = await cache.advance([0, 1, 2, 3, 1]);
+    assert.equal(b.reused, 4);
+    assert.deepEqual(fed, [4, 1]);
+    assert.deepEqual(Array.from(b.logits), Array.from(new MarkovStepper(rows).prime([1])));
+    // the returned stepper is a fork: stepping it does not disturb the cache
+    await b.stepper.step(0);
+    const c = await cache.advance([0, 1, 2, 3, 1]);
+    assert.equal(c.reused, 5);
+    assert.deepEqual(Array.from(c.logits), Array.from(b.logits));
+    assert.deepEqual(fed, [4, 1]);
+    // a different context misses; capacity 2 evicts the least recently used
+    await cache.advance([2, 2]);
+    await cache.advance([3]);
+    const d = await cache.advance([0, 1, 2, 3, 0]);
+    assert.equal(d.reused, 0);
+    assert.equal(cache.hits, 2);
   });
 });
