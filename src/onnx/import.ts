@@ -38,6 +38,9 @@ export interface Signature {
   inputType: 'int64' | 'int32' | 'float32';
   /** F for regression models */
   features: number;
+  /** fixed sizes of the input's T and B dimensions (null = dynamic), checked before every run */
+  fixedT: number | null;
+  fixedB: number | null;
   logits: string;
   /** O: size of the last logits dimension */
   outputs: number;
@@ -130,7 +133,7 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
     producer: m.producerName ?? '', opset: opsetOf(m),
     signature: {
       kind: config.kind, input: io.input, inputType: config.kind === 'char' ? 'int64' : 'float32',
-      features: config.features, logits: io.logits, outputs: config.outputs, states,
+      features: config.features, fixedT: null, fixedB: null, logits: io.logits, outputs: config.outputs, states,
       Y: io.Y.map((name) => ({ name, hidden: config.hidden })),
     },
   };
@@ -205,7 +208,8 @@ function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: num
     ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m),
     signature: {
       kind: 'char', input: tokenInput!.name, inputType: typeOf(tokenInput!) === DataType.INT32 ? 'int32' : 'int64',
-      features: 0, logits: logits!.name, outputs: vocab!.length, states, Y,
+      features: 0, fixedT: shapeOf(tokenInput!)?.[0] ?? null, fixedB: shapeOf(tokenInput!)?.[1] ?? null,
+      logits: logits!.name, outputs: vocab!.length, states, Y,
     },
   };
 }

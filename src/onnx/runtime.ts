@@ -123,6 +123,8 @@ export class OnnxModel {
     const bad = (m: string): never => { throw new InferenceInputError(m); };
     if (!Number.isInteger(T) || T < 1) bad(`sequence length T must be a positive integer (got ${T})`);
     if (!Number.isInteger(B) || B < 1) bad(`batch size B must be a positive integer (got ${B})`);
+    if (sig.fixedT !== null && T !== sig.fixedT) bad(`this model only takes sequences of exactly ${sig.fixedT} steps (got T=${T})`);
+    if (sig.fixedB !== null && B !== sig.fixedB) bad(`this model only takes a batch of exactly ${sig.fixedB} (got B=${B})`);
     if (!input || typeof input.length !== 'number') bad('input must be an array of numbers');
     if (sig.kind === 'char') {
       if (input.length !== T * B) bad(`expected ${T * B} token ids for T=${T}, B=${B}, got ${input.length}`);

@@ -89,6 +89,22 @@ describe('import: PyTorch-exported char LSTM', () => {
   });
 });
 
+describe('import: fixed dimensions', () => {
+  it('a model exported with a fixed batch refuses another batch size before run()', async () => {
+    const m = decodeModel(bytes);
+    const tok = m.graph!.input!.find((i) => i.name === 'tokens')!;
+    tok.type!.tensorType!.shape!.dim![1] = { dimValue: 2 };
+    const om = await OnnxModel.load(encodeModel(m), { vocab });
+    try {
+      assert.equal(om.signature.fixedB, 2);
+      assert.equal(om.signature.fixedT, null);
+      await assert.rejects(om.run([0, 1, 2], 3, 1), /only takes a batch of exactly 2 \(got B=1\)/);
+      const r = await om.run(ref.tokens, ref.T, ref.B, { h0: Float32Array.from(ref.h0), c0: Float32Array.from(ref.c0) });
+      assert.ok(maxDiff(r.logits, ref.logits) < 1e-5);
+    } finally { await om.dispose(); }
+  });
+});
+
 describe('import: vocabulary files', () => {
   it('reads JSON lists of characters or code points, JSON strings, and text files', () => {
     assert.deepEqual(vocabFromFile('["a","b","\\n"]', 'v.json'), [97, 98, 10]); // order kept
