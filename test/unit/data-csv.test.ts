@@ -9,6 +9,7 @@ import {
   detectHeader, detectSeason, detectTimeColumn, evaluateBaselines, fillMissing, fitZScore, formatTime, inspectColumns, invertZScore,
   meanForecast, metrics, parseCsvFile, parseCsvText, parseDateCell, parseNumberCell, persistenceForecast, prepareForecast,
   residualQuantiles, scoreForecast, seasonalNaiveForecast, splitChronological, validateZScore,
+  forecastSpec, futureTimes, inferenceInput, validateForecastSpec,
 } from '../../src/data/csv';
 import type { Series } from '../../src/data/csv';
 
@@ -47,6 +48,7 @@ describe('data/csv parse', () => {
     assert.strictEqual(parseNumberCell('1,234,567.5', ','), 1234567.5);
     assert.strictEqual(parseNumberCell('3,14', ';'), 3.14);
     assert.ok(Number.isNaN(parseNumberCell('3,14', ',')));
+    assert.ok(Number.isNaN(parseNumberCell('1,234', '\t')));
     assert.ok(Number.isNaN(parseNumberCell('0x10')));
     assert.ok(Number.isNaN(parseNumberCell('Infinity')));
     assert.ok(Number.isNaN(parseNumberCell('12 kg')));
@@ -422,5 +424,33 @@ describe('data/csv baselines and metrics', () => {
     const sn = rep.results.find((r) => r.name === 'seasonal naive')!;
     const pers = rep.results.find((r) => r.name === 'persistence')!;
     assert.ok(sn.metrics.rmse < pers.metrics.rmse);
+  });
+
+  it('forecast spec round-trips and prepares new data the same way', () => {
+    const mk = (n: number, shift = 0) => ['date,y,x', ...Array.from({ length: n }, (_, i) =>
+      `${new Date(Date.UTC(2022, 0, 1) + i * 86400000).toISOString().slice(0, 10)},${10 + (i % 7) * 3 + shift},${i % 3}`)].join('\n');
+    const fd = prepareForecast(buildSeries(parseCsvText(mk(60))), { window: 5, horizon: 2 });
+    const spec = validateForecastSpec(JSON.parse(JSON.stringify(forecastSpec(fd))));
+    assert.deepStrictEqual(spec.stats, fd.stats);
+    assert.deepStrictEqual([spec.targets, spec.features, spec.window, spec.horizon, spec.timeColumn], [['y'], ['x'], 5, 2, 'date']);
+    const inp = inferenceInput(parseCsvText(mk(60)), spec);
+    const F = 2;
+    assert.deepStrictEqual(Array.from(inp.x), Array.from(fd.data.subarray((60 - 5) * F)));
+    assert.strictEqual(inp.lastTime, Date.UTC(2022, 0, 1) + 59 * 86400000);
+    // new data is normalized with the stored statistics, not its own
+    const shifted = inferenceInput(parseCsvText(mk(60, 100)), spec);
+    assert.ok(Math.abs(shifted.x[0]! - inp.x[0]! - 100 / fd.stats.std[0]!) < 1e-4);
+    throwsData(() => inferenceInput(parseCsvText(mk(4)), spec), /has 4 rows; this model reads the last 5 rows/);
+    throwsData(() => inferenceInput(parseCsvText('date,y\n2022-01-01,1\n'), spec), /no column named "x"/);
+    throwsData(() => validateForecastSpec({ format: 1, targets: [] }), /damaged/);
+  });
+
+  it('future time stamps: calendar months, fixed steps, row numbers', () => {
+    const monthly = buildSeries(parseCsvText('m,v\n2020-11-01,1\n2020-12-01,3\n2021-01-01,2\n'));
+    assert.deepStrictEqual(futureTimes(monthly, 2).map((t) => formatTime(t, 'date')), ['2021-02-01', '2021-03-01']);
+    const hourly = buildSeries(parseCsvText('t,v\n2020-01-01 00:00,1\n2020-01-01 01:00,3\n2020-01-01 02:00,2\n'));
+    assert.deepStrictEqual(futureTimes(hourly, 1).map((t) => formatTime(t, 'date')), ['2020-01-01T03:00:00Z']);
+    const rows = buildSeries(parseCsvText('v\n1\n3\n2\n'));
+    assert.deepStrictEqual(futureTimes(rows, 2), [3, 4]);
   });
 });

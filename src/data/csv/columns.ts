@@ -105,6 +105,21 @@ function findColumn(table: CsvTable, name: string): CsvColumn {
 /** the column choices for a UI or CLI: time column, usable numeric columns, excluded ones, defaults */
 export function inspectColumns(table: CsvTable, opts: { time?: string | null } = {}): ColumnPlan {
   const time = detectTimeColumn(table, opts.time);
+  const { numeric, excluded } = classify(table, time);
+  if (numeric.length === 0) {
+    const constant = excluded.find((e) => e.reason.startsWith('is constant'));
+    if (constant && table.columns.filter((c) => c.kind === 'numeric' && c.name !== time.column).length === 1) {
+      throw new DataError(`The only numeric column, ${constant.name}, ${constant.reason}: there is nothing to forecast.`);
+    }
+    const why = excluded.slice(0, 4).map((e) => `${e.name} ${e.reason}`).join('; ');
+    throw new DataError(`${baseName(table.source)} has no numeric column to forecast${why ? ` (${why})` : ''}.`);
+  }
+  const target = numeric.find((n) => TARGET_NAME.test(n)) ?? numeric[0]!;
+  return { time, numeric, excluded, defaultTargets: [target], defaultFeatures: numeric.filter((n) => n !== target) };
+}
+
+/** usable numeric columns (not time, not empty, not constant) and the others with a reason */
+function classify(table: CsvTable, time: TimeChoice): { numeric: string[]; excluded: ExcludedColumn[] } {
   const numeric: string[] = [];
   const excluded: ExcludedColumn[] = [];
   for (const c of table.columns) {
@@ -122,16 +137,7 @@ export function inspectColumns(table: CsvTable, opts: { time?: string | null } =
       else numeric.push(c.name);
     } else excluded.push({ name: c.name, reason: exclusionReason(c) });
   }
-  if (numeric.length === 0) {
-    const constant = excluded.find((e) => e.reason.startsWith('is constant'));
-    if (constant && table.columns.filter((c) => c.kind === 'numeric' && c.name !== time.column).length === 1) {
-      throw new DataError(`The only numeric column, ${constant.name}, ${constant.reason}: there is nothing to forecast.`);
-    }
-    const why = excluded.slice(0, 4).map((e) => `${e.name} ${e.reason}`).join('; ');
-    throw new DataError(`${baseName(table.source)} has no numeric column to forecast${why ? ` (${why})` : ''}.`);
-  }
-  const target = numeric.find((n) => TARGET_NAME.test(n)) ?? numeric[0]!;
-  return { time, numeric, excluded, defaultTargets: [target], defaultFeatures: numeric.filter((n) => n !== target) };
+  return { numeric, excluded };
 }
 
 export type FillMethod = 'interpolate' | 'ffill';
@@ -145,6 +151,8 @@ export interface SeriesOptions {
   features?: string[];
   /** missing values: linear interpolation in time (default) or forward fill; leading gaps take the first value */
   fill?: FillMethod;
+  /** inference on new data: do not refuse a constant target */
+  allowConstantTarget?: boolean;
 }
 
 export interface Series {
@@ -163,6 +171,8 @@ export interface Series {
   values: Float64Array;
   n: number;
   C: number;
+  /** how missing values were filled */
+  fill: FillMethod;
   /** values filled per column (only columns with fills) */
   filled: Record<string, number>;
   excluded: ExcludedColumn[];
@@ -174,7 +184,11 @@ export interface Series {
  * timestamps, fills missing values, refuses a constant target. Every failure is a DataError with one line.
  */
 export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
-  const plan = inspectColumns(table, { time: opts.time });
+  const explicit = !!(opts.targets && opts.targets.length && opts.features);
+  // with explicit columns (e.g. inference with a stored spec) nothing is refused for the sake of defaults
+  const plan: Pick<ColumnPlan, 'time' | 'numeric' | 'excluded' | 'defaultTargets'> = explicit
+    ? (() => { const time = detectTimeColumn(table, opts.time); return { time, ...classify(table, time), defaultTargets: [] }; })()
+    : inspectColumns(table, { time: opts.time });
   const notes = [...table.notes];
   const targets = opts.targets && opts.targets.length ? opts.targets : plan.defaultTargets;
   const targetCols = targets.map((t) => findColumn(table, t));
@@ -241,7 +255,7 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
   for (const [name, k] of Object.entries(filled)) {
     notes.push(`${k} missing value${k === 1 ? ' was' : 's were'} ${method === 'ffill' ? 'forward-filled' : 'interpolated'} in ${name} (${((100 * k) / n).toFixed(1)}%).`);
   }
-  for (let j = 0; j < targetCols.length; j++) {
+  for (let j = 0; j < targetCols.length && !opts.allowConstantTarget; j++) {
     const v0 = values[j]!;
     let constant = true;
     for (let i = 1; i < n && constant; i++) if (values[i * C + j] !== v0) constant = false;
@@ -257,7 +271,7 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
   return {
     source: table.source, time, timeColumn: plan.time.column, timeKind: plan.time.kind, step,
     columns: cols.map((c) => c.name), targets: tnames, features: featCols.map((c) => c.name),
-    values, n, C, filled, excluded: plan.excluded, notes,
+    values, n, C, fill: method, filled, excluded: plan.excluded, notes,
   };
 }
 
@@ -300,6 +314,46 @@ export function formatTime(t: number, kind: TimeKind): string {
   if (kind !== 'date') return String(t);
   const iso = new Date(t).toISOString();
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
+}
+
+const DAY = 86400000;
+
+/**
+ * The time values of the next `steps` rows after the last one: calendar months (or quarters, years) when the
+ * dates fall on the same day of the month each month; otherwise last + k * median step. Row order: n, n+1, ...
+ */
+export function futureTimes(series: Pick<Series, 'time' | 'timeKind' | 'step' | 'n'>, steps: number): number[] {
+  const out: number[] = [];
+  const t = series.time;
+  if (!t || t.length === 0) {
+    for (let k = 1; k <= steps; k++) out.push(series.n - 1 + k);
+    return out;
+  }
+  const last = t[t.length - 1]!;
+  const months = series.timeKind === 'date' ? calendarMonthStep(t) : 0;
+  for (let k = 1; k <= steps; k++) {
+    if (months > 0) {
+      const d = new Date(last);
+      out.push(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k * months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()));
+    } else out.push(last + k * series.step);
+  }
+  return out;
+}
+
+/** 1, 3 or 12 when consecutive dates are that many calendar months apart on the same day of the month, else 0 */
+function calendarMonthStep(t: Float64Array): number {
+  if (t.length < 2) return 0;
+  const span = (t[1]! - t[0]!) / DAY;
+  const months = span >= 28 && span <= 31 ? 1 : span >= 89 && span <= 92 ? 3 : span >= 365 && span <= 366 ? 12 : 0;
+  if (!months) return 0;
+  const day = new Date(t[0]!).getUTCDate();
+  for (let i = 1; i < t.length; i++) {
+    const a = new Date(t[i - 1]!);
+    const b = new Date(t[i]!);
+    const diff = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth();
+    if (diff !== months || b.getUTCDate() !== day) return 0;
+  }
+  return months;
 }
 
 function rowOffset(table: CsvTable): number {

@@ -74,14 +74,14 @@ export function isMissingCell(cell: string): boolean {
 
 /**
  * A cell as a number, or NaN. Accepts plain decimals and exponents; with delimiter ',' also "1,234,567.8"
- * (thousands separators, only possible inside quotes); with another delimiter also a decimal comma "3,14".
+ * (thousands separators, only possible inside quotes); with delimiter ';' also a decimal comma "3,14".
  */
 export function parseNumberCell(cell: string, delimiter = ','): number {
   const s = cell.trim();
   if (NUM_RE.test(s)) return Number(s);
   if (delimiter === ',') {
     if (THOUSANDS_RE.test(s)) return Number(s.replace(/,/g, ''));
-  } else if (DECIMAL_COMMA_RE.test(s)) return Number(s.replace(',', '.'));
+  } else if (delimiter === ';' && DECIMAL_COMMA_RE.test(s)) return Number(s.replace(',', '.'));
   return NaN;
 }
 

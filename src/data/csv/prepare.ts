@@ -9,7 +9,8 @@
  * W = 48 would not fit in memory as one X array.
  */
 import { DataError } from '../errors';
-import type { Series } from './columns';
+import { buildSeries, type FillMethod, type Series, type TimeKind } from './columns';
+import type { CsvTable } from './parse';
 
 export interface SplitFractions {
   train: number;
@@ -245,4 +246,71 @@ export function prepareForecast(series: Series, opts: ForecastOptions = {}): For
   const F = series.C;
   const mk = (r: [number, number]): Windows => new Windows(data, F, K, r, W, Hz);
   return { series, window: W, horizon: Hz, ranges, stats, data, train: mk(ranges.train), val: mk(ranges.val), test: mk(ranges.test), F, K };
+}
+
+/**
+ * What a trained forecaster needs to read new data the same way; JSON-serializable (store it in the model card /
+ * checkpoint and, as a string, in the ONNX metadata).
+ */
+export interface ForecastSpec {
+  format: 1;
+  timeColumn: string | null;
+  timeKind: TimeKind;
+  /** median step between rows (ms for dates) */
+  step: number;
+  targets: string[];
+  /** extra input columns; the model's inputs are [...targets, ...features] (F = their count) */
+  features: string[];
+  window: number;
+  horizon: number;
+  fill: FillMethod;
+  stats: ZScoreStats;
+}
+
+export function forecastSpec(fd: ForecastData): ForecastSpec {
+  const s = fd.series;
+  return {
+    format: 1, timeColumn: s.timeColumn, timeKind: s.timeKind, step: s.step, targets: s.targets.slice(), features: s.features.slice(),
+    window: fd.window, horizon: fd.horizon, fill: s.fill, stats: { columns: fd.stats.columns.slice(), mean: fd.stats.mean.slice(), std: fd.stats.std.slice() },
+  };
+}
+
+/** checks a spec read from a model file */
+export function validateForecastSpec(spec: unknown): ForecastSpec {
+  const s = spec as ForecastSpec;
+  const ok = s && s.format === 1 && Array.isArray(s.targets) && s.targets.length > 0 && Array.isArray(s.features)
+    && Number.isInteger(s.window) && s.window > 0 && Number.isInteger(s.horizon) && s.horizon > 0;
+  if (!ok) throw new DataError('The stored forecasting settings are missing or damaged.');
+  validateZScore(s.stats);
+  if (s.stats.columns.length !== s.targets.length + s.features.length) throw new DataError('The stored forecasting settings are missing or damaged.');
+  return s;
+}
+
+export interface InferenceInput {
+  series: Series;
+  /** the last `window` rows, normalized with the stored statistics, time-major (W, 1, F) */
+  x: Float32Array;
+  /** time value of the last row (epoch ms / index / row number) */
+  lastTime: number;
+}
+
+/**
+ * Prepares new data for a trained forecaster: the same time column, targets and features (by name), the same
+ * fill, the stored (training) statistics, and the last `window` rows as the model input. DataError when a column
+ * is missing or there are fewer rows than the window.
+ */
+export function inferenceInput(table: CsvTable, spec: ForecastSpec): InferenceInput {
+  validateForecastSpec(spec);
+  const series = buildSeries(table, { time: spec.timeColumn, targets: spec.targets, features: spec.features, fill: spec.fill, allowConstantTarget: true });
+  if (series.n < spec.window) {
+    throw new DataError(`The data has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${spec.window} rows, so it needs at least ${spec.window}.`);
+  }
+  const F = series.C;
+  const last = series.values.subarray((series.n - spec.window) * F);
+  const x = new Float32Array(spec.window * F);
+  for (let i = 0; i < spec.window; i++) {
+    for (let j = 0; j < F; j++) x[i * F + j] = (last[i * F + j]! - spec.stats.mean[j]!) / spec.stats.std[j]!;
+  }
+  const lastTime = series.time ? series.time[series.n - 1]! : series.n - 1;
+  return { series, x, lastTime };
 }
