@@ -42,6 +42,21 @@ describe('training loop', () => {
     const out = generate(m, vocab, { prime: text[0], length: 40, greedy: true });
     assert.equal(out, text.slice(1, 41));
   });
+  it('emoji and CJK round-trip through the vocabulary and sampling', function () {
+    this.timeout(60000);
+    const text = '你好世界🙂 мир 👩‍💻 こんにちは 🎉\n'.repeat(8);
+    const vocab = Vocab.fromText(text);
+    assert.ok(vocab.codePoints.includes(0x1f642) && vocab.codePoints.includes(0x4f60));
+    const ids = vocab.encode(text);
+    assert.equal(ids.length, [...text].length);
+    const m = new Model(charConfig({ vocab: vocab.size, hidden: 32, emb: 8 }));
+    const tr = new Trainer(m, resolveOptions({ hidden: 32, emb: 8, batch: 1, seq: ids.length - 1, lr: 2e-2, steps: 150, valFraction: 0 }),
+      new StreamBatcher(ids, 0, ids.length, 1, ids.length - 1), null);
+    tr.init();
+    tr.run();
+    const out = generate(m, vocab, { prime: '你好', length: 12, greedy: true });
+    assert.equal(out, [...'世界🙂 мир 👩‍💻 こんにちは'].slice(0, 12).join(''));
+  });
 });
 
 function tmp(): string { return mkdtempSync(join(tmpdir(), 'seqlab-train-')); }
