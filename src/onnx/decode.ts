@@ -12,6 +12,8 @@ export interface TokenStepper {
   prime(tokens: ArrayLike<number>): Promise<Float32Array> | Float32Array;
   step(token: number): Promise<Float32Array> | Float32Array;
   fork(): TokenStepper;
+  /** optional: advance this and `others` (same model) by one token each in one batched call, this one first */
+  stepBatch?(others: TokenStepper[], tokens: number[]): Promise<Float32Array[]> | Float32Array[];
 }
 
 export interface DecodeCodec {
@@ -59,6 +61,8 @@ export async function sampleText(stepper: TokenStepper, firstLogits: Float32Arra
 }
 
 export interface BeamOptions {
+  /** run all beams of a step in one batched call when the stepper supports it (default true) */
+  batch?: boolean;
   /** beams kept per step */
   width: number;
   /** maximum tokens per hypothesis */
@@ -145,7 +149,13 @@ export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Arra
       const kth = done.map((d) => d.score).sort((a, b) => b - a)[o.width - 1]!;
       if (next.every((b) => b.logProb <= kth)) break;
     }
-    for (const b of next) b.logits = await b.stepper.step(b.ids[b.ids.length - 1]!);
+    const head = next[0]?.stepper;
+    if (head?.stepBatch && next.length > 1 && o.batch !== false) {
+      const out = await head.stepBatch(next.slice(1).map((b) => b.stepper), next.map((b) => b.ids[b.ids.length - 1]!));
+      next.forEach((b, i) => { b.logits = out[i]!; });
+    } else {
+      for (const b of next) b.logits = await b.stepper.step(b.ids[b.ids.length - 1]!);
+    }
     beams = next;
   }
   done.sort((a, b) => b.score - a.score || a.ids.length - b.ids.length);

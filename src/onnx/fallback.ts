@@ -52,6 +52,21 @@ export class EngineStepper implements TokenStepper {
     for (let l = 0; l < s.h.length; l++) { s.h[l]!.set(this.state.h[l]!); s.c[l]!.set(this.state.c[l]!); }
     return new EngineStepper(this.model, s);
   }
+  /** One batched engine forward for this and `others` (same model), one token each. */
+  stepBatch(others: EngineStepper[], tokens: number[]): Float32Array[] {
+    const all = [this as EngineStepper, ...others];
+    if (all.some((s) => s.model !== this.model)) return all.map((s, b) => s.step(tokens[b]!));
+    const B = all.length, H = this.model.config.hidden, O = this.model.config.outputs;
+    const st = this.model.newState(B);
+    for (let l = 0; l < st.h.length; l++) {
+      all.forEach((s, b) => { st.h[l]!.set(s.state.h[l]!, b * H); st.c[l]!.set(s.state.c[l]!, b * H); });
+    }
+    const logits = this.model.forward(tokens, 1, B, st, false, null);
+    for (let l = 0; l < st.h.length; l++) {
+      all.forEach((s, b) => { s.state.h[l]!.set(st.h[l]!.subarray(b * H, (b + 1) * H)); s.state.c[l]!.set(st.c[l]!.subarray(b * H, (b + 1) * H)); });
+    }
+    return all.map((_, b) => Float32Array.from(logits.subarray(b * O, (b + 1) * O)));
+  }
 }
 
 export type EngineChoice = 'onnx' | 'ts';

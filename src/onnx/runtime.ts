@@ -230,6 +230,43 @@ export class Stepper {
     for (const k of Object.keys(this.state)) s.state[k] = this.state[k]!.slice();
     return s;
   }
+
+  /**
+   * Advance this stepper and `others` (same model) by one token each in ONE batched run (beam search).
+   * Returns each stepper's next-token logits, this one first.
+   */
+  async stepBatch(others: Stepper[], tokens: number[]): Promise<Float32Array[]> {
+    const all = [this as Stepper, ...others];
+    const B = all.length;
+    if (tokens.length !== B) throw new InferenceInputError(`stepBatch needs one token per stepper (${B}), got ${tokens.length}`);
+    const sig = this.model.signature;
+    if (sig.states.length === 0 || all.some((s) => s.model !== this.model)) {
+      const out: Float32Array[] = [];
+      for (let b = 0; b < B; b++) out.push(await all[b]!.step(tokens[b]!));
+      return out;
+    }
+    // states are (n,1,H) per stepper → (n,B,H) batched
+    const batched: State = {};
+    for (const st of sig.states) {
+      const H = st.hidden, x = new Float32Array(st.n * B * H);
+      for (let b = 0; b < B; b++) {
+        const src = all[b]!.state[st.input]!;
+        for (let i = 0; i < st.n; i++) x.set(src.subarray(i * H, (i + 1) * H), (i * B + b) * H);
+      }
+      batched[st.input] = x;
+    }
+    const r = await this.model.run(tokens, 1, B, batched, { stateTrusted: true });
+    const O = sig.outputs;
+    for (const st of sig.states) {
+      const H = st.hidden, y = r.state[st.input]!;
+      for (let b = 0; b < B; b++) {
+        const dst = new Float32Array(st.n * H);
+        for (let i = 0; i < st.n; i++) dst.set(y.subarray((i * B + b) * H, (i * B + b + 1) * H), i * H);
+        all[b]!.state[st.input] = dst;
+      }
+    }
+    return all.map((_, b) => r.logits.slice(b * O, (b + 1) * O));
+  }
 }
 
 /** Sessions by file path, reloaded when the file changes; dispose explicitly. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { decodeModel, encodeModel } from '../../src/onnx/proto';
 import { ModelImportError, prepareModel, vocabFromFile } from '../../src/onnx/import';
 import { OnnxModel } from '../../src/onnx/runtime';
-import { sampleText } from '../../src/onnx/decode';
+import { beamSearch, sampleText } from '../../src/onnx/decode';
 import { Vocab } from '../../src/data/vocab';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'onnx');
@@ -76,6 +76,20 @@ describe('import: PyTorch-exported char LSTM', () => {
       const g = await sampleText(s, last, v, { length: 30, seed: 3 });
       assert.equal(Array.from(g.text).length, 30);
       for (const ch of g.text) assert.ok(ref.vocab.includes(ch));
+    } finally { await m.dispose(); }
+  });
+
+  it('batched beam search (stacked [2,B,12] states) equals one-beam-at-a-time', async () => {
+    const m = await OnnxModel.load(bytes, { vocab });
+    try {
+      const v = Vocab.fromJSON(vocab);
+      const s = m.stepper();
+      const first = await s.prime(v.encode('hello the'));
+      const a = await beamSearch(s.fork(), first, v, { width: 4, length: 12 });
+      const b = await beamSearch(s.fork(), first, v, { width: 4, length: 12, batch: false });
+      assert.deepEqual(a.map((h) => h.text), b.map((h) => h.text));
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]!.logProb - b[i]!.logProb) < 1e-4);
+      assert.equal(Array.from(a[0]!.text).length, 12);
     } finally { await m.dispose(); }
   });
 

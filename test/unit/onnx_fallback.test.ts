@@ -53,7 +53,9 @@ describe('TS engine fallback', () => {
         const s = h.stepper();
         const first = await s.prime([0, 1, 2]);
         const g = await sampleText(s.fork(), first, codec, { length: 20, greedy: true });
-        const beam = await beamSearch(s, first, codec, { width: 3, length: 8 });
+        const beam = await beamSearch(s.fork(), first, codec, { width: 3, length: 8 });
+        const seq = await beamSearch(s, first, codec, { width: 3, length: 8, batch: false });
+        assert.deepEqual(beam.map((h) => h.text), seq.map((h) => h.text), `${engine}: batched beams differ`);
         out.push(`${g.text}|${beam[0]!.text}`);
       } finally { await h.dispose(); }
     }
