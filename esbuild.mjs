@@ -26,11 +26,12 @@ const builds = [
   { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: 'dist' },
 ];
-if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' });
+// the banner stamps when the bundle starts loading, so activate() can report code-loading time too
+if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', banner: { js: '"use strict"; var __seqlabLoadStart = performance.now();' } });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external
 if (existsSync('test/integration/index.ts')) {
-  const its = readdirSync('test/integration').filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
-  builds.push({ ...node, entryPoints: its, outdir: 'out/integration', external: [...node.external, 'mocha'] });
+  const its = readdirSync('test/integration', { recursive: true }).map(String).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
+  builds.push({ ...node, entryPoints: its, outbase: 'test/integration', outdir: 'out/integration', external: [...node.external, 'mocha'] });
 }
 
 const entries = builds.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));

@@ -43,7 +43,7 @@ export class ModelStore implements vscode.Disposable {
     }));
     this.subs.push(vscode.workspace.onDidChangeWorkspaceFolders(() => { this.rewatch(); this.fire(); }));
     this.subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => { this.rewatch(); this.fire(); }));
-    this.rewatch();
+    // the file watcher starts with the first listing (not at activation)
   }
 
   /** In Restricted Mode, models in the workspace are not loaded (crafted model files could target the loaders). */
@@ -71,6 +71,7 @@ export class ModelStore implements vscode.Disposable {
 
   async list(): Promise<ModelEntry[]> {
     if (this.blockedByTrust) return [];
+    this.rewatch();
     const root = this.root().dir;
     let names: string[];
     try {

@@ -54,18 +54,26 @@ export class TrainingService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Job | undefined>();
   /** fires on state changes and (throttled) progress */
   readonly onDidChange = this.changed.event;
-  private readonly status: vscode.StatusBarItem;
+  private statusItem?: vscode.StatusBarItem;
   private lastUiUpdate = 0;
   private uiTimer?: ReturnType<typeof setTimeout>;
   private busy = false;
 
-  constructor(private readonly workerPath: string) {
-    this.status = vscode.window.createStatusBarItem('seqlab.training', vscode.StatusBarAlignment.Left, 10);
-    this.status.name = vscode.l10n.t('Sequence Lab Training');
-    this.status.command = 'seqlab.showLog';
+  constructor(private readonly workerPath: string) {}
+
+  /** the status-bar item, created with the first run */
+  private get status(): vscode.StatusBarItem {
+    if (!this.statusItem) {
+      this.statusItem = vscode.window.createStatusBarItem('seqlab.training', vscode.StatusBarAlignment.Left, 10);
+      this.statusItem.name = vscode.l10n.t('Sequence Lab Training');
+      this.statusItem.command = 'seqlab.showLog';
+    }
+    return this.statusItem;
   }
 
   list(): readonly Job[] { return this.jobs; }
+  /** what the status-bar item shows now (undefined when hidden) */
+  get statusBarText(): string | undefined { return this.busy ? this.status.text : undefined; }
   active(): Job[] { return this.jobs.filter((j) => j.state === 'queued' || j.state === 'running'); }
   get(id: string): Job | undefined { return this.jobs.find((j) => j.id === id); }
 
@@ -191,7 +199,7 @@ export class TrainingService implements vscode.Disposable {
     const queued = this.jobs.filter((j) => j.state === 'queued').length;
     const busy = running.length + queued > 0;
     if (busy !== this.busy) { this.busy = busy; void vscode.commands.executeCommand('setContext', 'seqlab.isTraining', busy); }
-    if (!busy) { this.status.hide(); return; }
+    if (!busy) { this.statusItem?.hide(); return; }
     const j = running[running.length - 1];
     const p = j?.progress;
     let text = '$(pulse) ';
@@ -235,7 +243,7 @@ export class TrainingService implements vscode.Disposable {
     // give runs a moment to write their checkpoint; the card of a run cut short reads as 'interrupted'
     for (const j of this.jobs) if (j.worker) { const w = j.worker; setTimeout(() => void w.terminate(), 2000).unref?.(); }
     if (this.uiTimer) clearTimeout(this.uiTimer);
-    this.status.dispose();
+    this.statusItem?.dispose();
     this.changed.dispose();
   }
 }

@@ -24,6 +24,7 @@ suite('training through the commands (real worker)', () => {
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
     assert.match(String(item.description), /step \d+/);
     assert.match(String(item.contextValue), /^model-training-/);
+    assert.match(String(a.training.statusBarText), /step \d+\/300 · loss \d+\.\d\d bits\/char · [\d.]+k? chars\/s · ETA \d+:\d\d/);
     const outcome = await running;
     lag.disable();
     const p99 = lag.percentile(99) / 1e6, max = lag.max / 1e6, mean = lag.mean / 1e6;
@@ -73,6 +74,32 @@ suite('training through the commands (real worker)', () => {
     assert.equal(cont?.error, undefined, cont?.error);
     assert.equal(cont?.result?.status, 'complete');
     assert.equal(readCard(dir).steps, card.steps + 20);
+  });
+
+  test('Train Model on Current File trains on the active editor\'s file', async () => {
+    await vscode.window.showTextDocument(vscode.Uri.file(fixture('tiny.txt')));
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainCurrentFile', { preset: 'tiny', cell: 'gru', steps: 10, name: 'it-current', options: { evalEvery: 5, sampleChars: 0 } });
+    assert.equal(out.error, undefined, out.error);
+    const card = readCard(out.modelDir!);
+    assert.equal(card.config.cell, 'gru');
+    assert.deepEqual(card.data.files.map((f) => path.basename(f)), ['tiny.txt']);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('Train Model on Selection trains on the selected (Chinese) text only', async () => {
+    const a = await api();
+    const ed = await vscode.window.showTextDocument(vscode.Uri.file(fixture('poem.txt')));
+    ed.selection = new vscode.Selection(0, 0, 40, 0);
+    const selected = ed.document.getText(ed.selection);
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainSelection', { preset: 'tiny', steps: 10, name: 'it-selection', options: { evalEvery: 5, sampleChars: 0, seq: 16 } });
+    assert.equal(out.error, undefined, out.error);
+    const card = readCard(out.modelDir!);
+    assert.equal(card.data.chars, [...selected].length, 'exactly the selection');
+    assert.equal(card.vocabSize, new Set(selected).size);
+    assert.ok(card.vocabSize > 30, 'Chinese characters are in the vocabulary');
+    const e = (await a.tree.getChildren()).find((x) => x.name === 'it-selection');
+    assert.equal(e?.status, 'complete');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('a model whose card says "training" with no live run shows as interrupted', async () => {

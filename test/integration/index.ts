@@ -9,7 +9,9 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, slow: 5_000 });
   if (process.env.SEQLAB_IT_GREP) mocha.grep(process.env.SEQLAB_IT_GREP);
-  for (const f of fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  // SEQLAB_IT_SUITE=restricted runs restricted/ (an untrusted workspace); anything else runs the main suite
+  const dir = process.env.SEQLAB_IT_SUITE === 'restricted' ? path.join(__dirname, 'restricted') : __dirname;
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} tests failed.`)) : resolve()));
