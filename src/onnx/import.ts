@@ -15,7 +15,7 @@ import { type ModelConfig, validateConfig } from '../engine/config';
 import { Vocab } from '../data/vocab';
 import { ioNames, META, SEQLAB_FORMAT } from './export';
 import {
-  type ModelProto, type ValueInfoProto, DATA_TYPE_NAME, DataType, decodeModel, encodePatch, metadataOf,
+  type ModelProto, type NodeProto, type ValueInfoProto, DATA_TYPE_NAME, DataType, decodeModel, encodePatch, metadataOf,
 } from './proto';
 
 /** A dimension: a fixed size, or a symbolic/unknown one (null). */
@@ -61,6 +61,8 @@ export interface ModelInfo {
   metadata: Record<string, string>;
   producer: string;
   opset: number;
+  /** foreign models: what the graph looks like, for the model card */
+  shape?: { cell: 'lstm' | 'gru' | 'rnn' | null; layers: number; hidden: number; emb: number; params: number };
 }
 
 export class ModelImportError extends Error {
@@ -139,6 +141,21 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
   };
 }
 
+function foreignShape(m: ModelProto): NonNullable<ModelInfo['shape']> {
+  const g = m.graph!;
+  const rec = (g.node ?? []).filter((n) => ['LSTM', 'GRU', 'RNN'].includes(n.opType));
+  const attrI = (n: NodeProto, k: string) => (n.attribute ?? []).find((a) => a.name === k)?.i ?? 0;
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const gather = (g.node ?? []).find((n) => n.opType === 'Gather' && inits.has(n.input?.[0] ?? ''));
+  const embDims = gather ? inits.get(gather.input![0]!)!.dims ?? [] : [];
+  const params = (g.initializer ?? []).reduce((a, t) => a + (t.dims ?? []).reduce((x, y) => x * y, 1), 0);
+  const op = rec[0]?.opType;
+  return {
+    cell: op === 'LSTM' ? 'lstm' : op === 'GRU' ? 'gru' : op === 'RNN' ? 'rnn' : null,
+    layers: rec.length, hidden: rec[0] ? attrI(rec[0], 'hidden_size') : 0, emb: embDims[1] ?? 0, params,
+  };
+}
+
 function opsetOf(m: ModelProto): number {
   return (m.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
 }
@@ -205,7 +222,7 @@ function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: num
     if (!outputs.some((o) => o.name === y)) extraOutputs.push({ name: y, type: { tensorType: { elemType: DataType.FLOAT } } });
   }
   return {
-    ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m),
+    ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m), shape: foreignShape(m),
     signature: {
       kind: 'char', input: tokenInput!.name, inputType: typeOf(tokenInput!) === DataType.INT32 ? 'int32' : 'int64',
       features: 0, fixedT: shapeOf(tokenInput!)?.[0] ?? null, fixedB: shapeOf(tokenInput!)?.[1] ?? null,
@@ -236,7 +253,15 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
     return { bytes, info };
   }
   const extra: ValueInfoProto[] = [];
-  const info = describeForeign(m, meta, opts.vocab, problems, extra);
+  // an imported model folder keeps its vocabulary in seqlab.vocab (without seqlab.format: the graph stays foreign)
+  let vocab = opts.vocab;
+  if (!vocab && meta[META.vocab] !== undefined) {
+    vocab = parseJsonMeta<number[]>(meta, META.vocab, problems);
+    if (vocab) {
+      try { vocab = Vocab.fromJSON(vocab).codePoints; } catch (e) { problems.push(`metadata seqlab.vocab: ${(e as Error).message}`); vocab = undefined; }
+    }
+  }
+  const info = describeForeign(m, meta, vocab, problems, extra);
   if (!info) {
     throw new ModelImportError(`${what} does not fit Sequence Lab's character-model interface:\n  - ${problems.join('\n  - ')}`, problems);
   }

@@ -1,0 +1,122 @@
+/**
+ * Model-folder operations over ONNX, for the CLI (`seqlab export | import | sample`) and the extension host:
+ *   exportModelFolder  checkpoint → verified model.onnx (and a standalone copy anywhere)
+ *   importOnnxFile     a foreign ONNX char model (+ vocabulary file) → a new model folder (origin 'imported')
+ *   sampleModelFolder  text from model.onnx through onnxruntime-node (or the TS engine)
+ * Every write is atomic. Errors are plain-language Errors (ModelLoadError, ModelImportError, ExportParityError).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import type { ModelConfig } from '../engine/config';
+import { readCard, readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { Vocab } from '../data/vocab';
+import { CARD_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
+import { type SampleResult, type SampleRunOptions, sampleText } from './decode';
+import { type EngineChoice, openInference } from './fallback';
+import { META } from './export';
+import { ModelImportError, type ModelInfo, prepareModel, vocabFromFile } from './import';
+import { encodePatch } from './proto';
+import { ModelLoadError, OnnxModel } from './runtime';
+import { type ParityReport, exportVerified } from './verify';
+
+/** Re-export a trained model folder's best weights to `<dir>/model.onnx` (parity-checked), and to `out` if given. */
+export async function exportModelFolder(dir: string, opts: { out?: string } = {}): Promise<{ onnx: string; out?: string; bytes: number; parity: ParityReport }> {
+  const card = readCard(dir);
+  const ck = readCheckpoint(dir);
+  const { bytes, parity } = await exportVerified(ck.config, ck.bestParams, {
+    vocab: ck.vocab ?? undefined,
+    card: { name: card.name, steps: card.steps, bestValLoss: card.bestValLoss, bestValBpc: card.bestValBpc, data: card.data, trainSeconds: card.trainSeconds },
+    norm: (ck.meta?.norm as object | undefined) ?? undefined,
+  });
+  const onnx = join(dir, ONNX_FILE);
+  writeFileAtomic(onnx, bytes);
+  let out: string | undefined;
+  if (opts.out) {
+    out = resolve(opts.out);
+    if (existsSync(out) && statSync(out).isDirectory()) out = join(out, `${card.name}.onnx`);
+    writeFileAtomic(out, bytes);
+  }
+  return { onnx, out, bytes: bytes.length, parity };
+}
+
+function readVocabFile(file: string): number[] {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (e) {
+    throw new ModelImportError(`Cannot read the vocabulary file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+  }
+  return vocabFromFile(text, basename(file));
+}
+
+/**
+ * Import a foreign ONNX character model into `<modelsDir>/<name>/`: checks its interface, loads it in onnxruntime
+ * and runs one short sequence, then writes model.onnx (with the vocabulary added as seqlab.vocab metadata) and card.json.
+ */
+export async function importOnnxFile(file: string, opts: { modelsDir: string; name?: string; vocabFile?: string; now?: () => Date }):
+Promise<{ dir: string; card: ModelCard; info: ModelInfo }> {
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(file); } catch (e) {
+    throw new ModelLoadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `Model file not found: ${file}` : `Cannot read ${file}: ${(e as Error).message}`);
+  }
+  const vocab = opts.vocabFile ? readVocabFile(opts.vocabFile) : undefined;
+  const { info } = prepareModel(bytes, { vocab, name: basename(file) });
+  if (info.signature.kind !== 'char' || !info.vocab) throw new ModelImportError('only character models can be imported');
+  const name = opts.name ?? basename(file, extname(file));
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ModelImportError(`"${name}" is not a usable model name (letters, digits, . _ - only)`);
+  const dir = join(opts.modelsDir, name);
+  if (existsSync(join(dir, CARD_FILE)) || existsSync(join(dir, ONNX_FILE))) throw new ModelImportError(`a model named "${name}" already exists in ${opts.modelsDir}`);
+  // the stored file carries its vocabulary, so the folder is self-contained
+  const stored = info.metadata[META.vocab] !== undefined || info.ours ? bytes
+    : concat(bytes, encodePatch({ metadataProps: [{ key: META.vocab, value: JSON.stringify(info.vocab) }] }));
+  // prove it runs before writing anything
+  const m = await OnnxModel.load(stored, { name: basename(file) });
+  try {
+    await m.run([0, Math.min(1, info.vocab.length - 1)], 2, 1);
+  } finally { await m.dispose(); }
+  const V = info.vocab.length;
+  const shape = info.shape;
+  const config: ModelConfig = info.config ?? {
+    kind: 'char', cell: shape?.cell ?? 'lstm', layers: shape?.layers ?? 0, hidden: shape?.hidden ?? 0,
+    vocab: V, emb: shape?.emb ?? 0, features: 0, outputs: V, dropout: 0,
+  };
+  const now = (opts.now ?? (() => new Date()))().toISOString();
+  const card: ModelCard = {
+    format: 1, name, origin: 'imported', status: 'complete', config,
+    params: shape?.params ?? 0, vocabSize: V,
+    data: { files: [resolve(file)], chars: 0, bytes: bytes.length },
+    steps: 0, bestValLoss: null, bestValBpc: null, trainSeconds: 0, createdAt: now, updatedAt: now,
+    options: { importedFrom: resolve(file), producer: info.producer, opset: info.opset, vocabFile: opts.vocabFile ? resolve(opts.vocabFile) : null },
+  };
+  writeFileAtomic(join(dir, ONNX_FILE), stored);
+  writeCard(dir, card);
+  return { dir, card, info };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a); out.set(b, a.length);
+  return out;
+}
+
+export interface SampleFolderOptions extends SampleRunOptions {
+  prime?: string;
+  engine?: EngineChoice;
+  warn?: (m: string) => void;
+}
+
+/**
+ * Generate text from a model folder's model.onnx. Priming is one call; then one step per character.
+ * With no prime the model starts from token 0, as the TS engine's `generate` does, so both engines agree.
+ */
+export async function sampleModelFolder(dir: string, o: SampleFolderOptions): Promise<SampleResult & { engine: EngineChoice }> {
+  const file = join(dir, ONNX_FILE);
+  if (!existsSync(file)) throw new ModelLoadError(`${dir} has no ${ONNX_FILE} (is it a model folder? a run that never finished a step has none yet)`);
+  const h = await openInference(readFileSync(file), { engine: o.engine, name: file, warn: o.warn });
+  try {
+    if (!h.info.vocab) throw new ModelLoadError(`${file} has no vocabulary; it cannot generate text`);
+    const vocab = Vocab.fromJSON(h.info.vocab);
+    const s = h.stepper();
+    const ids = o.prime ? Array.from(vocab.encode(o.prime)) : [0];
+    const first = await s.prime(ids.length ? ids : [0]);
+    return { ...(await sampleText(s, first, vocab, o)), engine: h.engine };
+  } finally { await h.dispose(); }
+}

@@ -1,0 +1,64 @@
+/** Model-folder ONNX operations: export a trained folder (parity-checked), import a PyTorch model, sample both engines. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runTraining } from '../../src/worker/run';
+import { createControl } from '../../src/protocol/worker';
+import { readCard } from '../../src/data/modelFolder';
+import { decodeModel, metadataOf } from '../../src/onnx/proto';
+import { exportModelFolder, importOnnxFile, sampleModelFolder } from '../../src/onnx/models';
+import { PARITY_TOLERANCE } from '../../src/onnx/verify';
+
+const FIX = path.join(__dirname, '..', 'fixtures', 'onnx');
+
+describe('ONNX model folders', () => {
+  let tmp: string;
+  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-models-')); });
+  after(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+
+  it('exports a trained folder (parity-checked) to model.onnx and a standalone file, and samples it on both engines', async () => {
+    const dir = path.join(tmp, 'tiny');
+    const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(40);
+    await runTraining({
+      jobId: 'j', sources: { text, label: 'sel' }, outDir: dir, name: 'tiny', control: createControl(),
+      options: { layers: 1, hidden: 16, emb: 8, batch: 4, seq: 16, steps: 5, evalEvery: 5, sampleChars: 0 },
+    });
+    fs.rmSync(path.join(dir, 'model.onnx'), { force: true });
+    const r = await exportModelFolder(dir, { out: tmp });
+    assert.ok(r.parity.maxDiff <= PARITY_TOLERANCE);
+    assert.ok(fs.existsSync(path.join(dir, 'model.onnx')));
+    assert.equal(r.out, path.join(tmp, 'tiny.onnx'));
+    const meta = metadataOf(decodeModel(fs.readFileSync(r.out!)));
+    assert.equal(JSON.parse(meta['seqlab.card']!).name, 'tiny');
+    assert.ok(JSON.parse(meta['seqlab.vocab']!).includes(' '.codePointAt(0)));
+    const o = { prime: 'the ', length: 40, seed: 7, temperature: 0.8 };
+    const a = await sampleModelFolder(dir, { ...o, engine: 'onnx' });
+    const b = await sampleModelFolder(dir, { ...o, engine: 'ts' });
+    assert.equal(a.engine, 'onnx');
+    assert.equal(b.engine, 'ts');
+    assert.equal(a.text, b.text);
+    assert.equal(Array.from(a.text).length, 40);
+    await assert.rejects(sampleModelFolder(tmp, { length: 5 }), /has no model.onnx/);
+  });
+
+  it('imports the PyTorch model with a vocabulary file into a self-contained folder', async () => {
+    const ref = JSON.parse(fs.readFileSync(path.join(FIX, 'torch_char_lstm.json'), 'utf8')) as { vocab: string };
+    const vocabFile = path.join(tmp, 'vocab.json');
+    fs.writeFileSync(vocabFile, JSON.stringify(Array.from(ref.vocab)));
+    const models = path.join(tmp, 'models');
+    await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.onnx'), { modelsDir: models }), /no vocabulary/);
+    const r = await importOnnxFile(path.join(FIX, 'torch_char_lstm.onnx'), { modelsDir: models, vocabFile });
+    assert.equal(r.card.origin, 'imported');
+    assert.deepEqual([r.card.config.cell, r.card.config.layers, r.card.config.hidden, r.card.config.emb, r.card.vocabSize], ['lstm', 2, 12, 8, 19]);
+    assert.equal(readCard(r.dir).name, 'torch_char_lstm');
+    // the folder needs no vocabulary file any more
+    const s = await sampleModelFolder(r.dir, { prime: 'hello', length: 25, seed: 2 });
+    assert.equal(Array.from(s.text).length, 25);
+    for (const ch of s.text) assert.ok(ref.vocab.includes(ch));
+    await assert.rejects(sampleModelFolder(r.dir, { length: 5, engine: 'ts' }), /only run models exported by Sequence Lab/);
+    await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.onnx'), { modelsDir: models, vocabFile }), /already exists/);
+    await assert.rejects(importOnnxFile(path.join(FIX, 'nope.onnx'), { modelsDir: models, vocabFile }), /Model file not found/);
+    await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.json'), { modelsDir: models, vocabFile, name: 'j' }), /not a valid ONNX model/);
+  });
+});
