@@ -2,7 +2,7 @@
  * One training run, end to end: data → model → Trainer.run → model folder. Synchronous; used by the
  * worker entry (main.ts) and directly by tests. Bad input throws DataError (a one-line, user-facing message).
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { charConfig, type ModelConfig } from '../engine/config';
@@ -18,6 +18,8 @@ import { readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder'
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
 import { Vocab } from '../data/vocab';
 import { exportOnnx } from '../onnx/export';
+import { ortStatus } from '../onnx/runtime';
+import { ExportParityError, exportVerified } from '../onnx/verify';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import type { TrainProgress, TrainRequest, TrainResult } from '../protocol/worker';
 
@@ -40,7 +42,7 @@ export const SELECTION_FILE = 'selection.txt';
 const ARCH_KEYS: (keyof TrainOptions)[] = ['cell', 'layers', 'hidden', 'emb'];
 const STREAM_KEYS: (keyof TrainOptions)[] = ['batch', 'seq', 'seed', 'valFraction', 'optimizer', 'dropout'];
 
-export function runTraining(req: TrainRequest, hooks: RunHooks = {}): TrainResult {
+export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? (() => {});
   const now = hooks.now ?? (() => Date.now());
   const outDir = req.outDir;
@@ -158,10 +160,9 @@ export function runTraining(req: TrainRequest, hooks: RunHooks = {}): TrainResul
     });
     writeCard(outDir, card);
   };
-  const writeOnnx = () => {
-    const bytes = exportOnnx(config, trainer.bestParams, { vocab: vocab.toJSON(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, data: card.data } });
-    writeFileAtomic(join(outDir, ONNX_FILE), bytes);
-  };
+  const onnxMeta = () => ({ vocab: vocab.toJSON(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, data: card.data } });
+  // during the run: a fast unverified export at each new best, so an interrupted run still has a usable model.onnx
+  const writeOnnx = () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta()));
   updateCard({});
   log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters, vocabulary ${vocab.size}, ${corpus.chars.toLocaleString('en-US')} characters (batch ${B}, seq ${T})`);
 
@@ -206,7 +207,23 @@ export function runTraining(req: TrainRequest, hooks: RunHooks = {}): TrainResul
   }
   if (lastStep) emit(lastStep, true);
   saveCheckpoint();
-  writeOnnx();
+  // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
+  const ort = ortStatus();
+  if (ort.ok) {
+    try {
+      const { bytes, parity } = await exportVerified(config, trainer.bestParams, onnxMeta());
+      writeFileAtomic(join(outDir, ONNX_FILE), bytes);
+      log('info', `exported ${ONNX_FILE}; onnxruntime agrees with the engine to ${parity.maxDiff.toExponential(1)}`);
+    } catch (e) {
+      if (!(e instanceof ExportParityError)) throw e;
+      rmSync(join(outDir, ONNX_FILE), { force: true });
+      updateCard({ status: 'failed', stopReason: e.message });
+      throw Object.assign(new Error(e.message), { userFacing: true });
+    }
+  } else {
+    writeOnnx();
+    log('warn', `${ONNX_FILE} was written without its parity check: ${ort.error}`);
+  }
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
   updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
   log(result.stop === 'diverged' ? 'warn' : 'info', `${req.name}: ${result.reason}; best validation loss ${trainer.bestValLoss === null ? 'n/a' : trainer.bestValLoss.toFixed(4)}`);

@@ -78,11 +78,13 @@ describe('runTraining (worker adapter)', () => {
   beforeEach(() => { dir = tmp(); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is deterministic from its seed and writes a complete model folder', () => {
+  it('is deterministic from its seed and writes a complete model folder', async () => {
     const f = corpusFile(dir);
-    const a = runTraining(req(dir, f, 'a', { ...small, steps: 12 }));
-    const b = runTraining(req(dir, f, 'b', { ...small, steps: 12 }));
-    const c = runTraining(req(dir, f, 'c', { ...small, steps: 12, seed: 4 }));
+    const logs: string[] = [];
+    const a = await runTraining(req(dir, f, 'a', { ...small, steps: 12 }), { log: (_l, m) => logs.push(m) });
+    assert.ok(logs.some((m) => /onnxruntime agrees with the engine to/.test(m)), 'the final ONNX export is parity-checked');
+    const b = await runTraining(req(dir, f, 'b', { ...small, steps: 12 }));
+    const c = await runTraining(req(dir, f, 'c', { ...small, steps: 12, seed: 4 }));
     const pa = decodeCheckpoint(readFileSync(join(a.modelDir, CHECKPOINT_FILE))).params;
     const pb = decodeCheckpoint(readFileSync(join(b.modelDir, CHECKPOINT_FILE))).params;
     const pc = decodeCheckpoint(readFileSync(join(c.modelDir, CHECKPOINT_FILE))).params;
@@ -95,12 +97,12 @@ describe('runTraining (worker adapter)', () => {
     assert.ok(existsSync(join(a.modelDir, ONNX_FILE)));
   });
 
-  it('resumes exactly: N steps then M more equals N+M straight (with dropout)', () => {
+  it('resumes exactly: N steps then M more equals N+M straight (with dropout)', async () => {
     const f = corpusFile(dir);
     const o = { ...small, layers: 2, dropout: 0.2 };
-    runTraining(req(dir, f, 'straight', { ...o, steps: 17 }));
-    runTraining(req(dir, f, 'split', { ...o, steps: 9 }));
-    const r = runTraining(req(dir, f, 'split', { steps: 8 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }));
+    await runTraining(req(dir, f, 'straight', { ...o, steps: 17 }));
+    await runTraining(req(dir, f, 'split', { ...o, steps: 9 }));
+    const r = await runTraining(req(dir, f, 'split', { steps: 8 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }));
     assert.equal(r.steps, 17);
     const s = decodeCheckpoint(readFileSync(join(dir, 'straight', CHECKPOINT_FILE)));
     const p = decodeCheckpoint(readFileSync(join(dir, 'split', CHECKPOINT_FILE)));
@@ -109,24 +111,24 @@ describe('runTraining (worker adapter)', () => {
     assert.deepEqual(p.h, s.h);
   });
 
-  it('fine-tuning keeps the vocabulary and reports unknown characters', () => {
+  it('fine-tuning keeps the vocabulary and reports unknown characters', async () => {
     const f = corpusFile(dir);
-    const base = runTraining(req(dir, f, 'base', { ...small, steps: 5 }));
+    const base = await runTraining(req(dir, f, 'base', { ...small, steps: 5 }));
     const g = join(dir, 'other.txt');
     writeFileSync(g, 'completely different text with new chars: ЖЖЖ ~~~ '.repeat(40));
     const logs: string[] = [];
-    runTraining(req(dir, g, 'tuned', { steps: 5 }, { resume: { from: base.modelDir, mode: 'finetune' } }), { log: (_l, m) => logs.push(m) });
+    await runTraining(req(dir, g, 'tuned', { steps: 5 }, { resume: { from: base.modelDir, mode: 'finetune' } }), { log: (_l, m) => logs.push(m) });
     const v1 = decodeCheckpoint(readFileSync(join(dir, 'base', CHECKPOINT_FILE))).vocab;
     const v2 = decodeCheckpoint(readFileSync(join(dir, 'tuned', CHECKPOINT_FILE))).vocab;
     assert.deepEqual(v2, v1);
     assert.ok(logs.some((m) => /not in the model's vocabulary/.test(m)), logs.join('\n'));
   });
 
-  it('stops within one step when asked and keeps its best model', () => {
+  it('stops within one step when asked and keeps its best model', async () => {
     const f = corpusFile(dir);
     const r0 = req(dir, f, 'stopme', { ...small, steps: 100000 });
     let steps = 0;
-    const r = runTraining(r0, {
+    const r = await runTraining(r0, {
       progressEveryMs: 0,
       progress: (p) => { steps = p.step; if (p.step === 7) requestStop(r0.control); },
       shouldStop: () => stopRequested(r0.control),
@@ -140,24 +142,24 @@ describe('runTraining (worker adapter)', () => {
     assert.ok(existsSync(join(r.modelDir, ONNX_FILE)));
   });
 
-  it('guards against divergence: restores the best weights and says why', () => {
+  it('guards against divergence: restores the best weights and says why', async () => {
     const f = corpusFile(dir);
-    const r = runTraining(req(dir, f, 'boom', { ...small, lr: 1e6, clip: 0, steps: 200, optimizer: 'sgd' }));
+    const r = await runTraining(req(dir, f, 'boom', { ...small, lr: 1e6, clip: 0, steps: 200, optimizer: 'sgd' }));
     assert.equal(r.status, 'stopped');
     assert.match(r.stopReason, /diverged/);
     const ck = decodeCheckpoint(readFileSync(join(r.modelDir, CHECKPOINT_FILE)));
     assert.ok(ck.bestParams.every(Number.isFinite));
   });
 
-  it('refuses empty, binary and too-short input with one clear line, and creates no model', () => {
+  it('refuses empty, binary and too-short input with one clear line, and creates no model', async () => {
     const empty = join(dir, 'empty.txt'); writeFileSync(empty, '');
     const bin = join(dir, 'x.bin'); writeFileSync(bin, Buffer.from([0, 1, 2, 3, 0, 0, 255, 0]));
     const short = join(dir, 'short.txt'); writeFileSync(short, 'abc');
     for (const [file, re] of [[empty, /empty/i], [bin, /binary/i], [short, /too short/i]] as const) {
       const r = req(dir, file, 'bad', { ...small, steps: 3 });
-      assert.throws(() => runTraining(r), (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'));
+      await assert.rejects(() => runTraining(r), (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'));
       assert.ok(!existsSync(join(r.outDir, CHECKPOINT_FILE)));
     }
-    assert.throws(() => runTraining({ ...req(dir, empty, 'sel', small), sources: { text: '' } }), /selection is empty/);
+    await assert.rejects(() => runTraining({ ...req(dir, empty, 'sel', small), sources: { text: '' } }), /selection is empty/);
   });
 });
