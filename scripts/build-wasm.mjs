@@ -3,6 +3,8 @@
 // src/engine/wasm/kernels-bytes.ts, so the bundle, tsx tests and the worker all load the same module without I/O.
 // The output is deterministic; test/unit/kernels-wasm.test.ts checks the committed file matches a fresh build.
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { genWat, assemble, DEFAULT_TILE } from './wasm/gen-kernels-wat.mjs';

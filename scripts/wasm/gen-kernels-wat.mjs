@@ -220,7 +220,7 @@ function genSgemm(MR, NV, KC, MC) {
 const MATH = `
 (func $vexp (param $x v128) (result v128) (local $n v128) (local $r v128) (local $p v128)
   ${S('x', `(f32x4.min (f32x4.max ${L('x')} ${K(-87.3)}) ${K(88.3)})`)}
-  ${S('n', `(f32x4.nearest ${vmul(L('x'), K(1.44269504088896341))})`)}
+  ${S('n', `(f32x4.nearest ${vmul(L('x'), K(1.4426950408889634))})`)}
   ${S('r', vsub(vsub(L('x'), vmul(L('n'), K(0.693359375))), vmul(L('n'), K(-2.12194440e-4))))}
   ${S('p', K(1.9875691500e-4))}
   ${S('p', vadd(vmul(L('p'), L('r')), K(1.3981999507e-3)))}
