@@ -9,7 +9,7 @@ import {
   detectHeader, detectSeason, detectTimeColumn, evaluateBaselines, fillMissing, fitZScore, formatTime, inspectColumns, invertZScore,
   meanForecast, metrics, parseCsvFile, parseCsvText, parseDateCell, parseNumberCell, persistenceForecast, prepareForecast,
   residualQuantiles, scoreForecast, seasonalNaiveForecast, splitChronological, validateZScore,
-  forecastSpec, futureTimes, inferenceInput, validateForecastSpec,
+  forecastSpec, futureTimes, inferenceInput, validateForecastSpec, groupColumns, MAX_CATEGORIES,
 } from '../../src/data/csv';
 import type { Series } from '../../src/data/csv';
 
@@ -154,7 +154,7 @@ describe('data/csv parse', () => {
     throwsData(() => parseCsvFile('/nonexistent/x.csv'), /does not exist/);
   });
 
-  it('a 200k-row file streams with bounded extra memory', function () {
+  it('a 200k-row file streams with bounded extra memory', async function () {
     this.timeout(60000);
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-csv-'));
     const f = path.join(d, 'big.csv');
@@ -177,11 +177,14 @@ describe('data/csv parse', () => {
     const t = parseCsvFile(f, { chunkBytes: 1 << 16 });
     const rssGrew = process.memoryUsage().rss - rss0;
     gc();
+    await new Promise((r) => setImmediate(r)); // let array buffers of collected objects be released
+    gc();
     const retained = used() - before;
     assert.strictEqual(t.rows, 200000);
     assert.deepStrictEqual(t.columns.map((c) => c.kind), ['numeric', 'numeric', 'text']);
     assert.strictEqual(t.columns[1]!.values![199999], (199999 % 97) / 7);
     // kept: two Float64 columns (3.2 MB, growth slack up to 2x); the rows as strings would be several times that
+    if (process.env.SEQLAB_MEMLOG) console.log(`kept ${retained} rss ${rssGrew} size ${size}`);
     assert.ok(retained < 8e6, `kept ${(retained / 1e6).toFixed(1)} MB after parsing a ${(size / 1e6).toFixed(1)} MB file`);
     assert.ok(rssGrew < 8 * size + 32e6, `rss grew ${(rssGrew / 1e6).toFixed(0)} MB for a ${(size / 1e6).toFixed(1)} MB file`);
     fs.rmSync(d, { recursive: true, force: true });
@@ -227,6 +230,20 @@ describe('data/csv columns', () => {
     assert.ok(s.notes.some((n) => /sorted by date/.test(n)));
     throwsData(() => buildSeries(parseCsvText('date,v\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n')),
       /Duplicate timestamps in date: 2020-01-01 appears in rows 2 and 4/);
+  });
+
+  it('long-format files: duplicate timestamps name the series column, and a filter picks one series', () => {
+    const text = 'symbol,date,price\nA,2020-01-01,1\nA,2020-01-02,2\nA,2020-01-03,4\nB,2020-01-01,10\nB,2020-01-02,20\nB,2020-01-03,30\n';
+    const t = parseCsvText(text);
+    assert.deepStrictEqual(groupColumns(t), [{ name: 'symbol', values: ['A', 'B'] }]);
+    throwsData(() => buildSeries(t), /Duplicate timestamps in date: 2020-01-01 appears in rows 2 and 5; the file seems to hold several series told apart by symbol \(A, B\): choose one of them/);
+    const b = buildSeries(t, { filter: { column: 'symbol', value: 'B' } });
+    assert.deepStrictEqual(Array.from(b.values), [10, 20, 30]);
+    assert.ok(b.notes.some((n) => /Only the 3 rows where symbol is "B"/.test(n)));
+    throwsData(() => buildSeries(t, { filter: { column: 'symbol', value: 'C' } }), /symbol has no value "C"; its values are A, B/);
+    const many = parseCsvText(['id,v', ...Array.from({ length: MAX_CATEGORIES + 1 }, (_, i) => `k${i},${i}`)].join('\n'));
+    assert.strictEqual(many.columns[0]!.categories, undefined);
+    assert.strictEqual(parseCsvText('a,v\nx,1\n,2\n').columns[0]!.codes![1], 0xffff);
   });
 
   it('refuses a constant target and a non-numeric target', () => {
@@ -352,6 +369,9 @@ describe('data/csv baselines and metrics', () => {
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
     const seasonal = Array.from({ length: 600 }, (_, i) => 5 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + rnd());
     assert.strictEqual(detectSeason(seasonal)!.period, 12);
+    // a broad, noisy yearly peak: the top of the hump (near 365), not its first wiggle
+    const yearly = Array.from({ length: 1100 }, (_, i) => 8 * Math.sin((2 * Math.PI * i) / 365) + 3 * rnd());
+    assert.ok(Math.abs(detectSeason(yearly)!.period - 365) <= 3, `period ${detectSeason(yearly)!.period}`);
     const weekly = Array.from({ length: 400 }, (_, i) => [3, 1, 0, 0, 1, 6, 8][i % 7]! + rnd());
     assert.strictEqual(detectSeason(weekly)!.period, 7);
     assert.strictEqual(detectSeason(Array.from({ length: 600 }, rnd)), null);

@@ -70,7 +70,8 @@ export function autocorrelation(x: ArrayLike<number>, maxLag: number): Float64Ar
 /**
  * The season of x, or null: x is detrended (least-squares line), then the first lag >= 2 is taken whose
  * autocorrelation is a local peak of at least minAcf (default 0.3) and rises at least 0.2 above the trough
- * before it; a later peak wins only if clearly higher (+0.1), which avoids picking multiples of the season.
+ * before it (the top of that hump when the peak is broad and noisy); a later peak wins only if clearly higher (+0.1),
+ * which avoids picking multiples of the season.
  * Looks at the last 20000 values and lags up to min(maxLag, n/2) (default maxLag 400).
  */
 export function detectSeason(x: ArrayLike<number>, opts: { maxLag?: number; minAcf?: number } = {}): Season | null {
@@ -103,8 +104,13 @@ export function detectSeason(x: ArrayLike<number>, opts: { maxLag?: number; minA
     const a = acf[k]!;
     trough = Math.min(trough, a);
     if (a >= acf[k - 1]! && a >= acf[k + 1]! && a >= minAcf && a - trough >= 0.2) {
-      if (!best || a > best.acf + 0.1) best = { period: k, acf: a };
-      trough = a;
+      // a noisy, broad peak has several local maxima: take the top of the hump (while within 0.1 of this one)
+      let top = k;
+      let j = k + 1;
+      for (; j < acf.length && acf[j]! >= a - 0.1; j++) if (acf[j]! > acf[top]!) top = j;
+      if (!best || acf[top]! > best.acf + 0.1) best = { period: top, acf: acf[top]! };
+      trough = acf[top]!;
+      k = Math.max(k, j - 1);
     }
   }
   return best;

@@ -151,6 +151,8 @@ export interface SeriesOptions {
   features?: string[];
   /** missing values: linear interpolation in time (default) or forward fill; leading gaps take the first value */
   fill?: FillMethod;
+  /** long-format files (several series in one file): keep only the rows where `column` equals `value` */
+  filter?: { column: string; value: string };
   /** inference on new data: do not refuse a constant target */
   allowConstantTarget?: boolean;
 }
@@ -197,7 +199,7 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
     if (c.kind !== 'numeric') throw new DataError(`The target ${c.name} ${exclusionReason(c)}.`);
   }
   const tnames = targetCols.map((c) => c.name);
-  const featNames = (opts.features ?? plan.numeric).filter((f) => !tnames.includes(findColumn(table, f).name));
+  const featNames = (opts.features ?? plan.numeric.filter((n) => n !== opts.filter?.column)).filter((f) => !tnames.includes(findColumn(table, f).name));
   const featCols = featNames.map((f) => findColumn(table, f));
   for (const c of featCols) {
     if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; it cannot also be a feature.`);
@@ -209,11 +211,22 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
   // rows: those with a timestamp, in time order
   let order: Int32Array;
   let time: Float64Array | null = null;
-  const rows = table.rows;
+  let rowsIn: number[] = Array.from({ length: table.rows }, (_, i) => i);
+  if (opts.filter) {
+    const fc = findColumn(table, opts.filter.column);
+    const code = fc.categories ? fc.categories.indexOf(opts.filter.value.trim()) : -1;
+    if (code < 0) {
+      const vals = fc.categories ? `; its values are ${listValues(fc.categories)}` : '';
+      throw new DataError(`The column ${fc.name} has no value "${opts.filter.value}"${vals}.`);
+    }
+    rowsIn = rowsIn.filter((i) => fc.codes![i] === code);
+    notes.push(`Only the ${rowsIn.length} rows where ${fc.name} is "${opts.filter.value.trim()}" are used.`);
+  }
+  const rows = rowsIn.length;
   if (plan.time.column) {
     const tv = findColumn(table, plan.time.column).values!;
     const keep: number[] = [];
-    for (let i = 0; i < rows; i++) if (!Number.isNaN(tv[i]!)) keep.push(i);
+    for (const i of rowsIn) if (!Number.isNaN(tv[i]!)) keep.push(i);
     if (keep.length < rows) notes.push(`${rows - keep.length} row${rows - keep.length === 1 ? '' : 's'} without a value in ${plan.time.column} were left out.`);
     const sorted = keep.slice().sort((a, b) => tv[a]! - tv[b]! || a - b);
     let wasSorted = true;
@@ -224,18 +237,19 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
       const b = sorted[i]!;
       if (tv[a] === tv[b]) {
         const shown = plan.time.kind === 'date' ? formatTime(tv[a]!, 'date') : String(tv[a]);
+        const g = opts.filter ? undefined : seriesIdColumn(table, tv, keep, plan.time.column);
+        const hint = g
+          ? `; the file seems to hold several series told apart by ${g.name} (${listValues(g.categories!)}): choose one of them`
+          : '; aggregate or remove duplicates first';
         throw new DataError(
-          `Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}; aggregate or remove duplicates first.`,
+          `Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}${hint}.`,
         );
       }
     }
     order = Int32Array.from(sorted);
     time = new Float64Array(order.length);
     for (let i = 0; i < order.length; i++) time[i] = tv[order[i]!]!;
-  } else {
-    order = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) order[i] = i;
-  }
+  } else order = Int32Array.from(rowsIn);
 
   const n = order.length;
   const C = cols.length;
@@ -314,6 +328,36 @@ export function formatTime(t: number, kind: TimeKind): string {
   if (kind !== 'date') return String(t);
   const iso = new Date(t).toISOString();
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
+}
+
+/**
+ * The column that tells the series of a long-format file apart: the first column (not the time column) with 2 or more
+ * categories such that (time, value) pairs are unique. undefined if there is none.
+ */
+export function seriesIdColumn(table: CsvTable, tv: Float64Array, rows: number[], timeColumn: string): CsvColumn | undefined {
+  for (const c of table.columns) {
+    if (c.name === timeColumn || !c.codes || !c.categories || c.categories.length < 2) continue;
+    const seen = new Set<string>();
+    let unique = true;
+    for (const i of rows) {
+      const key = `${tv[i]}|${c.codes[i]}`;
+      if (seen.has(key)) { unique = false; break; }
+      seen.add(key);
+    }
+    if (unique) return c;
+  }
+  return undefined;
+}
+
+/** text columns a long-format file can be filtered on (2..50 distinct values), with their values, for pickers */
+export function groupColumns(table: CsvTable): { name: string; values: string[] }[] {
+  return table.columns.filter((c) => c.kind === 'text' && c.categories && c.categories.length >= 2 && c.categories.length <= 50)
+    .map((c) => ({ name: c.name, values: c.categories!.slice() }));
+}
+
+function listValues(v: string[]): string {
+  const shown = v.slice(0, 5).join(', ');
+  return v.length > 5 ? `${shown}, … ${v.length} in all` : shown;
 }
 
 const DAY = 86400000;

@@ -26,6 +26,10 @@ export interface CsvColumn {
   example?: { value: string; row: number };
   /** for 'date': how dates were read, e.g. 'YYYY-MM-DD', 'DD/MM/YYYY', 'month name' */
   dateFormat?: string;
+  /** when the column has at most MAX_CATEGORIES distinct values: those values (trimmed, in order of appearance) */
+  categories?: string[];
+  /** (rows) index into categories per row, MISSING_CODE for a missing cell */
+  codes?: Uint16Array;
 }
 
 export interface CsvTable {
@@ -162,7 +166,27 @@ class GrowArray {
   }
 }
 
+/** distinct values kept per column for filtering long-format files (e.g. a 'symbol' column); more drops them */
+export const MAX_CATEGORIES = 256;
+/** code of a missing cell in CsvColumn.codes */
+export const MISSING_CODE = 0xffff;
+
+class GrowU16 {
+  a = new Uint16Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint16Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
 class ColumnBuilder {
+  cats: Map<string, number> | null = new Map();
+  codes: GrowU16 | null = new GrowU16();
   num: GrowArray | null = new GrowArray();
   date: GrowArray | null = new GrowArray();
   dayFirst: GrowArray | null = null;
@@ -179,6 +203,7 @@ class ColumnBuilder {
   constructor(public name: string, private readonly delimiter: string) {}
 
   push(cell: string, row: number): void {
+    if (this.cats) this.category(cell);
     if (isMissingCell(cell)) {
       this.missing++;
       this.num?.push(NaN);
@@ -222,8 +247,28 @@ class ColumnBuilder {
     }
   }
 
+  private category(cell: string): void {
+    if (isMissingCell(cell)) {
+      this.codes!.push(MISSING_CODE);
+      return;
+    }
+    const key = cell.trim();
+    let code = this.cats!.get(key);
+    if (code === undefined) {
+      if (this.cats!.size >= MAX_CATEGORIES) {
+        this.cats = null;
+        this.codes = null;
+        return;
+      }
+      code = this.cats!.size;
+      this.cats!.set(key, code);
+    }
+    this.codes!.push(code);
+  }
+
   finish(notes: string[]): CsvColumn {
-    const base = { name: this.name, missing: this.missing, nonNumeric: this.nonNumeric, example: this.example };
+    const cat = this.cats && this.codes ? { categories: [...this.cats.keys()], codes: this.codes.a.slice(0, this.codes.n) } : {};
+    const base = { name: this.name, missing: this.missing, nonNumeric: this.nonNumeric, example: this.example, ...cat };
     if (this.numbers === 0 && this.nonNumeric === 0) return { ...base, kind: 'empty', values: null };
     if (this.num && this.nonNumeric === 0) return { ...base, kind: 'numeric', values: this.num.take() };
     if (this.date && this.nonDate === 0 && this.dates > 0) {
