@@ -12,6 +12,7 @@
  * extra graph output (the bytes are rewritten; the weights are untouched).
  */
 import { type ModelConfig, validateConfig } from '../engine/config';
+import { paramLayout } from '../engine/params';
 import { Vocab } from '../data/vocab';
 import { ioNames, META, SEQLAB_FORMAT } from './export';
 import {
@@ -119,6 +120,14 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
   const outputs = new Set((m.graph!.output ?? []).map((o) => o.name));
   for (const n of [io.input, ...io.h0, ...io.c0]) if (!inputs.has(n)) problems.push(`graph input ${n} is missing`);
   for (const n of [io.logits, ...io.hT, ...io.cT, ...io.Y]) if (!outputs.has(n)) problems.push(`graph output ${n} is missing`);
+  // every weight present with the shape the config implies (a mismatch would only fail inside a run)
+  const inits = new Map((m.graph!.initializer ?? []).map((t) => [t.name ?? '', t]));
+  for (const e of paramLayout(config).entries) {
+    const t = inits.get(e.name);
+    const want = e.name === 'headW' || e.name === 'headB' || e.name === 'emb' ? e.shape : [1, ...e.shape];
+    if (!t) problems.push(`weights ${e.name} are missing`);
+    else if ((t.dims ?? []).join(',') !== want.join(',')) problems.push(`weights ${e.name} have shape [${(t.dims ?? []).join(',')}], the config needs [${want.join(',')}]`);
+  }
   const vocab = parseJsonMeta<number[]>(meta, META.vocab, problems);
   // a char model without seqlab.vocab still runs on token ids; text needs a vocabulary supplied by the caller
   if (config.kind === 'char' && vocab && vocab.length !== config.vocab) {

@@ -92,7 +92,7 @@ export class OnnxModel {
     let session: Ort.InferenceSession;
     try {
       session = await o.InferenceSession.create(prepared.bytes, {
-        intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3,
+        intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 4, // errors come back as exceptions
       });
     } catch (e) {
       throw new ModelLoadError(`onnxruntime cannot load ${name}: ${String((e as Error).message ?? e).split('\n')[0]}`);
@@ -168,7 +168,7 @@ export class OnnxModel {
     const fetches = [sig.logits, ...sig.states.map((s) => s.output), ...(opts.Y ? sig.Y.map((y) => y.name) : [])];
     let out: Ort.InferenceSession.ReturnType;
     try {
-      out = await this.session.run(feeds, fetches);
+      out = await this.session.run(feeds, fetches, { logSeverityLevel: 4 });
     } catch (e) {
       throw new InferenceInputError(`inference failed in ${this.source}: ${String((e as Error).message ?? e).split('\n')[0]}`);
     }

@@ -183,6 +183,14 @@ describe('ONNX runtime: validation and load errors', () => {
     await assert.rejects(OnnxModel.load(foreign, { vocab: [97, 98, 99] }), (e: Error) =>
       /no integer token input/.test(e.message) && /input x \(float \[2,3\]\) is neither the token input nor a recurrent state/.test(e.message)
       && /no logits output \[T,B,3\]/.test(e.message));
+    // our graph with a weight of the wrong shape: refused at load, not inside a run
+    const bent = decodeModel(good);
+    bent.graph!.initializer!.find((t) => t.name === 'R0')!.dims = [1, 6, 24];
+    await assert.rejects(OnnxModel.load(encodeModel(bent)), /weights R0 have shape \[1,6,24\], the config needs \[1,24,6\]/);
+    // a graph onnxruntime refuses (unknown operator) becomes a ModelLoadError
+    const odd = decodeModel(good);
+    odd.graph!.node!.find((n) => n.opType === 'Add')!.opType = 'FancyAdd';
+    await assert.rejects(OnnxModel.load(encodeModel(odd)), (e: Error) => e instanceof ModelLoadError && /onnxruntime cannot load .*FancyAdd/.test(e.message));
     // our metadata from the future
     const future = decodeModel(good);
     future.metadataProps = future.metadataProps!.map((p) => (p.key === 'seqlab.format' ? { key: p.key, value: '99' } : p));
