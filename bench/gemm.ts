@@ -127,13 +127,14 @@ async function variants(): Promise<void> {
   const pick = shapes().filter((s) => s.cfg.startsWith('C2') && /^(L0 inproj|L1 inproj|rec |recBwd|dR|L1 dX)/.test(s.name));
   console.log('\nWASM micro-kernel variants (GFLOP/s):');
   console.log(`${'MRxNR, KC, unr'.padEnd(16)}${pick.map((s) => s.name.slice(0, 12).padStart(14)).join('')}`);
-  const vs = [[4, 2, 256, 1], [4, 2, 256, 2], [4, 2, 128, 1], [4, 2, 512, 1], [4, 2, 512, 2], [6, 2, 256, 1], [4, 3, 256, 1], [3, 4, 256, 1], [2, 4, 256, 1]];
-  const ks = await Promise.all(vs.map(async ([MR, NV, KC, U]) => createWasmKernels({ wasmBytes: (await assemble(genWat({ MR, NV, KC, MC: 128, U }))) as Uint8Array<ArrayBuffer>, minGemmWork: 0 })!));
+  const relaxed = flag('--relaxed'); // needs node --experimental-wasm-relaxed-simd (V8 < 11.4)
+  const vs = [[4, 2, 256, 1, 0], ...(relaxed ? [[4, 2, 256, 1, 1], [6, 2, 256, 1, 1], [4, 3, 256, 1, 1], [4, 2, 512, 1, 1]] : []), [4, 2, 256, 2], [4, 2, 128, 1], [4, 2, 512, 1], [4, 2, 512, 2], [6, 2, 256, 1], [4, 3, 256, 1], [3, 4, 256, 1], [2, 4, 256, 1]];
+  const ks = await Promise.all(vs.map(async ([MR, NV, KC, U, F]) => createWasmKernels({ wasmBytes: (await assemble(genWat({ MR, NV, KC, MC: 128, U, FMA: F === 1 }))) as Uint8Array<ArrayBuffer>, minGemmWork: 0 })!));
   const best = vs.map(() => pick.map(() => 0));
   for (let round = 0; round < 3; round++) { // interleaved rounds, best of: fair on a shared machine
     ks.forEach((k, v) => pick.forEach((s, i) => { best[v][i] = Math.max(best[v][i], gflops(s, wasmTime(k, s))); }));
   }
-  vs.forEach(([MR, NV, KC, U], v) => console.log(`${`${MR} x ${4 * NV}, ${KC}, u${U}`.padEnd(16)}${best[v].map((g) => fmt(g, 14)).join('')}`));
+  vs.forEach(([MR, NV, KC, U, F], v) => console.log(`${`${MR} x ${4 * NV}, ${KC}, u${U}${F ? ' fma' : ''}`.padEnd(16)}${best[v].map((g) => fmt(g, 14)).join('')}`));
 }
 
 const gflops = (s: Shape, sec: number) => (2 * s.M * s.N * s.K) / sec / 1e9;

@@ -26,7 +26,7 @@ const locals = (names, type) => names.map((n) => `(local $${n} ${type})`).join('
 const params = (names, type) => names.map((n) => `(param $${n} ${type})`).join(' ');
 
 /** Register-tile micro-kernel: C[MR×NR] (=, +=, or beta·C +) Ap (packed, MR floats per k) · Bp (packed, NR floats per k). */
-function genKernel(MR, NV, U = 1) {
+function genKernel(MR, NV, U = 1, FMA = false) {
   const acc = [];
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) acc.push(`c${r}_${v}`);
   const bs = Array.from({ length: NV }, (_, v) => `b${v}`);
@@ -35,7 +35,10 @@ function genKernel(MR, NV, U = 1) {
     for (let v = 0; v < NV; v++) t += `  ${S(`b${v}`, `(v128.load offset=${16 * (v + u * NV)} ${L('bp')})`)}\n`;
     for (let r = 0; r < MR; r++) {
       t += `  ${S('a', `(v128.load32_splat offset=${4 * (r + u * MR)} ${L('ap')})`)}\n`;
-      for (let v = 0; v < NV; v++) t += `  ${S(`c${r}_${v}`, vadd(L(`c${r}_${v}`), vmul(L('a'), L(`b${v}`))))}\n`;
+      for (let v = 0; v < NV; v++) {
+        const prod = FMA ? `(f32x4.relaxed_madd ${L('a')} ${L(`b${v}`)} ${L(`c${r}_${v}`)})` : vadd(L(`c${r}_${v}`), vmul(L('a'), L(`b${v}`)));
+        t += `  ${S(`c${r}_${v}`, prod)}\n`;
+      }
     }
     return t;
   };
@@ -358,7 +361,7 @@ export function genWat(tile = DEFAULT_TILE) {
   (global (export "NR") i32 (i32.const ${4 * NV}))
   (global (export "KC") i32 (i32.const ${KC}))
   (global (export "MC") i32 (i32.const ${MC}))
-${genKernel(MR, NV, tile.U ?? 1)}
+${genKernel(MR, NV, tile.U ?? 1, tile.FMA ?? false)}
 ${genPackA(MR)}
 ${genPackB(4 * NV)}
 ${genSgemm(MR, NV, KC, MC)}
@@ -371,10 +374,11 @@ ${genPointwise()}
 /** Assemble WAT to wasm bytes with the wabt npm package (build time only). */
 export async function assemble(wat, name = 'kernels.wat') {
   const wabt = await (await import('wabt')).default();
-  const mod = wabt.parseWat(name, wat, { simd: true, threads: true });
+  const features = { simd: true, threads: true, relaxed_simd: /relaxed_/.test(wat) };
+  const mod = wabt.parseWat(name, wat, features);
   try {
     mod.resolveNames();
-    mod.validate({ simd: true, threads: true });
+    mod.validate(features);
     return mod.toBinary({ log: false, canonicalize_lebs: true, write_debug_names: false }).buffer;
   } finally {
     mod.destroy();
