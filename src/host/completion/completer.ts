@@ -1,0 +1,171 @@
+/**
+ * The autocomplete engine behind the provider (no vscode import, so the benchmark and unit tests run it in Node):
+ * per-document recurrent state (stateCache.ts) advanced by the typed characters, then greedy or beam decoding
+ * through the model's TokenStepper (onnxruntime-node, or the TS engine fallback) up to the end of the line or
+ * `maxChars`, cut at stop strings, and kept only as far as the model is confident (confidence.ts).
+ */
+import { Vocab } from '../../data/vocab';
+import { beamSearch, type TokenStepper } from '../../onnx/decode';
+import { applyConfidence, meanConfidence, trimPartialWord } from './confidence';
+import { SerialQueue } from './debounce';
+import { type ContextSource, DocumentStateCache } from './stateCache';
+
+export interface CompleterOptions {
+  /** characters of context before the cursor read on a cold start */
+  window: number;
+  /** longest suggestion, in characters */
+  maxChars: number;
+  /** 1 = greedy; more = beam search with this many beams */
+  beamWidth: number;
+  /** 0..1: show nothing below this confidence (geometric-mean character probability) */
+  threshold: number;
+  /** the suggestion ends before any of these (a newline always ends it) */
+  stop: string[];
+}
+
+export const DEFAULT_COMPLETER_OPTIONS: CompleterOptions = { window: 512, maxChars: 40, beamWidth: 1, threshold: 0.5, stop: [] };
+
+/** What the completer needs from an opened model (fallback.ts's InferenceHandle fits). */
+export interface CompletionModel {
+  stepper(): TokenStepper;
+  info: { vocab?: number[] };
+}
+
+export interface CompletionResult {
+  /** the suggestion, or null when the model is not confident enough (or has nothing to say) */
+  text: string | null;
+  confidence: number;
+  /** the suggestion before the confidence cut, for diagnostics */
+  raw: string;
+  stoppedBy: 'newline' | 'stop' | 'length' | 'unsure';
+  cold: boolean;
+  /** context characters the model read for this request */
+  ran: number;
+  ms: number;
+}
+
+export class Completer {
+  readonly vocab: Vocab;
+  private readonly cache: DocumentStateCache<TokenStepper>;
+  private readonly queue = new SerialQueue();
+  private readonly newlineIds: Set<number>;
+  private opts: CompleterOptions;
+
+  constructor(model: CompletionModel, opts: Partial<CompleterOptions> = {}) {
+    if (!model.info.vocab) throw new Error('autocomplete needs a character model with a vocabulary');
+    this.vocab = Vocab.fromJSON(model.info.vocab);
+    this.opts = { ...DEFAULT_COMPLETER_OPTIONS, ...opts };
+    const enc = (text: string) => Array.from(this.vocab.encode(text));
+    this.cache = new DocumentStateCache<TokenStepper>({
+      start: async (text) => { const s = model.stepper(); return { state: s, logits: await s.prime(enc(text)) }; },
+      advance: async (from, text) => { const s = from.fork(); return { state: s, logits: await s.prime(enc(text)) }; },
+    }, { window: this.opts.window });
+    this.newlineIds = new Set([0x0a, 0x0d].map((cp) => this.vocab.lookup(cp)).filter((id) => id >= 0));
+  }
+
+  get options(): CompleterOptions { return this.opts; }
+  setOptions(o: Partial<CompleterOptions>): void {
+    this.opts = { ...this.opts, ...o };
+    this.cache.setOptions({ window: this.opts.window });
+  }
+
+  get cacheStats(): { hits: number; misses: number; documents: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, documents: this.cache.size };
+  }
+
+  /** the editor changed a document (offsets before the change); see DocumentStateCache.applyEdit */
+  applyEdit(key: string, offset: number, removed: number, inserted: number): void { this.cache.applyEdit(key, offset, removed, inserted); }
+  invalidate(key: string): void { this.cache.invalidate(key); }
+  clear(): void { this.cache.clear(); }
+
+  /**
+   * A suggestion for the cursor of `src`, or undefined when `cancelled()` became true on the way (checked
+   * between model calls). Requests run one at a time.
+   */
+  complete(key: string, src: ContextSource, cancelled: () => boolean = () => false): Promise<CompletionResult | undefined> {
+    return this.queue.run(async () => {
+      const t0 = performance.now();
+      if (cancelled()) return undefined;
+      const st = await this.cache.get(key, src);
+      if (!st) return { text: null, confidence: 0, raw: '', stoppedBy: 'unsure', cold: true, ran: 0, ms: performance.now() - t0 };
+      if (cancelled()) return undefined;
+      const o = this.opts;
+      const r = o.beamWidth > 1 ? await this.beam(st.state, st.logits) : await this.greedy(st.state, st.logits, cancelled);
+      if (!r) return undefined;
+      return { ...r, cold: st.cold, ran: st.ran, ms: performance.now() - t0 };
+    });
+  }
+
+  private async greedy(from: TokenStepper, first: Float32Array, cancelled: () => boolean): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined> {
+    const o = this.opts;
+    const logT = o.threshold > 0 ? Math.log(o.threshold) : -Infinity;
+    const s = from.fork();
+    let logits = first;
+    const chars: string[] = [], lps: number[] = [];
+    let sum = 0;
+    let stoppedBy: CompletionResult['stoppedBy'] = 'length';
+    let text = '';
+    for (let i = 0; i < o.maxChars; i++) {
+      const { id, logProb } = argmaxLogProb(logits);
+      if (this.newlineIds.has(id)) { stoppedBy = 'newline'; break; }
+      const ch = this.vocab.decode([id]);
+      chars.push(ch); lps.push(logProb); sum += logProb; text += ch;
+      const hit = o.stop.find((x) => x.length > 0 && text.endsWith(x));
+      if (hit !== undefined) {
+        // drop the characters of the stop string (they may span several code points)
+        let cut = [...hit].length;
+        while (cut-- > 0) { chars.pop(); lps.pop(); }
+        stoppedBy = 'stop';
+        break;
+      }
+      // even perfectly sure characters from here on could not lift the mean back over the threshold
+      if (sum / o.maxChars < logT && sum / (i + 1) < logT) { stoppedBy = 'unsure'; break; }
+      if (i < o.maxChars - 1) {
+        if (cancelled()) return undefined;
+        logits = await s.step(id);
+      }
+    }
+    return this.finish(chars, lps, stoppedBy);
+  }
+
+  private async beam(from: TokenStepper, first: Float32Array): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'>> {
+    const o = this.opts;
+    const hyps = await beamSearch(from.fork(), first, this.vocab, {
+      width: o.beamWidth, length: o.maxChars, stopTokens: [...this.newlineIds], stop: o.stop.filter((x) => x.length > 0), lengthPenalty: 1,
+    });
+    const best = hyps[0];
+    if (!best || best.text.length === 0) return { text: null, confidence: 0, raw: '', stoppedBy: 'unsure' };
+    // a hypothesis finished by the newline token scored that token too
+    const conf = meanConfidence(best.logProb, best.ids.length + (best.finished ? 1 : 0));
+    const stoppedBy: CompletionResult['stoppedBy'] = best.finished ? 'newline' : 'length';
+    if (conf < o.threshold) return { text: null, confidence: conf, raw: best.text, stoppedBy: 'unsure' };
+    const text = stoppedBy === 'length' ? trimPartialWord(best.text) : best.text;
+    return { text: text.trim().length ? text : null, confidence: conf, raw: best.text, stoppedBy };
+  }
+
+  private finish(chars: string[], lps: number[], stoppedBy: CompletionResult['stoppedBy']): Omit<CompletionResult, 'cold' | 'ran' | 'ms'> {
+    const raw = chars.join('');
+    const kept = applyConfidence(chars, lps, this.opts.threshold);
+    if (!kept) return { text: null, confidence: 0, raw, stoppedBy: 'unsure' };
+    const cut = kept.text.length < raw.length;
+    const by = cut ? 'unsure' : stoppedBy;
+    const text = by === 'length' || by === 'unsure' ? trimPartialWord(kept.text) : kept.text;
+    return { text, confidence: kept.confidence, raw, stoppedBy: by };
+  }
+}
+
+function argmaxLogProb(logits: Float32Array): { id: number; logProb: number } {
+  let best = 0, max = -Infinity;
+  for (let v = 0; v < logits.length; v++) if (logits[v]! > max) { max = logits[v]!; best = v; }
+  let s = 0;
+  for (let v = 0; v < logits.length; v++) s += Math.exp(logits[v]! - max);
+  return { id: best, logProb: -Math.log(s) };
+}
+
+/**
+ * Ghost text only makes sense where the rest of the line is empty or only closes things (`)`, `]`, `;`…):
+ * VS Code shows inline suggestions mid-line too, but a char model cannot see the text after the cursor.
+ */
+export function suggestsAt(restOfLine: string): boolean {
+  return /^[\s)\]}>'"`;,.]*$/u.test(restOfLine);
+}
