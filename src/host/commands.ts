@@ -64,6 +64,8 @@ export const COMMANDS = {
   renameModel: 'seqlab.renameModel',
   revealModel: 'seqlab.revealModel',
   refreshModels: 'seqlab.refreshModels',
+  exportOnnx: 'seqlab.exportOnnx',
+  importOnnx: 'seqlab.importOnnx',
   showLog: 'seqlab.showLog',
 } as const;
 
@@ -86,6 +88,8 @@ export class Commands {
     reg(COMMANDS.revealModel, (a) => this.revealModel(a));
     reg(COMMANDS.refreshModels, () => { this.store.fire(); this.tree.refresh(); });
     reg(COMMANDS.showLog, () => log().show(true));
+    reg(COMMANDS.exportOnnx, (a) => this.exportOnnx(a));
+    reg(COMMANDS.importOnnx, (a) => this.importOnnx(a));
   }
 
   // ---------------------------------------------------------------- train
@@ -400,6 +404,36 @@ export class Commands {
       else await vscode.commands.executeCommand('revealFileInOS', uri);
       return true;
     })) === true;
+  }
+
+  // ---------------------------------------------------------------- ONNX (code loaded on first use)
+
+  /** Export Model to ONNX…: (ModelEntry) from the tree, or { model, target }. Returns the written path. */
+  async exportOnnx(a?: unknown): Promise<string | undefined> {
+    const r = await this.guard(async () => {
+      this.requireTrust();
+      const args = (a && typeof a === 'object' && !isEntry(a) ? a : {}) as { model?: string; target?: string };
+      const entry = await this.resolveModel(isEntry(a) ? a : args.model, (e) => e.hasOnnx, vscode.l10n.t('Export which model?'));
+      if (!entry) return undefined;
+      const { exportModel } = await import('./onnxCommands');
+      const out = await exportModel(entry, args.target);
+      if (out && !args.target) void showInfo(vscode.l10n.t('Exported "{0}" to {1}.', entry.name, out));
+      return out;
+    });
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /** Import ONNX Model…: { file, vocab?, name? } or pickers. Returns the new model's folder. */
+  async importOnnx(a?: unknown): Promise<string | undefined> {
+    const r = await this.guard(async () => {
+      this.requireTrust();
+      const args = (a && typeof a === 'object' && !(a instanceof vscode.Uri) ? a : a instanceof vscode.Uri ? { file: a.fsPath } : {}) as { file?: string; vocab?: string; name?: string };
+      const { importModel } = await import('./onnxCommands');
+      const dir = await importModel(this.store, args, a === undefined || a instanceof vscode.Uri);
+      if (dir) void showInfo(vscode.l10n.t('Imported "{0}".', path.basename(dir)));
+      return dir;
+    });
+    return typeof r === 'string' ? r : undefined;
   }
 
   // ---------------------------------------------------------------- helpers

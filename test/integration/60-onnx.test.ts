@@ -1,0 +1,52 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelCard } from '../../src/protocol/model';
+import { api, EXTENSION_ID, fixture, messagesSince, modelDirs, waitFor } from './helpers';
+
+const models = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models');
+const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+
+suite('ONNX export and import', () => {
+  test('Export Model to ONNX… writes a standalone, parity-checked copy', async () => {
+    const target = fixture('exports/it-tiny.onnx');
+    const out = await vscode.commands.executeCommand<string>('seqlab.exportOnnx', { model: 'it-tiny', target });
+    assert.equal(out, target);
+    const bytes = fs.readFileSync(target);
+    assert.ok(bytes.length > 1000, `${bytes.length} bytes`);
+    assert.ok(bytes.includes(Buffer.from('seqlab.config')), 'our metadata is in the file');
+  });
+
+  test('Import ONNX Model… brings in our own export and a PyTorch-exported LSTM (with its vocabulary file)', async () => {
+    const a = await api();
+    const dir1 = await vscode.commands.executeCommand<string>('seqlab.importOnnx', { file: fixture('exports/it-tiny.onnx'), name: 'it-roundtrip' });
+    assert.equal(dir1, path.join(models(), 'it-roundtrip'));
+    const golden = JSON.parse(fs.readFileSync(path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.json'), 'utf8')) as { vocab: string };
+    fs.writeFileSync(fixture('torch_vocab.json'), JSON.stringify([...golden.vocab]));
+    const dir2 = await vscode.commands.executeCommand<string>('seqlab.importOnnx', { file: path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.onnx'), vocab: fixture('torch_vocab.json'), name: 'it-torch' });
+    assert.equal(dir2, path.join(models(), 'it-torch'));
+    const card = JSON.parse(fs.readFileSync(path.join(dir2, 'card.json'), 'utf8')) as ModelCard;
+    assert.equal(card.origin, 'imported');
+    assert.equal(card.vocabSize, [...golden.vocab].length);
+    const e = await waitFor('the imported model in the tree', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-torch'), 10_000);
+    const ti = a.tree.getTreeItem(e);
+    assert.equal((ti.iconPath as vscode.ThemeIcon).id, 'package');
+    assert.equal(ti.contextValue, 'model-complete-char-imported');
+  });
+
+  test('a foreign model without a vocabulary, and a corrupt file, are refused with a clear message and no model', async () => {
+    const a = await api();
+    const before = modelDirs(models());
+    let since = a.messages.length;
+    assert.equal(await vscode.commands.executeCommand('seqlab.importOnnx', { file: path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.onnx'), name: 'it-novocab' }), undefined);
+    assert.ok(messagesSince(a, since).some((m) => /^error: .*vocabulary file/.test(m)), JSON.stringify(messagesSince(a, since)));
+    fs.writeFileSync(fixture('corrupt.onnx'), Buffer.from('this is not a protobuf model at all, just text'));
+    since = a.messages.length;
+    assert.equal(await vscode.commands.executeCommand('seqlab.importOnnx', { file: fixture('corrupt.onnx'), name: 'it-corrupt-onnx' }), undefined);
+    const shown = messagesSince(a, since);
+    assert.ok(shown.some((m) => /^error: .*corrupt\.onnx/.test(m)), JSON.stringify(shown));
+    assert.ok(shown.every((m) => !/\n\s+at /.test(m)), 'no stack trace');
+    assert.deepEqual(modelDirs(models()), before);
+  });
+});
