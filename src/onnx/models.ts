@@ -120,3 +120,40 @@ export async function sampleModelFolder(dir: string, o: SampleFolderOptions): Pr
     return { ...(await sampleText(s, first, vocab, o)), engine: h.engine };
   } finally { await h.dispose(); }
 }
+
+export interface HiddenStates {
+  /** the characters read (unknown ones mapped to the vocabulary's fallback) */
+  chars: string[];
+  ids: number[];
+  /** per layer: hidden size and the values (T,H), row t after reading chars[t] */
+  layers: { hidden: number; values: Float32Array }[];
+  /** per position t: −ln p(chars[t] | chars[<t]) in nats; NaN at t = 0 */
+  surprisal: Float32Array;
+}
+
+/** Hidden-state heatmap data: run a text through the model once (onnxruntime), keeping every layer's Y. */
+export async function hiddenStatesForText(model: OnnxModel, text: string, opts: { maxChars?: number } = {}): Promise<HiddenStates> {
+  if (!model.info.vocab) throw new ModelLoadError('the model has no vocabulary; it cannot read text');
+  if (model.signature.Y.length === 0) throw new ModelLoadError('the model exposes no recurrent layer outputs (no LSTM/GRU/RNN node found)');
+  const vocab = Vocab.fromJSON(model.info.vocab);
+  const chars = Array.from(text).slice(0, opts.maxChars ?? 4096);
+  if (chars.length === 0) throw new ModelLoadError('there is no text to read');
+  const ids = Array.from(vocab.encode(chars.join('')));
+  const T = ids.length, V = model.vocabSize;
+  const r = await model.run(ids, T, 1, undefined, { Y: true });
+  const surprisal = new Float32Array(T);
+  surprisal[0] = NaN;
+  for (let t = 1; t < T; t++) {
+    const off = (t - 1) * V;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) max = Math.max(max, r.logits[off + v]!);
+    let s = 0;
+    for (let v = 0; v < V; v++) s += Math.exp(r.logits[off + v]! - max);
+    surprisal[t] = max + Math.log(s) - r.logits[off + ids[t]!]!;
+  }
+  return {
+    chars: chars.map((_, t) => vocab.decode([ids[t]!])), ids,
+    layers: model.signature.Y.map((y, l) => ({ hidden: y.hidden, values: r.Y![l]! })),
+    surprisal,
+  };
+}

@@ -7,7 +7,8 @@ import { runTraining } from '../../src/worker/run';
 import { createControl } from '../../src/protocol/worker';
 import { readCard } from '../../src/data/modelFolder';
 import { decodeModel, metadataOf } from '../../src/onnx/proto';
-import { exportModelFolder, importOnnxFile, sampleModelFolder } from '../../src/onnx/models';
+import { exportModelFolder, hiddenStatesForText, importOnnxFile, sampleModelFolder } from '../../src/onnx/models';
+import { OnnxModel } from '../../src/onnx/runtime';
 import { PARITY_TOLERANCE } from '../../src/onnx/verify';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'onnx');
@@ -57,6 +58,19 @@ describe('ONNX model folders', () => {
     assert.equal(Array.from(s.text).length, 25);
     for (const ch of s.text) assert.ok(ref.vocab.includes(ch));
     await assert.rejects(sampleModelFolder(r.dir, { length: 5, engine: 'ts' }), /only run models exported by Sequence Lab/);
+    // heatmap data from the imported model: 2 layers of 12, last row of the top layer is its final hidden state
+    const m = await OnnxModel.load(path.join(r.dir, 'model.onnx'));
+    try {
+      const hs = await hiddenStatesForText(m, 'hello there');
+      assert.equal(hs.chars.join(''), 'hello there');
+      assert.deepEqual(hs.layers.map((l) => [l.hidden, l.values.length]), [[12, 11 * 12], [12, 11 * 12]]);
+      assert.ok(Number.isNaN(hs.surprisal[0]!));
+      for (let t = 1; t < 11; t++) assert.ok(hs.surprisal[t]! > 0 && hs.surprisal[t]! < 20);
+      const step = await m.run(hs.ids, 11, 1);
+      const top = hs.layers[1]!.values.subarray(10 * 12);
+      const hN = step.state.h0!.subarray(12); // stacked [2,1,12]: layer 1
+      for (let i = 0; i < 12; i++) assert.ok(Math.abs(top[i]! - hN[i]!) < 1e-6);
+    } finally { await m.dispose(); }
     await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.onnx'), { modelsDir: models, vocabFile }), /already exists/);
     await assert.rejects(importOnnxFile(path.join(FIX, 'nope.onnx'), { modelsDir: models, vocabFile }), /Model file not found/);
     await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.json'), { modelsDir: models, vocabFile, name: 'j' }), /not a valid ONNX model/);
