@@ -9,7 +9,7 @@ import {
   detectHeader, detectSeason, detectTimeColumn, evaluateBaselines, fillMissing, fitZScore, formatTime, inspectColumns, invertZScore,
   meanForecast, metrics, parseCsvFile, parseCsvText, parseDateCell, parseNumberCell, persistenceForecast, prepareForecast,
   residualQuantiles, scoreForecast, seasonalNaiveForecast, splitChronological, validateZScore,
-  forecastSpec, futureTimes, inferenceInput, validateForecastSpec, groupColumns, MAX_CATEGORIES,
+  forecastSpec, futureTimes, inferenceInput, validateForecastSpec, groupColumns, MAX_CATEGORIES, WindowBatcher,
 } from '../../src/data/csv';
 import type { Series } from '../../src/data/csv';
 
@@ -472,5 +472,63 @@ describe('data/csv baselines and metrics', () => {
     assert.deepStrictEqual(futureTimes(hourly, 1).map((t) => formatTime(t, 'date')), ['2020-01-01T03:00:00Z']);
     const rows = buildSeries(parseCsvText('v\n1\n3\n2\n'));
     assert.deepStrictEqual(futureTimes(rows, 2), [3, 4]);
+  });
+
+  it('WindowBatcher: evaluation in order, training shuffled per epoch, exact resume, engine layout', () => {
+    const data = Float32Array.from({ length: 60 }, (_, i) => i); // (30, F=2), K=1
+    const w = new Windows(data, 2, 1, [0, 30], 4, 2); // N = 30 - 2 + 1 - 4 = 25
+    assert.strictEqual(w.N, 25);
+    const ev = new WindowBatcher(w, 8, false);
+    assert.strictEqual(ev.batchesPerEpoch, 4);
+    const seen: number[] = [];
+    const flags: boolean[] = [];
+    for (let k = 0; k < 4; k++) {
+      const r = ev.nextIndices();
+      flags.push(r.newEpoch);
+      seen.push(...r.idx);
+    }
+    assert.deepStrictEqual(seen, [...Array.from({ length: 25 }, (_, i) => i), 0, 1, 2, 3, 4, 5, 6]);
+    assert.deepStrictEqual(flags, [true, false, false, false]);
+    assert.deepStrictEqual(ev.state, { pos: 0, epoch: 1 });
+
+    const tr = new WindowBatcher(w, 8, true, 42);
+    assert.strictEqual(tr.batchesPerEpoch, 3);
+    const epochs: number[][] = [[], []];
+    for (let e = 0; e < 2; e++) {
+      for (let k = 0; k < 3; k++) {
+        const r = tr.nextIndices();
+        assert.strictEqual(r.newEpoch, k === 0);
+        epochs[e]!.push(...r.idx);
+      }
+    }
+    for (const ep of epochs) assert.strictEqual(new Set(ep).size, 24, 'no window twice in an epoch');
+    assert.notDeepStrictEqual(epochs[0], epochs[1]);
+    assert.notDeepStrictEqual(epochs[0], Array.from({ length: 24 }, (_, i) => i));
+
+    // resume: a fresh batcher with the saved state continues identically
+    const a = new WindowBatcher(w, 8, true, 7);
+    for (let k = 0; k < 4; k++) a.nextIndices();
+    const b = new WindowBatcher(w, 8, true, 7);
+    b.state = JSON.parse(JSON.stringify(a.state));
+    const W = 4, B = 8, F = 2, O = 2;
+    const xa = new Float32Array(W * B * F), ya = new Float32Array(W * B * O).fill(9);
+    const xb = new Float32Array(W * B * F), yb = new Float32Array(W * B * O);
+    for (let k = 0; k < 5; k++) {
+      assert.strictEqual(a.next(xa, ya), b.next(xb, yb));
+      assert.deepStrictEqual(xb, xa);
+      assert.deepStrictEqual(yb, ya);
+    }
+    // layout: y is zero before the last step, the last step holds the targets of the batch windows
+    const c = new WindowBatcher(w, 8, false);
+    c.next(xa, ya);
+    assert.ok(ya.subarray(0, (W - 1) * B * O).every((v) => v === 0));
+    const xr = new Float32Array(W * B * F), yr = new Float32Array(B * O);
+    w.batch([0, 1, 2, 3, 4, 5, 6, 7], xr, yr);
+    assert.deepStrictEqual(xa, xr);
+    assert.deepStrictEqual(ya.subarray((W - 1) * B * O), yr);
+    assert.deepStrictEqual(Array.from(ya.subarray((W - 1) * B * O, (W - 1) * B * O + 2)), [8, 10]); // window 0: rows 4,5 of column 0
+
+    throwsData(() => new WindowBatcher(w, 26, true), /25 windows, fewer than the batch size 26/);
+    assert.throws(() => { tr.state = { pos: 25, epoch: 0 }; }, RangeError);
   });
 });

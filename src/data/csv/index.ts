@@ -14,4 +14,5 @@ export * from './parse';
 export * from './columns';
 export * from './prepare';
 export * from './baselines';
+export * from './batcher';
 export { DataError, isDataError } from '../errors';
