@@ -5,6 +5,7 @@
  *   step      single-step latency p50/p95 (one token in, logits out, state carried)
  *   cold      the autocomplete path: prime 256 characters in one call, then 32 greedy steps; p50/p95 per completion
  *   typed     the same after typing one more character, with the PrefixCache (runs 1 new char + 32 steps)
+ *   beam      typed, then beam search width 3 over 32 characters (beams batched in one call per step)
  *   sample    sampling throughput in chars/s (temperature 1, one stream)
  * for onnxruntime-node, the TypeScript engine (fast kernels), and PyTorch (/usr/bin/python3) when present.
  */
@@ -16,7 +17,7 @@ import { charConfig, type ModelConfig } from '../src/engine/config';
 import { fastKernels } from '../src/engine/kernels-wasm';
 import { Model } from '../src/engine/model';
 import { Rng } from '../src/engine/rng';
-import { type TokenStepper, PrefixCache, sampleText } from '../src/onnx/decode';
+import { type TokenStepper, PrefixCache, beamSearch, sampleText } from '../src/onnx/decode';
 import { exportOnnx } from '../src/onnx/export';
 import { EngineStepper } from '../src/onnx/fallback';
 import { OnnxModel } from '../src/onnx/runtime';
@@ -32,7 +33,7 @@ const codec = { decode: (ids: ArrayLike<number>) => String.fromCharCode(...Array
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]!; };
 const argmax = (x: Float32Array) => { let b = 0; for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i; return b; };
 
-interface Row { step50: number; step95: number; auto50: number; auto95: number; warm50?: number; warm95?: number; charsPerSec: number }
+interface Row { step50: number; step95: number; auto50: number; auto95: number; warm50?: number; warm95?: number; beam50?: number; beam95?: number; charsPerSec: number }
 
 async function measure(mk: () => TokenStepper): Promise<Row> {
   const rng = new Rng(1);
@@ -63,13 +64,22 @@ async function measure(mk: () => TokenStepper): Promise<Row> {
     for (let i = 0; i < 32; i++) { const id = argmax(lg); if (i < 31) lg = await s.step(id); }
     warm.push(performance.now() - t0);
   }
+  // typing with beam search (width 3, 32 chars, batched beams), as inline completion would
+  const beams: number[] = [];
+  for (let r = 0; r < (quick ? 10 : 40); r++) {
+    typed.push(rng.int(V));
+    const t0 = performance.now();
+    const { stepper: s, logits } = await cache.advance(typed);
+    await beamSearch(s, logits, codec, { width: 3, length: 32 });
+    beams.push(performance.now() - t0);
+  }
   const n = quick ? 300 : 2000;
   const s = mk();
   const first = await s.prime(ctx.slice(0, 8));
   const t0 = performance.now();
   await sampleText(s, first, codec, { length: n, seed: 1 });
   const charsPerSec = n / ((performance.now() - t0) / 1000);
-  return { step50: pct(steps, 0.5), step95: pct(steps, 0.95), auto50: pct(autos, 0.5), auto95: pct(autos, 0.95), warm50: pct(warm, 0.5), warm95: pct(warm, 0.95), charsPerSec };
+  return { step50: pct(steps, 0.5), step95: pct(steps, 0.95), auto50: pct(autos, 0.5), auto95: pct(autos, 0.95), warm50: pct(warm, 0.5), warm95: pct(warm, 0.95), beam50: pct(beams, 0.5), beam95: pct(beams, 0.95), charsPerSec };
 }
 
 function torchRows(): Record<string, Row> | string {
@@ -88,8 +98,8 @@ async function main() {
   const k = fastKernels(() => undefined);
   const torch = torchRows();
   const ms = (a: number | undefined, d: number) => (a === undefined ? '-' : a.toFixed(d)).padStart(7);
-  const fmt = (r: Row) => `${ms(r.step50, 3)} ${ms(r.step95, 3)} ms | ${ms(r.auto50, 2)} ${ms(r.auto95, 2)} ms | ${ms(r.warm50, 2)} ${ms(r.warm95, 2)} ms | ${Math.round(r.charsPerSec).toString().padStart(7)} chars/s`;
-  console.log(`${'model'.padEnd(14)} ${'runtime'.padEnd(20)} step p50/p95         | cold: prime256+32     | typed: +1 char +32    | sampling`);
+  const fmt = (r: Row) => `${ms(r.step50, 3)} ${ms(r.step95, 3)} ms | ${ms(r.auto50, 2)} ${ms(r.auto95, 2)} ms | ${ms(r.warm50, 2)} ${ms(r.warm95, 2)} ms | ${ms(r.beam50, 2)} ${ms(r.beam95, 2)} ms | ${Math.round(r.charsPerSec).toString().padStart(7)} chars/s`;
+  console.log(`${'model'.padEnd(14)} ${'runtime'.padEnd(20)} step p50/p95         | cold: prime256+32     | typed: +1 char +32    | typed: beam 3x32      | sampling`);
   for (const [name, c] of CONFIGS) {
     const m = new Model(c, { kernels: k });
     m.initParams(new Rng(3));
