@@ -180,6 +180,44 @@ const ALIGN = 64;
 const PAGE = 65536;
 export const DEFAULT_MIN_GEMM_WORK = 2048;
 
+export const DEFAULT_PARALLEL_MIN_WORK = 32 * 64 * 64;
+
+// Helper mailbox: HELPER_CTL_INTS int32 in the shared memory. State machine: main IDLE->POSTED, helper POSTED->DONE,
+// main DONE->IDLE; EXIT stops the helper. Parameters are plain stores published by the Atomics.store of the state.
+const HELPER_CTL_INTS = 32;
+const CTL_STATE = 0, CTL_READY = 1;
+const ST_IDLE = 0, ST_POSTED = 1, ST_DONE = 2, ST_EXIT = 3;
+const P_TA = 2, P_TB = 3, P_M = 4, P_N = 5, P_K = 6, P_A = 7, P_LDA = 8, P_B = 9, P_LDB = 10, P_BETA = 11, P_C = 12, P_LDC = 13, P_SCR = 14;
+
+interface Helper { ctl: Int32Array; ctlF: Float32Array; scratchAddr: number; scratchFloats: number; ready: boolean }
+
+/** What a helper thread needs: post it as `workerData` (Module and shared Memory are cloneable). */
+export interface HelperInit { module: WebAssembly.Module; memory: WebAssembly.Memory; ctlAddr: number }
+
+/**
+ * Source of a gemm helper thread, self-contained plain JS: `new Worker(KERNEL_HELPER_SOURCE, { eval: true,
+ * workerData: kernels.createHelper() })`. It instantiates the kernels on the shared memory and serves the mailbox.
+ */
+export const KERNEL_HELPER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctlAddr } = workerData;
+const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const q = new Int32Array(memory.buffer, ctlAddr, ${HELPER_CTL_INTS});
+const f = new Float32Array(memory.buffer, ctlAddr, ${HELPER_CTL_INTS});
+Atomics.store(q, ${CTL_READY}, 1);
+for (;;) {
+  let s = Atomics.load(q, ${CTL_STATE});
+  for (let spins = 0; s !== ${ST_POSTED} && s !== ${ST_EXIT}; s = Atomics.load(q, ${CTL_STATE})) {
+    if (++spins > 20000) Atomics.wait(q, ${CTL_STATE}, s, 1000);
+  }
+  if (s === ${ST_EXIT}) break;
+  x.sgemm(q[${P_TA}], q[${P_TB}], q[${P_M}], q[${P_N}], q[${P_K}], q[${P_A}], q[${P_LDA}], q[${P_B}], q[${P_LDB}], f[${P_BETA}], q[${P_C}], q[${P_LDC}], q[${P_SCR}]);
+  Atomics.store(q, ${CTL_STATE}, ${ST_DONE});
+  Atomics.notify(q, ${CTL_STATE});
+}
+Atomics.store(q, ${CTL_READY}, 0);
+`;
+
 export class WasmKernels implements FastKernels {
   readonly name: string;
   readonly memory: WebAssembly.Memory;
@@ -190,8 +228,13 @@ export class WasmKernels implements FastKernels {
   private stageAddr = 0; private stageFloats = 0;
   private readonly MR: number; private readonly NR: number; private readonly KC: number; private readonly MC: number;
   private readonly minWork: number;
+  private readonly helpers: Helper[] = [];
+  /** Products with at least this M·N·K are split with the helper threads (when attached and ready). */
+  parallelMinWork = DEFAULT_PARALLEL_MIN_WORK;
+  /** Parts of products handed to helper threads so far (for tests and benchmarks). */
+  helperJobs = 0;
 
-  constructor(module: WebAssembly.Module, opts: WasmKernelOptions = {}, name = 'wasm-simd') {
+  constructor(readonly module: WebAssembly.Module, opts: WasmKernelOptions = {}, name = 'wasm-simd') {
     this.name = name;
     this.memory = opts.memory ?? new WebAssembly.Memory({ initial: 16, maximum: opts.maxPages ?? 16384, shared: true });
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
@@ -277,8 +320,78 @@ export class WasmKernels implements FastKernels {
     else { b = st; heap.set(B.subarray(bOff, bOff + bSpan), st >> 2); st += (bSpan + 16) * 4 & ~63; }
     if (oc) c = C.byteOffset + cOff * 4;
     else { c = st; heap.set(C.subarray(cOff, cOff + cSpan), st >> 2); }
-    this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, beta, c, ldc, scr);
+    if (this.helpers.length && M * N * K >= this.parallelMinWork) this.parallelSgemm(transA, transB, M, N, K, a, lda, b, ldb, beta, c, ldc, scr);
+    else this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, beta, c, ldc, scr);
     if (!oc) C.set(heap.subarray(c >> 2, (c >> 2) + cSpan), cOff);
+  }
+
+  /**
+   * Attach one gemm helper thread (intra-op parallelism over the shared memory; `gemm` stays synchronous).
+   * Post the result as `workerData` to `new Worker(KERNEL_HELPER_SOURCE, { eval: true, workerData })` — the worker
+   * layer spawns it (engine/ does not import worker_threads). Products are split only once the helper reports ready.
+   */
+  createHelper(): HelperInit {
+    const ctlAddr = this.reserve(HELPER_CTL_INTS * 4);
+    const ctl = new Int32Array(this.memory.buffer, ctlAddr, HELPER_CTL_INTS);
+    const h: Helper = { ctl, ctlF: new Float32Array(this.memory.buffer, ctlAddr, HELPER_CTL_INTS), scratchAddr: 0, scratchFloats: 0, ready: false };
+    this.helpers.push(h);
+    return { module: this.module, memory: this.memory, ctlAddr };
+  }
+
+  /** Number of helpers that have started and can take work. */
+  readyHelpers(): number {
+    for (const h of this.helpers) if (!h.ready) h.ready = Atomics.load(h.ctl, CTL_READY) === 1;
+    return this.helpers.filter((h) => h.ready).length;
+  }
+
+  /** Ask every helper thread to exit (they return from their loop; the worker then ends). */
+  stopHelpers(): void {
+    for (const h of this.helpers) { Atomics.store(h.ctl, CTL_STATE, ST_EXIT); Atomics.notify(h.ctl, CTL_STATE); }
+    this.helpers.length = 0;
+  }
+
+  /** Split C into 1 + helpers parts: by columns (multiples of 8) when N is wide enough, else by rows. */
+  private parallelSgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, scr: number): void {
+    const ready = this.helpers.filter((h) => h.ready || (h.ready = Atomics.load(h.ctl, CTL_READY) === 1));
+    const parts = ready.length + 1;
+    const byCols = N >= 16 * parts;
+    const total = byCols ? N : M;
+    const unit = byCols ? this.NR : this.MR;
+    const chunk = Math.max(unit, Math.ceil(total / parts / unit) * unit);
+    if (ready.length === 0 || chunk >= total) { this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, beta, c, ldc, scr); return; }
+    const scratchFloats = this.MC * this.KC + this.MR * this.NR + (Math.ceil(Math.min(N, byCols ? chunk : N) / this.NR) + 1) * this.NR * this.KC;
+    const posted: Helper[] = [];
+    let start = chunk; // part 0 (from 0) runs here, the rest go to helpers
+    for (const h of ready) {
+      if (start >= total) break;
+      const len = Math.min(chunk, total - start);
+      if (h.scratchFloats < scratchFloats) { h.scratchFloats = Math.max(scratchFloats, 2 * h.scratchFloats); h.scratchAddr = this.reserve(h.scratchFloats * 4); }
+      const q = h.ctl, f = h.ctlF;
+      q[P_TA] = transA ? 1 : 0; q[P_TB] = transB ? 1 : 0; q[P_K] = K; q[P_LDA] = lda; q[P_LDB] = ldb; q[P_LDC] = ldc; f[P_BETA] = beta;
+      q[P_SCR] = h.scratchAddr;
+      if (byCols) { // columns [start, start+len): B moves along its columns, C along its row
+        q[P_M] = M; q[P_N] = len; q[P_A] = a; q[P_B] = b + 4 * (transB ? start * ldb : start); q[P_C] = c + 4 * start;
+      } else { // rows [start, start+len): A moves along its rows
+        q[P_M] = len; q[P_N] = N; q[P_A] = a + 4 * (transA ? start : start * lda); q[P_B] = b; q[P_C] = c + 4 * start * ldc;
+      }
+      Atomics.store(q, CTL_STATE, ST_POSTED);
+      Atomics.notify(q, CTL_STATE);
+      posted.push(h);
+      this.helperJobs++;
+      start += len;
+    }
+    const mine = Math.min(chunk, total);
+    if (byCols) this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, mine, K, a, lda, b, ldb, beta, c, ldc, scr);
+    else this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, mine, N, K, a, lda, b, ldb, beta, c, ldc, scr);
+    for (const h of posted) {
+      let spins = 0;
+      while (Atomics.load(h.ctl, CTL_STATE) !== ST_DONE) {
+        if (++spins < 4000) continue; // the helper usually finishes about when we do: spin briefly first
+        if (Atomics.wait(h.ctl, CTL_STATE, ST_POSTED, 10000) === 'timed-out') throw new Error('gemm helper thread did not answer in 10 s');
+      }
+      Atomics.store(h.ctl, CTL_STATE, ST_IDLE);
+    }
   }
 
   private addr(a: Arr, off: number, len: number): number {

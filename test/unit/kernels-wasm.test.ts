@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { gemmRef } from '../../src/engine/kernels';
 import { Rng } from '../../src/engine/rng';
 import type { Arr } from '../../src/engine/shapes';
-import { createWasmKernels, refFused, refFastKernels, type FusedKernels, type WasmKernels } from '../../src/engine/kernels-wasm';
+import { createWasmKernels, refFused, refFastKernels, KERNEL_HELPER_SOURCE, type FusedKernels, type WasmKernels } from '../../src/engine/kernels-wasm';
 
 /** max |a-b| / max(1, |b|) over the checked range */
 function maxRelErr(a: Arr, b: Arr, from = 0, to = b.length): number {
@@ -207,6 +208,34 @@ describe('WASM SIMD kernels', () => {
       });
     });
 
+  });
+
+  it('a helper thread on the shared memory splits products by columns and by rows, with the same results', async function () {
+    this.timeout(60000);
+    const wk = createWasmKernels({ minGemmWork: 0 })!;
+    const worker = new Worker(KERNEL_HELPER_SOURCE, { eval: true, workerData: wk.createHelper() });
+    const exited = new Promise<number>((res) => worker.on('exit', res));
+    try {
+      for (let i = 0; i < 500 && wk.readyHelpers() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(wk.readyHelpers(), 1, 'helper started');
+      wk.parallelMinWork = 0;
+      const rng = new Rng(5);
+      // N >= 32: split by columns (odd N: last part partial); N < 32: split by rows
+      for (const [M, N, K] of [[37, 100, 19], [64, 517, 33], [130, 9, 40], [5, 3, 7]]) {
+        for (const tA of [false, true]) for (const tB of [false, true]) for (const beta of [0, 1, -0.5]) {
+          const lda = (tA ? M : K) + 1, ldb = (tB ? K : N) + 2, ldc = N + 3;
+          const A = fill(wk.alloc(2 + (tA ? K : M) * lda), rng), B = fill(wk.alloc(1 + (tB ? N : K) * ldb), rng);
+          const C = fill(wk.alloc(4 + M * ldc), rng), Cref = Float32Array.from(C);
+          wk.gemm(tA, tB, M, N, K, A, 2, lda, B, 1, ldb, beta, C, 4, ldc);
+          gemmRef(tA, tB, M, N, K, A, 2, lda, B, 1, ldb, beta, Cref, 4, ldc);
+          assert.ok(maxRelErr(C, Cref) <= 1e-5, `M=${M} N=${N} K=${K} tA=${tA} tB=${tB} beta=${beta}: ${maxRelErr(C, Cref)}`);
+        }
+      }
+      assert.equal(wk.helperJobs, 4 * 4 * 3, 'every product was split');
+    } finally {
+      wk.stopHelpers();
+    }
+    assert.equal(await exited, 0);
   });
 
   it('refFastKernels is a complete backend', () => {
