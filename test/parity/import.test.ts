@@ -10,6 +10,10 @@ import { ModelImportError, prepareModel, vocabFromFile } from '../../src/onnx/im
 import { OnnxModel } from '../../src/onnx/runtime';
 import { beamSearch, sampleText } from '../../src/onnx/decode';
 import { Vocab } from '../../src/data/vocab';
+import { charConfig } from '../../src/engine/config';
+import { Model } from '../../src/engine/model';
+import { Rng } from '../../src/engine/rng';
+import { buildModel } from '../../src/onnx/export';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'onnx');
 const bytes = fs.readFileSync(path.join(DIR, 'torch_char_lstm.onnx'));
@@ -100,6 +104,35 @@ describe('import: PyTorch-exported char LSTM', () => {
     const m = decodeModel(bytes);
     m.graph!.output = m.graph!.output!.filter((o) => o.name !== 'cN');
     assert.throws(() => prepareModel(encodeModel(m), { vocab }), /state input c0 \(float \[2,B,12\]\) has no matching output \[2,B,12\]/);
+  });
+});
+
+describe('import: a stateless foreign model', () => {
+  it('steps by re-running its history, equal to one call', async () => {
+    // our exporter's graph, made foreign: no metadata, no state inputs or outputs
+    const c = charConfig({ cell: 'gru', layers: 1, hidden: 8, emb: 4, vocab: 6 });
+    const em = new Model(c);
+    em.initParams(new Rng(5));
+    const m = buildModel(c, Float32Array.from(em.params.data));
+    m.metadataProps = [];
+    m.graph!.input = m.graph!.input!.filter((i) => i.name === 'tokens');
+    m.graph!.output = m.graph!.output!.filter((o) => o.name === 'logits');
+    const gru = m.graph!.node!.find((n) => n.opType === 'GRU')!;
+    gru.input = gru.input!.slice(0, 4);
+    gru.output = [gru.output![0]!];
+    const om = await OnnxModel.load(encodeModel(m), { vocab: [97, 98, 99, 100, 101, 102] });
+    try {
+      assert.equal(om.signature.states.length, 0);
+      const ids = [1, 5, 0, 3, 3, 2, 4];
+      const whole = await om.run(ids, ids.length, 1);
+      const s = om.stepper();
+      let last = await s.prime(ids.slice(0, 2));
+      for (let t = 2; t < ids.length; t++) last = await s.step(ids[t]!);
+      assert.ok(maxDiff(last, whole.logits.subarray(6 * 6)) < 1e-6);
+      // and it matches our engine from a zero state
+      const lg = em.forward(ids, ids.length, 1, em.newState(1), false, null);
+      assert.ok(maxDiff(whole.logits, lg.subarray(0, ids.length * 6)) < 1e-5);
+    } finally { await om.dispose(); }
   });
 });
 
