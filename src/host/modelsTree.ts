@@ -9,6 +9,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private last: ModelEntry[] = [];
+  private hasModels: boolean | undefined;
 
   constructor(private readonly store: ModelStore, private readonly training: TrainingService) {
     this.subs.push(store.onDidChange(() => this.changed.fire()));
@@ -31,7 +32,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
   async getChildren(element?: ModelEntry): Promise<ModelEntry[]> {
     if (element) return [];
     const items = await this.entries();
-    void vscode.commands.executeCommand('setContext', 'seqlab.hasModels', items.length > 0);
+    if (items.length > 0 !== this.hasModels) {
+      this.hasModels = items.length > 0;
+      void vscode.commands.executeCommand('setContext', 'seqlab.hasModels', this.hasModels);
+    }
     return items;
   }
 

@@ -102,6 +102,43 @@ suite('training through the commands (real worker)', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  test('Continue Training… can fine-tune a model on another file: same vocabulary, a new model', async () => {
+    fs.writeFileSync(fixture('more.txt'), 'The old sailor sings about the garden gate before supper.\n'.repeat(40));
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.continueTraining', { model: 'it-tiny', mode: 'finetune', file: fixture('more.txt'), steps: 10, name: 'it-finetuned' });
+    assert.equal(out?.error, undefined, out?.error);
+    assert.equal(out?.result?.status, 'complete');
+    const base = readCard(path.join(path.dirname(out.modelDir!), 'it-tiny'));
+    const ft = readCard(out.modelDir!);
+    assert.equal(ft.vocabSize, base.vocabSize);
+    assert.deepEqual(ft.config, base.config);
+    assert.deepEqual(ft.data.files.map((f) => path.basename(f)), ['more.txt']);
+  });
+
+  test('the Explorer\'s "Train Sequence Model" trains on a folder', async () => {
+    const folder = fixture('corpus');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(fixture('tiny.txt'), path.join(folder, 'a.txt'));
+    fs.writeFileSync(path.join(folder, 'b.txt'), 'A quiet river remembers the long road.\n'.repeat(30));
+    // a menu passes (uri, selectedUris); options cannot be given there, so this run uses the settings' defaults: stop it early
+    await vscode.workspace.getConfiguration('seqlab').update('training.defaultPreset', 'tiny', vscode.ConfigurationTarget.Workspace);
+    try {
+      const a = await api();
+      const flow = vscode.commands.executeCommand<TrainOutcome | undefined>('seqlab.trainFromExplorer', vscode.Uri.file(folder), [vscode.Uri.file(folder)]);
+      for (let i = 0; i < 4; i++) { await new Promise((r) => setTimeout(r, 400)); await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); }
+      const out = await flow;
+      assert.ok(out?.jobId, JSON.stringify(out));
+      assert.equal(out.name, 'corpus');
+      const job = a.training.get(out.jobId)!;
+      await waitFor('progress', () => job.progress, 60_000, 20);
+      a.training.stop(job.id);
+      await job.done;
+      const card = readCard(out.modelDir!);
+      assert.deepEqual(card.data.files.map((f) => path.basename(f)).sort(), ['a.txt', 'b.txt']);
+    } finally {
+      await vscode.workspace.getConfiguration('seqlab').update('training.defaultPreset', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('a model whose card says "training" with no live run shows as interrupted', async () => {
     const a = await api();
     const src = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-tiny');
