@@ -1,10 +1,12 @@
 /**
  * GEMM options on this machine, for the products of the reference configs (a script that prints a table, not a test):
- *   npx tsx bench/gemm.ts [--ms 300] [--no-ref] [--no-ort] [--threads 1,2] [--variants] [--only C1]
+ *   npx tsx bench/gemm.ts [--ms 300] [--no-ref] [--no-ort] [--threads 1,2] [--variants [--relaxed]] [--only C1] [--fused]
  *
- * Columns: GFLOP/s of the plain TS reference (`gemmRef`), the WASM SIMD backend (src/engine/kernels-wasm.ts), and
+ * Columns (GFLOP/s): the plain TS reference (`gemmRef`); the WASM SIMD backend (src/engine/kernels-wasm.ts) in its
+ * plain build, its relaxed-SIMD (FMA) build, and the FMA build with one helper thread (2 threads, sync gemm);
  * onnxruntime-node's Gemm (one `session.run` per product, the way an engine would call it: tensors wrapped, output
- * copied back), with its per-call time in µs. `--variants` also assembles tile variants of the WASM micro-kernel.
+ * copied back) with 1 and 2 intra-op threads, with its per-call time in µs. Then the fused cell kernels (TS
+ * reference vs WASM) per time step. `--variants` also assembles tile variants of the WASM micro-kernel.
  *
  * Shapes (time-major, B=32, T=64, TB=2048; W (G·H,I), R (G·H,H), headW (H,V) are stored in ONNX layout):
  *   inproj   (TB,I)·Wᵀ            gates for all steps at once            transB
@@ -15,8 +17,10 @@
  *   head / headdY / headdW        logits, dY = dLogits·headWᵀ, dheadW = Yᵀ·dLogits
  */
 import * as ort from 'onnxruntime-node';
+import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { gemmRef } from '../src/engine/kernels';
-import { createWasmKernels, type WasmKernels } from '../src/engine/kernels-wasm';
+import { createWasmKernels, refFused, KERNEL_HELPER_SOURCE, type FusedKernels, type WasmKernels } from '../src/engine/kernels-wasm';
 import { encodeModel, DataType, AttrType } from '../src/onnx/proto';
 
 interface Shape { cfg: string; name: string; tA: boolean; tB: boolean; M: number; N: number; K: number; perStep: number }
@@ -146,22 +150,30 @@ function wasmTime(k: WasmKernels, s: Shape): number {
 }
 
 async function main(): Promise<void> {
-  const wk = createWasmKernels({ minGemmWork: 0 });
-  if (!wk) throw new Error('WASM kernels failed to load');
-  console.log(`node ${process.version}, V8 ${process.versions.v8}, onnxruntime-node ${ort.env.versions.common ?? '?'}; best of batches, ${budgetMs} ms per cell`);
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20; on by default in Electron and Node >= 22
+  const wk = createWasmKernels({ simd: 'plain', minGemmWork: 0 });
+  const wf = createWasmKernels({ simd: 'relaxed', minGemmWork: 0 });
+  const w2 = createWasmKernels({ simd: 'relaxed', minGemmWork: 0 });
+  if (!wk || !wf || !w2) throw new Error('WASM kernels failed to load');
+  const helper = new Worker(KERNEL_HELPER_SOURCE, { eval: true, workerData: w2.createHelper() });
+  for (let i = 0; i < 500 && w2.readyHelpers() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  w2.parallelMinWork = 0;
+  console.log(`node ${process.version}, V8 ${process.versions.v8}, onnxruntime-node ${ort.env.versions.common ?? '?'}; best of short batches, ${budgetMs} ms per cell`);
+  if (flag('--fused')) { fusedTable(wf); w2.stopHelpers(); return; }
   if (!flag('--no-ort')) {
     const tiny: Shape = { cfg: '', name: 'tiny', tA: false, tB: false, M: 1, N: 1, K: 1, perStep: 0 };
     console.log(`onnxruntime-node per-call overhead (Gemm 1x1x1, 1 thread): ${(await ortCall(tiny, 1) * 1e6).toFixed(1)} µs`);
   }
   const ortCols = flag('--no-ort') ? [] : threads;
   const head = `${'config'.padEnd(13)}${'product'.padEnd(24)}${'M'.padStart(5)}${'N'.padStart(5)}${'K'.padStart(5)}${'×/step'.padStart(7)}`
-    + `${flag('--no-ref') ? '' : '    ref'}${'   wasm'}${ortCols.map((t) => `  ort${t}t  µs/call`).join('')}`;
+    + `${flag('--no-ref') ? '' : '    ref'}${'   wasm'}${'    fma'}${' fma 2t'}${ortCols.map((t) => `  ort${t}t  µs/call`).join('')}`;
   console.log(head);
-  const totals: Record<string, { flop: number; ref: number; wasm: number; ort: Record<number, number> }> = {};
+  type Tot = { flop: number; ref: number; wasm: number; fma: number; fma2: number; ort: Record<number, number> };
+  const totals: Record<string, Tot> = {};
   for (const s of shapes()) {
     const flop = 2 * s.M * s.N * s.K;
     let line = `${s.cfg.padEnd(13)}${s.name.padEnd(24)}${String(s.M).padStart(5)}${String(s.N).padStart(5)}${String(s.K).padStart(5)}${String(s.perStep).padStart(7)}`;
-    const tot = (totals[s.cfg] ??= { flop: 0, ref: 0, wasm: 0, ort: {} });
+    const tot = (totals[s.cfg] ??= { flop: 0, ref: 0, wasm: 0, fma: 0, fma2: 0, ort: {} });
     tot.flop += flop * s.perStep;
     if (!flag('--no-ref')) {
       const A = rand(s.M * s.K), B = rand(s.K * s.N), C = new Float32Array(s.M * s.N);
@@ -170,9 +182,11 @@ async function main(): Promise<void> {
       tot.ref += sec * s.perStep;
       line += fmt(gflops(s, sec));
     }
-    const ws = wasmTime(wk, s);
-    tot.wasm += ws * s.perStep;
-    line += fmt(gflops(s, ws));
+    for (const [k, key] of [[wk, 'wasm'], [wf, 'fma'], [w2, 'fma2']] as const) {
+      const sec = wasmTime(k, s);
+      tot[key] += sec * s.perStep;
+      line += fmt(gflops(s, sec));
+    }
     for (const t of ortCols) {
       const os = await ortCall(s, t);
       tot.ort[t] = (tot.ort[t] ?? 0) + os * s.perStep;
@@ -182,13 +196,42 @@ async function main(): Promise<void> {
   }
   console.log('\nGEMM time per training step (B32 T64), if every product used one option:');
   for (const [cfg, t] of Object.entries(totals)) {
+    const ms = (sec: number) => `${(sec * 1e3).toFixed(1)} ms (${(t.flop / sec / 1e9).toFixed(1)} GFLOP/s)`;
     const parts = [`${(t.flop / 1e9).toFixed(2)} GFLOP`];
     if (t.ref) parts.push(`ref ${(t.ref * 1e3).toFixed(0)} ms`);
-    parts.push(`wasm ${(t.wasm * 1e3).toFixed(1)} ms (${(t.flop / t.wasm / 1e9).toFixed(1)} GFLOP/s)`);
-    for (const [th, sec] of Object.entries(t.ort)) parts.push(`ort ${th}t ${(sec * 1e3).toFixed(1)} ms`);
+    parts.push(`wasm ${ms(t.wasm)}`, `fma ${ms(t.fma)}`, `fma 2t ${ms(t.fma2)}`);
+    for (const [th, sec] of Object.entries(t.ort)) parts.push(`ort ${th}t ${ms(sec)}`);
     console.log(`  ${cfg.padEnd(13)} ${parts.join(' | ')}`);
   }
+  fusedTable(wf);
+  w2.stopHelpers();
+  await new Promise((r) => helper.once('exit', r));
   if (flag('--variants')) await variants();
+}
+
+/** Fused pointwise cell math per time step: TS reference vs WASM, µs, and ms per training step (T=64 fwd+bwd). */
+function fusedTable(k: WasmKernels): void {
+  console.log('\nFused cell kernels, one time step, forward + backward (µs), and per training step (ms, ×T×L):');
+  const B = 32, T = 64;
+  for (const [name, cell, H, L] of [['C1 LSTM128', 'lstm', 128, 1], ['C2 2xLSTM256', 'lstm', 256, 2], ['C3 GRU256', 'gru', 256, 1]] as const) {
+    const n = B * H, G = cell === 'lstm' ? 4 : 3;
+    const bufs = (alloc: (n: number) => Float32Array) => {
+      const r = (m: number) => rand(m, alloc(m));
+      return { gx: r(G * n), gh: r(G * n), bias: r(2 * G * H), hp: r(n), act: alloc(4 * n), c: alloc(n), h: alloc(n), dh: r(n), dc: r(n), dg: alloc(4 * n), dg2: alloc(4 * n) };
+    };
+    const step = (f: FusedKernels, b: ReturnType<typeof bufs>) => () => {
+      if (cell === 'lstm') {
+        f.lstmForward(B, H, b.gx, 0, b.gh, 0, b.bias, 0, b.hp, 0, b.act, 0, b.c, 0, b.h, 0);
+        f.lstmBackward(B, H, b.act, 0, b.hp, 0, b.c, 0, b.dh, 0, b.dc, 0, b.dg, 0);
+      } else {
+        f.gruForward(B, H, b.gx, 0, b.gh, 0, b.bias, 0, b.hp, 0, b.act, 0, b.h, 0);
+        f.gruBackward(B, H, b.act, 0, b.hp, 0, b.dh, 0, b.dc, 0, b.dg, 0, b.dg2, 0);
+      }
+    };
+    const tr = syncTime(step(refFused, bufs((m) => new Float32Array(m))), Math.min(budgetMs, 200));
+    const tw = syncTime(step(k, bufs((m) => k.alloc(m))));
+    console.log(`  ${name.padEnd(13)} ref ${fmt(tr * 1e6, 7, 0)} µs (${(tr * T * L * 1e3).toFixed(1)} ms/step)   wasm ${fmt(tw * 1e6, 6, 1)} µs (${(tw * T * L * 1e3).toFixed(2)} ms/step)   ${(tr / tw).toFixed(1)}x`);
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -217,31 +217,6 @@ function genSgemm(MR, NV, KC, MC) {
 )`;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Vector transcendental helpers (float32, ~1-2 ulp exp; Cephes expf polynomial with range reduction).
-
-const MATH = `
-(func $vexp (param $x v128) (result v128) (local $n v128) (local $r v128) (local $p v128)
-  ${S('x', `(f32x4.min (f32x4.max ${L('x')} ${K(-87.3)}) ${K(88.3)})`)}
-  ${S('n', `(f32x4.nearest ${vmul(L('x'), K(1.4426950408889634))})`)}
-  ${S('r', vsub(vsub(L('x'), vmul(L('n'), K(0.693359375))), vmul(L('n'), K(-2.12194440e-4))))}
-  ${S('p', K(1.9875691500e-4))}
-  ${S('p', vadd(vmul(L('p'), L('r')), K(1.3981999507e-3)))}
-  ${S('p', vadd(vmul(L('p'), L('r')), K(8.3334519073e-3)))}
-  ${S('p', vadd(vmul(L('p'), L('r')), K(4.1665795894e-2)))}
-  ${S('p', vadd(vmul(L('p'), L('r')), K(1.6666665459e-1)))}
-  ${S('p', vadd(vmul(L('p'), L('r')), K(5.0000001201e-1)))}
-  ${S('p', vadd(vadd(vmul(vmul(L('p'), L('r')), L('r')), L('r')), K(1)))}
-  ${vmul(L('p'), `(i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s ${L('n')}) (v128.const i32x4 127 127 127 127)) (i32.const 23))`)})
-(func $vsig (param $x v128) (result v128)
-  ${vdiv(K(1), vadd(K(1), `(call $vexp (f32x4.neg ${L('x')}))`))})
-(func $vtanh (param $x v128) (result v128) (local $e v128)
-  ;; tanh|x| = (1-e)/(1+e), e = exp(-2|x|); sign restored from x
-  ${S('e', `(call $vexp ${vmul(K(-2), `(f32x4.abs ${L('x')})`)})`)}
-  (v128.or ${vdiv(vsub(K(1), L('e')), vadd(K(1), L('e')))}
-    (v128.and ${L('x')} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
-`;
-
 /**
  * Elementwise kernel over B rows × H columns. Each array has a row stride of `stride`·H floats (0: same row for all b,
  * e.g. a bias). Gate g of an array is at column offset g·H. The body is generated twice: 4 lanes at a time, then
@@ -259,12 +234,15 @@ function genEw(name, arrays, body, temps) {
     return mode === 'v' ? `(v128.store ${addr} ${e})` : `(v128.store32_lane 0 ${addr} ${e})`;
   };
   const setP = ptrs.map((p) => S(`p_${p}`, add(L(`rb_${p}`), L('jb')))).join(' ');
+  inlineLocals = [];
+  const vecBody = body(ld('v'), st('v'));
+  const scalarBody = body(ld('s'), st('s'));
   let s = `
 (func (export "${name}") (param $B i32) (param $H i32) ${params(ptrs, 'i32')}
   (local $H4 i32) (local $Hv4 i32) (local $bi i32) (local $jb i32)
   ${locals(Array.from({ length: maxG - 1 }, (_, g) => `go${g + 1}`), 'i32')}
   ${locals(ptrs.map((p) => `rb_${p}`), 'i32')} ${locals(ptrs.map((p) => `p_${p}`), 'i32')}
-  ${locals(temps, 'v128')}
+  ${locals([...temps, ...inlineLocals], 'v128')}
   ${S('H4', `(i32.shl ${L('H')} (i32.const 2))`)}
   ${S('Hv4', `(i32.and ${L('H4')} (i32.const -16))`)}
   ${Array.from({ length: maxG - 1 }, (_, g) => S(`go${g + 1}`, mul(L('H4'), I(g + 1)))).join(' ')}
@@ -276,13 +254,13 @@ function genEw(name, arrays, body, temps) {
     (block $Vd (loop $Vl
       (br_if $Vd (i32.ge_s ${L('jb')} ${L('Hv4')}))
       ${setP}
-      ${body(ld('v'), st('v'))}
+      ${vecBody}
       ${S('jb', add(L('jb'), I(16)))}
       (br $Vl)))
     (block $Sd (loop $Sl
       (br_if $Sd (i32.ge_s ${L('jb')} ${L('H4')}))
       ${setP}
-      ${body(ld('s'), st('s'))}
+      ${scalarBody}
       ${S('jb', add(L('jb'), I(4)))}
       (br $Sl)))
     ${arrays.filter((a) => a.stride !== 0).map((a) => S(`rb_${a.name}`, add(L(`rb_${a.name}`), mul(L('H4'), I(a.stride))))).join(' ')}
@@ -292,8 +270,38 @@ function genEw(name, arrays, body, temps) {
   return s;
 }
 
-const sig = (e) => `(call $vsig ${e})`;
-const tanh = (e) => `(call $vtanh ${e})`;
+// The transcendentals are inlined at every use (V8 11.3 does not inline wasm calls, and a call per 4 lanes costs
+// more than the math). Each site gets its own temporaries, declared by genEw from `inlineLocals`.
+let inlineLocals = [];
+let site = 0;
+const tmp = (n) => { const name = `t${site}_${n}`; inlineLocals.push(name); return name; };
+/** exp(x) as one block expression: Cephes expf, range reduction by ln2, 2^n through the exponent bits. */
+const expInline = (x) => {
+  site++;
+  const xv = tmp('x'), n = tmp('n'), r = tmp('r'), p = tmp('p');
+  return `(block (result v128)
+      ${S(xv, `(f32x4.min (f32x4.max ${x} ${K(-87.3)}) ${K(88.3)})`)}
+      ${S(n, `(f32x4.nearest ${vmul(L(xv), K(1.4426950408889634))})`)}
+      ${S(r, vsub(vsub(L(xv), vmul(L(n), K(0.693359375))), vmul(L(n), K(-2.12194440e-4))))}
+      ${S(p, vadd(vmul(K(1.9875691500e-4), L(r)), K(1.3981999507e-3)))}
+      ${S(p, vadd(vmul(L(p), L(r)), K(8.3334519073e-3)))}
+      ${S(p, vadd(vmul(L(p), L(r)), K(4.1665795894e-2)))}
+      ${S(p, vadd(vmul(L(p), L(r)), K(1.6666665459e-1)))}
+      ${S(p, vadd(vmul(L(p), L(r)), K(5.0000001201e-1)))}
+      ${S(p, vadd(vadd(vmul(vmul(L(p), L(r)), L(r)), L(r)), K(1)))}
+      ${vmul(L(p), `(i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s ${L(n)}) (v128.const i32x4 127 127 127 127)) (i32.const 23))`)})`;
+};
+const sig = (e) => vdiv(K(1), vadd(K(1), expInline(`(f32x4.neg ${e})`)));
+/** tanh|x| = (1-e)/(1+e), e = exp(-2|x|); the sign of x is restored with a bit or. */
+const tanh = (e) => {
+  const xv = `t${++site}_tx`, ev = `t${site}_te`;
+  inlineLocals.push(xv, ev);
+  return `(block (result v128)
+      ${S(xv, e)}
+      ${S(ev, expInline(vmul(K(-2), `(f32x4.abs ${L(xv)})`)))}
+      (v128.or ${vdiv(vsub(K(1), L(ev)), vadd(K(1), L(ev)))}
+        (v128.and ${L(xv)} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`;
+};
 const ONE = K(1);
 
 function genPointwise() {
@@ -365,7 +373,6 @@ ${genKernel(MR, NV, tile.U ?? 1, tile.FMA ?? false)}
 ${genPackA(MR)}
 ${genPackB(4 * NV)}
 ${genSgemm(MR, NV, KC, MC)}
-${MATH}
 ${genPointwise()}
 )
 `;

@@ -76,8 +76,11 @@ export const refFused: FusedKernels = {
     for (let b = 0; b < B; b++) {
       const x = gxOff + b * G4, r = ghOff + b * G4, a = actOff + b * G4, s = b * H;
       for (let j = 0; j < H; j++) {
-        const pre = (g: number) => gx[x + g * H + j] + gh[r + g * H + j] + (bias[bOff + g * H + j] + bias[bOff + G4 + g * H + j]);
-        const i = sigm(pre(0)), o = sigm(pre(1)), f = sigm(pre(2)), gg = Math.tanh(pre(3));
+        const w = bOff + j, q = bOff + G4 + j;
+        const i = sigm(gx[x + j] + gh[r + j] + (bias[w] + bias[q]));
+        const o = sigm(gx[x + H + j] + gh[r + H + j] + (bias[w + H] + bias[q + H]));
+        const f = sigm(gx[x + 2 * H + j] + gh[r + 2 * H + j] + (bias[w + 2 * H] + bias[q + 2 * H]));
+        const gg = Math.tanh(gx[x + 3 * H + j] + gh[r + 3 * H + j] + (bias[w + 3 * H] + bias[q + 3 * H]));
         const cn = f * cPrev[cpOff + s + j] + i * gg;
         act[a + j] = i; act[a + H + j] = o; act[a + 2 * H + j] = f; act[a + 3 * H + j] = gg;
         c[cOff + s + j] = cn;
