@@ -25,6 +25,7 @@ const builds = [
   { ...node, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'bench/complete': 'bench/complete.ts' }, outdir: 'dist' },
 ];
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too
 if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', banner: { js: '"use strict"; var __seqlabLoadStart = performance.now();' } });

@@ -6,6 +6,7 @@ import { applyConfidence, firstWord, trimPartialWord } from '../../src/host/comp
 import { debounce, LatestOnly, SerialQueue, SimpleCancelSource } from '../../src/host/completion/debounce';
 import { isLanguageEnabled, normalizeLanguageMap, withLanguage } from '../../src/host/completion/languages';
 import { CompletionStats, percentile } from '../../src/host/completion/stats';
+import { languageGlob, selectTrainingFiles } from '../../src/host/completion/workspaceFiles';
 
 describe('autocomplete: language map', () => {
   it('defaults to on for every language', () => {
@@ -194,5 +195,34 @@ describe('autocomplete: the completer', () => {
   });
   it('refuses a model without a vocabulary', () => {
     assert.throws(() => new Completer({ stepper: () => new FakeStepper(1, { chars: 0 }), info: {} }), /vocabulary/);
+  });
+});
+
+describe('autocomplete: workspace files for training', () => {
+  const caps = { maxFileBytes: 1000, maxTotalBytes: 2500 };
+  it('applies .gitignore (nested ones relative to their folder), skips dependency folders, caps file and total size', () => {
+    const cands = [
+      { rel: 'src/a.ts', size: 800 }, { rel: 'src/b.ts', size: 900 }, { rel: 'src/gen/x.ts', size: 10 },
+      { rel: 'dist/out.ts', size: 10 }, { rel: 'node_modules/m/index.ts', size: 10 }, { rel: 'lib/big.ts', size: 5000 },
+      { rel: 'lib/keep.ts', size: 700 }, { rel: 'lib/skip.generated.ts', size: 5 }, { rel: 'z/last.ts', size: 600 }, { rel: 'e.ts', size: 0 },
+    ];
+    const r = selectTrainingFiles(cands, [{ dir: '', content: 'dist/\n# comment\n' }, { dir: 'src', content: 'gen/\n' }, { dir: 'lib/', content: '*.generated.ts\n' }], caps);
+    assert.deepEqual(r.files.map((f) => f.rel), ['lib/keep.ts', 'src/a.ts', 'src/b.ts'].sort());
+    assert.equal(r.bytes, 2400);
+    const why = Object.fromEntries(r.skipped.map((s) => [s.rel, s.reason]));
+    assert.deepEqual(why, {
+      'dist/out.ts': 'gitignore', 'src/gen/x.ts': 'gitignore', 'lib/skip.generated.ts': 'gitignore', 'node_modules/m/index.ts': 'folder',
+      'lib/big.ts': 'too large', 'z/last.ts': 'over total', 'e.ts': 'empty',
+    });
+  });
+  it('negated .gitignore rules bring files back', () => {
+    const r = selectTrainingFiles([{ rel: 'a.log', size: 1 }, { rel: 'keep.log', size: 1 }], [{ dir: '', content: '*.log\n!keep.log\n' }], caps);
+    assert.deepEqual(r.files.map((f) => f.rel), ['keep.log']);
+  });
+  it('builds a glob from a language\'s extensions and file names', () => {
+    assert.equal(languageGlob(['.ts', '.cts', '.mts', '.ts']), '**/{*.cts,*.mts,*.ts}');
+    assert.equal(languageGlob(['.py']), '**/*.py');
+    assert.equal(languageGlob([], ['Makefile']), '**/Makefile');
+    assert.equal(languageGlob([]), null);
   });
 });

@@ -14,9 +14,8 @@ export interface CancelToken {
 export function debounce(ms: number, token?: CancelToken): Promise<boolean> {
   if (token?.isCancellationRequested) return Promise.resolve(false);
   return new Promise((resolve) => {
-    let sub: { dispose(): unknown } | undefined;
     const timer = setTimeout(() => { sub?.dispose(); resolve(!token?.isCancellationRequested); }, Math.max(0, ms));
-    sub = token?.onCancellationRequested(() => { clearTimeout(timer); sub?.dispose(); resolve(false); });
+    const sub = token?.onCancellationRequested(() => { clearTimeout(timer); sub?.dispose(); resolve(false); });
   });
 }
 

@@ -1,0 +1,227 @@
+/**
+ * Autocomplete state on the extension host: which model (per workspace), on/off, snooze, the loaded model and its
+ * Completer, statistics (globalState, local only), and the status-bar item. The model is loaded lazily, on the
+ * first completion request, through onnxruntime-node (the TS engine when the native runtime cannot load).
+ */
+import { promises as fsp, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ONNX_FILE } from '../../protocol/model';
+import { log } from '../log';
+import type { ModelStore } from '../modelStore';
+import { Completer } from './completer';
+import { isLanguageEnabled } from './languages';
+import { readSettings } from './settings';
+import { CompletionStats, type StatsSnapshot } from './stats';
+
+const MODEL_KEY = 'seqlab.completion.model';
+const STATS_KEY = 'seqlab.completion.stats';
+const SNOOZE_KEY = 'seqlab.completion.snoozedUntil';
+export const SNOOZE_MS = 30 * 60 * 1000;
+
+interface Loaded { dir: string; stamp: string; completer: Completer; engine: string; dispose(): Promise<void> }
+
+export class CompletionController implements vscode.Disposable {
+  readonly stats: CompletionStats;
+  private loaded?: Loaded;
+  private loading?: Promise<Loaded | undefined>;
+  private loadError?: string;
+  private lastStampCheck = 0;
+  private snoozeTimer?: ReturnType<typeof setTimeout>;
+  private saveTimer?: ReturnType<typeof setTimeout>;
+  private readonly item: vscode.StatusBarItem;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly store: ModelStore) {
+    this.stats = new CompletionStats(context.globalState.get<Partial<StatsSnapshot>>(STATS_KEY));
+    this.item = vscode.window.createStatusBarItem('seqlab.completion', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = vscode.l10n.t('Sequence Lab Autocomplete');
+    this.item.command = 'seqlab.completion.menu';
+    this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('seqlab.completion')) return;
+      const s = readSettings();
+      this.loaded?.completer.setOptions(s);
+      this.refresh();
+    }));
+    this.subs.push(vscode.window.onDidChangeActiveTextEditor(() => this.refresh()));
+    this.subs.push(store.onDidChange(() => this.refresh()));
+    const until = this.snoozedUntil;
+    if (until) this.armSnoozeTimer(until);
+    this.refresh();
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** the model folder chosen for this workspace */
+  get modelDir(): string | undefined { return this.context.workspaceState.get<string>(MODEL_KEY); }
+  get modelName(): string | undefined { const d = this.modelDir; return d ? path.basename(d) : undefined; }
+  get enabled(): boolean { return readSettings().enabled; }
+  get snoozedUntil(): number | undefined {
+    const t = this.context.globalState.get<number>(SNOOZE_KEY);
+    return typeof t === 'number' && t > Date.now() ? t : undefined;
+  }
+  get engine(): string | undefined { return this.loaded?.engine; }
+  get lastError(): string | undefined { return this.loadError; }
+
+  /** on, not snoozed, and a model chosen */
+  get active(): boolean { return this.enabled && !this.snoozedUntil && !!this.modelDir; }
+
+  activeFor(languageId: string): boolean {
+    return this.active && isLanguageEnabled(readSettings().languages, languageId);
+  }
+
+  async setModel(dir: string | undefined): Promise<void> {
+    await this.context.workspaceState.update(MODEL_KEY, dir);
+    await this.unload();
+    this.loadError = undefined;
+    this.refresh();
+  }
+
+  async setEnabled(on: boolean): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('seqlab.completion');
+    // write where the value comes from, so the toggle wins over a workspace setting
+    const i = cfg.inspect<boolean>('enabled');
+    const target = i?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
+      : i?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update('enabled', on, target);
+    if (on) await this.snooze(0);
+    this.refresh();
+  }
+
+  /** snooze for `ms` (0 resumes) */
+  async snooze(ms: number): Promise<void> {
+    const until = ms > 0 ? Date.now() + ms : undefined;
+    await this.context.globalState.update(SNOOZE_KEY, until);
+    if (this.snoozeTimer) clearTimeout(this.snoozeTimer);
+    this.snoozeTimer = undefined;
+    if (until) this.armSnoozeTimer(until);
+    this.refresh();
+  }
+
+  private armSnoozeTimer(until: number): void {
+    this.snoozeTimer = setTimeout(() => { this.snoozeTimer = undefined; this.refresh(); }, Math.max(0, until - Date.now()) + 50);
+  }
+
+  // ---------------------------------------------------------------- model
+
+  /** The completer for the chosen model, loading (or reloading after a retrain) when needed; undefined when unusable. */
+  async completer(): Promise<Completer | undefined> {
+    const dir = this.modelDir;
+    if (!dir) return undefined;
+    const l = this.loaded;
+    if (l && l.dir === dir) {
+      // a retrained model replaces model.onnx: look at most every 2 s
+      const now = Date.now();
+      if (now - this.lastStampCheck < 2000) return l.completer;
+      this.lastStampCheck = now;
+      if (stampOf(dir) === l.stamp) return l.completer;
+    }
+    if (!this.loading) {
+      this.loading = this.load(dir).finally(() => { this.loading = undefined; });
+    }
+    return (await this.loading)?.completer;
+  }
+
+  private async load(dir: string): Promise<Loaded | undefined> {
+    await this.unload();
+    if (this.store.blockedByTrust && isInside(dir, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath)) {
+      this.loadError = vscode.l10n.t('Restricted Mode: models in this workspace are not loaded.');
+      this.refresh();
+      return undefined;
+    }
+    const file = path.join(dir, ONNX_FILE);
+    try {
+      const stamp = stampOf(dir);
+      const bytes = await fsp.readFile(file);
+      const { openInference } = await import('../../onnx/fallback');
+      const handle = await openInference(bytes, { name: file, warn: (m) => log().warn(m) });
+      let completer: Completer;
+      try { completer = new Completer(handle, readSettings()); } catch (e) { await handle.dispose(); throw e; }
+      this.loaded = { dir, stamp, completer, engine: handle.engine, dispose: () => handle.dispose() };
+      this.lastStampCheck = Date.now();
+      this.loadError = undefined;
+      log().info(`[autocomplete] loaded ${path.basename(dir)} (${handle.engine === 'onnx' ? 'onnxruntime-node' : 'TypeScript engine'})`);
+      this.refresh();
+      return this.loaded;
+    } catch (e) {
+      this.loadError = vscode.l10n.t('Cannot load the autocomplete model "{0}": {1}', path.basename(dir), (e as Error).message);
+      log().warn(`[autocomplete] ${this.loadError}`);
+      this.refresh();
+      return undefined;
+    }
+  }
+
+  private async unload(): Promise<void> {
+    const l = this.loaded;
+    this.loaded = undefined;
+    if (l) await l.dispose().catch(() => undefined);
+  }
+
+  /** forward editor edits to the state cache */
+  documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    const c = this.loaded?.completer;
+    if (!c || e.contentChanges.length === 0) return;
+    const key = e.document.uri.toString();
+    for (const ch of e.contentChanges) c.applyEdit(key, ch.rangeOffset, ch.rangeLength, ch.text.length);
+  }
+  documentClosed(doc: vscode.TextDocument): void { this.loaded?.completer.invalidate(doc.uri.toString()); }
+
+  // ---------------------------------------------------------------- statistics
+
+  recordRequest(ms: number, shown: boolean, cold: boolean): void { this.stats.recordRequest(ms, shown, cold); this.scheduleSave(); }
+  recordAccepted(chars: number): void { this.stats.recordAccepted(chars); this.scheduleSave(); }
+  async resetStats(): Promise<void> { this.stats.reset(); await this.saveStats(); }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.saveStats(); }, 5000);
+  }
+  private saveStats(): Thenable<void> { return this.context.globalState.update(STATS_KEY, this.stats.snapshot()); }
+
+  // ---------------------------------------------------------------- status bar
+
+  /** what the status-bar item shows (tests read it) */
+  get statusText(): string | undefined { return this.modelDir ? this.item.text : undefined; }
+
+  refresh(): void {
+    const name = this.modelName;
+    if (!name) { this.item.hide(); this.changed.fire(); return; }
+    const lang = vscode.window.activeTextEditor?.document.languageId;
+    const langOff = lang !== undefined && !isLanguageEnabled(readSettings().languages, lang);
+    let icon: string, state: string;
+    if (this.loadError) { icon = '$(warning)'; state = this.loadError; }
+    else if (!this.enabled) { icon = '$(circle-slash)'; state = vscode.l10n.t('Autocomplete is off.'); }
+    else if (this.snoozedUntil) { icon = '$(clock)'; state = vscode.l10n.t('Autocomplete is snoozed until {0}.', new Date(this.snoozedUntil).toLocaleTimeString()); }
+    else if (langOff) { icon = '$(circle-slash)'; state = vscode.l10n.t('Autocomplete is off for {0}.', lang!); }
+    else { icon = '$(sparkle)'; state = vscode.l10n.t('Autocomplete is on.'); }
+    this.item.text = `${icon} ${name}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendText(vscode.l10n.t('Sequence Lab autocomplete with the model "{0}".', name) + '\n\n' + state + '\n\n' + vscode.l10n.t('Click for options.'));
+    this.item.tooltip = md;
+    this.item.accessibilityInformation = { label: vscode.l10n.t('Sequence Lab autocomplete: {0}. {1}', name, state) };
+    this.item.backgroundColor = this.loadError ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    if (this.snoozeTimer) clearTimeout(this.snoozeTimer);
+    if (this.saveTimer) { clearTimeout(this.saveTimer); void this.saveStats(); }
+    for (const s of this.subs) s.dispose();
+    void this.unload();
+    this.item.dispose();
+    this.changed.dispose();
+  }
+}
+
+function stampOf(dir: string): string {
+  try { const st = statSync(path.join(dir, ONNX_FILE)); return `${st.size}:${st.mtimeMs}`; } catch { return 'missing'; }
+}
+
+function isInside(p: string, dir: string | undefined): boolean {
+  if (!dir) return false;
+  const rel = path.relative(dir, p);
+  return !rel.startsWith('..') && !path.isAbsolute(rel);
+}
