@@ -27,6 +27,12 @@ const builds = [
   { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/complete': 'bench/complete.ts' }, outdir: 'dist' },
 ];
+// inference worker (generation + hidden states for the webview panels)
+builds.push({ ...node, entryPoints: { 'infer-worker': 'src/worker/infer.ts' }, outdir: 'dist' });
+// webviews: one browser bundle (+ CSS) per panel
+const webview = { bundle: true, platform: 'browser', format: 'iife', target: 'chrome114', sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning' };
+for (const p of ['dashboard', 'generate', 'hidden']) builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: 'dist/webview' });
+builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, outdir: 'dist' });
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too
 if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', banner: { js: '"use strict"; var __seqlabLoadStart = performance.now();' } });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external

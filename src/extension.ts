@@ -10,6 +10,7 @@ import { disposeLog, log, shownMessages } from './host/log';
 import { ModelStore } from './host/modelStore';
 import { ModelsTreeProvider } from './host/modelsTree';
 import { TrainingService } from './host/trainingService';
+import { registerPanels } from './host/panels';
 import { registerCompletion } from './host/completion';
 
 /** What activate() returns: used by the integration tests (and by other extensions, read-only). */
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(updateMessage), store.onDidChange(updateMessage));
   const commands = new Commands(store, svc, tree);
   commands.register(context);
+  registerPanels(context, { store, training: svc });
   registerCompletion(context, { store, training: svc });
   context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
   const activationMs = performance.now() - t0;

@@ -54,6 +54,9 @@ export class TrainingService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Job | undefined>();
   /** fires on state changes and (throttled) progress */
   readonly onDidChange = this.changed.event;
+  private readonly sampled = new vscode.EventEmitter<{ job: Job; step: number; text: string }>();
+  /** the text sample the run generates at each evaluation (shown by the training dashboard) */
+  readonly onDidSample = this.sampled.event;
   private statusItem?: vscode.StatusBarItem;
   private lastUiUpdate = 0;
   private uiTimer?: ReturnType<typeof setTimeout>;
@@ -66,7 +69,7 @@ export class TrainingService implements vscode.Disposable {
     if (!this.statusItem) {
       this.statusItem = vscode.window.createStatusBarItem('seqlab.training', vscode.StatusBarAlignment.Left, 10);
       this.statusItem.name = vscode.l10n.t('Sequence Lab Training');
-      this.statusItem.command = 'seqlab.showLog';
+      this.statusItem.command = 'seqlab.openDashboard';
     }
     return this.statusItem;
   }
@@ -151,7 +154,11 @@ export class TrainingService implements vscode.Disposable {
         const line = `[${spec.name}] ${l.message}`;
         if (l.level === 'error') log().error(line); else if (l.level === 'warn') log().warn(line); else log().info(line);
       });
-      rpc.on('train/sample', (s) => { if (s.jobId === job.id) log().info(`[${spec.name}] sample at step ${s.step}: ${JSON.stringify(s.text.slice(0, 300))}`); });
+      rpc.on('train/sample', (s) => {
+        if (s.jobId !== job.id) return;
+        log().info(`[${spec.name}] sample at step ${s.step}: ${JSON.stringify(s.text.slice(0, 300))}`);
+        this.sampled.fire({ job, step: s.step, text: s.text });
+      });
       await fsp.mkdir(path.dirname(spec.outDir), { recursive: true });
       const req: TrainRequest = {
         jobId: job.id, sources: spec.sources, outDir: spec.outDir, name: spec.name, resume: spec.resume,
@@ -209,7 +216,7 @@ export class TrainingService implements vscode.Disposable {
     if (running.length > 1) text += ` (+${running.length - 1})`;
     if (queued > 0 && j) text += ' ' + vscode.l10n.t('+{0} queued', queued);
     this.status.text = text;
-    this.status.tooltip = j ? vscode.l10n.t('Training "{0}" — click to show the log', j.spec.name) : undefined;
+    this.status.tooltip = j ? vscode.l10n.t('Training "{0}" — click to open the training dashboard', j.spec.name) : undefined;
     this.status.show();
   }
 
@@ -245,6 +252,7 @@ export class TrainingService implements vscode.Disposable {
     if (this.uiTimer) clearTimeout(this.uiTimer);
     this.statusItem?.dispose();
     this.changed.dispose();
+    this.sampled.dispose();
   }
 }
 

@@ -1,0 +1,161 @@
+/**
+ * The training dashboard: live loss curves (every run since activation, overlaid), run statistics, the
+ * hyperparameters, the sample text at each evaluation, and Stop / Generate / Open Model.
+ * The history is recorded from activation on (DashboardHistory), so a dashboard opened mid-run has the whole curve.
+ */
+import * as vscode from 'vscode';
+import { resolveOptions } from '../../engine/options';
+import type { DashPoint, DashRun, DashStats, HostPanelRpc } from '../../protocol/webview';
+import type { TrainProgress } from '../../protocol/worker';
+import type { Job, TrainingService } from '../trainingService';
+import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
+import { webviewStrings } from './strings';
+
+const MAX_POINTS = 20_000;
+const MAX_SAMPLES = 200;
+
+interface RunRecord { job: Job; points: DashPoint[]; samples: { step: number; text: string }[]; lastVal?: number }
+
+function stats(p: TrainProgress): DashStats {
+  return {
+    step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, charsPerSec: p.charsPerSec, etaSec: p.etaSec,
+    lr: p.lr, gradNorm: p.gradNorm, bestValLoss: p.bestValLoss, elapsedSec: p.elapsedSec,
+  };
+}
+
+export function hyperOf(job: Job): DashRun['hyper'] {
+  let o: Record<string, unknown> = { ...job.spec.options };
+  try { o = { ...resolveOptions(job.spec.options) }; } catch { /* show what was given */ }
+  const out: DashRun['hyper'] = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) out[k] = v;
+  }
+  return out;
+}
+
+/** Records every run's curve and samples from activation on. */
+export class DashboardHistory implements vscode.Disposable {
+  readonly runs = new Map<string, RunRecord>();
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly emitter = new vscode.EventEmitter<{ type: 'run' | 'progress' | 'sample'; rec: RunRecord; sample?: { step: number; text: string } }>();
+  readonly onDidUpdate = this.emitter.event;
+
+  constructor(readonly training: TrainingService) {
+    this.subs.push(training.onDidChange((job) => { if (job) this.update(job); }));
+    this.subs.push(training.onDidSample(({ job, step, text }) => {
+      const rec = this.record(job);
+      rec.samples.push({ step, text });
+      if (rec.samples.length > MAX_SAMPLES) rec.samples.shift();
+      this.emitter.fire({ type: 'sample', rec, sample: { step, text } });
+    }));
+    for (const j of training.list()) this.update(j);
+  }
+
+  private record(job: Job): RunRecord {
+    let rec = this.runs.get(job.id);
+    if (!rec) { rec = { job, points: [], samples: [] }; this.runs.set(job.id, rec); this.emitter.fire({ type: 'run', rec }); }
+    return rec;
+  }
+
+  private lastState = new Map<string, string>();
+
+  private update(job: Job): void {
+    const rec = this.record(job);
+    const stateKey = `${job.state}:${job.stopRequested}`;
+    if (this.lastState.get(job.id) !== stateKey) { this.lastState.set(job.id, stateKey); this.emitter.fire({ type: 'run', rec }); }
+    const p = job.progress;
+    if (!p) return;
+    const last = rec.points[rec.points.length - 1];
+    if (last && last.step >= p.step) return;
+    const point: DashPoint = { step: p.step, train: p.trainLoss, elapsedSec: p.elapsedSec };
+    if (p.valLoss !== undefined && p.valLoss !== rec.lastVal) { point.val = p.valLoss; rec.lastVal = p.valLoss; }
+    rec.points.push(point);
+    if (rec.points.length > MAX_POINTS) rec.points.splice(0, rec.points.length - MAX_POINTS);
+    this.emitter.fire({ type: 'progress', rec });
+  }
+
+  static runInfo(rec: RunRecord): Omit<DashRun, 'points' | 'samples'> {
+    const j = rec.job;
+    return {
+      id: j.id, name: j.spec.name, state: j.state, modelDir: j.spec.outDir, kind: 'char', hyper: hyperOf(j),
+      stats: j.progress ? stats(j.progress) : undefined, stopRequested: j.stopRequested,
+    };
+  }
+
+  snapshot(): DashRun[] {
+    return [...this.runs.values()].map((r) => ({ ...DashboardHistory.runInfo(r), points: r.points, samples: r.samples }));
+  }
+
+  dispose(): void { for (const s of this.subs) s.dispose(); this.emitter.dispose(); }
+}
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  history: DashboardHistory;
+  training: TrainingService;
+  generate(modelDir: string): Thenable<unknown>;
+  revealModel(modelDir: string): Thenable<unknown>;
+}
+
+export class DashboardPanel {
+  static current: DashboardPanel | undefined;
+  readonly rpc: HostPanelRpc<'dashboard'>;
+  private readonly subs: vscode.Disposable[] = [];
+  private ready = false;
+
+  static show(deps: DashboardDeps, runId?: string): DashboardPanel {
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal(undefined, false);
+      if (runId) DashboardPanel.current.selected = runId;
+      return DashboardPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPES.dashboard, vscode.l10n.t('Training Dashboard'),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, webviewOptions(deps.extensionUri));
+    return new DashboardPanel(panel, deps, runId);
+  }
+
+  /** restore after a reload (WebviewPanelSerializer) */
+  static revive(panel: vscode.WebviewPanel, deps: DashboardDeps): DashboardPanel {
+    DashboardPanel.current?.panel.dispose();
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    return new DashboardPanel(panel, deps);
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, deps: DashboardDeps, private selected?: string) {
+    DashboardPanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'dashboard', vscode.l10n.t('Training Dashboard'));
+    this.rpc = attachRpc('dashboard', panel);
+    const { history, training } = deps;
+    this.rpc.handle('dashboard/ready', () => {
+      this.ready = true;
+      const runs = history.snapshot();
+      return { runs, selected: this.selected ?? runs[runs.length - 1]?.id, strings: webviewStrings('dashboard') };
+    });
+    this.rpc.handle('dashboard/stop', ({ runId }) => training.stop(runId));
+    this.rpc.handle('dashboard/generate', async ({ runId }) => {
+      const rec = history.runs.get(runId);
+      if (!rec) return false;
+      await deps.generate(rec.job.spec.outDir);
+      return true;
+    });
+    this.rpc.handle('dashboard/openModel', async ({ runId }) => {
+      const rec = history.runs.get(runId);
+      if (!rec) return false;
+      await deps.revealModel(rec.job.spec.outDir);
+      return true;
+    });
+    this.subs.push(history.onDidUpdate((e) => {
+      if (!this.ready) return; // nothing is sent before the webview's ready handshake
+      if (e.type === 'run') this.rpc.notify('dashboard/run', DashboardHistory.runInfo(e.rec));
+      else if (e.type === 'progress') {
+        const p = e.rec.points[e.rec.points.length - 1];
+        const s = e.rec.job.progress;
+        if (p && s) this.rpc.notify('dashboard/progress', { runId: e.rec.job.id, point: p, stats: stats(s) });
+      } else if (e.sample) this.rpc.notify('dashboard/sample', { runId: e.rec.job.id, ...e.sample });
+    }));
+    // the webview is discarded when hidden (no retainContextWhenHidden); it sends 'ready' again when shown
+    panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }, null, this.subs);
+    panel.onDidDispose(() => { for (const s of this.subs) s.dispose(); if (DashboardPanel.current === this) DashboardPanel.current = undefined; });
+  }
+}

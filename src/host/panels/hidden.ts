@@ -1,0 +1,134 @@
+/**
+ * The hidden-state panel: runs the chosen model over the selection or the active file in the inference worker
+ * (TS engine: h, c and gates per layer), then the webview draws the heatmap, the cell view, find-cells, the
+ * unit ranking and gate saturation, and exports PNG/CSV through 'hidden/saveFile'.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { HiddenMeta, HostPanelRpc } from '../../protocol/webview';
+import type { ModelStore } from '../modelStore';
+import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
+import type { InferClient } from './inferClient';
+import { checkedModel, textModels } from './models';
+import { webviewStrings } from './strings';
+
+/** characters read at most (long files are read in windows of 1,000 steps with the state carried) */
+export const HIDDEN_MAX_CHARS = 50_000;
+
+export interface HiddenDeps {
+  extensionUri: vscode.Uri;
+  store: ModelStore;
+  infer: InferClient;
+  lastEditor(): vscode.TextEditor | undefined;
+}
+
+export interface HiddenArgs {
+  model?: string;
+  /** text to read (default: the selection, else the active file) */
+  text?: string;
+  /** a file to read instead */
+  file?: string;
+  /** run as soon as the panel is ready */
+  run?: boolean;
+  /** write exports here without a save dialog (tests) */
+  exportDir?: string;
+}
+
+export class HiddenPanel {
+  static current: HiddenPanel | undefined;
+  readonly rpc: HostPanelRpc<'hidden'>;
+  private readonly subs: vscode.Disposable[] = [];
+  private text = '';
+  private source = '';
+  lastMeta?: HiddenMeta;
+  /** files written by exports (tests read it) */
+  readonly exported: string[] = [];
+
+  static async show(deps: HiddenDeps, args: HiddenArgs & { modelDir?: string }): Promise<HiddenPanel> {
+    const src = await HiddenPanel.sourceText(deps, args);
+    const cur = HiddenPanel.current;
+    if (cur) { cur.args = args; cur.text = src.text; cur.source = src.source; cur.panel.webview.html = panelHtml(cur.panel.webview, deps.extensionUri, 'hidden', vscode.l10n.t('Hidden States')); cur.panel.reveal(undefined, false); return cur; }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPES.hidden, vscode.l10n.t('Hidden States'),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(deps.extensionUri));
+    const p = new HiddenPanel(panel, deps, args);
+    p.text = src.text; p.source = src.source;
+    return p;
+  }
+
+  static revive(panel: vscode.WebviewPanel, deps: HiddenDeps, state: unknown): HiddenPanel {
+    HiddenPanel.current?.panel.dispose();
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    const p = new HiddenPanel(panel, deps, {});
+    // the webview keeps the text it was showing in its state; the host takes it back (validated) after a reload
+    const s = state as { text?: unknown; source?: unknown } | undefined;
+    if (s && typeof s.text === 'string' && s.text.length <= 10 * HIDDEN_MAX_CHARS) { p.text = s.text; p.source = typeof s.source === 'string' ? s.source.slice(0, 500) : ''; }
+    return p;
+  }
+
+  private static async sourceText(deps: HiddenDeps, a: HiddenArgs): Promise<{ text: string; source: string }> {
+    if (typeof a.text === 'string') return { text: a.text, source: vscode.l10n.t('text given') };
+    if (a.file) {
+      const f = path.isAbsolute(a.file) ? a.file : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', a.file);
+      return { text: await fsp.readFile(f, 'utf8'), source: path.basename(f) };
+    }
+    const ed = deps.lastEditor();
+    if (!ed) return { text: '', source: '' };
+    const name = path.basename(ed.document.uri.fsPath || ed.document.uri.path);
+    if (!ed.selection.isEmpty) return { text: ed.document.getText(ed.selection), source: vscode.l10n.t('selection in {0}', name) };
+    return { text: ed.document.getText(), source: name };
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, deps: HiddenDeps, private args: HiddenArgs & { modelDir?: string }) {
+    HiddenPanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'hidden', vscode.l10n.t('Hidden States'));
+    this.rpc = attachRpc('hidden', panel);
+    const use = deps.infer.acquire();
+    this.rpc.handle('hidden/ready', async () => {
+      const models = await textModels(deps.store);
+      const a = this.args;
+      const selected = a.modelDir ?? models.find((m) => m.name === a.model || m.id === a.model)?.id;
+      const init = { models, selected, source: this.source, chars: [...this.text].length, autoRun: a.run === true, strings: webviewStrings('hidden') };
+      this.args = { modelDir: a.modelDir, exportDir: a.exportDir };
+      return init;
+    });
+    this.rpc.handle('hidden/run', async ({ model }) => {
+      const modelDir = await checkedModel(deps.store, model);
+      if (!this.text) throw Object.assign(new Error(vscode.l10n.t('There is no text to read: select some text or open a file, then run "Show Hidden States" again.')), { code: 'user' });
+      const meta = await deps.infer.rpc.request('infer/hidden', { modelDir, text: this.text, source: this.source, maxChars: HIDDEN_MAX_CHARS });
+      this.lastMeta = meta;
+      return meta;
+    });
+    this.rpc.handle('hidden/signal', ({ layer, signal }) => deps.infer.rpc.request('infer/signal', { layer, signal }));
+    this.rpc.handle('hidden/saveFile', async ({ kind, name, data }) => {
+      const base = name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'hidden-states';
+      const bytes = kind === 'png'
+        ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64')
+        : Buffer.from(data, 'utf8');
+      if (kind === 'png' && !(bytes.length > 8 && bytes.readUInt32BE(0) === 0x89504e47)) throw new Error(vscode.l10n.t('The image could not be exported.'));
+      let target: vscode.Uri | undefined;
+      const dir = this.args.exportDir;
+      if (dir) target = vscode.Uri.file(path.join(dir, `${base}.${kind}`));
+      else {
+        const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
+        target = await vscode.window.showSaveDialog({
+          defaultUri: ws ? vscode.Uri.joinPath(ws, `${base}.${kind}`) : undefined,
+          filters: kind === 'png' ? { [vscode.l10n.t('PNG image')]: ['png'] } : { [vscode.l10n.t('CSV table')]: ['csv'] },
+          title: kind === 'png' ? vscode.l10n.t('Export the heatmap as PNG') : vscode.l10n.t('Export the activations as CSV'),
+        });
+      }
+      if (!target) return false;
+      await vscode.workspace.fs.writeFile(target, bytes);
+      this.exported.push(target.fsPath);
+      void vscode.window.setStatusBarMessage(vscode.l10n.t('Saved {0}', path.basename(target.fsPath)), 4000);
+      return true;
+    });
+    this.subs.push(deps.store.onDidChange(() => void textModels(deps.store).then((models) => this.rpc.notify('hidden/models', { models }))));
+    panel.onDidDispose(() => {
+      for (const s of this.subs) s.dispose();
+      use.dispose();
+      if (HiddenPanel.current === this) HiddenPanel.current = undefined;
+    });
+  }
+}
