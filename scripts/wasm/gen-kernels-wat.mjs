@@ -80,28 +80,52 @@ ${store(2)})`;
 
 /** Pack op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels, k-major inside a panel, zero-padded to a multiple of MR. */
 function genPackA(MR) {
+  const so = Array.from({ length: MR - 1 }, (_, r) => `so${r + 1}`);
+  const rowAddr = (r) => (r === 0 ? L('src') : add(L('src'), L(`so${r}`)));
+  // transposed A: the MR values of one k are contiguous
+  const contig = MR % 4 === 0
+    ? Array.from({ length: MR / 4 }, (_, v) => `(v128.store offset=${16 * v} ${L('dst')} (v128.load offset=${16 * v} ${L('src')}))`).join(' ')
+    : Array.from({ length: MR }, (_, r) => `(f32.store offset=${4 * r} ${L('dst')} (f32.load offset=${4 * r} ${L('src')}))`).join(' ');
+  // row-major A: one value from each of MR rows
+  const gather = Array.from({ length: MR }, (_, r) => `(f32.store offset=${4 * r} ${L('dst')} (f32.load ${rowAddr(r)}))`).join(' ');
   return `
 (func $pack_a ${params(['transA', 'a', 'lda', 'i0', 'mc', 'k0', 'kc', 'dst'], 'i32')}
   (local $p i32) (local $k i32) (local $r i32) (local $i i32) (local $si i32) (local $sk i32) (local $src i32)
+  ${locals(so, 'i32')}
   ;; element (i,k) of op(A) is at a + 4*(i*si + k*sk)
   (if ${L('transA')} (then ${S('si', I(1))} ${S('sk', L('lda'))}) (else ${S('si', L('lda'))} ${S('sk', I(1))}))
   ${S('a', add(L('a'), `(i32.shl ${add(mul(L('i0'), L('si')), mul(L('k0'), L('sk')))} (i32.const 2))`))}
   ${S('si', `(i32.shl ${L('si')} (i32.const 2))`)}
   ${S('sk', `(i32.shl ${L('sk')} (i32.const 2))`)}
+  ${so.map((n, r) => S(n, mul(L('si'), I(r + 1)))).join(' ')}
   ${S('p', I(0))}
   (block $Pd (loop $P
     (br_if $Pd (i32.ge_s ${L('p')} ${L('mc')}))
     ${S('k', I(0))}
-    (loop $Kl
-      ${S('src', add(L('a'), add(mul(L('p'), L('si')), mul(L('k'), L('sk')))))}
-      ${S('r', I(0))}
-      (loop $R
-        ${S('i', add(L('p'), L('r')))}
-        (f32.store ${L('dst')} (if (result f32) (i32.lt_s ${L('i')} ${L('mc')}) (then (f32.load ${L('src')})) (else (f32.const 0))))
-        ${S('dst', add(L('dst'), I(4)))}
-        ${S('src', add(L('src'), L('si')))}
-        (br_if $R (i32.lt_s (local.tee $r ${add(L('r'), I(1))}) ${I(MR)})))
-      (br_if $Kl (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')})))
+    ${S('src', add(L('a'), mul(L('p'), L('si'))))}
+    (if (i32.le_s ${add(L('p'), I(MR))} ${L('mc')})
+      (then (if ${L('transA')}
+        (then (loop $Kt
+          ${contig}
+          ${S('dst', add(L('dst'), I(4 * MR)))}
+          ${S('src', add(L('src'), L('sk')))}
+          (br_if $Kt (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')}))))
+        (else (loop $Kn
+          ${gather}
+          ${S('dst', add(L('dst'), I(4 * MR)))}
+          ${S('src', add(L('src'), I(4)))}
+          (br_if $Kn (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')}))))))
+      (else (loop $Kl
+        ;; last, partial panel: rows past mc are zeros
+        ${S('src', add(L('a'), add(mul(L('p'), L('si')), mul(L('k'), L('sk')))))}
+        ${S('r', I(0))}
+        (loop $R
+          ${S('i', add(L('p'), L('r')))}
+          (f32.store ${L('dst')} (if (result f32) (i32.lt_s ${L('i')} ${L('mc')}) (then (f32.load ${L('src')})) (else (f32.const 0))))
+          ${S('dst', add(L('dst'), I(4)))}
+          ${S('src', add(L('src'), L('si')))}
+          (br_if $R (i32.lt_s (local.tee $r ${add(L('r'), I(1))}) ${I(MR)})))
+        (br_if $Kl (i32.lt_s (local.tee $k ${add(L('k'), I(1))}) ${L('kc')})))))
     ${S('p', add(L('p'), I(MR)))}
     (br $P)))
 )`;
