@@ -24,7 +24,10 @@ suite('contributions', () => {
     await api();
     const declared = manifest().contributes.commands.map((c) => c.command).sort();
     const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('seqlab.') && !c.startsWith('seqlab.models.')).sort();
-    assert.deepEqual(registered, declared);
+    const undeclared = registered.filter((c) => !declared.includes(c)), unregistered = declared.filter((c) => !registered.includes(c));
+    assert.deepEqual({ undeclared, unregistered }, { undeclared: [], unregistered: [] },
+      'every registered seqlab.* command must be declared in package.json contributes.commands (an internal one too: hide it with ' +
+      'menus.commandPalette "when": "false"), and every declared command must be registered at activation');
     console.log(`    ${declared.length} commands: ${declared.join(', ')}`);
   });
 
