@@ -7,8 +7,9 @@
 // Two passes, each with a fresh code-server, user-data dir and copy of test/integration/fixtures/workspace:
 //   main        test/integration/*.test.ts            (workspace trusted: trust disabled, as in the recipe)
 //   restricted  test/integration/restricted/*.test.ts (workspace trust enabled, folder untrusted = Restricted Mode)
+//   zh          test/integration/zh/*.test.ts         (display language zh-cn: the extension's Chinese strings)
 //
-// Usage: node scripts/run-integration.mjs [--no-build] [--keep] [--pass=main|restricted]
+// Usage: node scripts/run-integration.mjs [--no-build] [--keep] [--pass=main|restricted|zh]
 // Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_IT_TIMEOUT_S (per pass, default 240), SEQLAB_IT_GREP (mocha grep),
 //        CHROMIUM (browser binary, default /usr/bin/chromium)
 import { spawn, spawnSync } from 'node:child_process';
@@ -58,6 +59,17 @@ async function runPass(pass) {
     'security.workspace.trust.enabled': restricted,
     ...(restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
   }, null, 2));
+  if (pass === 'zh') {
+    // VS Code only switches its display language when a language pack declares it. No pack can be downloaded here, so
+    // register a minimal one (no translations of VS Code itself: its own UI falls back to English) for zh-cn.
+    const pack = join(TMP, 'zh-pack');
+    mkdirSync(pack, { recursive: true });
+    writeFileSync(join(pack, 'main.i18n.json'), JSON.stringify({ version: '1.0.0', contents: {} }));
+    writeFileSync(join(TMP, 'ud', 'languagepacks.json'), JSON.stringify({ 'zh-cn': {
+      hash: 'seqlab-it-zh', label: '中文(简体)', extensions: [{ extensionIdentifier: { id: 'seqlab-it.zh-pack' }, version: '0.0.0' }],
+      translations: { vscode: join(pack, 'main.i18n.json') },
+    } }));
+  }
   const port = await freePort();
   writeFileSync(join(TMP, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const env = {
@@ -70,6 +82,7 @@ async function runPass(pass) {
     '--config', join(TMP, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
     ...(restricted ? [] : ['--disable-workspace-trust']),
+    ...(pass === 'zh' ? ['--locale', 'zh-cn'] : []),
     '--user-data-dir', join(TMP, 'ud'), '--extensions-dir', join(TMP, 'ext'), WS],
   { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const serverLog = [];
@@ -139,7 +152,7 @@ async function runPass(pass) {
 }
 
 let failed = 0;
-for (const pass of ['main', 'restricted']) {
+for (const pass of ['main', 'restricted', 'zh']) {
   if (only && only !== pass) continue;
   if ((await runPass(pass)) !== 0) failed++;
 }

@@ -9,8 +9,10 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, slow: 5_000 });
   if (process.env.SEQLAB_IT_GREP) mocha.grep(process.env.SEQLAB_IT_GREP);
-  // SEQLAB_IT_SUITE=restricted runs restricted/ (an untrusted workspace); anything else runs the main suite
-  const dir = process.env.SEQLAB_IT_SUITE === 'restricted' ? path.join(__dirname, 'restricted') : __dirname;
+  // SEQLAB_IT_SUITE=restricted runs restricted/ (an untrusted workspace), =zh runs zh/ (display language zh-cn);
+  // anything else runs the main suite
+  const suite = process.env.SEQLAB_IT_SUITE;
+  const dir = suite === 'restricted' || suite === 'zh' ? path.join(__dirname, suite) : __dirname;
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     try {
