@@ -298,7 +298,7 @@ describe('data/csv split, normalize, window', () => {
   it('windows: X (N,W,F), Y (N,H*K), lookback may reach into the previous part, batch is time-major', () => {
     const rows = Array.from({ length: 20 }, (_, i) => [i, 100 + i]);
     const s = seriesOf(rows);
-    const fd = prepareForecast(s, { window: 3, horizon: 2 });
+    const fd = prepareForecast(s, { window: 3, horizon: 2, relative: false });
     assert.deepStrictEqual(fd.ranges, { train: [0, 14], val: [14, 18], test: [18, 20] });
     assert.strictEqual(fd.train.N, 14 - 2 + 1 - 3);
     assert.strictEqual(fd.val.N, 3);
@@ -325,6 +325,49 @@ describe('data/csv split, normalize, window', () => {
     assert.throws(() => fd.val.batch([3], xb, yb), RangeError);
     // normalization: training rows only
     assert.strictEqual(fd.stats.mean[0], 6.5);
+    assert.strictEqual(fd.deltaScale, null);
+    const back = fd.val.toOriginal(Y);
+    assert.deepStrictEqual(Array.from(back, Math.round), [14, 15, 15, 16, 16, 17]);
+  });
+
+  it('relative mode (default): targets seen as changes from the last value, and mapped back exactly', () => {
+    // a trending series with a feature: y = 2i + small wiggle, f = i % 3
+    const rows = Array.from({ length: 40 }, (_, i) => [2 * i + (i % 2) * 0.5, i % 3]);
+    const fd = prepareForecast(seriesOf(rows), { window: 4, horizon: 2 });
+    assert.ok(fd.deltaScale && fd.deltaScale.length === 1);
+    // s = RMS of one-step changes of the z-scored target on train
+    const [s0, e0] = fd.ranges.train;
+    let ss = 0;
+    for (let i = s0 + 1; i < e0; i++) ss += (fd.data[i * 2]! - fd.data[(i - 1) * 2]!) ** 2;
+    assert.ok(Math.abs(fd.deltaScale[0]! - Math.sqrt(ss / (e0 - s0 - 1))) < 1e-6);
+    const w = fd.test;
+    const x = new Float32Array(4 * 2);
+    const y = new Float32Array(2);
+    w.fillX(0, x);
+    w.fillY(0, y);
+    const r = w.rowOf(0);
+    const ds = fd.deltaScale[0]!;
+    for (let t = 0; t < 4; t++) {
+      const zt = fd.data[(r - 4 + t) * 2]!;
+      assert.ok(Math.abs(x[t * 2]! - (zt - fd.data[(r - 1) * 2]!) / ds) < 1e-5, 'target column relative to the last row');
+      assert.strictEqual(x[t * 2 + 1], fd.data[(r - 4 + t) * 2 + 1], 'features stay z-scored');
+    }
+    assert.strictEqual(x[3 * 2], 0);
+    assert.ok(Math.abs(y[0]! - (fd.data[r * 2]! - fd.data[(r - 1) * 2]!) / ds) < 1e-5);
+    // batch = fillX/fillY in time-major layout
+    const xb = new Float32Array(4 * 2 * 2);
+    const yb = new Float32Array(2 * 2);
+    w.batch([1, 0], xb, yb);
+    for (let t = 0; t < 4; t++) for (let f = 0; f < 2; f++) assert.strictEqual(xb[(t * 2 + 1) * 2 + f], x[t * 2 + f]);
+    assert.deepStrictEqual([yb[2], yb[3]], [y[0], y[1]]);
+    // perfect outputs map back to the actual values; zeros map back to persistence
+    const { Y } = w.materialize();
+    const back = w.toOriginal(Y);
+    const actual = actualY(fd, w);
+    back.forEach((v, i) => assert.ok(Math.abs(v - actual[i]!) < 1e-3, `${v} vs ${actual[i]}`));
+    const zeros = w.toOriginal(new Float32Array(Y.length));
+    const pers = persistenceForecast(fd, w);
+    zeros.forEach((v, i) => assert.ok(Math.abs(v - pers[i]!) < 1e-3));
   });
 
   it('too few rows for window + horizon, and parts shorter than the horizon, are refused', () => {
@@ -408,10 +451,14 @@ describe('data/csv baselines and metrics', () => {
     const fd = prepareForecast(s, { window: 4, horizon: 1 });
     const actual = actualY(fd, fd.test);
     const base = evaluateBaselines(fd, { season: null });
-    // a model that outputs the normalized actuals is perfect
+    // a model that outputs the true targets is perfect (relative mode through toOriginal, level mode through denormalizeY)
     const norm = new Float32Array(fd.test.N);
     for (let j = 0; j < fd.test.N; j++) fd.test.fillY(j, norm, j);
-    const perfect = scoreForecast(denormalizeY(norm, fd.stats, 1), actual, 1);
+    const perfect = scoreForecast(fd.test.toOriginal(norm), actual, 1);
+    const lv = prepareForecast(s, { window: 4, horizon: 1, relative: false });
+    const lvY = new Float32Array(lv.test.N);
+    for (let j = 0; j < lv.test.N; j++) lv.test.fillY(j, lvY, j);
+    assert.ok(scoreForecast(denormalizeY(lvY, lv.stats, 1), actual, 1).metrics.rmse < 1e-3);
     assert.ok(perfect.metrics.rmse < 1e-3);
     assert.match(compareWithBaselines(perfect.metrics, base).summary, /beats every baseline/);
     const bad = compareWithBaselines(metrics(new Float64Array(actual.length).fill(1e6), actual), base);
@@ -455,11 +502,24 @@ describe('data/csv baselines and metrics', () => {
     assert.deepStrictEqual([spec.targets, spec.features, spec.window, spec.horizon, spec.timeColumn], [['y'], ['x'], 5, 2, 'date']);
     const inp = inferenceInput(parseCsvText(mk(60)), spec);
     const F = 2;
-    assert.deepStrictEqual(Array.from(inp.x), Array.from(fd.data.subarray((60 - 5) * F)));
+    const z = fd.data.subarray((60 - 5) * F);
+    const ds = spec.deltaScale![0]!;
+    for (let t = 0; t < 5; t++) {
+      assert.ok(Math.abs(inp.x[t * F]! - (z[t * F]! - z[4 * F]!) / ds) < 1e-5);
+      assert.strictEqual(inp.x[t * F + 1], z[t * F + 1]);
+    }
     assert.strictEqual(inp.lastTime, Date.UTC(2022, 0, 1) + 59 * 86400000);
-    // new data is normalized with the stored statistics, not its own
+    // zero change predicted -> the last value; the stored statistics are used, not the new data's
+    const last = 10 + (59 % 7) * 3;
+    assert.deepStrictEqual(Array.from(inp.toOriginal([0, 0]), (v) => +v.toFixed(4)), [last, last]);
+    assert.ok(Math.abs(inp.toOriginal([1, 0])[0]! - last - ds * fd.stats.std[0]!) < 1e-4);
     const shifted = inferenceInput(parseCsvText(mk(60, 100)), spec);
-    assert.ok(Math.abs(shifted.x[0]! - inp.x[0]! - 100 / fd.stats.std[0]!) < 1e-4);
+    assert.ok(Math.abs(shifted.x[0]! - inp.x[0]!) < 1e-4, 'relative inputs do not move with the level');
+    assert.ok(Math.abs(shifted.toOriginal([0, 0])[0]! - last - 100) < 1e-3);
+    // level mode spec: inputs are the z-scores themselves
+    const lv = prepareForecast(buildSeries(parseCsvText(mk(60))), { window: 5, horizon: 2, relative: false });
+    const lvIn = inferenceInput(parseCsvText(mk(60)), forecastSpec(lv));
+    assert.deepStrictEqual(Array.from(lvIn.x), Array.from(lv.data.subarray((60 - 5) * F)));
     throwsData(() => inferenceInput(parseCsvText(mk(4)), spec), /has 4 rows; this model reads the last 5 rows/);
     throwsData(() => inferenceInput(parseCsvText('date,y\n2022-01-01,1\n'), spec), /no column named "x"/);
     throwsData(() => validateForecastSpec({ format: 1, targets: [] }), /damaged/);

@@ -148,7 +148,7 @@ export function actualY(fd: ForecastData, w: Windows): Float64Array {
   return out;
 }
 
-/** model outputs (N, Hz*K) in normalized units -> original units (targets are the first K stats columns) */
+/** level mode only (relative: false): model outputs (N, Hz*K) in z-score units -> original units. In general use Windows.toOriginal. */
 export function denormalizeY(pred: ArrayLike<number>, stats: ZScoreStats, K: number): Float64Array {
   const out = new Float64Array(pred.length);
   for (let i = 0; i < pred.length; i++) {
