@@ -1,0 +1,202 @@
+/**
+ * Autocomplete benchmark (a script that prints figures, not a test):  npm run bench:complete  [-- --minutes 3] [--retrain] [--quick]
+ *
+ * For a C1-size model (1×LSTM 128, embedding 64), on TypeScript source (TypeScript's own lib.*.d.ts: most files train,
+ * three held-out files test) and on tinyshakespeare (first 90% train, last 10% test):
+ *   training   the engine (fast kernels, one thread) trains each model for --minutes (default 3), cached in
+ *              .seqlab/bench-complete/models (use --retrain to train again); exported to ONNX like every model
+ *   quality    next-char top-1 accuracy and bits/char on the held-out text (src/engine/evaluate.ts), against a
+ *              character 5-gram with interpolated absolute discounting trained on the same text (src/engine/ngram.ts)
+ *   proxy      the acceptance proxy: at random held-out positions, the share where the FIRST WORD of the suggestion
+ *              equals the real next word (unshown suggestions count as misses), for the LSTM through the provider's
+ *              Completer and for the 5-gram decoded the same way (greedy, same confidence rule, end of line)
+ *   latency    Completer.complete() from call to suggestion (what the provider awaits after its debounce) through
+ *              onnxruntime-node, 512-character context: cold (new document) and warm (typing, one call per
+ *              keystroke), greedy and beam 3
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { splitTrainVal, StreamBatcher } from '../src/data/batches';
+import { Vocab } from '../src/data/vocab';
+import { charConfig } from '../src/engine/config';
+import { evaluateIds } from '../src/engine/evaluate';
+import { fastKernels } from '../src/engine/kernels-wasm';
+import { Model } from '../src/engine/model';
+import { CharNgram } from '../src/engine/ngram';
+import { resolveOptions } from '../src/engine/options';
+import { Rng } from '../src/engine/rng';
+import { Trainer } from '../src/engine/train';
+import { Completer, type CompleterOptions } from '../src/host/completion/completer';
+import { applyConfidence, firstWord, trimPartialWord } from '../src/host/completion/confidence';
+import { exportOnnx } from '../src/onnx/export';
+import { openInference, paramsFromOnnx } from '../src/onnx/fallback';
+
+const argv = process.argv.slice(2);
+const flag = (n: string) => argv.includes(`--${n}`);
+const opt = (n: string, d: number) => { const i = argv.indexOf(`--${n}`); return i >= 0 ? Number(argv[i + 1]) : d; };
+const quick = flag('quick');
+const MINUTES = opt('minutes', quick ? 0.5 : 3);
+const POSITIONS = opt('positions', quick ? 60 : 300);
+const THRESHOLD = opt('threshold', 0.5);
+const ROOT = process.cwd();
+const OUT = path.join(ROOT, '.seqlab', 'bench-complete');
+const WINDOW = 512;
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
+const f = (x: number, d = 2) => x.toFixed(d);
+
+interface CorpusSpec { name: string; train: string; test: string }
+
+function corpora(): CorpusSpec[] {
+  const lib = path.dirname(require.resolve('typescript/lib/lib.d.ts', { paths: [ROOT] }));
+  const all = readdirSync(lib).filter((x) => /^lib\..*\.d\.ts$/.test(x)).sort();
+  const held = ['lib.scripthost.d.ts', 'lib.webworker.iterable.d.ts', 'lib.dom.iterable.d.ts'];
+  const train = all.filter((x) => /^lib\.(es5|es20\d\d\.[a-z.]+|esnext\.[a-z.]+|decorators(\.legacy)?)\.d\.ts$/.test(x) && !held.includes(x));
+  const cat = (xs: string[]) => xs.map((x) => readFileSync(path.join(lib, x), 'utf8')).join('\n');
+  const out: CorpusSpec[] = [{ name: `TypeScript lib .d.ts (${train.length} files train, ${held.length} held out)`, train: cat(train), test: cat(held) }];
+  const shake = [path.join(ROOT, '..', 'shared', 'data', 'tinyshakespeare.txt'), '/work/shared/data/tinyshakespeare.txt'].find((p) => existsSync(p));
+  if (shake) {
+    const s = readFileSync(shake, 'utf8');
+    const cut = s.indexOf('\n', Math.floor(s.length * 0.9)) + 1;
+    out.push({ name: 'tinyshakespeare (90% train, last 10% held out)', train: s.slice(0, cut), test: s.slice(cut) });
+  } else console.log('tinyshakespeare.txt not found (../shared/data/): skipped');
+  return out;
+}
+
+/** Train (or load the cached) C1 model for a corpus; returns the ONNX bytes. */
+function trainedModel(key: string, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
+  const dir = path.join(OUT, 'models', key);
+  const file = path.join(dir, 'model.onnx');
+  const metaFile = path.join(dir, 'bench.json');
+  if (!flag('retrain') && existsSync(file) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    if (meta.vocab === vocab.size) return { bytes: readFileSync(file), info: `${meta.info} (cached; --retrain to train again)` };
+  }
+  const k = fastKernels(() => undefined);
+  const config = charConfig({ cell: 'lstm', layers: 1, hidden: 128, emb: 64, vocab: vocab.size });
+  const model = new Model(config, { kernels: k });
+  const B = 32, T = 64;
+  const opts = resolveOptions({ cell: 'lstm', layers: 1, hidden: 128, emb: 64, batch: B, seq: T, lr: 3e-3, clip: 5, steps: 0, minutes: MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: 0.05 });
+  const split = splitTrainVal(trainIds.length, 0.05);
+  const tr = new Trainer(model, opts, new StreamBatcher(trainIds, split.train[0], split.train[1], B, T), new StreamBatcher(trainIds, split.val[0], split.val[1], B, T));
+  tr.init();
+  const t0 = performance.now();
+  const r = tr.run({ now: () => performance.now() });
+  const sec = (performance.now() - t0) / 1000;
+  const bytes = exportOnnx(config, tr.bestParams, { vocab: vocab.codePoints });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, bytes);
+  const info = `${r.steps} steps × ${B * T} chars in ${f(sec, 0)} s (${f((r.steps * B * T) / sec, 0)} chars/s, ${k.name} kernels), best val ${r.bestValLoss === null ? '-' : f(r.bestValLoss / Math.LN2, 3)} bits/char`;
+  writeFileSync(metaFile, JSON.stringify({ info, vocab: vocab.size, steps: r.steps, sec }, null, 2));
+  return { bytes, info };
+}
+
+/** The same decoding rule as Completer's greedy path, over the n-gram: greedy to end of line / maxChars, confidence cut. */
+function ngramSuggest(m: CharNgram, vocab: Vocab, ctx: number[], o: CompleterOptions): string | null {
+  const ids = [...ctx];
+  const nl = vocab.lookup(10);
+  const chars: string[] = [], lps: number[] = [];
+  let byLength = true;
+  for (let i = 0; i < o.maxChars; i++) {
+    const { id, p } = m.best(ids, ids.length);
+    if (id === nl) { byLength = false; break; }
+    chars.push(vocab.decode([id])); lps.push(Math.log(p)); ids.push(id);
+  }
+  const kept = applyConfidence(chars, lps, o.threshold);
+  if (!kept) return null;
+  return byLength || kept.text.length < chars.join('').length ? trimPartialWord(kept.text) : kept.text;
+}
+
+/** the real first word at a position, for the acceptance proxy */
+function realWordAt(text: string, p: number): string { return firstWord(text.slice(p, p + 80).split('\n')[0]!); }
+
+async function main(): Promise<void> {
+  console.log(`autocomplete benchmark on ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}), C1 = 1×LSTM 128, emb 64; context ${WINDOW} chars; threshold ${THRESHOLD}${quick ? ' (quick)' : ''}`);
+  const rows: string[] = [];
+  for (const [ci, c] of corpora().entries()) {
+    console.log(`\n== ${c.name}: ${c.train.length.toLocaleString('en-US')} train / ${c.test.length.toLocaleString('en-US')} held-out characters`);
+    const vocab = Vocab.fromText(c.train);
+    const trainIds = vocab.encode(c.train), testIds = vocab.encode(c.test);
+    const key = ci === 0 ? 'c1-typescript' : 'c1-shakespeare';
+    const t0 = performance.now();
+    const { bytes, info } = trainedModel(key, vocab, trainIds);
+    console.log(`LSTM: ${info}${flag('retrain') || !info.includes('cached') ? '' : ''} [${f((performance.now() - t0) / 1000, 0)} s]`);
+
+    // quality: bits/char and top-1 on held-out text
+    const { config, params } = paramsFromOnnx(bytes);
+    const model = new Model(config, { params, kernels: fastKernels(() => undefined) });
+    const lstm = evaluateIds(model, testIds);
+    const ng = new CharNgram(vocab.size, 5);
+    const tn = performance.now();
+    ng.train(trainIds);
+    const base = ng.evaluate(testIds);
+    console.log(`5-gram: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s`);
+
+    // acceptance proxy
+    const handle = await openInference(bytes, { name: key });
+    const opts: CompleterOptions = { window: WINDOW, maxChars: 40, beamWidth: 1, threshold: THRESHOLD, stop: [] };
+    const completer = new Completer(handle, opts);
+    const rng = new Rng(7);
+    const testChars = [...c.test];
+    if (testChars.length !== c.test.length) throw new Error('held-out text has characters outside the BMP: offsets differ');
+    const src = (cursor: number) => ({ cursor, read: (a: number, b: number) => c.test.slice(a, b) });
+    let lShown = 0, lHit = 0, nShown = 0, nHit = 0;
+    let lSaved = 0;
+    for (let i = 0; i < POSITIONS; i++) {
+      const p = WINDOW + rng.int(c.test.length - WINDOW - 1);
+      const real = realWordAt(c.test, p);
+      const r = await completer.complete(`proxy-${i}`, src(p));
+      if (r?.text) { lShown++; if (firstWord(r.text) === real && real.trim()) { lHit++; lSaved += firstWord(r.text).length; } }
+      completer.invalidate(`proxy-${i}`);
+      const s = ngramSuggest(ng, vocab, Array.from(testIds.subarray(Math.max(0, p - 8), p)), opts);
+      if (s) { nShown++; if (firstWord(s) === real && real.trim()) nHit++; }
+    }
+
+    // latency: cold (new document each time) and warm (typing), greedy and beam 3
+    const lat = async (beam: number) => {
+      completer.setOptions({ beamWidth: beam });
+      const cold: number[] = [], warm: number[] = [];
+      for (let i = 0; i < (quick ? 15 : 50); i++) {
+        const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
+        const t = performance.now();
+        await completer.complete(`cold-${beam}-${i}`, src(p));
+        cold.push(performance.now() - t);
+        completer.invalidate(`cold-${beam}-${i}`);
+      }
+      for (let run = 0; run < (quick ? 2 : 5); run++) {
+        const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
+        const k = `typing-${beam}-${run}`;
+        await completer.complete(k, src(p));
+        for (let j = 1; j <= (quick ? 40 : 100); j++) {
+          const t = performance.now();
+          await completer.complete(k, src(p + j));
+          warm.push(performance.now() - t);
+        }
+      }
+      return { cold, warm };
+    };
+    await lat(1); // warm-up (JIT, onnxruntime arenas)
+    const g = await lat(1), b3 = await lat(3);
+    await handle.dispose();
+
+    const P = POSITIONS;
+    console.log(`quality on held-out text (${lstm.chars.toLocaleString('en-US')} characters):`);
+    console.log(`  ${'model'.padEnd(28)} ${'bits/char'.padStart(9)} ${'top-1'.padStart(7)}   ${'proxy: first word = real'.padStart(24)}  ${'shown'.padStart(6)}  ${'precision'.padStart(9)}`);
+    const line = (name: string, bpc: number, acc: number, hit: number, shown: number) =>
+      `  ${name.padEnd(28)} ${f(bpc, 3).padStart(9)} ${(f(100 * acc, 1) + '%').padStart(7)}   ${(f(100 * hit / P, 1) + '%').padStart(24)}  ${(f(100 * shown / P, 0) + '%').padStart(6)}  ${(shown ? f(100 * hit / shown, 1) + '%' : '-').padStart(9)}`;
+    console.log(line('LSTM C1 (onnxruntime)', lstm.bpc, lstm.accuracy, lHit, lShown));
+    console.log(line('char 5-gram (abs. discount)', base.bpc, base.accuracy, nHit, nShown));
+    console.log(`  LSTM vs 5-gram: ${f(lstm.bpc - base.bpc, 3)} bits/char, ${f(100 * (lstm.accuracy - base.accuracy), 1)} points top-1 → the LSTM ${lstm.bpc < base.bpc ? 'BEATS' : 'does NOT beat'} the baseline on held-out text; proxy over ${P} positions, ${lSaved} characters of first words matched`);
+    console.log(`latency, Completer call → suggestion, onnxruntime-node, ${WINDOW}-char context (ms):`);
+    const lr = (name: string, xs: number[]) => `  ${name.padEnd(24)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}  (n=${xs.length})`;
+    console.log(lr('cold, greedy', g.cold)); console.log(lr('warm (typing), greedy', g.warm));
+    console.log(lr('cold, beam 3', b3.cold)); console.log(lr('warm (typing), beam 3', b3.warm));
+    console.log(`  warm p95 goal ≤ 10 ms: ${pct(g.warm, 0.95) <= 10 ? 'met' : 'NOT met'} (greedy)`);
+    rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms, cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms`);
+  }
+  console.log('\nsummary');
+  for (const r of rows) console.log('  ' + r);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
