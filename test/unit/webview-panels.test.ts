@@ -51,9 +51,10 @@ describe('webview protocol: validation of what webviews send', () => {
   });
 
   it('round trip over a pair of ports; pending webview requests reject when the panel closes', async () => {
-    let host!: ReturnType<typeof createHostRpc<'dashboard'>>;
-    const view = createWebviewRpc<'dashboard'>({ postMessage: (m) => host.receive(validateFromWebview('dashboard', m)) });
-    host = createHostRpc<'dashboard'>({ postMessage: (m) => view.receive(m) });
+    const link: { host?: ReturnType<typeof createHostRpc<'dashboard'>> } = {};
+    const view = createWebviewRpc<'dashboard'>({ postMessage: (m) => link.host!.receive(validateFromWebview('dashboard', m)) });
+    const host = createHostRpc<'dashboard'>({ postMessage: (m) => view.receive(m) });
+    link.host = host;
     host.handle('dashboard/ready', () => ({ runs: [], selected: undefined, strings: { Stop: 'S' } }));
     assert.deepEqual((await view.request('dashboard/ready', {})).strings, { Stop: 'S' });
     host.handle('dashboard/stop', () => new Promise<boolean>(() => undefined)); // never answers

@@ -66,10 +66,10 @@ export function scaleFor(signal: string, data: Float32Array): { kind: ScaleKind;
 export function absPercentile(data: Float32Array, p: number): number {
   const n = data.length;
   if (n === 0) return 0;
-  const stride = Math.max(1, Math.floor(n / 100_000));
-  const s: number[] = [];
-  for (let i = 0; i < n; i += stride) s.push(Math.abs(data[i]));
-  s.sort((a, b) => a - b);
+  const stride = Math.max(1, Math.floor(n / 20_000));
+  const s = new Float32Array(Math.ceil(n / stride));
+  for (let i = 0, k = 0; i < n; i += stride, k++) s[k] = Math.abs(data[i]);
+  s.sort(); // typed-array sort: numeric
   return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
 }
 
