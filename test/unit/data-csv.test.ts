@@ -10,6 +10,7 @@ import {
   meanForecast, metrics, parseCsvFile, parseCsvText, parseDateCell, parseNumberCell, persistenceForecast, prepareForecast,
   residualQuantiles, scoreForecast, seasonalNaiveForecast, splitChronological, validateZScore,
   forecastSpec, futureTimes, inferenceInput, validateForecastSpec, groupColumns, MAX_CATEGORIES, WindowBatcher,
+  forecastCsvText, writeForecastCsv,
 } from '../../src/data/csv';
 import type { Series } from '../../src/data/csv';
 
@@ -590,5 +591,21 @@ describe('data/csv baselines and metrics', () => {
 
     throwsData(() => new WindowBatcher(w, 26, true), /25 windows, fewer than the batch size 26/);
     assert.throws(() => { tr.state = { pos: 25, epoch: 0 }; }, RangeError);
+  });
+
+  it('forecast CSV: quoted names, intervals, and a new file every time (never overwrites)', () => {
+    const t = {
+      timeColumn: 'date', timeKind: 'date' as const, times: [Date.UTC(2021, 1, 1), Date.UTC(2021, 2, 1)], targets: ['sales, total'],
+      values: [1.5, 2 / 3], lower: [1, 0.5], upper: [2, 1],
+    };
+    assert.strictEqual(forecastCsvText(t), 'date,"sales, total","sales, total lower","sales, total upper"\n2021-02-01,1.5,1,2\n2021-03-01,0.6666666667,0.5,1\n');
+    const input = tmpFile('shop.csv', 'date,sales\n');
+    const a = writeForecastCsv(input, t);
+    const b = writeForecastCsv(input, t);
+    assert.strictEqual(path.basename(a), 'shop.forecast.csv');
+    assert.strictEqual(path.basename(b), 'shop.forecast-2.csv');
+    assert.strictEqual(fs.readFileSync(input, 'utf8'), 'date,sales\n');
+    const back = parseCsvText(fs.readFileSync(a, 'utf8'));
+    assert.deepStrictEqual(back.columns.map((c) => c.kind), ['date', 'numeric', 'numeric', 'numeric']);
   });
 });

@@ -1,18 +1,23 @@
 /**
  * CSV time-series pipeline (issue 7, data half). Typical use:
  *
- *   const table = parseCsvFile(file);                       // or parseCsvText(text)
+ *   const table = parseCsvFile(file);                       // or parseCsvText(text); streams, bounded memory
  *   const plan = inspectColumns(table);                     // time column, numeric columns, excluded + reasons, defaults
- *   const series = buildSeries(table, { targets, features, fill: 'interpolate' });
- *   const fd = prepareForecast(series, { window: 24, horizon: 1 });   // 70/20/10, train-only z-score, windows
- *   fd.train.batch(idx, x, y);                              // x (W,B,F) time-major, y (B, horizon*K)
+ *   groupColumns(table);                                    // long-format files: columns to filter one series on
+ *   const series = buildSeries(table, { targets, features, fill: 'interpolate', filter });
+ *   const fd = prepareForecast(series, { window: 24, horizon: 1 });   // 70/20/10, train-only z-score, relative windows
+ *   const train = new WindowBatcher(fd.train, B, true, seed);         // engine BatchSource: x (W,B,F), y (W,B,O) last step
+ *   const val = new WindowBatcher(fd.val, B, false);                  // Trainer(..., { lastOnly: true, stateful: false })
  *   const base = evaluateBaselines(fd);                     // persistence, seasonal naive, training mean on test
- *   const model = scoreForecast(denormalizeY(predTest, fd.stats, fd.K), actualY(fd, fd.test), fd.K);
- *   compareWithBaselines(model.metrics, base).summary;
+ *   const model = scoreForecast(fd.test.toOriginal(predTest), actualY(fd, fd.test), fd.K);
+ *   compareWithBaselines(model.metrics, base).summary;      // says plainly when persistence is not beaten
+ *   const spec = forecastSpec(fd);                          // JSON: store in the model; inferenceInput(table, spec) later
+ *   writeForecastCsv(file, { ... futureTimes(series, N) ... });        // never overwrites
  */
 export * from './parse';
 export * from './columns';
 export * from './prepare';
 export * from './baselines';
 export * from './batcher';
+export * from './output';
 export { DataError, isDataError } from '../errors';
