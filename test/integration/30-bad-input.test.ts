@@ -44,6 +44,11 @@ suite('bad input: a clear error, and no model', () => {
     await expectRefused(() => vscode.commands.executeCommand('seqlab.train', { file: fixture('short.txt'), preset: 'tiny', steps: 10, name: 'it-short' }), /too short/);
   });
 
+  test('a file that is not UTF-8 (Latin-1) is refused by the worker', async () => {
+    fs.writeFileSync(fixture('latin1.txt'), Buffer.from('Un caf\xe9 cr\xe8me, s\'il vous pla\xeet.\n'.repeat(50), 'latin1'));
+    await expectRefused(() => vscode.commands.executeCommand('seqlab.train', { file: fixture('latin1.txt'), preset: 'tiny', steps: 10, name: 'it-latin1' }), /UTF-8/);
+  });
+
   test('a CSV file: forecasting is not available yet, said plainly', async () => {
     await expectRefused(() => vscode.commands.executeCommand('seqlab.train', { file: fixture('series.csv'), preset: 'tiny', steps: 10, name: 'it-csv' }), /CSV.*not available yet/);
   });
