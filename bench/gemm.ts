@@ -1,12 +1,14 @@
 /**
  * GEMM options on this machine, for the products of the reference configs (a script that prints a table, not a test):
- *   npx tsx bench/gemm.ts [--ms 300] [--no-ref] [--no-ort] [--threads 1,2] [--variants [--relaxed]] [--only C1] [--fused]
+ *   npx tsx bench/gemm.ts [--ms 300] [--no-ref] [--no-ort] [--threads 1,2] [--variants [--relaxed]] [--only C1] [--fused] [--torch]
  *
  * Columns (GFLOP/s): the plain TS reference (`gemmRef`); the WASM SIMD backend (src/engine/kernels-wasm.ts) in its
  * plain build, its relaxed-SIMD (FMA) build, and the FMA build with one helper thread (2 threads, sync gemm);
  * onnxruntime-node's Gemm (one `session.run` per product, the way an engine would call it: tensors wrapped, output
  * copied back) with 1 and 2 intra-op threads, with its per-call time in µs. Then the fused cell kernels (TS
  * reference vs WASM) per time step. `--variants` also assembles tile variants of the WASM micro-kernel.
+ * `--torch` adds PyTorch's matmul (OpenBLAS sgemm, 1 thread) on the same shapes as an anchor, run right before
+ * ours in the same process order (/usr/bin/python3 with `apt-get install python3-torch libopenblas0`).
  *
  * Shapes (time-major, B=32, T=64, TB=2048; W (G·H,I), R (G·H,H), headW (H,V) are stored in ONNX layout):
  *   inproj   (TB,I)·Wᵀ            gates for all steps at once            transB
@@ -19,6 +21,8 @@
 import * as ort from 'onnxruntime-node';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { gemmRef } from '../src/engine/kernels';
 import { createWasmKernels, refFused, KERNEL_HELPER_SOURCE, type FusedKernels, type WasmKernels } from '../src/engine/kernels-wasm';
 import { encodeModel, DataType, AttrType } from '../src/onnx/proto';
@@ -123,6 +127,36 @@ async function ortCall(s: Shape, nThreads: number): Promise<number> {
   return sec;
 }
 
+/** PyTorch matmul GFLOP/s per shape (1 thread), or null when /usr/bin/python3 has no torch. */
+function torchGflops(list: Shape[], ms: number): number[] | null {
+  const py = '/usr/bin/python3';
+  if (!existsSync(py)) return null;
+  const code = `
+import json, sys, time, torch
+torch.set_num_threads(1)
+out = []
+for s in json.loads(sys.stdin.read()):
+    A = torch.rand(s['K'], s['M']) if s['tA'] else torch.rand(s['M'], s['K'])
+    B = torch.rand(s['N'], s['K']) if s['tB'] else torch.rand(s['K'], s['N'])
+    a = A.t() if s['tA'] else A
+    b = B.t() if s['tB'] else B
+    C = torch.empty(s['M'], s['N'])
+    torch.mm(a, b, out=C)
+    best, spent, reps = 1e9, 0.0, 1
+    while spent < ${ms / 1000}:
+        t0 = time.perf_counter()
+        for _ in range(reps): torch.mm(a, b, out=C)
+        dt = time.perf_counter() - t0
+        spent += dt; best = min(best, dt / reps)
+        if dt < 0.002: reps *= 2
+    out.append(2 * s['M'] * s['N'] * s['K'] / best / 1e9)
+print(json.dumps(out))
+`;
+  const r = spawnSync(py, ['-c', code], { input: JSON.stringify(list), encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) { console.log(`(PyTorch column skipped: ${r.stderr.trim().split('\n').pop()})`); return null; }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+}
+
 const fmt = (x: number, w = 7, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(w);
 
 async function variants(): Promise<void> {
@@ -165,16 +199,18 @@ async function main(): Promise<void> {
     console.log(`onnxruntime-node per-call overhead (Gemm 1x1x1, 1 thread): ${(await ortCall(tiny, 1) * 1e6).toFixed(1)} µs`);
   }
   const ortCols = flag('--no-ort') ? [] : threads;
+  const torch = flag('--torch') ? torchGflops(shapes(), budgetMs) : null;
   const head = `${'config'.padEnd(13)}${'product'.padEnd(24)}${'M'.padStart(5)}${'N'.padStart(5)}${'K'.padStart(5)}${'×/step'.padStart(7)}`
-    + `${flag('--no-ref') ? '' : '    ref'}${'   wasm'}${'    fma'}${' fma 2t'}${ortCols.map((t) => `  ort${t}t  µs/call`).join('')}`;
+    + `${torch ? '  torch' : ''}${flag('--no-ref') ? '' : '    ref'}${'   wasm'}${'    fma'}${' fma 2t'}${ortCols.map((t) => `  ort${t}t  µs/call`).join('')}`;
   console.log(head);
-  type Tot = { flop: number; ref: number; wasm: number; fma: number; fma2: number; ort: Record<number, number> };
+  type Tot = { flop: number; torch: number; ref: number; wasm: number; fma: number; fma2: number; ort: Record<number, number> };
   const totals: Record<string, Tot> = {};
-  for (const s of shapes()) {
+  for (const [si, s] of shapes().entries()) {
     const flop = 2 * s.M * s.N * s.K;
     let line = `${s.cfg.padEnd(13)}${s.name.padEnd(24)}${String(s.M).padStart(5)}${String(s.N).padStart(5)}${String(s.K).padStart(5)}${String(s.perStep).padStart(7)}`;
-    const tot = (totals[s.cfg] ??= { flop: 0, ref: 0, wasm: 0, fma: 0, fma2: 0, ort: {} });
+    const tot = (totals[s.cfg] ??= { flop: 0, torch: 0, ref: 0, wasm: 0, fma: 0, fma2: 0, ort: {} });
     tot.flop += flop * s.perStep;
+    if (torch) { tot.torch += flop / (torch[si] * 1e9) * s.perStep; line += fmt(torch[si]); }
     if (!flag('--no-ref')) {
       const A = rand(s.M * s.K), B = rand(s.K * s.N), C = new Float32Array(s.M * s.N);
       const lda = s.tA ? s.M : s.K, ldb = s.tB ? s.K : s.N;
@@ -198,6 +234,7 @@ async function main(): Promise<void> {
   for (const [cfg, t] of Object.entries(totals)) {
     const ms = (sec: number) => `${(sec * 1e3).toFixed(1)} ms (${(t.flop / sec / 1e9).toFixed(1)} GFLOP/s)`;
     const parts = [`${(t.flop / 1e9).toFixed(2)} GFLOP`];
+    if (t.torch) parts.push(`torch ${ms(t.torch)}`);
     if (t.ref) parts.push(`ref ${(t.ref * 1e3).toFixed(0)} ms`);
     parts.push(`wasm ${ms(t.wasm)}`, `fma ${ms(t.fma)}`, `fma 2t ${ms(t.fma2)}`);
     for (const [th, sec] of Object.entries(t.ort)) parts.push(`ort ${th}t ${ms(sec)}`);

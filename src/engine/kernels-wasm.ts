@@ -26,14 +26,16 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './wasm/kernels
  * given below, starting at its offset (`xOff`, in elements), so a (T,B,X) sequence buffer is passed with offset t·B·X.
  * `bias` is the layer's ONNX B (2·G·H) = [Wb, Rb]. In-place use is allowed where noted; otherwise buffers must not
  * overlap. "written" outputs are overwritten (they are scratch); nothing here accumulates.
+ * `gh` and `bias` may be null (zeros): e.g. when the bias is already in gx, or h·Rᵀ was accumulated into gx with a
+ * beta=1 gemm. GRU needs Rbh in `bias` (or in gh's h part) since it is multiplied by r.
  */
 export interface FusedKernels {
   /**
    * LSTM forward, gates iofc. gx (B,4H) input projection X·Wᵀ, gh (B,4H) recurrent product h·Rᵀ, cPrev (B,H).
    * Writes act (B,4H) = [σ(i), σ(o), σ(f), tanh(c̃)] of gx+gh+Wb+Rb, c (B,H) = f·cPrev + i·c̃, h (B,H) = o·tanh(c).
-   * act may be the gh buffer (in place).
+   * act may be the gx or the gh buffer (in place).
    */
-  lstmForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr, ghOff: number, bias: Arr, bOff: number,
+  lstmForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
     cPrev: Arr, cpOff: number, act: Arr, actOff: number, c: Arr, cOff: number, h: Arr, hOff: number): void;
   /**
    * LSTM backward. act, cPrev, c as saved by the forward; dh (B,H) = dL/dh_t (total). dc (B,H): in dL/dc_t coming
@@ -47,7 +49,7 @@ export interface FusedKernels {
    * z = σ(gx_z+gh_z+Wbz+Rbz), r = σ(gx_r+gh_r+Wbr+Rbr), hn = gh_h+Rbh, n = tanh(gx_h+Wbh + r·hn), h = (1-z)·n + z·hPrev.
    * Writes act (B,4H) = [z, r, n, hn] and h (B,H).
    */
-  gruForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr, ghOff: number, bias: Arr, bOff: number,
+  gruForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
     hPrev: Arr, hpOff: number, act: Arr, actOff: number, h: Arr, hOff: number): void;
   /**
    * GRU backward. dh (B,H) = dL/dh_t (total). Writes dGx (B,3H) = gradients of gx (and Wb), dGh (B,3H) = gradients
@@ -57,7 +59,7 @@ export interface FusedKernels {
   gruBackward(B: number, H: number, act: Arr, actOff: number, hPrev: Arr, hpOff: number, dh: Arr, dhOff: number,
     dhPrev: Arr, dhpOff: number, dGx: Arr, dgxOff: number, dGh: Arr, dghOff: number): void;
   /** RNN (tanh) forward: h (B,H) = tanh(gx + gh + Wb + Rb), gx and gh (B,H). h may be the gh buffer. */
-  rnnForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr, ghOff: number, bias: Arr, bOff: number, h: Arr, hOff: number): void;
+  rnnForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number, h: Arr, hOff: number): void;
   /** RNN backward: writes dG (B,H) = dh·(1-h²). dG may be the dh buffer. */
   rnnBackward(B: number, H: number, h: Arr, hOff: number, dh: Arr, dhOff: number, dG: Arr, dgOff: number): void;
 }
@@ -69,18 +71,25 @@ export interface FastKernels extends Kernels, FusedKernels {}
 // TS references of the fused kernels (float64 math; generic over float32/float64 buffers).
 
 const sigm = (x: number) => 1 / (1 + Math.exp(-x));
+let zerosF64 = new Float64Array(0);
+/** Read-only zeros standing in for a null input (never written). */
+function zerosRef(n: number): Float64Array {
+  if (zerosF64.length < n) zerosF64 = new Float64Array(Math.max(n, 2 * zerosF64.length));
+  return zerosF64;
+}
 
 export const refFused: FusedKernels = {
   lstmForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, cPrev, cpOff, act, actOff, c, cOff, h, hOff) {
+    const ghA = gh ?? zerosRef(ghOff + 4 * B * H), bA = bias ?? zerosRef(bOff + 8 * H);
     const G4 = 4 * H;
     for (let b = 0; b < B; b++) {
       const x = gxOff + b * G4, r = ghOff + b * G4, a = actOff + b * G4, s = b * H;
       for (let j = 0; j < H; j++) {
         const w = bOff + j, q = bOff + G4 + j;
-        const i = sigm(gx[x + j] + gh[r + j] + (bias[w] + bias[q]));
-        const o = sigm(gx[x + H + j] + gh[r + H + j] + (bias[w + H] + bias[q + H]));
-        const f = sigm(gx[x + 2 * H + j] + gh[r + 2 * H + j] + (bias[w + 2 * H] + bias[q + 2 * H]));
-        const gg = Math.tanh(gx[x + 3 * H + j] + gh[r + 3 * H + j] + (bias[w + 3 * H] + bias[q + 3 * H]));
+        const i = sigm(gx[x + j] + ghA[r + j] + (bA[w] + bA[q]));
+        const o = sigm(gx[x + H + j] + ghA[r + H + j] + (bA[w + H] + bA[q + H]));
+        const f = sigm(gx[x + 2 * H + j] + ghA[r + 2 * H + j] + (bA[w + 2 * H] + bA[q + 2 * H]));
+        const gg = Math.tanh(gx[x + 3 * H + j] + ghA[r + 3 * H + j] + (bA[w + 3 * H] + bA[q + 3 * H]));
         const cn = f * cPrev[cpOff + s + j] + i * gg;
         act[a + j] = i; act[a + H + j] = o; act[a + 2 * H + j] = f; act[a + 3 * H + j] = gg;
         c[cOff + s + j] = cn;
@@ -105,14 +114,15 @@ export const refFused: FusedKernels = {
     }
   },
   gruForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, hPrev, hpOff, act, actOff, h, hOff) {
+    const ghA = gh ?? zerosRef(ghOff + 3 * B * H), bA = bias ?? zerosRef(bOff + 6 * H);
     const G3 = 3 * H;
     for (let b = 0; b < B; b++) {
       const x = gxOff + b * G3, r0 = ghOff + b * G3, a = actOff + b * 4 * H, s = b * H;
       for (let j = 0; j < H; j++) {
-        const z = sigm(gx[x + j] + gh[r0 + j] + (bias[bOff + j] + bias[bOff + G3 + j]));
-        const r = sigm(gx[x + H + j] + gh[r0 + H + j] + (bias[bOff + H + j] + bias[bOff + G3 + H + j]));
-        const hn = gh[r0 + 2 * H + j] + bias[bOff + G3 + 2 * H + j];
-        const n = Math.tanh(gx[x + 2 * H + j] + bias[bOff + 2 * H + j] + r * hn);
+        const z = sigm(gx[x + j] + ghA[r0 + j] + (bA[bOff + j] + bA[bOff + G3 + j]));
+        const r = sigm(gx[x + H + j] + ghA[r0 + H + j] + (bA[bOff + H + j] + bA[bOff + G3 + H + j]));
+        const hn = ghA[r0 + 2 * H + j] + bA[bOff + G3 + 2 * H + j];
+        const n = Math.tanh(gx[x + 2 * H + j] + bA[bOff + 2 * H + j] + r * hn);
         const hp = hPrev[hpOff + s + j];
         act[a + j] = z; act[a + H + j] = r; act[a + 2 * H + j] = n; act[a + 3 * H + j] = hn;
         h[hOff + s + j] = n + z * (hp - n);
@@ -136,9 +146,10 @@ export const refFused: FusedKernels = {
     }
   },
   rnnForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, h, hOff) {
+    const ghA = gh ?? zerosRef(ghOff + B * H), bA = bias ?? zerosRef(bOff + 2 * H);
     for (let b = 0; b < B; b++) {
       const s = b * H;
-      for (let j = 0; j < H; j++) h[hOff + s + j] = Math.tanh(gx[gxOff + s + j] + gh[ghOff + s + j] + (bias[bOff + j] + bias[bOff + H + j]));
+      for (let j = 0; j < H; j++) h[hOff + s + j] = Math.tanh(gx[gxOff + s + j] + ghA[ghOff + s + j] + (bA[bOff + j] + bA[bOff + H + j]));
     }
   },
   rnnBackward(B, H, h, hOff, dh, dhOff, dG, dgOff) {
@@ -397,19 +408,29 @@ export class WasmKernels implements FastKernels {
     }
   }
 
+  private ownsOrNull(a: Arr | null): boolean { return a === null || this.owns(a); }
+
+  private zeroAddr = 0; private zeroFloats = 0;
+  /** Address of `a` at `off`, or of a zeroed region of `len` floats the kernels only read, for a null input. */
+  private addrOrZeros(a: Arr | null, off: number, len: number): number {
+    if (a) return this.addr(a, off, len);
+    if (this.zeroFloats < len) { this.zeroFloats = Math.max(len, 2 * this.zeroFloats); this.zeroAddr = this.reserve(this.zeroFloats * 4); }
+    return this.zeroAddr;
+  }
+
   private addr(a: Arr, off: number, len: number): number {
     // callers have checked owns(); still refuse out-of-range views instead of corrupting other buffers
     if (off < 0 || off + len > a.length) throw new RangeError(`fused kernel buffer too small: need ${off + len}, have ${a.length}`);
     return a.byteOffset + off * 4;
   }
 
-  lstmForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr, ghOff: number, bias: Arr, bOff: number,
+  lstmForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
     cPrev: Arr, cpOff: number, act: Arr, actOff: number, c: Arr, cOff: number, h: Arr, hOff: number): void {
-    if (!(this.owns(gx) && this.owns(gh) && this.owns(bias) && this.owns(cPrev) && this.owns(act) && this.owns(c) && this.owns(h))) {
+    if (!(this.owns(gx) && this.ownsOrNull(gh) && this.ownsOrNull(bias) && this.owns(cPrev) && this.owns(act) && this.owns(c) && this.owns(h))) {
       refFused.lstmForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, cPrev, cpOff, act, actOff, c, cOff, h, hOff); return;
     }
     const n = B * H;
-    this.x.lstm_fwd(B, H, this.addr(gx, gxOff, 4 * n), this.addr(gh, ghOff, 4 * n), this.addr(bias, bOff, 8 * H),
+    this.x.lstm_fwd(B, H, this.addr(gx, gxOff, 4 * n), this.addrOrZeros(gh, ghOff, 4 * n), this.addrOrZeros(bias, bOff, 8 * H),
       this.addr(cPrev, cpOff, n), this.addr(act, actOff, 4 * n), this.addr(c, cOff, n), this.addr(h, hOff, n));
   }
 
@@ -423,13 +444,13 @@ export class WasmKernels implements FastKernels {
       this.addr(dh, dhOff, n), this.addr(dc, dcOff, n), this.addr(dG, dgOff, 4 * n));
   }
 
-  gruForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr, ghOff: number, bias: Arr, bOff: number,
+  gruForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
     hPrev: Arr, hpOff: number, act: Arr, actOff: number, h: Arr, hOff: number): void {
-    if (!(this.owns(gx) && this.owns(gh) && this.owns(bias) && this.owns(hPrev) && this.owns(act) && this.owns(h))) {
+    if (!(this.owns(gx) && this.ownsOrNull(gh) && this.ownsOrNull(bias) && this.owns(hPrev) && this.owns(act) && this.owns(h))) {
       refFused.gruForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, hPrev, hpOff, act, actOff, h, hOff); return;
     }
     const n = B * H;
-    this.x.gru_fwd(B, H, this.addr(gx, gxOff, 3 * n), this.addr(gh, ghOff, 3 * n), this.addr(bias, bOff, 6 * H),
+    this.x.gru_fwd(B, H, this.addr(gx, gxOff, 3 * n), this.addrOrZeros(gh, ghOff, 3 * n), this.addrOrZeros(bias, bOff, 6 * H),
       this.addr(hPrev, hpOff, n), this.addr(act, actOff, 4 * n), this.addr(h, hOff, n));
   }
 
@@ -443,12 +464,12 @@ export class WasmKernels implements FastKernels {
       this.addr(dhPrev, dhpOff, n), this.addr(dGx, dgxOff, 3 * n), this.addr(dGh, dghOff, 3 * n));
   }
 
-  rnnForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr, ghOff: number, bias: Arr, bOff: number, h: Arr, hOff: number): void {
-    if (!(this.owns(gx) && this.owns(gh) && this.owns(bias) && this.owns(h))) {
+  rnnForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number, h: Arr, hOff: number): void {
+    if (!(this.owns(gx) && this.ownsOrNull(gh) && this.ownsOrNull(bias) && this.owns(h))) {
       refFused.rnnForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, h, hOff); return;
     }
     const n = B * H;
-    this.x.rnn_fwd(B, H, this.addr(gx, gxOff, n), this.addr(gh, ghOff, n), this.addr(bias, bOff, 2 * H), this.addr(h, hOff, n));
+    this.x.rnn_fwd(B, H, this.addr(gx, gxOff, n), this.addrOrZeros(gh, ghOff, n), this.addrOrZeros(bias, bOff, 2 * H), this.addr(h, hOff, n));
   }
 
   rnnBackward(B: number, H: number, h: Arr, hOff: number, dh: Arr, dhOff: number, dG: Arr, dgOff: number): void {

@@ -171,6 +171,23 @@ describe('WASM SIMD kernels', () => {
         check('lstmForward in place', { gh, c, h });
       });
 
+      it('null gh / bias (zeros) and act in place over gx, as when everything was accumulated into the gates', () => {
+        const gx = pair(4 * B * H), cp = pair(B * H), c = pair(B * H), h = pair(B * H);
+        const gx2 = pair(4 * B * H);
+        gx2.w.set(gx.r); gx2.r.set(gx.r); // the original pre-activations (gx is overwritten in place)
+        run((k, s) => k.lstmForward(B, H, gx[s], 0, null, 0, null, 0, cp[s], 0, gx[s], 0, c[s], 0, h[s], 0));
+        check('lstmForward nulls', { gx, c, h });
+        // and it is the same as passing explicit zeros
+        const z = pair(8 * B * H, 0), c2 = pair(B * H), h2 = pair(B * H);
+        run((k, s) => k.lstmForward(B, H, gx2[s], 0, z[s], 0, z[s], 0, cp[s], 0, gx2[s], 0, c2[s], 0, h2[s], 0));
+        assert.equal(maxRelErr(h2.w, h.w, 0, B * H), 0);
+        assert.equal(maxRelErr(c2.w, c.w, 0, B * H), 0);
+        const gx3 = pair(3 * B * H), gh3 = pair(3 * B * H), bias3 = pair(6 * H, 1), hp = pair(B * H), act = pair(4 * B * H), h3 = pair(B * H);
+        run((k, s) => k.gruForward(B, H, gx3[s], 0, gh3[s], 0, null, 0, hp[s], 0, act[s], 0, h3[s], 0));
+        run((k, s) => k.rnnForward(B, H, gx3[s], 0, null, 0, bias3[s], 0, h3[s], 0));
+        check('gru/rnn nulls', { act, h3 });
+      });
+
       it('gru forward and backward', () => {
         const o = 1;
         const gx = pair(3 * B * H), gh = pair(3 * B * H), bias = pair(6 * H, 1), hp = pair(B * H), act = pair(4 * B * H), h = pair(B * H);
