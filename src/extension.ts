@@ -10,8 +10,8 @@ import { disposeLog, log, shownMessages } from './host/log';
 import { ModelStore } from './host/modelStore';
 import { ModelsTreeProvider } from './host/modelsTree';
 import { TrainingService } from './host/trainingService';
-import { registerPanels } from './host/panels';
 import { registerCompletion } from './host/completion';
+import { registerPanels } from './host/panels';
 
 /** What activate() returns: used by the integration tests (and by other extensions, read-only). */
 export interface SeqlabApi {
@@ -48,8 +48,9 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(updateMessage), store.onDidChange(updateMessage));
   const commands = new Commands(store, svc, tree);
   commands.register(context);
+  const completion = registerCompletion(context, { store, training: svc });
+  context.subscriptions.push(tree.useAutocompleteSource(() => completion.modelDir, completion.onDidChange));
   registerPanels(context, { store, training: svc });
-  registerCompletion(context, { store, training: svc });
   context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
   const activationMs = performance.now() - t0;
   // the log channel is created on first use, not here

@@ -18,6 +18,14 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
 
   refresh(): void { this.changed.fire(); }
 
+  private autocompleteDir: () => string | undefined = () => undefined;
+  /** Where the autocomplete model comes from (the completion controller); the tooltip names the model in use. */
+  useAutocompleteSource(get: () => string | undefined, onChange: vscode.Event<void>): vscode.Disposable {
+    this.autocompleteDir = get;
+    let last = get();
+    return onChange(() => { const now = get(); if (now !== last) { last = now; this.changed.fire(); } });
+  }
+
   /** The items the view shows now (what the last getChildren returned, recomputed). */
   async entries(): Promise<ModelEntry[]> {
     const onDisk = await this.store.list();
@@ -56,7 +64,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
       item.description = describe(e);
       item.iconPath = icon(e);
     }
-    item.tooltip = tooltip(e);
+    item.tooltip = tooltip(e, this.autocompleteDir() === e.dir);
     item.command = undefined;
     return item;
   }
@@ -89,7 +97,7 @@ function icon(e: ModelEntry): vscode.ThemeIcon {
   return new vscode.ThemeIcon(kind === 'char' ? 'symbol-text' : 'graph-line');
 }
 
-function tooltip(e: ModelEntry): vscode.MarkdownString {
+function tooltip(e: ModelEntry, autocomplete = false): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(e.name)}**\n\n`);
   const c = e.card;
@@ -115,6 +123,7 @@ function tooltip(e: ModelEntry): vscode.MarkdownString {
   rows.push([vscode.l10n.t('Date'), new Date(c.updatedAt || c.createdAt).toLocaleString()]);
   if (c.stopReason) rows.push([vscode.l10n.t('Ended'), escapeMd(c.stopReason)]);
   if (!e.hasOnnx) rows.push(['ONNX', vscode.l10n.t('not exported yet')]);
+  if (autocomplete) rows.push([vscode.l10n.t('Autocomplete'), vscode.l10n.t('used for autocomplete in {0}', escapeMd(vscode.workspace.name ?? vscode.l10n.t('this window')))]);
   md.appendMarkdown(rows.map(([k, v]) => `${k}: ${v}`).join('  \n'));
   return md;
 }

@@ -35,6 +35,17 @@ suite('ONNX export and import', () => {
     assert.equal(ti.contextValue, 'model-complete-char-imported');
   });
 
+  test('the tooltip of the model used for autocomplete says so', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('seqlab.useModelForAutocomplete', { model: 'it-roundtrip' });
+    const tip = async (name: string) => {
+      const e = (await a.tree.getChildren()).find((x) => x.name === name)!;
+      return (a.tree.getTreeItem(e).tooltip as vscode.MarkdownString).value;
+    };
+    await waitFor('the tooltip to name autocomplete', async () => /used for autocomplete in/.test(await tip('it-roundtrip')), 10_000);
+    assert.doesNotMatch(await tip('it-torch'), /used for autocomplete/);
+  });
+
   test('a foreign model without a vocabulary, and a corrupt file, are refused with a clear message and no model', async () => {
     const a = await api();
     const before = modelDirs(models());
