@@ -10,7 +10,7 @@
 //   zh          test/integration/zh/*.test.ts         (display language zh-cn: the extension's Chinese strings)
 //
 // Usage: node scripts/run-integration.mjs [--no-build] [--keep] [--pass=main|restricted|zh]
-// Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_IT_TIMEOUT_S (per pass, default 240), SEQLAB_IT_GREP (mocha grep),
+// Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_IT_TIMEOUT_S (per pass, default 360), SEQLAB_IT_GREP (mocha grep),
 //        CHROMIUM (browser binary, default /usr/bin/chromium)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const only = args.find((a) => a.startsWith('--pass='))?.slice('--pass='.length);
-const timeoutS = Number(process.env.SEQLAB_IT_TIMEOUT_S ?? 240);
+const timeoutS = Number(process.env.SEQLAB_IT_TIMEOUT_S ?? 360);
 const t0 = Date.now();
 const log = (...a) => console.log(`[it ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 
