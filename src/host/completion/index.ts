@@ -137,8 +137,9 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
         onTrained: async (dir, name) => {
           if (!ctrl.modelDir) { await ctrl.setModel(dir); void showInfo(vscode.l10n.t('"{0}" is trained and now used for autocomplete.', name)); return; }
           const use = vscode.l10n.t('Use for Autocomplete');
-          const r = await showInfo(vscode.l10n.t('"{0}" is trained. Use it for autocomplete instead of "{1}"?', name, ctrl.modelName ?? ''), use);
-          if (r === use) await ctrl.setModel(dir);
+          // not awaited: the question stays open as long as the user likes
+          void showInfo(vscode.l10n.t('"{0}" is trained. Use it for autocomplete instead of "{1}"?', name, ctrl.modelName ?? ''), use)
+            .then((r) => (r === use ? ctrl.setModel(dir) : undefined));
         },
       });
     } catch (e) {
