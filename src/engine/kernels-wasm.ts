@@ -199,9 +199,16 @@ export const DEFAULT_PARALLEL_MIN_WORK = 32 * 64 * 64;
 // Helper mailbox: HELPER_CTL_INTS int32 in the shared memory. State machine: main IDLE->POSTED, helper POSTED->DONE,
 // main DONE->IDLE; EXIT stops the helper. Parameters are plain stores published by the Atomics.store of the state.
 const HELPER_CTL_INTS = 32;
-const CTL_STATE = 0, CTL_READY = 1;
+const CTL_STATE = 0, CTL_READY = 1, CTL_KIND = 2;
 const ST_IDLE = 0, ST_POSTED = 1, ST_DONE = 2, ST_EXIT = 3;
-const P_TA = 2, P_TB = 3, P_M = 4, P_N = 5, P_K = 6, P_A = 7, P_LDA = 8, P_B = 9, P_LDB = 10, P_BETA = 11, P_C = 12, P_LDC = 13, P_SCR = 14;
+const P_TA = 3, P_TB = 4, P_M = 5, P_N = 6, P_K = 7, P_A = 8, P_LDA = 9, P_B = 10, P_LDB = 11, P_BETA = 12, P_C = 13, P_LDC = 14, P_SCR = 15;
+/** Job kinds: 0 sgemm, then the pointwise kernels, whose i32 arguments (B, H, pointers) start at P_ARG. */
+const KINDS = ['sgemm', 'lstm_fwd', 'lstm_bwd', 'gru_fwd', 'gru_bwd', 'rnn_fwd', 'rnn_bwd'] as const;
+const P_ARG = 3;
+/** Row stride of each pointer argument of a pointwise kernel, in units of H floats (0: not per row, the bias). */
+const PW_STRIDES: Record<number, number[]> = {
+  1: [4, 4, 0, 1, 4, 1, 1], 2: [4, 1, 1, 1, 1, 4], 3: [3, 3, 0, 1, 4, 1], 4: [4, 1, 1, 1, 3, 3], 5: [1, 1, 0, 1], 6: [1, 1, 1],
+};
 
 interface Helper { ctl: Int32Array; ctlF: Float32Array; scratchAddr: number; scratchFloats: number; ready: boolean }
 
@@ -218,6 +225,7 @@ const { module, memory, ctlAddr } = workerData;
 const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const q = new Int32Array(memory.buffer, ctlAddr, ${HELPER_CTL_INTS});
 const f = new Float32Array(memory.buffer, ctlAddr, ${HELPER_CTL_INTS});
+const names = ${JSON.stringify(KINDS)};
 Atomics.store(q, ${CTL_READY}, 1);
 for (;;) {
   let s = Atomics.load(q, ${CTL_STATE});
@@ -225,7 +233,9 @@ for (;;) {
     if (++spins > 20000) Atomics.wait(q, ${CTL_STATE}, s, 1000);
   }
   if (s === ${ST_EXIT}) break;
-  x.sgemm(q[${P_TA}], q[${P_TB}], q[${P_M}], q[${P_N}], q[${P_K}], q[${P_A}], q[${P_LDA}], q[${P_B}], q[${P_LDB}], f[${P_BETA}], q[${P_C}], q[${P_LDC}], q[${P_SCR}]);
+  const kind = q[${CTL_KIND}];
+  if (kind === 0) x.sgemm(q[${P_TA}], q[${P_TB}], q[${P_M}], q[${P_N}], q[${P_K}], q[${P_A}], q[${P_LDA}], q[${P_B}], q[${P_LDB}], f[${P_BETA}], q[${P_C}], q[${P_LDC}], q[${P_SCR}]);
+  else { const a = ${P_ARG}; x[names[kind]](q[a], q[a + 1], q[a + 2], q[a + 3], q[a + 4], q[a + 5], q[a + 6], q[a + 7], q[a + 8]); }
   Atomics.store(q, ${CTL_STATE}, ${ST_DONE});
   Atomics.notify(q, ${CTL_STATE});
 }
@@ -245,6 +255,8 @@ export class WasmKernels implements FastKernels {
   private readonly helpers: Helper[] = [];
   /** Products with at least this M·N·K are split with the helper threads (when attached and ready). */
   parallelMinWork = DEFAULT_PARALLEL_MIN_WORK;
+  /** Pointwise steps with at least this B·H are split with the helper threads. */
+  parallelMinPointwise = 2048;
   /** Parts of products handed to helper threads so far (for tests and benchmarks). */
   helperJobs = 0;
 
@@ -382,6 +394,7 @@ export class WasmKernels implements FastKernels {
       const len = Math.min(chunk, total - start);
       if (h.scratchFloats < scratchFloats) { h.scratchFloats = Math.max(scratchFloats, 2 * h.scratchFloats); h.scratchAddr = this.reserve(h.scratchFloats * 4); }
       const q = h.ctl, f = h.ctlF;
+      q[CTL_KIND] = 0;
       q[P_TA] = transA ? 1 : 0; q[P_TB] = transB ? 1 : 0; q[P_K] = K; q[P_LDA] = lda; q[P_LDB] = ldb; q[P_LDC] = ldc; f[P_BETA] = beta;
       q[P_SCR] = h.scratchAddr;
       if (byCols) { // columns [start, start+len): B moves along its columns, C along its row
@@ -398,14 +411,43 @@ export class WasmKernels implements FastKernels {
     const mine = Math.min(chunk, total);
     if (byCols) this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, mine, K, a, lda, b, ldb, beta, c, ldc, scr);
     else this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, mine, N, K, a, lda, b, ldb, beta, c, ldc, scr);
+    this.join(posted);
+  }
+
+  private join(posted: Helper[]): void {
     for (const h of posted) {
       let spins = 0;
       while (Atomics.load(h.ctl, CTL_STATE) !== ST_DONE) {
         if (++spins < 4000) continue; // the helper usually finishes about when we do: spin briefly first
-        if (Atomics.wait(h.ctl, CTL_STATE, ST_POSTED, 10000) === 'timed-out') throw new Error('gemm helper thread did not answer in 10 s');
+        if (Atomics.wait(h.ctl, CTL_STATE, ST_POSTED, 10000) === 'timed-out') throw new Error('kernel helper thread did not answer in 10 s');
       }
       Atomics.store(h.ctl, CTL_STATE, ST_IDLE);
     }
+  }
+
+  /** Pointwise kernels: rows of B split between this thread and the ready helpers when the step is big enough. */
+  private pointwise(kind: number, B: number, H: number, ptrs: number[]): void {
+    const fn = (this.x as unknown as Record<string, (...a: number[]) => void>)[KINDS[kind]];
+    const ready = this.helpers.length && B > 1 && B * H >= this.parallelMinPointwise
+      ? this.helpers.filter((h) => h.ready || (h.ready = Atomics.load(h.ctl, CTL_READY) === 1)) : [];
+    if (!ready.length) { fn(B, H, ...ptrs); return; }
+    const chunk = Math.ceil(B / (ready.length + 1));
+    const strides = PW_STRIDES[kind];
+    const posted: Helper[] = [];
+    let b0 = chunk;
+    for (const h of ready) {
+      if (b0 >= B) break;
+      const len = Math.min(chunk, B - b0), q = h.ctl;
+      q[CTL_KIND] = kind; q[P_ARG] = len; q[P_ARG + 1] = H;
+      for (let i = 0; i < ptrs.length; i++) q[P_ARG + 2 + i] = ptrs[i] + 4 * b0 * strides[i] * H;
+      Atomics.store(q, CTL_STATE, ST_POSTED);
+      Atomics.notify(q, CTL_STATE);
+      posted.push(h);
+      this.helperJobs++;
+      b0 += len;
+    }
+    fn(Math.min(chunk, B), H, ...ptrs);
+    this.join(posted);
   }
 
   private ownsOrNull(a: Arr | null): boolean { return a === null || this.owns(a); }
@@ -430,8 +472,8 @@ export class WasmKernels implements FastKernels {
       refFused.lstmForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, cPrev, cpOff, act, actOff, c, cOff, h, hOff); return;
     }
     const n = B * H;
-    this.x.lstm_fwd(B, H, this.addr(gx, gxOff, 4 * n), this.addrOrZeros(gh, ghOff, 4 * n), this.addrOrZeros(bias, bOff, 8 * H),
-      this.addr(cPrev, cpOff, n), this.addr(act, actOff, 4 * n), this.addr(c, cOff, n), this.addr(h, hOff, n));
+    this.pointwise(1, B, H, [this.addr(gx, gxOff, 4 * n), this.addrOrZeros(gh, ghOff, 4 * n), this.addrOrZeros(bias, bOff, 8 * H),
+      this.addr(cPrev, cpOff, n), this.addr(act, actOff, 4 * n), this.addr(c, cOff, n), this.addr(h, hOff, n)]);
   }
 
   lstmBackward(B: number, H: number, act: Arr, actOff: number, cPrev: Arr, cpOff: number, c: Arr, cOff: number,
@@ -440,8 +482,8 @@ export class WasmKernels implements FastKernels {
       refFused.lstmBackward(B, H, act, actOff, cPrev, cpOff, c, cOff, dh, dhOff, dc, dcOff, dG, dgOff); return;
     }
     const n = B * H;
-    this.x.lstm_bwd(B, H, this.addr(act, actOff, 4 * n), this.addr(cPrev, cpOff, n), this.addr(c, cOff, n),
-      this.addr(dh, dhOff, n), this.addr(dc, dcOff, n), this.addr(dG, dgOff, 4 * n));
+    this.pointwise(2, B, H, [this.addr(act, actOff, 4 * n), this.addr(cPrev, cpOff, n), this.addr(c, cOff, n),
+      this.addr(dh, dhOff, n), this.addr(dc, dcOff, n), this.addr(dG, dgOff, 4 * n)]);
   }
 
   gruForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
@@ -450,8 +492,8 @@ export class WasmKernels implements FastKernels {
       refFused.gruForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, hPrev, hpOff, act, actOff, h, hOff); return;
     }
     const n = B * H;
-    this.x.gru_fwd(B, H, this.addr(gx, gxOff, 3 * n), this.addrOrZeros(gh, ghOff, 3 * n), this.addrOrZeros(bias, bOff, 6 * H),
-      this.addr(hPrev, hpOff, n), this.addr(act, actOff, 4 * n), this.addr(h, hOff, n));
+    this.pointwise(3, B, H, [this.addr(gx, gxOff, 3 * n), this.addrOrZeros(gh, ghOff, 3 * n), this.addrOrZeros(bias, bOff, 6 * H),
+      this.addr(hPrev, hpOff, n), this.addr(act, actOff, 4 * n), this.addr(h, hOff, n)]);
   }
 
   gruBackward(B: number, H: number, act: Arr, actOff: number, hPrev: Arr, hpOff: number, dh: Arr, dhOff: number,
@@ -460,8 +502,8 @@ export class WasmKernels implements FastKernels {
       refFused.gruBackward(B, H, act, actOff, hPrev, hpOff, dh, dhOff, dhPrev, dhpOff, dGx, dgxOff, dGh, dghOff); return;
     }
     const n = B * H;
-    this.x.gru_bwd(B, H, this.addr(act, actOff, 4 * n), this.addr(hPrev, hpOff, n), this.addr(dh, dhOff, n),
-      this.addr(dhPrev, dhpOff, n), this.addr(dGx, dgxOff, 3 * n), this.addr(dGh, dghOff, 3 * n));
+    this.pointwise(4, B, H, [this.addr(act, actOff, 4 * n), this.addr(hPrev, hpOff, n), this.addr(dh, dhOff, n),
+      this.addr(dhPrev, dhpOff, n), this.addr(dGx, dgxOff, 3 * n), this.addr(dGh, dghOff, 3 * n)]);
   }
 
   rnnForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number, h: Arr, hOff: number): void {
@@ -469,13 +511,13 @@ export class WasmKernels implements FastKernels {
       refFused.rnnForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, h, hOff); return;
     }
     const n = B * H;
-    this.x.rnn_fwd(B, H, this.addr(gx, gxOff, n), this.addrOrZeros(gh, ghOff, n), this.addrOrZeros(bias, bOff, 2 * H), this.addr(h, hOff, n));
+    this.pointwise(5, B, H, [this.addr(gx, gxOff, n), this.addrOrZeros(gh, ghOff, n), this.addrOrZeros(bias, bOff, 2 * H), this.addr(h, hOff, n)]);
   }
 
   rnnBackward(B: number, H: number, h: Arr, hOff: number, dh: Arr, dhOff: number, dG: Arr, dgOff: number): void {
     if (!(this.owns(h) && this.owns(dh) && this.owns(dG))) { refFused.rnnBackward(B, H, h, hOff, dh, dhOff, dG, dgOff); return; }
     const n = B * H;
-    this.x.rnn_bwd(B, H, this.addr(h, hOff, n), this.addr(dh, dhOff, n), this.addr(dG, dgOff, n));
+    this.pointwise(6, B, H, [this.addr(h, hOff, n), this.addr(dh, dhOff, n), this.addr(dG, dgOff, n)]);
   }
 }
 

@@ -227,7 +227,7 @@ describe('WASM SIMD kernels', () => {
 
   });
 
-  it('a helper thread on the shared memory splits products by columns and by rows, with the same results', async function () {
+  it('a helper thread on the shared memory splits products (by columns or rows) and pointwise steps (by rows), with the same results', async function () {
     this.timeout(60000);
     const wk = createWasmKernels({ minGemmWork: 0 })!;
     const worker = new Worker(KERNEL_HELPER_SOURCE, { eval: true, workerData: wk.createHelper() });
@@ -249,6 +249,21 @@ describe('WASM SIMD kernels', () => {
         }
       }
       assert.equal(wk.helperJobs, 4 * 4 * 3, 'every product was split');
+      // pointwise kernels split by rows of B (B=5: 3 rows here, 2 on the helper), against the TS references
+      wk.parallelMinPointwise = 0;
+      const Bp = 5, H = 13, n = Bp * H;
+      const mk = (m: number, scale = 3) => { const w = fill(wk.alloc(m), rng, scale); return { w, r: Float32Array.from(w) }; };
+      const gx = mk(4 * n), gh = mk(4 * n), bias = mk(8 * H, 1), cp = mk(n), act = mk(4 * n), c = mk(n), h = mk(n);
+      const dh = mk(n), dc = mk(n), dg = mk(4 * n), dg2 = mk(4 * n);
+      const both = (f: (k: FusedKernels, s: 'w' | 'r') => void) => { f(wk, 'w'); f(refFused, 'r'); };
+      both((k, s) => k.lstmForward(Bp, H, gx[s], 0, gh[s], 0, bias[s], 0, cp[s], 0, act[s], 0, c[s], 0, h[s], 0));
+      both((k, s) => k.lstmBackward(Bp, H, act[s], 0, cp[s], 0, c[s], 0, dh[s], 0, dc[s], 0, dg[s], 0));
+      both((k, s) => k.gruForward(Bp, H, gx[s], 0, null, 0, bias[s], 0, cp[s], 0, act[s], 0, h[s], 0));
+      both((k, s) => k.gruBackward(Bp, H, act[s], 0, cp[s], 0, dh[s], 0, dc[s], 0, dg[s], 0, dg2[s], 0));
+      both((k, s) => k.rnnForward(Bp, H, gx[s], 0, gh[s], 0, bias[s], 0, c[s], 0));
+      both((k, s) => k.rnnBackward(Bp, H, c[s], 0, dh[s], 0, dg2[s], 0));
+      for (const [name, b] of Object.entries({ act, c, h, dc, dg, dg2 })) assert.ok(maxRelErr(b.w, b.r) <= 1e-5, `${name}: ${maxRelErr(b.w, b.r)}`);
+      assert.equal(wk.helperJobs, 4 * 4 * 3 + 6, 'every pointwise step was split');
     } finally {
       wk.stopHelpers();
     }
