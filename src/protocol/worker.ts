@@ -63,6 +63,8 @@ export interface TrainResult {
 
 export type WorkerRequests = {
   'train/start': [TrainRequest, TrainResult];
+  'forecast/train': [ForecastTrainRequest, ForecastTrainResult];
+  'forecast/predict': [ForecastPredictRequest, ForecastPredictResult];
 };
 export type WorkerEvents = {
   'train/progress': TrainProgress;
@@ -74,3 +76,114 @@ export type WorkerEvents = {
 export type HostToWorkerRpc = Rpc<WorkerRequests, Record<string, never>, Record<string, never>, WorkerEvents>;
 /** The worker side. */
 export type WorkerToHostRpc = Rpc<Record<string, never>, WorkerEvents, WorkerRequests, Record<string, never>>;
+
+// ---- CSV time-series forecasting (issue 7): src/worker/forecast.ts
+
+/** One forecasting run: a CSV file → a regression model folder (card.json with a `forecast` section, checkpoint.bin, model.onnx, forecast.json). */
+export interface ForecastTrainRequest {
+  jobId: string;
+  /** the CSV file */
+  file: string;
+  outDir: string;
+  name: string;
+  /** target column(s); default: the detected one */
+  targets?: string[];
+  /** extra input columns; default: every other usable numeric column ([] = none) */
+  features?: string[];
+  /** time column name, null = row order, undefined = detect */
+  time?: string | null;
+  /** long-format files: keep the rows where column = value */
+  filter?: { column: string; value: string };
+  fill?: 'interpolate' | 'ffill';
+  /** lookback window (default 24, reduced to fit short series) */
+  window?: number;
+  /** steps ahead predicted at once (default 1) */
+  horizon?: number;
+  /** season for the seasonal-naive baseline: a number of steps, null = none, undefined = detect */
+  season?: number | null;
+  /** interval coverage (default 0.9) */
+  coverage?: number;
+  cell?: 'lstm' | 'gru' | 'rnn';
+  layers?: number;
+  hidden?: number;
+  batch?: number;
+  lr?: number;
+  /** step budget (default 1500); with `minutes` only, 0 */
+  steps?: number;
+  minutes?: number;
+  seed?: number;
+  evalEvery?: number;
+  /** early stopping: evaluations without improvement (default 8) */
+  patience?: number;
+  /** continue a run exactly (same file, same settings) */
+  resume?: { from: string };
+  /** Int32Array(control)[0] = 1 asks the run to stop (see createControl) */
+  control: SharedArrayBuffer;
+}
+
+export interface ForecastMetrics { mae: number; rmse: number; mape: number | null; count: number }
+
+/** what forecast.json holds (and the result carries): everything the forecast panel shows */
+export interface ForecastReport {
+  file: string;
+  targets: string[];
+  features: string[];
+  timeColumn: string | null;
+  timeKind: 'date' | 'index' | 'row';
+  window: number;
+  horizon: number;
+  rows: number;
+  split: { train: [number, number]; val: [number, number]; test: [number, number] };
+  filled: Record<string, number>;
+  excluded: { name: string; reason: string }[];
+  notes: string[];
+  season: { period: number; detected: boolean } | null;
+  /** test-part metrics in original units, over every target and horizon step */
+  model: ForecastMetrics;
+  baselines: { name: string; metrics: ForecastMetrics; period?: number }[];
+  beatsPersistence: boolean;
+  beatsAll: boolean;
+  /** plain words; says so when the model does not beat persistence */
+  verdict: string;
+  /** prediction intervals from validation residual quantiles: per output (h*K+k), added to a prediction */
+  intervals: { coverage: number; lower: number[]; upper: number[]; testCoverage: number | null };
+  /** the plot: time (epoch ms / index / row) and target 0 for every row (at most ~4000 points, evenly thinned) */
+  history: { t: number[]; y: number[] };
+  /** one-step-ahead test predictions of target 0 (horizon step 1), with the interval */
+  test: { t: number[]; actual: number[]; pred: number[]; lower: number[]; upper: number[] };
+}
+
+export interface ForecastTrainResult {
+  jobId: string;
+  modelDir: string;
+  steps: number;
+  bestValLoss: number | null;
+  status: ModelStatus;
+  stopReason: string;
+  report: ForecastReport;
+}
+
+export interface ForecastPredictRequest {
+  modelDir: string;
+  file: string;
+  /** steps to forecast (default: the model's horizon); beyond the horizon the model feeds its own forecasts back (targets-only models) */
+  steps?: number;
+  /** write the forecast as a new CSV beside `file` (never overwrites) */
+  write?: boolean;
+}
+
+export interface ForecastPredictResult {
+  targets: string[];
+  timeColumn: string;
+  timeKind: 'date' | 'index' | 'row';
+  /** (steps) time values and formatted times */
+  times: number[];
+  labels: string[];
+  /** (steps, K) forecasts and interval bounds in original units */
+  values: number[];
+  lower: number[];
+  upper: number[];
+  coverage: number;
+  /** the CSV written (write: true) */
+  written?: string;
+}

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { Rpc } from '../protocol/rpc';
 import { stopRequested, type WorkerEvents, type WorkerRequests } from '../protocol/worker';
 import { pickKernels } from './kernels';
+import { predictForecast, runForecastTraining } from './forecast';
 import { runTraining } from './run';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread');
@@ -25,3 +26,11 @@ rpc.handle('train/start', (req) => {
     shouldStop: () => stopRequested(req.control),
   });
 });
+
+rpc.handle('forecast/train', (req) => {
+  const log = (level: 'info' | 'warn' | 'error', message: string) => rpc.notify('train/log', { jobId: req.jobId, level, message });
+  return runForecastTraining(req, {
+    kernels: pickKernels((m) => log('warn', m)), log, progress: (p) => rpc.notify('train/progress', p), shouldStop: () => stopRequested(req.control),
+  });
+});
+rpc.handle('forecast/predict', (req) => predictForecast(req));

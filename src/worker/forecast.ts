@@ -1,0 +1,437 @@
+/**
+ * CSV time-series forecasting, end to end (issue 7): CSV → series → prepareForecast (70/20/10, train-only z-score,
+ * relative windows) → regression Model + Trainer (last-step MSE, early stopping on validation loss) → model folder:
+ *
+ *   card.json      kind regression, bestValLoss (MSE in the model's units), plus a `forecast` section (targets,
+ *                  features, window, horizon, test metrics against the baselines, the plain-words verdict)
+ *   checkpoint.bin everything for an exact resume; meta.forecast holds the ForecastSpec and the request
+ *   model.onnx     parity-checked export; metadata seqlab.norm = the ForecastSpec (stats, deltaScale, …) + intervals
+ *   forecast.json  the ForecastReport (what the forecast panel plots)
+ *
+ * and forecasting new data through the exported ONNX model with onnxruntime-node (`predictForecast`).
+ * Used by the worker entry (main.ts), the CLI and tests. Bad input throws DataError (one user-facing line)
+ * and writes nothing: every data check runs before the model folder is created.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
+import { type ModelConfig, regressionConfig } from '../engine/config';
+import type { Kernels } from '../engine/kernels';
+import { Model } from '../engine/model';
+import { resolveOptions, type TrainOptions } from '../engine/options';
+import { paramCount } from '../engine/params';
+import { type RunResult, Trainer } from '../engine/train';
+import {
+  actualY, buildSeries, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec, formatTime,
+  futureTimes, metrics as metricsOf, parseCsvFile, prepareForecast, residualQuantiles, scoreForecast, validateForecastSpec,
+  WindowBatcher, type Windows, writeForecastCsv,
+} from '../data/csv';
+import { DataError } from '../data/errors';
+import { readCard, readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { exportOnnx } from '../onnx/export';
+import { OnnxModel, ortStatus } from '../onnx/runtime';
+import { ExportParityError, exportVerified } from '../onnx/verify';
+import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
+import type {
+  ForecastMetrics, ForecastPredictRequest, ForecastPredictResult, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress,
+} from '../protocol/worker';
+import { stopRequested } from '../protocol/worker';
+
+export const REPORT_FILE = 'forecast.json';
+
+/** the card of a forecasting model: a ModelCard with a forecast section */
+export interface ForecastCardSection {
+  file: string;
+  targets: string[];
+  features: string[];
+  timeColumn: string | null;
+  window: number;
+  horizon: number;
+  rows: number;
+  /** test metrics in original units */
+  test: ForecastMetrics | null;
+  baselines: { name: string; rmse: number; mae: number; mape: number | null; period?: number }[];
+  beatsPersistence: boolean | null;
+  verdict: string | null;
+  coverage: number;
+}
+export type ForecastCard = ModelCard & { forecast: ForecastCardSection };
+
+/** what the ONNX metadata seqlab.norm holds for a forecaster */
+export interface ForecastNorm extends ForecastSpec {
+  kind: 'forecast';
+  intervals: { coverage: number; lower: number[]; upper: number[] } | null;
+}
+
+export interface ForecastHooks {
+  progress?(p: TrainProgress): void;
+  log?(level: 'info' | 'warn' | 'error', message: string): void;
+  shouldStop?(): boolean;
+  kernels?: Kernels;
+  now?(): number;
+  progressEveryMs?: number;
+}
+
+/** Defaults for a forecasting run: small and quick, stopped early by the validation loss. */
+export const FORECAST_DEFAULTS = { window: 24, horizon: 1, cell: 'lstm' as const, layers: 1, hidden: 32, batch: 32, lr: 3e-3, steps: 1500, patience: 8, coverage: 0.9 };
+
+/** Keys of the request that define the data and the model; an exact resume takes them from the checkpoint. */
+const FIXED_KEYS = ['file', 'targets', 'features', 'time', 'filter', 'fill', 'window', 'horizon', 'cell', 'layers', 'hidden', 'batch', 'seed', 'season', 'coverage'] as const;
+
+type Settings = Omit<ForecastTrainRequest, 'jobId' | 'outDir' | 'name' | 'control' | 'resume'>;
+
+/** Reads and checks the data of a request (no files written). */
+export function loadForecastData(s: Settings): { fd: ForecastData; window: number; notes: string[] } {
+  if (!existsSync(s.file)) throw new DataError(`No such file: ${s.file}`);
+  const table = parseCsvFile(s.file);
+  const series = buildSeries(table, { time: s.time, targets: s.targets, features: s.features, fill: s.fill ?? 'interpolate', filter: s.filter });
+  const notes = [...series.notes];
+  const horizon = s.horizon ?? FORECAST_DEFAULTS.horizon;
+  let window = s.window ?? FORECAST_DEFAULTS.window;
+  // the default window shrinks to fit a short series (train part >= a few windows); an explicit one is kept
+  if (s.window === undefined) {
+    const trainRows = Math.floor(series.n * 0.7);
+    const fit = Math.floor((trainRows - horizon) / 4);
+    if (fit < window && fit >= 2) { window = fit; notes.push(`The series is short (${series.n} rows): window reduced to ${window}.`); }
+  }
+  const fd = prepareForecast(series, { window, horizon });
+  if (fd.val.N === 0) throw new DataError(`The validation part (${fd.ranges.val[1] - fd.ranges.val[0]} rows) holds no full window of ${window}+${horizon}: use a longer series or a smaller window.`);
+  if (fd.test.N === 0) throw new DataError(`The test part (${fd.ranges.test[1] - fd.ranges.test[0]} rows) is shorter than the horizon of ${horizon}: use a longer series or a smaller horizon.`);
+  return { fd, window, notes };
+}
+
+/** the model's outputs (N, O) for every window of `w`, using B-wide batches (zero initial state per window) */
+export function predictWindows(model: Model, w: Windows, B: number): Float32Array {
+  const O = w.outputs;
+  const W = w.W;
+  const out = new Float32Array(w.N * O);
+  const x = new Float32Array(W * B * w.F);
+  const y = new Float32Array(B * O);
+  const idx = new Int32Array(B);
+  const st = model.newState(B);
+  for (let s = 0; s < w.N; s += B) {
+    const n = Math.min(B, w.N - s);
+    for (let b = 0; b < B; b++) idx[b] = s + Math.min(b, n - 1);
+    w.batch(idx, x, y);
+    for (const a of [...st.h, ...st.c]) a.fill(0);
+    const logits = model.forward(x, W, B, st, false, null);
+    const last = (W - 1) * B * O;
+    out.set(logits.subarray(last, last + n * O), s * O);
+  }
+  return out;
+}
+
+const pick = (m: { mae: number; rmse: number; mape: number | null; count: number }): ForecastMetrics => ({ mae: m.mae, rmse: m.rmse, mape: m.mape, count: m.count });
+
+function thin(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(Math.round((i * (n - 1)) / (max - 1)));
+  return out;
+}
+
+export async function runForecastTraining(req: ForecastTrainRequest, hooks: ForecastHooks = {}): Promise<ForecastTrainResult> {
+  const log = hooks.log ?? (() => {});
+  const now = hooks.now ?? (() => Date.now());
+  const outDir = req.outDir;
+  let ck: Checkpoint | null = null;
+  let s: Settings = req;
+  if (req.resume) {
+    ck = readCheckpoint(req.resume.from);
+    const m = ck.meta.forecast as { request?: Settings } | undefined;
+    if (!m?.request || ck.config.kind !== 'regression') throw new DataError(`${req.resume.from} is not a forecasting model; it cannot be resumed as one.`);
+    const keep = Object.fromEntries(FIXED_KEYS.map((k) => [k, m.request![k]]));
+    s = { ...m.request, ...stripUndefined(req), ...keep };
+  }
+  if (!req.resume || req.resume.from !== outDir) {
+    if (existsSync(outDir) && readdirSync(outDir).some((f) => f === CARD_FILE || f === CHECKPOINT_FILE)) {
+      throw new DataError(`A model already exists at ${outDir}; choose another name.`);
+    }
+  }
+  // ---- data (every check before anything is written)
+  const { fd, window: W, notes } = loadForecastData(s);
+  if (ck) {
+    const rows = (ck.meta.forecast as { rows?: number }).rows;
+    if (rows !== fd.series.n) throw new DataError(`The data changed since this run started (${rows} → ${fd.series.n} rows); an exact resume needs the same data.`);
+  }
+  const K = fd.K;
+  const Hz = fd.horizon;
+  const O = K * Hz;
+  const B = Math.min(s.batch ?? FORECAST_DEFAULTS.batch, fd.train.N);
+  const minutes = s.minutes ?? 0;
+  const stepsIn = s.steps ?? (minutes > 0 ? 0 : FORECAST_DEFAULTS.steps);
+  const evalEvery = s.evalEvery ?? Math.max(10, Math.min(100, Math.ceil(fd.train.N / B)));
+  const opts: TrainOptions = resolveOptions({
+    ...(ck ? ck.options : {}),
+    cell: s.cell ?? FORECAST_DEFAULTS.cell, layers: s.layers ?? FORECAST_DEFAULTS.layers, hidden: s.hidden ?? FORECAST_DEFAULTS.hidden,
+    batch: B, seq: W, lr: s.lr ?? FORECAST_DEFAULTS.lr, steps: stepsIn, minutes, seed: s.seed ?? 1, clip: 1, evalEvery,
+    patience: s.patience ?? FORECAST_DEFAULTS.patience, sampleChars: 0, valFraction: 0.2, dropout: 0, evalBatches: 0,
+  });
+  const trainSrc = new WindowBatcher(fd.train, B, true, opts.seed);
+  const valSrc = new WindowBatcher(fd.val, B, false);
+  const config: ModelConfig = ck ? ck.config : regressionConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, features: fd.F, outputs: O });
+  if (config.features !== fd.F || config.outputs !== O) throw new DataError('The data no longer matches this model (different columns or horizon).');
+  const model = new Model(config, { kernels: hooks.kernels });
+  const stepBase = ck ? ck.trainer.step : 0;
+  const trainer = new Trainer(model, { ...opts, steps: opts.steps > 0 ? stepBase + opts.steps : 0 }, trainSrc, valSrc, { lastOnly: true, stateful: false });
+  if (ck) {
+    model.params.data.set(ck.params);
+    trainer.optimizer.state.set(ck.optimizer);
+    trainer.bestParams.set(ck.bestParams);
+    trainer.restore(ck.trainer);
+  } else trainer.init();
+
+  const spec = forecastSpec(fd);
+  const coverage = s.coverage ?? FORECAST_DEFAULTS.coverage;
+  mkdirSync(outDir, { recursive: true });
+  const createdAt = new Date(now()).toISOString();
+  const section: ForecastCardSection = {
+    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, window: W, horizon: Hz, rows: fd.series.n,
+    test: null, baselines: [], beatsPersistence: null, verdict: null, coverage,
+  };
+  const card: ForecastCard = {
+    format: 1, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: 0,
+    data: { files: [s.file], chars: fd.series.n, bytes: 0 }, steps: trainer.step, bestValLoss: trainer.bestValLoss, bestValBpc: null,
+    trainSeconds: trainer.trainSeconds, createdAt, updatedAt: createdAt, options: { ...opts }, stopReason: undefined, forecast: section,
+  };
+  const request: Settings = Object.fromEntries(Object.entries(s).filter(([k]) => !['jobId', 'outDir', 'name', 'control', 'resume'].includes(k))) as Settings;
+  const meta = { forecast: { spec, request, rows: fd.series.n }, name: req.name };
+  const saveCheckpoint = () => {
+    const snap: Checkpoint = {
+      config, options: opts, vocab: null, trainer: trainer.snapshot(), meta,
+      params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
+      h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
+    };
+    writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+  };
+  const updateCard = (patch: Partial<ForecastCard>) => {
+    Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, updatedAt: new Date(now()).toISOString() });
+    writeCard(outDir, card);
+  };
+  let intervals: ForecastNorm['intervals'] = null;
+  const norm = (): ForecastNorm => ({ ...spec, kind: 'forecast', intervals });
+  const onnxMeta = () => ({ norm: norm(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, forecast: section } });
+  const writeOnnx = () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta()));
+  updateCard({});
+  for (const n of notes) log('info', n);
+  for (const e of fd.series.excluded) log('info', `left out ${e.name}: ${e.reason}`);
+  for (const [c, n] of Object.entries(fd.series.filled)) log('info', `filled ${n} missing value${n === 1 ? '' : 's'} in ${c} (${fd.series.fill})`);
+  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters; ` +
+    `${fd.series.n} rows, target${K > 1 ? 's' : ''} ${spec.targets.join(', ')}${spec.features.length ? `, features ${spec.features.join(', ')}` : ''}; window ${W}, horizon ${Hz}; ` +
+    `${fd.train.N}/${fd.val.N}/${fd.test.N} train/validation/test windows`);
+
+  // ---- train
+  const every = hooks.progressEveryMs ?? 200;
+  let lastEmit = -Infinity;
+  let lastVal: number | undefined;
+  const totalSteps = trainer.opts.steps > 0 ? trainer.opts.steps : null;
+  type Step = { step: number; epoch: number; loss: number; gradNorm: number; lr: number; elapsedSec: number; charsPerSec: number; etaSec: number | null };
+  const emit = (st: Step, force = false) => {
+    const t = now();
+    if (!force && t - lastEmit < every) return;
+    lastEmit = t;
+    hooks.progress?.({
+      jobId: req.jobId, step: st.step, totalSteps, epoch: st.epoch, trainLoss: st.loss, valLoss: lastVal, bestValLoss: trainer.bestValLoss ?? undefined,
+      charsPerSec: st.charsPerSec, etaSec: st.etaSec, gradNorm: st.gradNorm, lr: st.lr, elapsedSec: st.elapsedSec,
+    });
+  };
+  let lastStep: Step | null = null;
+  let result: RunResult;
+  try {
+    result = trainer.run({
+      now,
+      shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
+      onStep: (st) => { lastStep = st; emit(st, st.step === stepBase + 1); },
+      onEval: (e) => {
+        lastVal = e.valLoss;
+        if (lastStep) emit(lastStep, true);
+        saveCheckpoint();
+        updateCard({});
+      },
+      onBest: () => { writeOnnx(); },
+    });
+  } catch (e) {
+    updateCard({ status: 'failed', stopReason: `crashed: ${(e as Error).message}` });
+    throw e;
+  }
+  if (lastStep) emit(lastStep, true);
+  saveCheckpoint();
+
+  // ---- evaluate the best weights: validation residuals → intervals; test metrics against the baselines
+  const best = new Model(config, { params: trainer.bestParams });
+  const valPred = fd.val.toOriginal(predictWindows(best, fd.val, B));
+  const valAct = actualY(fd, fd.val);
+  const q = residualQuantiles(valPred, valAct, O, coverage);
+  intervals = { coverage, lower: Array.from(q.lower), upper: Array.from(q.upper) };
+  const testPred = fd.test.toOriginal(predictWindows(best, fd.test, B));
+  const testAct = actualY(fd, fd.test);
+  const scored = scoreForecast(testPred, testAct, K);
+  const base = evaluateBaselines(fd, { season: s.season });
+  const cmp = compareWithBaselines(scored.metrics, base);
+  let inside = 0;
+  for (let i = 0; i < testAct.length; i++) {
+    const o = i % O;
+    if (testAct[i]! >= testPred[i]! + q.lower[o]! && testAct[i]! <= testPred[i]! + q.upper[o]!) inside++;
+  }
+  Object.assign(section, {
+    test: pick(scored.metrics),
+    baselines: base.results.map((r) => ({ name: r.name, rmse: r.metrics.rmse, mae: r.metrics.mae, mape: r.metrics.mape, ...(r.period ? { period: r.period } : {}) })),
+    beatsPersistence: cmp.beatsPersistence, verdict: cmp.summary,
+  });
+  const ser = fd.series;
+  const tOf = (r: number) => (ser.time ? ser.time[r]! : r);
+  const hi = thin(ser.n, 4000);
+  const test: ForecastReport['test'] = { t: [], actual: [], pred: [], lower: [], upper: [] };
+  for (let j = 0; j < fd.test.N; j++) {
+    const r = fd.test.rowOf(j);
+    const p = testPred[j * O]!;
+    test.t.push(tOf(r)); test.actual.push(testAct[j * O]!); test.pred.push(p);
+    test.lower.push(p + q.lower[0]!); test.upper.push(p + q.upper[0]!);
+  }
+  const report: ForecastReport = {
+    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, timeKind: spec.timeKind, window: W, horizon: Hz,
+    rows: ser.n, split: fd.ranges, filled: ser.filled, excluded: ser.excluded, notes: [...notes, ...base.notes],
+    season: base.season ? { period: base.season.period, detected: base.season.detected } : null,
+    model: pick(scored.metrics), baselines: base.results.map((r) => ({ name: r.name, metrics: pick(r.metrics), ...(r.period ? { period: r.period } : {}) })),
+    beatsPersistence: cmp.beatsPersistence, beatsAll: cmp.beatsAll, verdict: cmp.summary,
+    intervals: { coverage, lower: intervals.lower, upper: intervals.upper, testCoverage: testAct.length ? inside / testAct.length : null },
+    history: { t: hi.map(tOf), y: hi.map((r) => ser.values[r * ser.C]!) },
+    test,
+  };
+  writeFileAtomic(join(outDir, REPORT_FILE), JSON.stringify(report) + '\n');
+
+  // ---- final export, checked against onnxruntime
+  const ort = ortStatus();
+  if (ort.ok) {
+    try {
+      const { bytes, parity } = await exportVerified(config, trainer.bestParams, onnxMeta(), { T: Math.min(W, 16) });
+      writeFileAtomic(join(outDir, ONNX_FILE), bytes);
+      log('info', `exported ${ONNX_FILE}; onnxruntime agrees with the engine to ${parity.maxDiff.toExponential(1)}`);
+    } catch (e) {
+      if (!(e instanceof ExportParityError)) throw e;
+      rmSync(join(outDir, ONNX_FILE), { force: true });
+      updateCard({ status: 'failed', stopReason: e.message });
+      throw Object.assign(new Error(e.message), { userFacing: true });
+    }
+  } else {
+    writeOnnx();
+    log('warn', `${ONNX_FILE} was written without its parity check: ${ort.error}`);
+  }
+  const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
+  updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
+  log('info', `test RMSE ${fmt(scored.metrics.rmse)} (MAE ${fmt(scored.metrics.mae)}${scored.metrics.mape === null ? '' : `, MAPE ${scored.metrics.mape.toFixed(2)}%`}); ` +
+    base.results.map((r) => `${r.name} ${fmt(r.metrics.rmse)}`).join(', '));
+  log(cmp.beatsPersistence ? 'info' : 'warn', cmp.summary);
+  return { jobId: req.jobId, modelDir: outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason, report };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function fmt(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toPrecision(3);
+}
+
+/** reads the forecast report of a model folder (null when there is none) */
+export function readForecastReport(modelDir: string): ForecastReport | null {
+  const f = join(modelDir, REPORT_FILE);
+  if (!existsSync(f)) return null;
+  try { return JSON.parse(readFileSync(f, 'utf8')) as ForecastReport; } catch { throw new DataError(`${f} is damaged (not valid JSON).`); }
+}
+
+/** the ForecastNorm stored in an ONNX model's metadata, checked */
+export function forecastNormOf(model: OnnxModel, name: string): ForecastNorm {
+  const n = model.info.norm as Partial<ForecastNorm> | undefined;
+  if (!n || n.kind !== 'forecast' || model.signature.kind === 'char') throw new DataError(`${name} is not a forecasting model (its ONNX file has no forecasting settings).`);
+  validateForecastSpec(n);
+  return n as ForecastNorm;
+}
+
+/**
+ * Forecasts the next `steps` rows after the end of `file` with the model folder's model.onnx (onnxruntime-node).
+ * steps <= horizon: one call. Beyond the horizon a targets-only model feeds its forecasts back in as inputs
+ * (autoregressive); the interval of step s then uses the last horizon step's quantiles widened by √⌈s/horizon⌉.
+ */
+export async function predictForecast(req: ForecastPredictRequest): Promise<ForecastPredictResult> {
+  const dir = req.modelDir;
+  if (!existsSync(join(dir, CARD_FILE))) throw new DataError(`${dir} is not a Sequence Lab model folder (no ${CARD_FILE}).`);
+  const card = readCard(dir);
+  if (card.config.kind !== 'regression') throw new DataError(`${card.name} is a text model, not a forecasting model.`);
+  const onnxFile = join(dir, ONNX_FILE);
+  if (!existsSync(onnxFile)) throw new DataError(`${card.name} has no ${ONNX_FILE} yet (training has not reached its first evaluation).`);
+  if (!existsSync(req.file)) throw new DataError(`No such file: ${req.file}`);
+  const table = parseCsvFile(req.file);
+  const model = await OnnxModel.load(onnxFile, { name: card.name });
+  try {
+    const spec = forecastNormOf(model, card.name);
+    const series = buildSeries(table, { time: spec.timeColumn, targets: spec.targets, features: spec.features, fill: spec.fill, allowConstantTarget: true });
+    const W = spec.window;
+    const Hz = spec.horizon;
+    const K = spec.targets.length;
+    const F = series.C;
+    if (series.n < W) throw new DataError(`${req.file} has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${W} rows, so it needs at least ${W}.`);
+    const steps = req.steps ?? Hz;
+    if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new DataError(`The number of steps must be a whole number from 1 to 10000, not ${steps}.`);
+    if (steps > Hz && spec.features.length > 0) {
+      throw new DataError(`This model uses the feature column${spec.features.length > 1 ? 's' : ''} ${spec.features.join(', ')}, whose future values are unknown: it can forecast at most its horizon of ${Hz} step${Hz > 1 ? 's' : ''}.`);
+    }
+    // the last W raw rows (W, F), extended with each round's forecasts
+    const rows: number[][] = [];
+    for (let i = series.n - W; i < series.n; i++) rows.push(Array.from(series.values.subarray(i * F, (i + 1) * F)));
+    const { mean, std } = spec.stats;
+    const ds = spec.deltaScale;
+    const values: number[] = [];
+    while (values.length < steps * K) {
+      const win = rows.slice(rows.length - W);
+      const zLast = win[W - 1]!.map((v, j) => (v - mean[j]!) / std[j]!);
+      const x = new Float32Array(W * F);
+      for (let w = 0; w < W; w++) {
+        for (let j = 0; j < F; j++) {
+          const z = (win[w]![j]! - mean[j]!) / std[j]!;
+          x[w * F + j] = ds && j < K ? (z - zLast[j]!) / ds[j]! : z;
+        }
+      }
+      const r = await model.run(x, W, 1);
+      const out = r.logits.subarray((W - 1) * Hz * K, W * Hz * K);
+      for (let h = 0; h < Hz && values.length < steps * K; h++) {
+        const row: number[] = [];
+        for (let k = 0; k < K; k++) {
+          const v = out[h * K + k]!;
+          const z = ds ? zLast[k]! + v * ds[k]! : v;
+          const orig = z * std[k]! + mean[k]!;
+          values.push(orig);
+          row.push(orig);
+        }
+        rows.push(row);
+      }
+    }
+    const times = futureTimes(series, steps);
+    const lower: number[] = [];
+    const upper: number[] = [];
+    const iv = spec.intervals;
+    for (let st = 0; st < steps; st++) {
+      for (let k = 0; k < K; k++) {
+        const h = Math.min(st, Hz - 1);
+        const widen = st < Hz ? 1 : Math.sqrt(Math.ceil((st + 1) / Hz));
+        const v = values[st * K + k]!;
+        lower.push(iv ? v + widen * iv.lower[h * K + k]! : v);
+        upper.push(iv ? v + widen * iv.upper[h * K + k]! : v);
+      }
+    }
+    const timeColumn = spec.timeColumn ?? 'step';
+    const res: ForecastPredictResult = {
+      targets: spec.targets, timeColumn, timeKind: spec.timeKind, times, labels: times.map((t) => formatTime(t, spec.timeKind)),
+      values, lower, upper, coverage: iv?.coverage ?? 0,
+    };
+    if (req.write) {
+      res.written = writeForecastCsv(req.file, { timeColumn, timeKind: spec.timeKind, times, targets: spec.targets, values, ...(iv ? { lower, upper } : {}) });
+    }
+    return res;
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** MAE/RMSE/MAPE for arrays (re-exported for the bench and tests) */
+export const forecastMetrics = metricsOf;
