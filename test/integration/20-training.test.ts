@@ -139,6 +139,28 @@ suite('training through the commands (real worker)', () => {
     }
   });
 
+  test('a crashed worker loses nothing: a clear error, the model shows as interrupted, and Continue resumes it', async () => {
+    const a = await api();
+    const since = a.messages.length;
+    const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
+      file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, name: 'it-crash', options: { evalEvery: 10, sampleChars: 0 },
+    });
+    const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-crash');
+    const job = await waitFor('a first checkpoint', () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && a.training.active().find((j) => j.spec.name === 'it-crash' && (j.progress?.step ?? 0) > 15), 60_000, 20);
+    // what a crash (or VS Code closing) looks like to the host: the worker thread is gone mid-run
+    await (job as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const out = await running;
+    assert.match(String(out.error), /worker exited unexpectedly/);
+    assert.ok(a.messages.slice(since).some((m) => m.level === 'error' && /it-crash/.test(m.text)));
+    assert.ok(fs.existsSync(path.join(dir, 'checkpoint.bin')), 'the last checkpoint is kept');
+    const e = await waitFor('the model in the tree', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-crash'), 10_000);
+    assert.equal(e.status, 'interrupted');
+    assert.equal(a.tree.getTreeItem(e).contextValue, 'model-interrupted-char-trained', 'so the Continue action shows');
+    const cont = await vscode.commands.executeCommand<TrainOutcome>('seqlab.continueTraining', { model: 'it-crash', mode: 'exact', steps: 5 });
+    assert.equal(cont?.error, undefined, cont?.error);
+    assert.equal(cont?.result?.status, 'complete');
+  });
+
   test('a model whose card says "training" with no live run shows as interrupted', async () => {
     const a = await api();
     const src = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-tiny');
