@@ -16,6 +16,13 @@
  * Node >= 22 by default; Node 20 after `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')` (or the same
  * node flag) before the first `createWasmKernels`. If WebAssembly (SIMD, shared memory) is unavailable,
  * `createWasmKernels` returns null and `fastKernels()` warns once and returns the reference (`refFastKernels`).
+ *
+ * Wiring (worker layer, which may import node modules; engine/ may not):
+ *   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');          // Node 20 only; harmless elsewhere
+ *   const k = createWasmKernels() ?? (warn(wasmLoadError), refFastKernels);
+ *   if (k instanceof WasmKernels) for (let i = 1; i < threads; i++)    // 2 cores: one helper
+ *     new Worker(KERNEL_HELPER_SOURCE, { eval: true, workerData: k.createHelper() }).unref();
+ *   ... train with k (gemm and the fused kernels split across the helpers) ...; k.stopHelpers() at the end.
  */
 import { type Kernels, gemmRef, refKernels } from './kernels';
 import type { Arr } from './shapes';
