@@ -8,11 +8,12 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { evaluateIds } from './engine/evaluate';
 import type { CellType } from './engine/config';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from './engine/options';
-import { generate } from './engine/sampling';
 import { isDataError } from './data/errors';
-import { loadTsModel } from './data/modelFolder';
+import { loadTsModel, readCard, readCheckpoint } from './data/modelFolder';
+import type { EngineChoice } from './onnx/fallback';
+import { exportModelFolder, importOnnxFile, sampleModelFolder } from './onnx/models';
 import { loadCorpus } from './data/text';
-import { CARD_FILE } from './protocol/model';
+import { CARD_FILE, CHECKPOINT_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './protocol/workerClient';
@@ -141,28 +142,42 @@ function round(x: number, d = 4): number { const f = 10 ** d; return Math.round(
 
 interface SampleCliOptions { prime?: string; length: number; temperature?: number; topK?: number; topP?: number; greedy?: boolean; seed: number; engine: string; stop?: string[] }
 
-function sample(model: string, o: SampleCliOptions): void {
+async function sample(model: string, o: SampleCliOptions): Promise<void> {
   const dir = modelDir(model);
-  const { model: m, vocab } = loadTsModel(dir);
-  if (!vocab) throw new UserError('this model has no vocabulary (it is not a character model)');
-  const out = generate(m, vocab, {
+  const r = await sampleModelFolder(dir, {
     prime: o.prime ?? '', length: o.length, temperature: o.temperature, topK: o.topK, topP: o.topP, greedy: o.greedy, seed: o.seed,
-    stop: o.stop, onText: (t) => process.stdout.write(t),
+    stop: o.stop, engine: o.engine as EngineChoice, warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    onText: (t) => process.stdout.write(t),
   });
-  void out;
+  void r;
   process.stdout.write('\n');
+}
+
+async function exportCmd(model: string, out: string): Promise<void> {
+  const dir = modelDir(model);
+  const target = resolve(out);
+  if (existsSync(target) && statSync(target).isDirectory()) throw new UserError(`${out} is a folder; give a file name ending in .onnx`);
+  const r = await exportModelFolder(dir, { out: target });
+  process.stdout.write(`exported ${r.out ?? r.onnx} (${r.bytes.toLocaleString('en-US')} bytes); onnxruntime agrees with the engine to ${r.parity.maxDiff.toExponential(1)}\n`);
+}
+
+async function importCmd(file: string, o: { vocab?: string; name?: string; out: string; json?: boolean }): Promise<void> {
+  const r = await importOnnxFile(resolve(file), { modelsDir: resolve(o.out), name: o.name, vocabFile: o.vocab ? resolve(o.vocab) : undefined });
+  if (o.json) { process.stdout.write(JSON.stringify({ model: r.dir, vocab: r.card.vocabSize, card: r.card }) + '\n'); return; }
+  process.stdout.write(`imported ${file} as ${r.dir} (${r.card.vocabSize}-character vocabulary)\n`);
 }
 
 function info(model: string, o: { json?: boolean }): void {
   const dir = modelDir(model);
-  const { card, checkpoint } = loadTsModel(dir);
+  const card = readCard(dir);
+  const checkpoint = existsSync(join(dir, CHECKPOINT_FILE)) ? readCheckpoint(dir) : null;
   if (o.json) { process.stdout.write(JSON.stringify(card, null, 2) + '\n'); return; }
   const c = card.config;
   const lines = [
     `name:        ${card.name} (${card.origin}, ${card.status})`,
     `model:       ${c.cell.toUpperCase()} ${c.layers}×${c.hidden}${c.kind === 'char' ? `, embedding ${c.emb}` : `, ${c.features} features → ${c.outputs} outputs`}, dropout ${c.dropout}`,
     `parameters:  ${card.params.toLocaleString('en-US')}`,
-    `vocabulary:  ${card.vocabSize} characters${checkpoint.vocab ? ` (${JSON.stringify(String.fromCodePoint(...checkpoint.vocab.slice(0, 40)))}${checkpoint.vocab.length > 40 ? '…' : ''})` : ''}`,
+    `vocabulary:  ${card.vocabSize} characters${checkpoint?.vocab ? ` (${JSON.stringify(String.fromCodePoint(...checkpoint.vocab.slice(0, 40)))}${checkpoint.vocab.length > 40 ? '…' : ''})` : ''}`,
     `data:        ${card.data.files.join(', ')} (${card.data.chars.toLocaleString('en-US')} characters)`,
     `trained:     ${card.steps} steps in ${fmtSec(card.trainSeconds)}; best validation loss ${card.bestValLoss === null ? 'n/a' : `${card.bestValLoss.toFixed(4)} nats = ${card.bestValBpc!.toFixed(3)} bits/char`}`,
     `stopped:     ${card.stopReason ?? '-'}`,
@@ -198,7 +213,7 @@ async function demo(o: { minutes: number; json?: boolean }): Promise<void> {
   await train(files, { cell: 'lstm', minutes: o.minutes, out, name: 'demo-lstm', json: o.json }, { hidden: 128, emb: 32, batch: 32, seq: 64, lr: 3e-3, evalEvery: 50, evalBatches: 10, sampleChars: 0 });
   const dirs = readdirSync(out).filter((d) => d.startsWith('demo-lstm')).map((d) => join(out, d)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   process.stderr.write('\nGenerated text (temperature 0.7, primed with "interface "):\n\n');
-  sample(dirs[0], { prime: 'interface ', length: 600, temperature: 0.7, seed: 1, engine: 'ts' });
+  await sample(dirs[0], { prime: 'interface ', length: 600, temperature: 0.7, seed: 1, engine: 'onnx' });
 }
 
 export function buildProgram(): Command {
@@ -244,8 +259,18 @@ export function buildProgram(): Command {
     .option('--greedy', 'always take the most likely character')
     .option('--stop <text...>', 'stop strings')
     .option('--seed <n>', 'random seed', int('--seed', 0), 1)
-    .addOption(new Option('--engine <engine>', 'inference engine').choices(['ts']).default('ts'))
+    .addOption(new Option('--engine <engine>', 'inference engine: onnxruntime-node, or the TypeScript engine').choices(['onnx', 'ts']).default('onnx'))
     .action((model: string, o: SampleCliOptions) => sample(model, o));
+  p.command('export').description('export a model to a standalone ONNX file (checked against onnxruntime)')
+    .argument('<model>', 'model folder').argument('<out.onnx>', 'output file')
+    .action((model: string, out: string) => exportCmd(model, out));
+  p.command('import').description('import an ONNX character model trained elsewhere (e.g. PyTorch nn.LSTM via torch.onnx.export)')
+    .argument('<file.onnx>', 'ONNX file')
+    .option('--vocab <file>', 'vocabulary: a JSON list of characters or code points, or a text file whose characters define it')
+    .option('--name <name>', 'model name')
+    .option('--out <dir>', 'folder for model folders', '.seqlab/models')
+    .option('--json', 'print JSON')
+    .action((file: string, o: { vocab?: string; name?: string; out: string; json?: boolean }) => importCmd(file, o));
   p.command('info').description('describe a model').argument('<model>', 'model folder').option('--json', 'print the model card as JSON')
     .action((model: string, o: { json?: boolean }) => info(model, o));
   p.command('eval').description('loss and next-character top-1 accuracy on a held-out file')
@@ -254,7 +279,13 @@ export function buildProgram(): Command {
   p.command('demo').description('train a small LSTM on TypeScript\'s lib files for about a minute, then generate text')
     .option('--minutes <x>', 'time budget', num('--minutes', 0.001), 1).option('--json', 'JSON progress')
     .action((o: { minutes: number; json?: boolean }) => demo(o));
+  addForecastCommands(p);
   return p;
+}
+
+/** ONNX load/import/input errors carry user-facing messages. */
+function isOnnxUserError(e: unknown): boolean {
+  return e instanceof Error && ['ModelLoadError', 'ModelImportError', 'InferenceInputError', 'ExportParityError'].includes(e.name);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -271,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`seqlab: ${e.message}\nusage: ${e.usage}\n`);
       return 2;
     }
-    if (e instanceof UserError || isDataError(e) || (e instanceof RemoteError && e.code === 'user') || (e as { userFacing?: boolean }).userFacing) {
+    if (e instanceof UserError || isDataError(e) || isOnnxUserError(e) || (e instanceof RemoteError && e.code === 'user') || (e as { userFacing?: boolean }).userFacing) {
       process.stderr.write(`seqlab: ${(e as Error).message}\n`);
       return 1;
     }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,21 @@ describe('seqlab CLI', function () {
     dir = mkdtempSync(join(tmpdir(), 'seqlab-cli-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports a PyTorch-exported LSTM with a vocabulary file, and says what is missing without one', () => {
+    const fx = join(__dirname, '..', 'fixtures', 'onnx');
+    const vocab: string = JSON.parse(readFileSync(join(fx, 'torch_char_lstm.json'), 'utf8')).vocab;
+    writeFileSync(join(dir, 'vocab.txt'), vocab);
+    const bad = run(['import', join(fx, 'torch_char_lstm.onnx'), '--out', 'imported'], dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /no vocabulary/);
+    const ok = run(['import', join(fx, 'torch_char_lstm.onnx'), '--vocab', 'vocab.txt', '--name', 'torch', '--out', 'imported', '--json'], dir);
+    assert.equal(ok.code, 0, ok.err);
+    const m = JSON.parse(ok.out).model;
+    const s = run(['sample', m, '--length', '12', '--greedy'], dir);
+    assert.equal(s.code, 0, s.err);
+    assert.equal([...s.out.replace(/\n$/, '')].length, 12);
+  });
 
   it('wrong usage prints usage and exits 2', () => {
     for (const args of [['train'], ['train', '--hidden', 'x', 'f.txt'], ['nosuchcommand'], ['sample'], ['train', '--cell', 'tcn', 'f.txt']]) {
@@ -42,6 +57,8 @@ describe('seqlab CLI', function () {
       [['train', 'latin1.txt'], /UTF-8/],
       [['info', 'nomodel'], /no model/],
       [['sample', dir], /not a Sequence Lab model/],
+      [['import', 'empty.txt'], /not a valid ONNX model|empty/],
+      [['import', 'bin.dat'], /not a valid ONNX model/],
     ];
     for (const [args, re] of cases) {
       const r = run(args, dir);
@@ -76,6 +93,12 @@ describe('seqlab CLI', function () {
     assert.equal([...s.out.trimEnd()].length > 0, true);
     const s2 = run(['sample', fin.model, '--length', '30', '--seed', '4', '--prime', '你'], dir);
     assert.equal(s2.out, s.out, 'sampling is reproducible from its seed');
+    const ts = run(['sample', fin.model, '--length', '30', '--seed', '4', '--prime', '你', '--engine', 'ts'], dir);
+    assert.equal(ts.out, s.out, 'onnxruntime (default) and the TypeScript engine generate the same text');
+    const ex = run(['export', fin.model, 'tiny.onnx'], dir);
+    assert.equal(ex.code, 0, ex.err);
+    assert.match(ex.out, /onnxruntime agrees with the engine/);
+    assert.ok(existsSync(join(dir, 'tiny.onnx')));
     const e = run(['eval', fin.model, 'corpus.txt', '--json'], dir);
     assert.equal(e.code, 0, e.err);
     const ev = JSON.parse(e.out);
