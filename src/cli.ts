@@ -13,6 +13,7 @@ import { loadTsModel, readCard, readCheckpoint } from './data/modelFolder';
 import type { EngineChoice } from './onnx/fallback';
 import { exportModelFolder, importOnnxFile, sampleModelFolder } from './onnx/models';
 import { loadCorpus } from './data/text';
+import { addForecastCommands } from './cliForecast';
 import { CARD_FILE, CHECKPOINT_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
