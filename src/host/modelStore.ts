@@ -1,7 +1,7 @@
 /**
  * The models on disk: one folder per model under the models location (`seqlab.modelsLocation`, relative to the
  * first workspace folder), or under global storage when no folder is open. Reads card.json; a card that says
- * 'training' while no run of ours is live is shown as 'interrupted'.
+ * 'training' while no run of ours is live, and no other window's either (runLock.ts), is shown as 'interrupted'.
  */
 import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE, type ModelCard, type ModelStatus } from '../protocol/model';
 import { modelsLocationSetting } from './config';
 import { sanitizeModelName, uniqueName } from './names';
+import { liveElsewhere } from './runLock';
 
 export type EntryStatus = ModelStatus | 'queued' | 'unreadable';
 
@@ -22,6 +23,8 @@ export interface ModelEntry {
   error?: string;
   hasCheckpoint: boolean;
   hasOnnx: boolean;
+  /** training in another VS Code window (its run lock names a live process) */
+  elsewhere?: boolean;
 }
 
 export interface ModelsRoot {
@@ -107,8 +110,12 @@ export class ModelStore implements vscode.Disposable {
       const card = JSON.parse(text) as ModelCard;
       if (typeof card !== 'object' || card === null || typeof card.config !== 'object') throw new Error('not a model card');
       let status: EntryStatus = card.status;
-      if (status === 'training' && !this.isLive(dir)) status = 'interrupted';
-      return { name, dir, card, status, hasCheckpoint, hasOnnx };
+      let elsewhere = false;
+      if (status === 'training' && !this.isLive(dir)) {
+        elsewhere = liveElsewhere(dir);
+        if (!elsewhere) status = 'interrupted';
+      }
+      return { name, dir, card, status, hasCheckpoint, hasOnnx, elsewhere };
     } catch (e) {
       return { name, dir, status: 'unreadable', error: vscode.l10n.t('card.json is not valid: {0}', (e as Error).message), hasCheckpoint, hasOnnx };
     }

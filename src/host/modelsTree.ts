@@ -62,7 +62,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
       item.contextValue = `model-training-${kind}-${origin}`;
     } else {
       item.description = describe(e);
-      item.iconPath = icon(e);
+      item.iconPath = e.elsewhere ? new vscode.ThemeIcon('loading~spin') : icon(e);
+      if (e.elsewhere) item.contextValue = `model-elsewhere-${kind}-${origin}`;
     }
     item.tooltip = tooltip(e, this.autocompleteDir() === e.dir);
     item.command = undefined;
@@ -82,7 +83,8 @@ export function describe(e: ModelEntry): string {
   const parts = [c.config.cell.toUpperCase(), `${c.config.layers}×${c.config.hidden}`, vscode.l10n.t('{0} params', fmtCount(c.params))];
   if (c.config.kind === 'char' && c.bestValLoss !== null) parts.push(vscode.l10n.t('{0} bits/char', (c.bestValBpc ?? bits(c.bestValLoss)).toFixed(2)));
   else if (c.bestValLoss !== null) parts.push(vscode.l10n.t('RMSE {0}', Math.sqrt(c.bestValLoss).toFixed(3)));
-  if (e.status === 'interrupted') parts.push(vscode.l10n.t('interrupted'));
+  if (e.elsewhere) parts.push(vscode.l10n.t('training in another window'));
+  else if (e.status === 'interrupted') parts.push(vscode.l10n.t('interrupted'));
   else if (e.status === 'stopped') parts.push(vscode.l10n.t('stopped'));
   else if (e.status === 'failed') parts.push(vscode.l10n.t('failed'));
   return parts.join(' · ');

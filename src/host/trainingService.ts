@@ -14,6 +14,7 @@ import { createControl, requestStop, type HostToWorkerRpc, type TrainProgress, t
 import { maxConcurrentRuns } from './config';
 import { bits, fmtCount, fmtDuration } from './format';
 import { log } from './log';
+import { removeRunLock, writeRunLock } from './runLock';
 
 export interface JobSpec {
   name: string;
@@ -164,6 +165,8 @@ export class TrainingService implements vscode.Disposable {
         jobId: job.id, sources: spec.sources, outDir: spec.outDir, name: spec.name, resume: spec.resume,
         options: spec.options, control: job.control,
       };
+      await fsp.mkdir(spec.outDir, { recursive: true });
+      writeRunLock(spec.outDir, job.id);
       const result = await rpc.request('train/start', req);
       job.result = result;
       job.state = 'finished';
@@ -178,6 +181,7 @@ export class TrainingService implements vscode.Disposable {
       await this.cleanupFailed(job);
       job.reject(err);
     } finally {
+      removeRunLock(spec.outDir, job.id);
       job.worker = undefined;
       if (worker) void worker.terminate().catch(() => undefined);
       this.changed.fire(job);

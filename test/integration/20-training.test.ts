@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -172,5 +173,12 @@ suite('training through the commands (real worker)', () => {
     const ti = a.tree.getTreeItem(e);
     assert.match(String(ti.description), /interrupted/);
     assert.match(String(ti.contextValue), /^model-interrupted-/);
+    // the same card with a run lock naming a live process on this machine (another window's run): not interrupted
+    fs.writeFileSync(path.join(dst, '.seqlab-run.json'), JSON.stringify({ pid: process.ppid, host: os.hostname(), jobId: 'x', startedAt: '' }));
+    a.store.fire();
+    const live = await waitFor('the run live in another window', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-interrupted' && x.status === 'training'), 10_000);
+    assert.equal(live.elsewhere, true);
+    assert.match(String(a.tree.getTreeItem(live).description), /training in another window/);
+    assert.match(String(a.tree.getTreeItem(live).contextValue), /^model-elsewhere-/);
   });
 });
