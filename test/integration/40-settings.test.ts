@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/host/commands';
@@ -37,6 +38,27 @@ suite('settings take effect', () => {
       const names = (await a.tree.getChildren()).map((e) => e.name);
       return names.includes('it-tiny') && !names.includes('it-loc');
     }, 10_000);
+  });
+
+  test('the tree refreshes from a file watcher when model folders change on disk (in the workspace, and in an absolute location outside it)', async () => {
+    const a = await api();
+    const src = path.join(ws(), '.seqlab', 'models', 'it-tiny');
+    const fired = () => new Promise<void>((resolve) => { const d = a.store.onDidChange(() => { d.dispose(); resolve(); }); });
+    await a.tree.getChildren(); // the watcher starts with the first listing
+    let changed = fired();
+    fs.cpSync(src, path.join(ws(), '.seqlab', 'models', 'it-copied'), { recursive: true });
+    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into the workspace models')), 10_000))]);
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-models-'));
+    await cfg().update('modelsLocation', outside, vscode.ConfigurationTarget.Workspace);
+    assert.deepEqual(a.store.root(), { dir: outside, where: 'global' });
+    assert.deepEqual(await a.tree.getChildren(), []);
+    changed = fired();
+    fs.cpSync(src, path.join(outside, 'it-outside'), { recursive: true });
+    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into a models folder outside the workspace')), 10_000))]);
+    assert.deepEqual((await a.tree.getChildren()).map((e) => e.name), ['it-outside']);
+    fs.rmSync(path.join(ws(), '.seqlab', 'models', 'it-copied'), { recursive: true, force: true });
+    await cfg().update('modelsLocation', undefined, vscode.ConfigurationTarget.Workspace);
+    fs.rmSync(outside, { recursive: true, force: true });
   });
 
   test('seqlab.training.maxConcurrentRuns: a second run waits in the queue', async () => {
