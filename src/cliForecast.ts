@@ -14,7 +14,7 @@ import { DataError } from './data/errors';
 import { RemoteError } from './protocol/rpc';
 import type { ForecastReport, ForecastTrainRequest, TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './protocol/workerClient';
-import { fmt, FORECAST_DEFAULTS, predictForecast } from './worker/forecast';
+import { fmt, FORECAST_DEFAULTS, loadForecastData, predictForecast } from './worker/forecast';
 
 const int = (name: string, min = 1) => (v: string) => {
   const n = Number(v);
@@ -63,6 +63,8 @@ async function train(file: string, o: TrainOpts): Promise<void> {
   const path = csvFile(file);
   const name = o.name ?? `${basename(file, extname(file))}-${o.target[0] ?? 'forecast'}-${o.cell}`.replace(/[^\w.-]+/g, '_');
   const outDir = uniqueDir(resolve(o.out, name));
+  // bad data fails here, before a worker starts or anything is written
+  loadForecastData({ file: path, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time, window: o.window, horizon: o.horizon });
   const worker = new TrainingWorker(workerPath());
   const req: Omit<ForecastTrainRequest, 'control'> = {
     jobId: name, file: path, outDir, name, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time,
