@@ -162,10 +162,25 @@ describe('autocomplete: the completer', () => {
     assert.equal(r!.stoppedBy, 'newline');
     assert.ok(r!.cold);
     assert.equal(counter.chars, 6);
-    const r2 = await c.complete('doc', src('xyz abc'));
-    assert.equal(r2!.text, 'd efg');
+    const r2 = await c.complete('doc', src('xyz abd')); // not what was suggested
+    assert.equal(r2!.text, ' efg');
     assert.equal(r2!.cold, false);
     assert.equal(counter.chars, 7, 'one new character read');
+  });
+  it('typing through a suggestion reuses its rest without calling the model; a different character decodes afresh', async () => {
+    const counter = { chars: 0 };
+    let steps = 0;
+    const model = { stepper: () => { const s = new FakeStepper(8, counter); const step = s.step.bind(s); s.step = (t) => { steps++; return step(t); }; return s; }, info: { vocab: VOCAB } };
+    const c = new Completer(model);
+    assert.equal((await c.complete('doc', src('xyz ab')))!.text, 'cd efg');
+    const [chars0, steps0] = [counter.chars, steps];
+    const r = await c.complete('doc', src('xyz abcd'));
+    assert.equal(r!.text, ' efg');
+    assert.equal(r!.ran, 0);
+    assert.deepEqual([counter.chars, steps], [chars0, steps0], 'no model call while typing what was suggested');
+    c.applyEdit('doc', 2, 1, 1); // an edit before the decode point forgets it
+    await c.complete('doc', src('xyZ abcd'));
+    assert.ok(counter.chars > chars0, 'the model ran again');
   });
   it('stops at a stop string and at maxChars (cutting a partial word)', async () => {
     const c = new Completer(fakeModel(8), { stop: ['f'] });

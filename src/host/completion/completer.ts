@@ -50,6 +50,8 @@ export class Completer {
   private readonly queue = new SerialQueue();
   private readonly newlineIds: Set<number>;
   private opts: CompleterOptions;
+  /** per document: the last full greedy decode (raw characters and their log-probabilities), for typing through it */
+  private readonly last = new Map<string, { end: number; anchor: string; chars: string[]; lps: number[]; stoppedBy: CompletionResult['stoppedBy']; rawLength: number }>();
 
   constructor(model: CompletionModel, opts: Partial<CompleterOptions> = {}) {
     if (!model.info.vocab) throw new Error('autocomplete needs a character model with a vocabulary');
@@ -67,6 +69,7 @@ export class Completer {
   setOptions(o: Partial<CompleterOptions>): void {
     this.opts = { ...this.opts, ...o };
     this.cache.setOptions({ window: this.opts.window });
+    this.last.clear();
   }
 
   get cacheStats(): { hits: number; misses: number; documents: number } {
@@ -74,9 +77,13 @@ export class Completer {
   }
 
   /** the editor changed a document (offsets before the change); see DocumentStateCache.applyEdit */
-  applyEdit(key: string, offset: number, removed: number, inserted: number): void { this.cache.applyEdit(key, offset, removed, inserted); }
-  invalidate(key: string): void { this.cache.invalidate(key); }
-  clear(): void { this.cache.clear(); }
+  applyEdit(key: string, offset: number, removed: number, inserted: number): void {
+    this.cache.applyEdit(key, offset, removed, inserted);
+    const l = this.last.get(key);
+    if (l && offset < l.end) this.last.delete(key); // only typing at or after the decode point keeps it
+  }
+  invalidate(key: string): void { this.cache.invalidate(key); this.last.delete(key); }
+  clear(): void { this.cache.clear(); this.last.clear(); }
 
   /**
    * A suggestion for the cursor of `src`, or undefined when `cancelled()` became true on the way (checked
@@ -86,17 +93,41 @@ export class Completer {
     return this.queue.run(async () => {
       const t0 = performance.now();
       if (cancelled()) return undefined;
+      const reused = this.typedThrough(key, src);
+      if (reused) return { ...reused, cold: false, ran: 0, ms: performance.now() - t0 };
+      this.last.delete(key);
       const st = await this.cache.get(key, src);
       if (!st) return { text: null, confidence: 0, raw: '', stoppedBy: 'unsure', cold: true, ran: 0, ms: performance.now() - t0 };
       if (cancelled()) return undefined;
       const o = this.opts;
-      const r = o.beamWidth > 1 ? await this.beam(st.state, st.logits) : await this.greedy(st.state, st.logits, cancelled);
+      const r = o.beamWidth > 1 ? await this.beam(st.state, st.logits) : await this.greedy(st.state, st.logits, cancelled, key, src);
       if (!r) return undefined;
       return { ...r, cold: st.cold, ran: st.ran, ms: performance.now() - t0 };
     });
   }
 
-  private async greedy(from: TokenStepper, first: Float32Array, cancelled: () => boolean): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined> {
+  /**
+   * Typing through a greedy suggestion: when the characters typed since the last full decode are exactly the start of
+   * its raw continuation, the rest of that continuation IS the greedy decode from the new position (same model, same
+   * state), so it is reused without any model call. The state cache catches up at the next real decode.
+   */
+  private typedThrough(key: string, src: ContextSource): Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined {
+    const l = this.last.get(key);
+    if (!l || this.opts.beamWidth > 1) return undefined;
+    const c = src.cursor;
+    if (c <= l.end || c - l.end > l.rawLength) return undefined;
+    const typed = [...src.read(l.end, c)];
+    if (typed.length > l.chars.length || typed.some((ch, i) => ch !== l.chars[i])) return undefined;
+    if (src.read(Math.max(0, l.end - l.anchor.length), l.end) !== l.anchor) return undefined; // the text before changed
+    const chars = l.chars.slice(typed.length), lps = l.lps.slice(typed.length);
+    // a continuation cut by the length limit runs short as it is typed: decode afresh once half of it is used up
+    if (l.stoppedBy === 'length' && chars.length < this.opts.maxChars / 2) return undefined;
+    if (chars.length === 0) return undefined;
+    const r = this.finish(chars, lps, l.stoppedBy);
+    return r.text === null ? undefined : r;
+  }
+
+  private async greedy(from: TokenStepper, first: Float32Array, cancelled: () => boolean, key?: string, src?: ContextSource): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined> {
     const o = this.opts;
     const logT = o.threshold > 0 ? Math.log(o.threshold) : -Infinity;
     const s = from.fork();
@@ -124,6 +155,11 @@ export class Completer {
         if (cancelled()) return undefined;
         logits = await s.step(id);
       }
+    }
+    if (key !== undefined && src !== undefined && (stoppedBy === 'newline' || stoppedBy === 'length')) {
+      const c = src.cursor;
+      this.last.set(key, { end: c, anchor: src.read(Math.max(0, c - 64), c), chars: [...chars], lps: [...lps], stoppedBy, rawLength: chars.join('').length });
+      if (this.last.size > 32) this.last.delete(this.last.keys().next().value!);
     }
     return this.finish(chars, lps, stoppedBy);
   }
