@@ -45,7 +45,7 @@ function layout(): void {
       el('label', { for: 'smoothing', class: 'field' }, t('Smoothing'),
         el('input', { id: 'smoothing', type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-valuetext': String(ui.smoothing) })),
       el('span', { id: 'smoothingValue', class: 'muted' }),
-      el('vscode-checkbox', { id: 'log', label: t('Log scale') }, t('Log scale')),
+      el('vscode-checkbox', { id: 'log' }, t('Log scale')),
     ),
     el('div', { id: 'chart', class: 'panel-box', role: 'img', 'aria-label': t('Loss curves') }),
     el('div', { id: 'legend', class: 'row', role: 'group', 'aria-label': t('Runs shown in the chart') }),
@@ -147,7 +147,7 @@ function redraw(): void {
 function renderLegend(): void {
   const box = $('legend');
   box.replaceChildren(...[...runs.values()].map((r, i) => {
-    const cb = el('vscode-checkbox', { label: r.name }, `${r.name} (${r.state})`) as HTMLElement & { checked: boolean };
+    const cb = el('vscode-checkbox', {}, `${r.name} (${r.state})`) as HTMLElement & { checked: boolean };
     cb.checked = !ui.hidden.includes(r.id);
     cb.style.setProperty('--vscode-checkbox-foreground', colorOf(i));
     cb.addEventListener('change', () => {

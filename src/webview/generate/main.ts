@@ -46,7 +46,7 @@ function layout(models: ModelChoice[], selected: string | undefined): void {
       num('topK', t('Top-k (0 = all)'), 0, 100000, 1, settings.topK),
       num('topP', t('Top-p'), 0.01, 1, 0.01, settings.topP),
       num('seed', t('Seed'), 0, 2147483647, 1, settings.seed),
-      el('vscode-checkbox', { id: 'greedy', label: t('Greedy (always the most likely character)') }, t('Greedy (always the most likely character)')),
+      el('vscode-checkbox', { id: 'greedy' }, t('Greedy (always the most likely character)')),
     ),
     el('div', { class: 'row' },
       el('vscode-button', { id: 'run' }, t('Generate')),

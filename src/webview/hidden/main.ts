@@ -16,8 +16,8 @@ import { cellAt, clampView, fillTile, scrollTime, scrollUnits, tiles, visibleCha
 import { makeT } from '../shared/i18n';
 import { $, connect, el, getState, setState, status, themeBackground } from '../shared/rpc';
 
-interface UiState { model?: string; layer: number; signal: Signal; unit: number; threshold: number; feature: FeatureName; text?: string; source?: string }
-const ui = getState<UiState>({ layer: 0, signal: 'h', unit: 0, threshold: 0.5, feature: 'inQuotes' });
+interface UiState { model?: string; layer: number; signal: Signal; unit: number; threshold: number; feature: FeatureName | 'all'; text?: string; source?: string }
+const ui = getState<UiState>({ layer: 0, signal: 'h', unit: 0, threshold: 0.5, feature: 'all' });
 const save = () => setState(ui);
 const rpc = connect<'hidden'>();
 let t = makeT({});
@@ -94,9 +94,9 @@ function layout(models: ModelChoice[], selected: string | undefined): void {
   ($('run') as Btn).disabled = !models.length;
   if (!models.length) status(t('No trained text models yet. Train one first ("Train Model on Current File").'));
   const fsel = $('feature') as Sel;
-  fsel.replaceChildren(...FEATURES.map((f) => el('vscode-option', { value: f }, t(FEATURE_NAMES[f]))));
+  fsel.replaceChildren(el('vscode-option', { value: 'all' }, t('all features (strongest first)')), ...FEATURES.map((f) => el('vscode-option', { value: f }, t(FEATURE_NAMES[f]))));
   fsel.value = ui.feature;
-  fsel.addEventListener('change', () => { ui.feature = fsel.value as FeatureName; save(); renderRanking(); });
+  fsel.addEventListener('change', () => { ui.feature = fsel.value as FeatureName | 'all'; save(); renderRanking(); });
   $('run').addEventListener('click', () => void runModel());
   $('zoomIn').addEventListener('click', () => { view = zoomTime(view, 0.5, 0.5, meta?.T ?? 1, meta?.H ?? 1); draw(); });
   $('zoomOut').addEventListener('click', () => { view = zoomTime(view, 2, 0.5, meta?.T ?? 1, meta?.H ?? 1); draw(); });
@@ -325,9 +325,13 @@ function selectedSpan(): { start: number; end: number } | undefined {
   return { start: Math.min(a, b), end: Math.max(a, b) + 1 };
 }
 
+/** the last span selected in the cell view (focusing the threshold field or the button clears the live selection) */
+let lastSpan: { start: number; end: number } | undefined;
+document.addEventListener('selectionchange', () => { const s = selectedSpan(); if (s) lastSpan = s; });
+
 function doFind(): void {
   if (!meta || !data) return;
-  const span = selectedSpan();
+  const span = selectedSpan() ?? lastSpan;
   const out = $('findOut');
   if (!span) { out.replaceChildren(el('p', { class: 'muted' }, t('Select a span of the text in the cell view first.'))); return; }
   ui.threshold = Number(($('threshold') as HTMLInputElement).value);
@@ -358,12 +362,14 @@ function doFind(): void {
 
 function renderRanking(): void {
   if (!meta || !data) return;
-  const f = textFeatures(meta.chars)[ui.feature];
-  const ranked = rankUnits(data, meta.T, meta.H, f).slice(0, 10);
+  const feats = textFeatures(meta.chars);
+  const names = ui.feature === 'all' ? [...FEATURES] : [ui.feature];
+  const ranked = names.flatMap((n) => rankUnits(data!, meta!.T, meta!.H, feats[n]).slice(0, 10).map((r) => ({ ...r, feature: n })))
+    .sort((a, b) => Math.abs(b.r) - Math.abs(a.r)).slice(0, 10);
   $('ranking').replaceChildren(...ranked.map((r) => {
     const b = el('button', { class: 'link' }, `${t('unit')} ${r.unit}`);
     b.addEventListener('click', () => selectUnit(r.unit));
-    return el('li', {}, b, ` r = ${r.r.toFixed(3)}`);
+    return el('li', {}, b, ` r = ${r.r.toFixed(3)}`, names.length > 1 ? el('span', { class: 'muted' }, ` · ${t(FEATURE_NAMES[r.feature])}`) : '');
   }));
 }
 

@@ -1,0 +1,191 @@
+/* global document, setTimeout, Event */
+// The three webview panels, driven like a user through the command palette (run by scripts/run-e2e.mjs).
+// Each check: open through the palette → real content inside the webview → use one control → screenshot.
+import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+
+async function until(what, fn, timeoutMs = 30_000, everyMs = 200) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+async function palette(page, title) {
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await page.locator('.tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** the webview content frame whose <body data-panel> is `kind` */
+async function panelFrame(page, kind, timeoutMs = 30_000) {
+  return until(`the ${kind} webview`, async () => {
+    for (const f of page.frames()) {
+      if (f.isDetached()) continue;
+      const p = await f.evaluate(() => document.body?.dataset?.panel ?? null).catch(() => null);
+      if (p === kind) return f;
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+async function closeEditors(page) {
+  await palette(page, 'View: Close All Editors');
+  await sleep(300);
+}
+
+async function shot(page, shots, name, log) {
+  await sleep(500);
+  const p = join(shots, name);
+  await page.screenshot({ path: p });
+  log(`screenshot ${p}`);
+}
+
+export async function runPanels({ page, ws, shots, log }) {
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'story.txt' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+  log('workbench ready');
+  // keep progress toasts out of the screenshots
+  await palette(page, 'Notifications: Toggle Do Not Disturb Mode');
+
+  // ---------------------------------------------------------------- 1. dashboard: a live run, its curve
+  await openFile(page, 'live.seqlab.json');
+  // the editor-title ▷ of a *.seqlab.json recipe (the palette offers the same command when the editor has focus)
+  const play = page.locator('.editor-actions .action-label[aria-label*="Run Training Recipe"]').first();
+  await play.waitFor({ state: 'visible', timeout: 30_000 });
+  await play.click();
+  await until('the live run to write its folder', () => existsSync(join(ws, '.seqlab/models/poem-live')), 30_000);
+  await palette(page, 'Sequence Lab: Open Training Dashboard');
+  let f = await panelFrame(page, 'dashboard');
+  log('dashboard open');
+  await until('loss curve points', async () => Number(await f.locator('#chart').getAttribute('data-points')) >= 4, 60_000, 500);
+  await f.locator('#chart canvas').first().waitFor({ state: 'visible' });
+  const curvePixels = await f.evaluate(() => {
+    const c = document.querySelector('#chart canvas');
+    const ctx = c.getContext('2d');
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  assert(curvePixels > 200, `the chart has drawn pixels (${curvePixels})`);
+  // one control: the log-scale toggle (uPlot rebuilds with a log y axis)
+  await f.locator('#log').focus();
+  await page.keyboard.press('Space');
+  await until('log scale on', () => f.evaluate(() => document.querySelector('#log').checked === true), 5_000);
+  await until('the y axis rebuilt as log', () => f.evaluate(() => document.querySelector('#chart canvas') !== null), 5_000);
+  await until('a sample at an evaluation', async () => (await f.locator('.sample').count()) > 0, 60_000, 500);
+  const stats = await f.locator('#stats').innerText();
+  assert(/Chars\/s|字符/.test(stats), `statistics shown: ${stats}`);
+  log(`dashboard: ${await f.locator('#chart').getAttribute('data-points')} points; stats ${stats.replace(/\s+/g, ' ').slice(0, 120)}`);
+  await shot(page, shots, 'dashboard.png', log);
+  // the status-bar item opens the same dashboard (its command)
+  await closeEditors(page);
+
+  // ---------------------------------------------------------------- 2. generate: characters stream in
+  await openFile(page, 'story.txt');
+  await palette(page, 'Sequence Lab: Generate Text…');
+  f = await panelFrame(page, 'generate');
+  log('generate panel open');
+  await palette(page, 'View: Toggle Maximize Editor Group');
+  f = await panelFrame(page, 'generate');
+  await until('the model picker to list demo-lstm', async () => (await f.locator('#model').innerText().catch(() => '')).length > 0 || (await f.locator('vscode-option').count()) > 0, 20_000);
+  await f.locator('#prime vscode-textarea, #prime').first().click();
+  await f.evaluate(() => { const p = document.querySelector('#prime'); p.value = 'ROMEO:\n'; });
+  await f.locator('#length').fill('400');
+  // one control: Generate
+  await f.locator('#run').click();
+  await until('generated characters', async () => Number(await f.locator('#output').getAttribute('data-chars')) >= 400, 60_000, 300);
+  const out = await f.locator('#output').innerText();
+  assert(out.replace(/\s/g, '').length > 100, 'the output has visible characters');
+  // hover a character: the top-5 strip appears
+  await f.locator('#output span').nth(20).hover();
+  await until('top-5 candidates', async () => (await f.locator('#candidates .cand').count()) >= 3, 5_000);
+  log(`generate: ${JSON.stringify(out.slice(0, 80))}…`);
+  await shot(page, shots, 'generate.png', log);
+  await closeEditors(page);
+
+  // ---------------------------------------------------------------- 3. hidden states: a heatmap with pixels
+  await openFile(page, 'story.txt');
+  await palette(page, 'Sequence Lab: Show Hidden States');
+  f = await panelFrame(page, 'hidden');
+  log('hidden-state panel open');
+  await palette(page, 'View: Toggle Maximize Editor Group');
+  f = await panelFrame(page, 'hidden');
+  await f.locator('#run').waitFor({ state: 'visible' });
+  await until('a model in the picker', async () => (await f.locator('#model vscode-option').count()) > 0, 20_000);
+  // pick the trained LSTM (the live GRU run may be listed too)
+  await f.evaluate(() => {
+    const sel = document.querySelector('#model');
+    const opt = [...sel.querySelectorAll('vscode-option')].find((o) => /demo-lstm/.test(o.textContent));
+    if (opt) { sel.value = opt.getAttribute('value'); sel.dispatchEvent(new Event('change')); }
+  });
+  await f.locator('#run').click();
+  await until('the heatmap to render', async () => (await f.locator('#heatmap').getAttribute('data-render-ms')) !== null, 90_000, 300);
+  const px = await f.evaluate(() => {
+    const c = document.querySelector('#heatmap');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return { colours: colours.size, w: c.width, h: c.height, ms: c.dataset.renderMs, view: c.dataset.view };
+  });
+  assert(px.colours > 20, `the heatmap has many colours (${px.colours})`);
+  log(`hidden: heatmap ${px.w}×${px.h}, ${px.colours} colours, rendered in ${px.ms} ms, view ${px.view}`);
+  // one control: click a unit row → the cell view colours the text by that unit
+  const box = await f.locator('#heatmap').boundingBox();
+  await f.locator('#heatmap').click({ position: { x: box.width * 0.3, y: box.height * 0.42 } });
+  await until('the cell view for the clicked unit', async () => (await f.locator('#cellText span').count()) > 100, 10_000);
+  const unit = await f.locator('#cellText').getAttribute('data-unit');
+  log(`hidden: cell view shows unit ${unit}`);
+  await until('gate saturation plot', async () => (await f.locator('#sat').getAttribute('data-drawn')) === 'true', 30_000);
+  await f.locator('#heatmap').hover({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
+  await shot(page, shots, 'hidden-states.png', log);
+  // zoom out and scroll the page down for the analysis sections
+  // find cells: select a span of the cell view's text (a speaker's name line), then Find cells
+  await f.evaluate(() => {
+    const spans = [...document.querySelectorAll('#cellText span')];
+    const text = spans.map((s) => s.textContent).join('');
+    const at = text.indexOf('Citizen:');
+    const r = document.createRange();
+    r.setStart(spans[at].firstChild, 0);
+    r.setEnd(spans[at + 7].firstChild, 1);
+    const sel = document.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+  });
+  await f.locator('#threshold').fill('0.3');
+  await f.locator('#find').click();
+  await until('find-cells results', async () => /unit/.test(await f.locator('#findOut').innerText()), 10_000);
+  log(`hidden: find cells → ${(await f.locator('#findOut').innerText()).split('\n').slice(0, 3).join(' | ')}`);
+  await f.locator('#zoomAll').click();
+  await f.evaluate(() => document.querySelector('#cellText').scrollIntoView({ block: 'start' }));
+  await shot(page, shots, 'hidden-states-analysis.png', log);
+  // export PNG: the save dialog (a quick input in the web workbench) offers story-relative default; accept it
+  await f.locator('#png').click();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await until('the exported PNG', () => readdirSync(ws).some((n) => n.endsWith('.png')), 15_000);
+  log(`hidden: exported ${readdirSync(ws).filter((n) => n.endsWith('.png')).join(', ')}`);
+}
