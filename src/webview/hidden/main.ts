@@ -336,7 +336,7 @@ function doFind(): void {
   if (!span) { out.replaceChildren(el('p', { class: 'muted' }, t('Select a span of the text in the cell view first.'))); return; }
   ui.threshold = Number(($('threshold') as HTMLInputElement).value);
   save();
-  const r = findCells(data, meta.T, meta.H, span.start, span.end, ui.threshold);
+  const r = findCells(data, meta.T, meta.H, span.start, span.end, ui.threshold, 3);
   highlight = span;
   const goto = (m: { start: number; end: number }) => {
     highlight = m;
