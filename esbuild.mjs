@@ -26,6 +26,7 @@ const builds = [
   { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench/complete': 'bench/complete.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'bench/forecast': 'bench/forecast.ts' }, outdir: 'dist' },
 ];
 // inference worker (generation + hidden states for the webview panels)
 builds.push({ ...node, entryPoints: { 'infer-worker': 'src/worker/infer.ts' }, outdir: 'dist' });
