@@ -5,7 +5,7 @@
 // repeated sentence; then, through the UI only:
 //   1. "Sequence Lab: Use Model for Autocomplete…" picks it; the status bar shows it;
 //   2. typing "the quick b" in an editor shows ghost text (.ghost-text-decoration) → screenshot;
-//   3. Tab accepts it: the line reads "the quick brown fox…";
+//   3. Tab accepts it: the line reads "the quick brown fox…"; Ctrl+Right (VS Code's accept-next-word) takes one word;
 //   4. "Sequence Lab: Toggle Autocomplete" turns it off: typing again shows no ghost text.
 // Screenshots go to artifacts/screenshots/ (gitignored). Exits non-zero on any failure.
 // Usage: node test/e2e/autocomplete.mjs [--no-build] [--keep]     Env: SEQLAB_CODE_SERVER_DIR, CHROMIUM
@@ -105,6 +105,19 @@ async function palette(command, pickText) {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 const ghost = () => page.locator('.monaco-editor .ghost-text-decoration');
+/** the editor's visible lines as the document has them: ghost text (rendered inside the line) removed */
+const realLines = () => page.evaluate(() => [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')]
+  .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+  .map((l) => { const c = l.cloneNode(true); c.querySelectorAll('[class*="ghost-text"]').forEach((g) => g.remove()); return c.textContent.replace(/\u00a0/g, ' '); }));
+async function waitForLines(pred, what) {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const lines = await realLines();
+    if (pred(lines)) return lines;
+    if (Date.now() > end) throw new Error(`${what}: lines are ${JSON.stringify(lines)}`);
+    await page.waitForTimeout(100);
+  }
+}
 
 let code = 1;
 try {
@@ -153,11 +166,22 @@ try {
   if (box) await page.screenshot({ path: join(SHOTS, 'autocomplete-ghost-editor.png'), clip: { x: Math.max(0, box.x - 2), y: Math.max(0, box.y - 36), width: Math.min(820, box.width + 4), height: 150 } });
 
   await step('Tab accepts it', async () => {
+    if ((await realLines())[0] !== 'the quick b') throw new Error(`before Tab the line should hold only what was typed: ${JSON.stringify(await realLines())}`);
     await page.keyboard.press('Tab');
-    await page.waitForFunction(() => document.querySelector('.editor-instance .monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('the quick brown fox'), null, { timeout: 10_000 });
+    const lines = await waitForLines((ls) => ls[0] === 'the quick brown fox jumps over the lazy dog', 'Tab did not insert the suggestion');
+    log(`line after Tab: ${JSON.stringify(lines[0])}`);
   });
-  const line = (await editor.innerText()).replace(/\u00a0/g, ' ');
-  log(`line after Tab: ${JSON.stringify(line.split('\n')[0])}`);
+
+  await step('VS Code\'s own partial accept takes one word (Ctrl+Right)', async () => {
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('the quick b', { delay: 60 });
+    await ghost().first().waitFor({ state: 'visible', timeout: 20_000 });
+    await page.keyboard.press('Control+ArrowRight'); // editor.action.inlineSuggest.acceptNextWord
+    const lines = await waitForLines((ls) => ls[1] === 'the quick brown', 'Ctrl+Right did not accept exactly one word');
+    log(`line after Ctrl+Right: ${JSON.stringify(lines[1])}; ghost text left: ${JSON.stringify((await ghost().allInnerTexts()).join(''))}`);
+    await page.keyboard.press('Escape');
+  });
 
   await step('Toggle Autocomplete (off)', () => palette('Sequence Lab: Toggle Autocomplete'));
   await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && e.querySelector('.codicon-circle-slash')), null, { timeout: 10_000 });
@@ -170,6 +194,15 @@ try {
   await page.screenshot({ path: join(SHOTS, 'autocomplete-off.png') });
   if (visible) throw new Error(`ghost text still shown while autocomplete is off: ${JSON.stringify(await ghost().allInnerTexts())}`);
   log('no ghost text while off');
+  // the same place with autocomplete on again shows it (so the check above could have failed)
+  await step('Toggle Autocomplete (on): ghost text is back', async () => {
+    await palette('Sequence Lab: Toggle Autocomplete');
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('b', { delay: 60 });
+    await ghost().first().waitFor({ state: 'visible', timeout: 20_000 });
+  });
   code = 0;
 } catch (e) {
   console.error(e);
