@@ -8,7 +8,8 @@
 // screenshot under artifacts/screenshots/. Exits non-zero on any failure.
 //
 // Usage: node scripts/run-e2e.mjs [--no-build] [--keep]
-// Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_E2E_TIMEOUT_S (default 170), CHROMIUM (default /usr/bin/chromium)
+// Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_E2E_TIMEOUT_S (default 170), CHROMIUM (default /usr/bin/chromium),
+//        SEQLAB_E2E_THEME (colour theme, default 'Default Dark Modern'), SEQLAB_E2E_SHOTS (screenshot folder)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -90,7 +91,7 @@ const cleanup = async () => {
 process.once('SIGINT', () => { cleanup().then(() => process.exit(130)); });
 
 let code = 1;
-const shots = join(ROOT, 'artifacts/screenshots');
+const shots = resolve(ROOT, process.env.SEQLAB_E2E_SHOTS ?? 'artifacts/screenshots');
 mkdirSync(shots, { recursive: true });
 let page;
 try {

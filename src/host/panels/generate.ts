@@ -38,7 +38,13 @@ export class GeneratePanel {
 
   static show(deps: GenerateDeps, args: GenerateArgs & { modelDir?: string }): GeneratePanel {
     const cur = GeneratePanel.current;
-    if (cur) { cur.args = { ...cur.args, ...args }; cur.panel.reveal(undefined, false); void cur.pushModels(); return cur; }
+    if (cur) {
+      // a new invocation (new selection, model or settings) starts the webview afresh with them
+      cur.args = { ...cur.args, ...args };
+      cur.panel.webview.html = panelHtml(cur.panel.webview, deps.extensionUri, 'generate', vscode.l10n.t('Generate Text'));
+      cur.panel.reveal(undefined, false);
+      return cur;
+    }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES.generate, vscode.l10n.t('Generate Text'),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(deps.extensionUri));
     return new GeneratePanel(panel, deps, args);
