@@ -156,13 +156,15 @@ async function main(): Promise<void> {
     // latency: cold (new document each time) and warm (typing), greedy and beam 3
     const lat = async (beam: number) => {
       completer.setOptions({ beamWidth: beam });
-      const cold: number[] = [], warm: number[] = [];
+      const cold: number[] = [], warm: number[] = [], coldCpu: number[] = [], warmCpu: number[] = [];
       let through = 0;
+      const cpuMs = (c0: NodeJS.CpuUsage) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
       for (let i = 0; i < (quick ? 15 : 50); i++) {
         const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
-        const t = performance.now();
+        const t = performance.now(), c0 = process.cpuUsage();
         await completer.complete(`cold-${beam}-${i}`, src(p));
         cold.push(performance.now() - t);
+        coldCpu.push(cpuMs(c0));
         completer.invalidate(`cold-${beam}-${i}`);
       }
       for (let run = 0; run < (quick ? 2 : 5); run++) {
@@ -170,13 +172,14 @@ async function main(): Promise<void> {
         const k = `typing-${beam}-${run}`;
         await completer.complete(k, src(p));
         for (let j = 1; j <= (quick ? 40 : 100); j++) {
-          const t = performance.now();
+          const t = performance.now(), c0 = process.cpuUsage();
           const r = await completer.complete(k, src(p + j));
           warm.push(performance.now() - t);
+          warmCpu.push(cpuMs(c0));
           if (r && !r.cold && r.ran === 0) through++;
         }
       }
-      return { cold, warm, through };
+      return { cold, warm, through, coldCpu, warmCpu };
     };
     await lat(1); // warm-up (JIT, onnxruntime arenas)
     const g = await lat(1), b3 = await lat(3);
@@ -191,12 +194,12 @@ async function main(): Promise<void> {
     console.log(line('char 5-gram (abs. discount)', base.bpc, base.accuracy, nHit, nShown));
     const verdict = (better: boolean) => (better ? 'better' : 'WORSE');
     console.log(`  LSTM vs 5-gram on held-out text: ${f(lstm.bpc - base.bpc, 3)} bits/char (${verdict(lstm.bpc < base.bpc)}), ${f(100 * (lstm.accuracy - base.accuracy), 1)} points top-1 (${verdict(lstm.accuracy > base.accuracy)}), ${f(100 * (lHit - nHit) / P, 1)} points proxy (${verdict(lHit > nHit)}); proxy over ${P} positions, ${lSaved} characters of first words matched`);
-    console.log(`latency, Completer call → suggestion, onnxruntime-node, ${WINDOW}-char context (ms):`);
-    const lr = (name: string, xs: number[], note = '') => `  ${name.padEnd(24)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}  (n=${xs.length})${note}`;
-    console.log(lr('cold, greedy', g.cold)); console.log(lr('warm (typing), greedy', g.warm, `, ${f(100 * g.through / g.warm.length, 0)}% answered by typing through the previous suggestion (no model call)`));
-    console.log(lr('cold, beam 3', b3.cold)); console.log(lr('warm (typing), beam 3', b3.warm));
+    console.log(`latency, Completer call → suggestion, onnxruntime-node, ${WINDOW}-char context (ms; wall clock, then the process CPU time of the same calls; load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores):`);
+    const lr = (name: string, xs: number[], cpu: number[], note = '') => `  ${name.padEnd(24)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}   cpu p50 ${f(pct(cpu, 0.5)).padStart(6)}  p95 ${f(pct(cpu, 0.95)).padStart(6)}  (n=${xs.length})${note}`;
+    console.log(lr('cold, greedy', g.cold, g.coldCpu)); console.log(lr('warm (typing), greedy', g.warm, g.warmCpu, `, ${f(100 * g.through / g.warm.length, 0)}% answered by typing through the previous suggestion (no model call)`));
+    console.log(lr('cold, beam 3', b3.cold, b3.coldCpu)); console.log(lr('warm (typing), beam 3', b3.warm, b3.warmCpu));
     console.log(`  warm p95 goal ≤ 10 ms: ${pct(g.warm, 0.95) <= 10 ? 'met' : 'NOT met'} (greedy)`);
-    rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms, cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms`);
+    rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
   }
   console.log('\nsummary');
   for (const r of rows) console.log('  ' + r);

@@ -41,8 +41,7 @@ export class CompletionController implements vscode.Disposable {
     this.item.command = 'seqlab.completion.menu';
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('seqlab.completion')) return;
-      const s = readSettings();
-      this.loaded?.completer.setOptions(s);
+      if (this.loaded) this.loaded.completer.setOptions(this.optionsFor(this.loaded.engine));
       this.refresh();
     }));
     this.subs.push(vscode.window.onDidChangeActiveTextEditor(() => this.refresh()));
@@ -138,7 +137,7 @@ export class CompletionController implements vscode.Disposable {
       const { openInference } = await import('../../onnx/fallback');
       const handle = await openInference(bytes, { name: file, warn: (m) => log().warn(m) });
       let completer: Completer;
-      try { completer = new Completer(handle, readSettings()); } catch (e) { await handle.dispose(); throw e; }
+      try { completer = new Completer(handle, this.optionsFor(handle.engine)); } catch (e) { await handle.dispose(); throw e; }
       this.loaded = { dir, stamp, completer, engine: handle.engine, dispose: () => handle.dispose() };
       this.lastStampCheck = Date.now();
       this.loadError = undefined;
@@ -151,6 +150,15 @@ export class CompletionController implements vscode.Disposable {
       this.refresh();
       return undefined;
     }
+  }
+
+  /**
+   * The settings, except that the TypeScript fallback engine (used only when onnxruntime-node cannot load) runs on
+   * this thread: its cold start reads at most 128 characters, so a new document never blocks the extension host long.
+   */
+  private optionsFor(engine: string): ReturnType<typeof readSettings> {
+    const s = readSettings();
+    return engine === 'ts' ? { ...s, window: Math.min(s.window, 128) } : s;
   }
 
   private async unload(): Promise<void> {
