@@ -19,6 +19,8 @@ export interface SeqlabApi {
   activationMs: number;
   /** ms from the bundle starting to load to activate() being called (VS Code's "code loading"); undefined unbundled */
   codeLoadingMs?: number;
+  /** CPU ms the extension-host process spent from the bundle starting to load to the end of activate() (load-independent) */
+  activationCpuMs?: number;
   store: ModelStore;
   training: TrainingService;
   tree: ModelsTreeProvider;
@@ -30,6 +32,7 @@ export interface SeqlabApi {
 
 let training: TrainingService | undefined;
 declare const __seqlabLoadStart: number | undefined; // set by the esbuild banner
+declare const __seqlabLoadCpu: NodeJS.CpuUsage | undefined; // set by the esbuild banner
 
 export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const t0 = performance.now();
@@ -53,9 +56,11 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   registerPanels(context, { store, training: svc });
   context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
   const activationMs = performance.now() - t0;
+  const cpu = typeof __seqlabLoadCpu === 'object' ? process.cpuUsage(__seqlabLoadCpu) : undefined;
+  const activationCpuMs = cpu ? (cpu.user + cpu.system) / 1000 : undefined;
   // the log channel is created on first use, not here
   setTimeout(() => log().info(`Sequence Lab activated in ${activationMs.toFixed(1)} ms (code loading ${codeLoadingMs?.toFixed(1) ?? '?'} ms)`), 2000).unref?.();
-  return { activationMs, codeLoadingMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages };
+  return { activationMs, codeLoadingMs, activationCpuMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages };
 }
 
 export function deactivate(): void {

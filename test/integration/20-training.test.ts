@@ -16,24 +16,24 @@ suite('training through the commands (real worker)', () => {
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
     const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
-      file: fixture('tiny.txt'), cell: 'lstm', preset: 'tiny', steps: 300, name: 'it-tiny', options: { evalEvery: 50, sampleChars: 40 },
+      file: fixture('tiny.txt'), cell: 'lstm', preset: 'tiny', minutes: 0.12, name: 'it-tiny', options: { evalEvery: 50, sampleChars: 40 },
     });
     // while it runs: the tree shows the model with live progress
-    const job = await waitFor('the run to report progress', () => a.training.active().find((j) => j.spec.name === 'it-tiny' && j.progress), 60_000, 20);
+    await waitFor('the run to report progress', () => a.training.active().find((j) => j.spec.name === 'it-tiny' && j.progress), 60_000, 20);
     const entry = await waitFor('the running model in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-tiny'), 10_000);
     const item = a.tree.getTreeItem(entry);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
     assert.match(String(item.description), /step \d+/);
     assert.match(String(item.contextValue), /^model-training-/);
-    assert.match(String(a.training.statusBarText), /step \d+\/300 · loss \d+\.\d\d bits\/char · [\d.]+k? chars\/s · ETA \d+:\d\d/);
+    assert.match(String(a.training.statusBarText), /step \d+ · loss \d+\.\d\d bits\/char · [\d.]+k? chars\/s · ETA (\d+:\d\d|–)/);
     const outcome = await running;
     lag.disable();
     const p99 = lag.percentile(99) / 1e6, max = lag.max / 1e6, mean = lag.mean / 1e6;
-    console.log(`    event-loop lag during training (${job.result?.steps ?? outcome.result?.steps} steps, ${(outcome.result ? 'complete' : 'failed')}): p99 ${p99.toFixed(1)} ms, mean ${mean.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    console.log(`    event-loop lag during a ${(0.12 * 60).toFixed(1)} s training run (${outcome.result?.steps} steps, ${(outcome.result ? 'complete' : 'failed')}): p99 ${p99.toFixed(1)} ms, mean ${mean.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
     assert.equal(outcome.error, undefined, outcome.error);
     assert.ok(outcome.result, 'the command resolves with the run result');
     assert.equal(outcome.result.status, 'complete');
-    assert.equal(outcome.result.steps, 300);
+    assert.ok(outcome.result.steps >= 50, `${outcome.result.steps} steps`);
     const dir = outcome.modelDir!;
     assert.equal(path.basename(dir), 'it-tiny');
     assert.equal(path.dirname(dir), path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models'));
