@@ -24,7 +24,8 @@ import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { gemmRef } from '../src/engine/kernels';
-import { createWasmKernels, refFused, KERNEL_HELPER_SOURCE, type FusedKernels, type WasmKernels } from '../src/engine/kernels-wasm';
+import { createWasmKernels, KERNEL_HELPER_SOURCE, type WasmKernels } from '../src/engine/kernels-wasm';
+import { type FusedKernels, refFused } from '../src/engine/pointwise';
 import { encodeModel, DataType, AttrType } from '../src/onnx/proto';
 
 interface Shape { cfg: string; name: string; tA: boolean; tB: boolean; M: number; N: number; K: number; perStep: number }

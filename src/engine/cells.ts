@@ -21,18 +21,23 @@ import type { Arr } from './shapes';
 export interface LayerCache {
   cell: CellType;
   H: number;
-  /** post-activation gates: LSTM (T,B,4H) [i,o,f,c̃]; GRU (T,B,3H) [z,r,n]; RNN (T,B,H) = h */
+  /**
+   * gates, one row (B, ·) per step:
+   *   LSTM (T,B,4H) post-activation [i, o, f, c̃]
+   *   GRU  (T,B,4H) [z, r, n, hn] with hn = h·Rhᵀ + Rbh
+   *   RNN  (T,B,H)  pre-activation x·Wᵀ + h·Rᵀ (+ bias inside the kernel); h itself is Y
+   */
   gates: Arr;
-  /** LSTM: cell states (T,B,H). GRU: h·Rhᵀ + Rbh (T,B,H). RNN: unused (length 0) */
+  /** LSTM: cell states c (T,B,H). Others: unused (length 0) */
   aux: Arr;
-  /** LSTM: tanh(c) (T,B,H). Others: unused */
-  aux2: Arr;
   /** layer output Y (T,B,H) */
   Y: Arr;
   /** initial state copied in at forward: h0 (B,H), c0 (B,H) */
   h0: Arr;
   c0: Arr;
-  /** backward scratch: dG (T,B,GH); GRU also the recurrent-part gradient dGR (T,B,3H) */
+  /** GRU forward scratch: h·Rᵀ (B,3H) */
+  gh: Arr;
+  /** backward: dG (T,B,GH) gradients of the gate pre-activations (x side); GRU also dGR (T,B,3H) (recurrent side) */
   dG: Arr;
   dGR: Arr;
   /** backward scratch: dh, dc carried back through time (B,H) */
@@ -45,12 +50,12 @@ export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, T
   const TB = Tmax * Bmax;
   return {
     cell, H,
-    gates: k.alloc(TB * G * H),
-    aux: k.alloc(cell === 'rnn' ? 0 : TB * H),
-    aux2: k.alloc(cell === 'lstm' ? TB * H : 0),
+    gates: k.alloc(TB * (cell === 'gru' ? 4 : G) * H),
+    aux: k.alloc(cell === 'lstm' ? TB * H : 0),
     Y: k.alloc(TB * H),
     h0: k.alloc(Bmax * H),
     c0: k.alloc(Bmax * H),
+    gh: k.alloc(cell === 'gru' ? Bmax * G * H : 0),
     dG: k.alloc(TB * G * H),
     dGR: k.alloc(cell === 'gru' ? TB * G * H : 0),
     dh: k.alloc(Bmax * H),
@@ -58,83 +63,43 @@ export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, T
   };
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
 /**
  * Forward one layer over T steps.
  * X (T,B,I), W (GH,I), R (GH,H), Bias (2GH) = [Wb, Rb], h0/c0 (B,H) → cache.Y (T,B,H); hT/cT (B,H) written.
  */
 export function cellForward(k: Kernels, cache: LayerCache, T: number, B: number, I: number,
   X: Arr, W: Arr, R: Arr, Bias: Arr, h0: Arr, c0: Arr | null, hT: Arr, cT: Arr | null): void {
-  const H = cache.H, cell = cache.cell, G = GATES[cell], GH = G * H;
+  const H = cache.H, cell = cache.cell, G = GATES[cell], GH = G * H, BH = B * H;
   const { gates, Y } = cache;
-  const BH = B * H;
   for (let j = 0; j < BH; j++) { cache.h0[j] = h0[j]; cache.c0[j] = c0 ? c0[j] : 0; }
-  // gates (T*B, GH) = X (T*B, I) · Wᵀ ; then + Wb (+ Rb except GRU's h gate, which adds Rbh inside r⊙(…))
-  k.gemm(false, true, T * B, GH, I, X, 0, I, W, 0, I, 0, gates, 0, GH);
-  for (let row = 0; row < T * B; row++) {
-    const o = row * GH;
-    for (let g = 0; g < GH; g++) gates[o + g] += Bias[g] + (cell === 'gru' && g >= 2 * H ? 0 : Bias[GH + g]);
-  }
-  if (cell === 'lstm') {
-    const C = cache.aux, TC = cache.aux2;
-    for (let t = 0; t < T; t++) {
-      const gOff = t * B * GH, sOff = t * BH;
-      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
-      const cp = t === 0 ? cache.c0 : C, cpOff = t === 0 ? 0 : sOff - BH;
-      // gates[t] (B,4H) += h_{t-1} (B,H) · Rᵀ
-      k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 1, gates, gOff, GH);
-      for (let b = 0; b < B; b++) {
-        const g = gOff + b * GH, s = sOff + b * H, p = cpOff + b * H;
-        for (let j = 0; j < H; j++) {
-          const i = sigmoid(gates[g + j]);
-          const og = sigmoid(gates[g + H + j]);
-          const f = sigmoid(gates[g + 2 * H + j]);
-          const ct = Math.tanh(gates[g + 3 * H + j]);
-          gates[g + j] = i; gates[g + H + j] = og; gates[g + 2 * H + j] = f; gates[g + 3 * H + j] = ct;
-          const c = f * cp[p + j] + i * ct;
-          C[s + j] = c;
-          const tc = Math.tanh(c);
-          TC[s + j] = tc;
-          Y[s + j] = og * tc;
-        }
-      }
-    }
-    const last = (T - 1) * BH;
-    for (let j = 0; j < BH; j++) { hT[j] = Y[last + j]; cT![j] = C[last + j]; }
-    return;
-  }
   if (cell === 'gru') {
-    const HN = cache.aux;
-    const hr = cache.dG; // scratch (B,3H) for h·Rᵀ; dG is only used in backward
+    // gx (T*B, 3H) = X · Wᵀ, written into the first 3H of every (B,4H) act row's slot: use dG as the gx buffer
+    const gx = cache.dG;
+    k.gemm(false, true, T * B, GH, I, X, 0, I, W, 0, I, 0, gx, 0, GH);
     for (let t = 0; t < T; t++) {
-      const gOff = t * B * GH, sOff = t * BH;
-      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
-      // hr (B,3H) = h_{t-1} (B,H) · Rᵀ
-      k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 0, hr, 0, GH);
-      for (let b = 0; b < B; b++) {
-        const g = gOff + b * GH, s = sOff + b * H, q = b * GH, p = hpOff + b * H;
-        for (let j = 0; j < H; j++) {
-          const z = sigmoid(gates[g + j] + hr[q + j]);
-          const r = sigmoid(gates[g + H + j] + hr[q + H + j]);
-          const hn = hr[q + 2 * H + j] + Bias[GH + 2 * H + j];
-          const n = Math.tanh(gates[g + 2 * H + j] + r * hn);
-          gates[g + j] = z; gates[g + H + j] = r; gates[g + 2 * H + j] = n;
-          HN[s + j] = hn;
-          Y[s + j] = (1 - z) * n + z * hp[p + j];
-        }
-      }
+      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : (t - 1) * BH;
+      // gh (B,3H) = h_{t-1} · Rᵀ
+      k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 0, cache.gh, 0, GH);
+      k.gruForward(B, H, gx, t * B * GH, cache.gh, 0, Bias, 0, hp, hpOff, gates, t * B * 4 * H, Y, t * BH);
     }
   } else {
+    // gates (T*B, GH) = X · Wᵀ; per step += h_{t-1} · Rᵀ, then the fused kernel adds the bias and activates
+    k.gemm(false, true, T * B, GH, I, X, 0, I, W, 0, I, 0, gates, 0, GH);
     for (let t = 0; t < T; t++) {
-      const gOff = t * BH;
-      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : gOff - BH;
-      k.gemm(false, true, B, H, H, hp, hpOff, H, R, 0, H, 1, gates, gOff, H);
-      for (let j = 0; j < BH; j++) { const h = Math.tanh(gates[gOff + j]); gates[gOff + j] = h; Y[gOff + j] = h; }
+      const gOff = t * B * GH, sOff = t * BH;
+      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
+      k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 1, gates, gOff, GH);
+      if (cell === 'lstm') {
+        const cp = t === 0 ? cache.c0 : cache.aux, cpOff = t === 0 ? 0 : sOff - BH;
+        k.lstmForward(B, H, gates, gOff, null, 0, Bias, 0, cp, cpOff, gates, gOff, cache.aux, sOff, Y, sOff);
+      } else {
+        k.rnnForward(B, H, gates, gOff, null, 0, Bias, 0, Y, sOff);
+      }
     }
   }
   const last = (T - 1) * BH;
   for (let j = 0; j < BH; j++) hT[j] = Y[last + j];
+  if (cell === 'lstm') for (let j = 0; j < BH; j++) cT![j] = cache.aux[last + j];
 }
 
 /**
@@ -146,51 +111,27 @@ export function cellBackward(k: Kernels, cache: LayerCache, T: number, B: number
   X: Arr, W: Arr, R: Arr, dY: Arr, dX: Arr | null, dW: Arr, dR: Arr, dBias: Arr): void {
   const H = cache.H, cell = cache.cell, G = GATES[cell], GH = G * H, BH = B * H;
   const { gates, Y, dG, dh, dc } = cache;
-  dh.fill(0, 0, BH); dc.fill(0, 0, BH);
   // dGR: gradient w.r.t. the recurrent pre-activations (h·Rᵀ + Rb); equals dG except for GRU.
   const dGR = cell === 'gru' ? cache.dGR : dG;
+  // dh (B,H) holds dL/dh_t in total: dY[t] plus what flows back from step t+1
+  for (let j = 0; j < BH; j++) { dh[j] = dY[(T - 1) * BH + j]; dc[j] = 0; }
   for (let t = T - 1; t >= 0; t--) {
     const gOff = t * B * GH, sOff = t * BH;
     const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
     if (cell === 'lstm') {
-      const C = cache.aux, TC = cache.aux2;
-      const cp = t === 0 ? cache.c0 : C, cpOff = t === 0 ? 0 : sOff - BH;
-      for (let b = 0; b < B; b++) {
-        const g = gOff + b * GH, s = sOff + b * H, p = cpOff + b * H, d = b * H;
-        for (let j = 0; j < H; j++) {
-          const i = gates[g + j], o = gates[g + H + j], f = gates[g + 2 * H + j], ct = gates[g + 3 * H + j];
-          const tc = TC[s + j];
-          const dht = dY[s + j] + dh[d + j];
-          const dct = dc[d + j] + dht * o * (1 - tc * tc);
-          dG[g + j] = dct * ct * i * (1 - i);
-          dG[g + H + j] = dht * tc * o * (1 - o);
-          dG[g + 2 * H + j] = dct * cp[p + j] * f * (1 - f);
-          dG[g + 3 * H + j] = dct * i * (1 - ct * ct);
-          dc[d + j] = dct * f;
-        }
-      }
-      // dh (B,H) = dG[t] (B,4H) · R (4H,H)
-      k.gemm(false, false, B, H, GH, dG, gOff, GH, R, 0, H, 0, dh, 0, H);
+      const cp = t === 0 ? cache.c0 : cache.aux, cpOff = t === 0 ? 0 : sOff - BH;
+      k.lstmBackward(B, H, gates, gOff, cp, cpOff, cache.aux, sOff, dh, 0, dc, 0, dG, gOff);
     } else if (cell === 'gru') {
-      const HN = cache.aux;
-      for (let b = 0; b < B; b++) {
-        const g = gOff + b * GH, s = sOff + b * H, p = hpOff + b * H, d = b * H;
-        for (let j = 0; j < H; j++) {
-          const z = gates[g + j], r = gates[g + H + j], n = gates[g + 2 * H + j];
-          const dht = dY[s + j] + dh[d + j];
-          const dan = dht * (1 - z) * (1 - n * n);
-          const daz = dht * (hp[p + j] - n) * z * (1 - z);
-          const dar = dan * HN[s + j] * r * (1 - r);
-          dG[g + j] = daz; dG[g + H + j] = dar; dG[g + 2 * H + j] = dan;
-          dGR[g + j] = daz; dGR[g + H + j] = dar; dGR[g + 2 * H + j] = dan * r;
-          dh[d + j] = dht * z; // direct path; the recurrent product is added below
-        }
-      }
-      k.gemm(false, false, B, H, GH, dGR, gOff, GH, R, 0, H, 1, dh, 0, H);
+      // dh ← dh·z (direct path), then += dGR[t]·R below
+      k.gruBackward(B, H, gates, t * B * 4 * H, hp, hpOff, dh, 0, dh, 0, dG, gOff, dGR, gOff);
     } else {
-      for (let j = 0; j < BH; j++) { const h = gates[gOff + j]; dG[gOff + j] = (dY[sOff + j] + dh[j]) * (1 - h * h); }
-      k.gemm(false, false, B, H, GH, dG, gOff, GH, R, 0, H, 0, dh, 0, H);
+      k.rnnBackward(B, H, Y, sOff, dh, 0, dG, gOff);
     }
+    if (t === 0) break;
+    // dh_{t-1} = dY[t-1] + dGR[t] (B,GH) · R (GH,H)   (GRU: + the direct path already in dh)
+    if (cell === 'gru') for (let j = 0; j < BH; j++) dh[j] += dY[sOff - BH + j];
+    else for (let j = 0; j < BH; j++) dh[j] = dY[sOff - BH + j];
+    k.gemm(false, false, B, H, GH, dGR, gOff, GH, R, 0, H, 1, dh, 0, H);
   }
   // dW (GH,I) += dGᵀ (GH, T*B) · X (T*B, I)
   k.gemm(true, false, GH, I, T * B, dG, 0, GH, X, 0, I, 1, dW, 0, I);
@@ -204,4 +145,9 @@ export function cellBackward(k: Kernels, cache: LayerCache, T: number, B: number
   }
   // dX (T*B, I) += dG (T*B, GH) · W (GH, I)
   if (dX) k.gemm(false, false, T * B, I, GH, dG, 0, GH, W, 0, I, 1, dX, 0, I);
+}
+
+/** Width of one (b) row of `LayerCache.gates`: LSTM 4H, GRU 4H ([z,r,n,hn]), RNN H. */
+export function gateRowWidth(cell: CellType, H: number): number {
+  return (cell === 'rnn' ? 1 : 4) * H;
 }

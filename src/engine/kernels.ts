@@ -1,11 +1,13 @@
 /**
  * The small kernel interface every fast path implements. The engine allocates every hot buffer through
- * `alloc` (so a WASM backend can place it in its linear memory) and does every matrix product through `gemm`.
+ * `alloc` (so a WASM backend can place it in its linear memory), does every matrix product through `gemm`,
+ * and the per-step cell math through the fused kernels (pointwise.ts).
  * `refKernels` is the plain reference; tests prove any other backend agrees with it.
  */
+import { type FusedKernels, refFused } from './pointwise';
 import type { Arr } from './shapes';
 
-export interface Kernels {
+export interface Kernels extends FusedKernels {
   readonly name: string;
   /** A zeroed Float32Array of n values that this backend's kernels can operate on. */
   alloc(n: number): Float32Array;
@@ -77,6 +79,7 @@ export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, 
 }
 
 export const refKernels: Kernels = {
+  ...refFused,
   name: 'ref',
   alloc: (n) => new Float32Array(n),
   gemm: gemmRef,

@@ -23,6 +23,8 @@ export interface TrainRequest {
   /** 'exact': continue a run with its own data position and state; 'finetune': keep weights + vocabulary, new data */
   resume?: { from: string; mode: 'exact' | 'finetune' };
   options: Partial<TrainOptions>;
+  /** kernel threads for this run (1 = the worker thread only; more adds helper threads on shared memory); speed only, never the math */
+  threads?: number;
   /**
    * The training loop is synchronous inside the worker, so stopping goes through shared memory, not a message:
    * Int32Array(control)[0] = 1 asks the run to stop after the current step (it keeps its best checkpoint).
@@ -65,6 +67,7 @@ export type WorkerRequests = {
   'train/start': [TrainRequest, TrainResult];
   'forecast/train': [ForecastTrainRequest, ForecastTrainResult];
   'forecast/predict': [ForecastPredictRequest, ForecastPredictResult];
+  'forecast/inspect': [{ file: string }, ForecastColumns];
 };
 export type WorkerEvents = {
   'train/progress': TrainProgress;
@@ -186,4 +189,17 @@ export interface ForecastPredictResult {
   coverage: number;
   /** the CSV written (write: true) */
   written?: string;
+}
+
+/** the column choices of a CSV file, for the guided flow's quick picks */
+export interface ForecastColumns {
+  rows: number;
+  time: { column: string | null; kind: 'date' | 'index' | 'row'; reason: string };
+  numeric: string[];
+  excluded: { name: string; reason: string }[];
+  defaultTargets: string[];
+  defaultFeatures: string[];
+  /** detected season of the default target (steps), or null */
+  season: number | null;
+  notes: string[];
 }

@@ -5,6 +5,7 @@
  * - `extractHidden`: runs the TS engine over a long text in windows (state carried) and keeps, per layer,
  *   h, c and the gates (i f o for LSTM, z r for GRU) — what ONNX's LSTM op does not output.
  */
+import { gateRowWidth } from '../engine/cells';
 import type { CellType } from '../engine/config';
 import type { Model } from '../engine/model';
 import { Rng } from '../engine/rng';
@@ -73,7 +74,7 @@ export function maxStepsFor(H: number, layers: number, cell: CellType, budgetByt
  * Yields to the event loop between windows (so cancel messages get through).
  */
 export async function extractHidden(model: Model, ids: ArrayLike<number>, window = 1000): Promise<HiddenStore> {
-  const c = model.config, H = c.hidden, L = c.layers, T = ids.length, G = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
+  const c = model.config, H = c.hidden, L = c.layers, T = ids.length, G = gateRowWidth(c.cell, 1); // gate-row width in units of H (GRU rows are [z,r,n,hn])
   const signals = signalsFor(c.cell);
   const data = Array.from({ length: L }, () => {
     const r = {} as Record<Signal, Float32Array>;

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { Rpc } from '../protocol/rpc';
 import { stopRequested, type WorkerEvents, type WorkerRequests } from '../protocol/worker';
 import { pickKernels } from './kernels';
-import { predictForecast, runForecastTraining } from './forecast';
+import { inspectForecastCsv, predictForecast, runForecastTraining } from './forecast';
 import { runTraining } from './run';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread');
@@ -17,7 +17,7 @@ port.on('message', (m) => rpc.receive(m));
 
 rpc.handle('train/start', (req) => {
   const log = (level: 'info' | 'warn' | 'error', message: string) => rpc.notify('train/log', { jobId: req.jobId, level, message });
-  const kernels = pickKernels((m) => log('warn', m));
+  const kernels = pickKernels((m) => log('warn', m), req.threads ?? 1);
   return runTraining(req, {
     kernels,
     log,
@@ -34,3 +34,4 @@ rpc.handle('forecast/train', (req) => {
   });
 });
 rpc.handle('forecast/predict', (req) => predictForecast(req));
+rpc.handle('forecast/inspect', (req) => inspectForecastCsv(req.file));

@@ -164,7 +164,7 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   // during the run: a fast unverified export at each new best, so an interrupted run still has a usable model.onnx
   const writeOnnx = () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta()));
   updateCard({});
-  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters, vocabulary ${vocab.size}, ${corpus.chars.toLocaleString('en-US')} characters (batch ${B}, seq ${T})`);
+  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters, vocabulary ${vocab.size}, ${corpus.chars.toLocaleString('en-US')} characters (batch ${B}, seq ${T}; kernels ${model.k.name})`);
 
   // ---- run
   const every = hooks.progressEveryMs ?? 200;

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../../src/engine/config';
+import type { Kernels } from '../../src/engine/kernels';
+import { createWasmKernels } from '../../src/engine/kernels-wasm';
 import { type Dtype, Model } from '../../src/engine/model';
+
+const wasm = createWasmKernels();
 
 const dir = join(__dirname, '..', 'fixtures', 'parity');
 interface Fixture {
@@ -30,11 +34,12 @@ describe('engine ↔ PyTorch golden parity', () => {
     for (const c of ['lstm', 'gru', 'rnn']) for (const l of [1, 2]) assert.ok(files.includes(`char_${c}_l${l}.json`));
     for (const c of ['lstm', 'gru', 'rnn']) assert.ok(files.includes(`reg_${c}_l1.json`));
   });
+  it('the WASM SIMD kernels load here (the fast path is tested, not skipped)', () => { assert.ok(wasm, 'createWasmKernels() returned null'); });
   for (const file of files) {
-    for (const dtype of ['f32', 'f64'] as Dtype[]) {
+    for (const dtype of ['f32', 'f64', 'wasm'] as (Dtype | 'wasm')[]) {
       it(`${file} (${dtype}) matches to 1e-5`, () => {
         const f = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Fixture;
-        const m = new Model(f.config, { dtype });
+        const m = dtype === 'wasm' ? new Model(f.config, { kernels: wasm as Kernels }) : new Model(f.config, { dtype });
         for (const e of m.params.entries) m.params.view(e.name).set(f.params[e.name]);
         const st = m.newState(f.B);
         for (let l = 0; l < f.config.layers; l++) { st.h[l].set(f.h0[l]); if (f.c0) st.c[l].set(f.c0[l]); }

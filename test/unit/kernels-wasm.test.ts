@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { gemmRef } from '../../src/engine/kernels';
 import { Rng } from '../../src/engine/rng';
 import type { Arr } from '../../src/engine/shapes';
-import { createWasmKernels, refFused, refFastKernels, KERNEL_HELPER_SOURCE, type FusedKernels, type WasmKernels } from '../../src/engine/kernels-wasm';
+import { createWasmKernels, refFastKernels, KERNEL_HELPER_SOURCE, type WasmKernels } from '../../src/engine/kernels-wasm';
+import { type FusedKernels, refFused } from '../../src/engine/pointwise';
 
 /** max |a-b| / max(1, |b|) over the checked range */
 function maxRelErr(a: Arr, b: Arr, from = 0, to = b.length): number {
