@@ -32,7 +32,7 @@ const builds = [
 builds.push({ ...node, entryPoints: { 'infer-worker': 'src/worker/infer.ts' }, outdir: 'dist' });
 // webviews: one browser bundle (+ CSS) per panel
 const webview = { bundle: true, platform: 'browser', format: 'iife', target: 'chrome114', sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning' };
-for (const p of ['dashboard', 'generate', 'hidden']) builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: 'dist/webview' });
+for (const p of ['dashboard', 'generate', 'hidden', 'forecast']) builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: 'dist/webview' });
 builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, outdir: 'dist' });
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too.
 // protobufjs (+ long) stay in node_modules for the extension: only the ONNX commands need them, loaded on first use,

@@ -12,6 +12,7 @@ import { ModelsTreeProvider } from './host/modelsTree';
 import { TrainingService } from './host/trainingService';
 import { registerCompletion } from './host/completion';
 import { registerPanels } from './host/panels';
+import { type ForecastApi, registerForecast } from './host/forecast';
 
 /** What activate() returns: used by the integration tests (and by other extensions, read-only). */
 export interface SeqlabApi {
@@ -28,6 +29,8 @@ export interface SeqlabApi {
   commands: Commands;
   /** the last error/warning/info messages shown to the user */
   messages: typeof shownMessages;
+  /** CSV forecasting: the open forecast panels */
+  forecast: ForecastApi;
 }
 
 let training: TrainingService | undefined;
@@ -54,13 +57,14 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const completion = registerCompletion(context, { store, training: svc });
   context.subscriptions.push(tree.useAutocompleteSource(() => completion.modelDir, completion.onDidChange));
   registerPanels(context, { store, training: svc });
+  const forecast = registerForecast(context, { store });
   context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
   const activationMs = performance.now() - t0;
   const cpu = typeof __seqlabLoadCpu === 'object' ? process.cpuUsage(__seqlabLoadCpu) : undefined;
   const activationCpuMs = cpu ? (cpu.user + cpu.system) / 1000 : undefined;
   // the log channel is created on first use, not here
   setTimeout(() => log().info(`Sequence Lab activated in ${activationMs.toFixed(1)} ms (code loading ${codeLoadingMs?.toFixed(1) ?? '?'} ms)`), 2000).unref?.();
-  return { activationMs, codeLoadingMs, activationCpuMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages };
+  return { activationMs, codeLoadingMs, activationCpuMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages, forecast };
 }
 
 export function deactivate(): void {

@@ -11,7 +11,7 @@ import { paramCount } from '../engine/params';
 import type { TrainResult, TrainSources } from '../protocol/worker';
 import { defaultCell, defaultPreset, PRESET_NAMES, presetOptions, type PresetName } from './config';
 import { fmtCount } from './format';
-import { checkSelectionText, checkSource, csvNotAvailable, isCsv } from './inputs';
+import { checkSelectionText, checkSource, csvRoute, isCsv } from './inputs';
 import { log, showFailure, showInfo } from './log';
 import { userError, type ModelEntry, type ModelStore } from './modelStore';
 import { statusText, type ModelsTreeProvider } from './modelsTree';
@@ -96,10 +96,12 @@ export class Commands {
 
   async trainCurrentFile(args?: TrainArgs): Promise<TrainOutcome | undefined> {
     return this.guard(async () => {
+      const routed = csvRoute(args); // a CSV file: the forecasting flow
+      if (routed) return routed as Promise<TrainOutcome>;
       if (args?.file || args?.files) return this.trainFromSources(args, await this.fileSources(args));
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc) throw userError(vscode.l10n.t('Open a text file first: there is no active editor to train on.'));
-      if (doc.uri.scheme === 'file' && isCsv(doc.uri.fsPath)) throw csvNotAvailable(doc.uri.fsPath);
+      if (doc.uri.scheme === 'file' && isCsv(doc.uri.fsPath)) return csvRoute(doc.uri) as Promise<TrainOutcome>;
       const label = path.basename(doc.uri.fsPath || doc.uri.path) || 'untitled';
       if (doc.uri.scheme === 'file' && !doc.isDirty) {
         await checkSource(doc.uri.fsPath);
@@ -133,6 +135,8 @@ export class Commands {
   /** "Train Model on File…" and the Explorer's "Train Sequence Model": (uri, uris) from menus, an options object, or a picker. */
   async trainFile(a?: unknown, b?: unknown): Promise<TrainOutcome | undefined> {
     return this.guard(async () => {
+      const routed = csvRoute(a, b); // a CSV file: the forecasting flow
+      if (routed) return routed as Promise<TrainOutcome>;
       let files: string[] | undefined;
       let args: TrainArgs | undefined;
       if (Array.isArray(b) && b.every((u) => u instanceof vscode.Uri)) files = (b as vscode.Uri[]).map((u) => u.fsPath);

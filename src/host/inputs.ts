@@ -9,7 +9,25 @@ const CSV = /\.(csv|tsv)$/i;
 export function isCsv(file: string): boolean { return CSV.test(file); }
 
 export function csvNotAvailable(file: string): Error {
-  return userError(vscode.l10n.t('{0} is a CSV file. Training forecasting models on CSV time series is not available yet in Sequence Lab; only text files can be trained on for now.', path.basename(file)));
+  return userError(vscode.l10n.t('{0} is a CSV file: train a forecasting model on it on its own with "Forecast CSV…" (text models train on text files).', path.basename(file)));
+}
+
+/**
+ * "Train Model on …" with one CSV file goes to the forecasting flow (seqlab.forecastCsv, src/host/forecast) instead
+ * of text training. Returns that command's promise, or undefined when the input is not a single CSV file.
+ * Options that mean the same there (steps, minutes, name, cell lstm/gru, notify) are passed on.
+ */
+export function csvRoute(a?: unknown, b?: unknown): Promise<unknown> | undefined {
+  let files: string[] = [];
+  const o = a && typeof a === 'object' && !(a instanceof vscode.Uri) ? a as Record<string, unknown> : undefined;
+  if (Array.isArray(b) && b.length > 0 && b.every((u) => u instanceof vscode.Uri)) files = (b as vscode.Uri[]).map((u) => u.fsPath);
+  else if (a instanceof vscode.Uri) files = [a.fsPath];
+  else if (o) files = [...(Array.isArray(o.files) ? o.files : []), ...(o.file ? [o.file] : [])].map((f) => (f instanceof vscode.Uri ? f.fsPath : String(f)));
+  if (files.length !== 1 || !isCsv(files[0]!)) return undefined;
+  const pass: Record<string, unknown> = { file: files[0] };
+  for (const k of ['steps', 'minutes', 'name', 'notify'] as const) if (o?.[k] !== undefined) pass[k] = o[k];
+  if (o?.cell === 'lstm' || o?.cell === 'gru') pass.cell = o.cell;
+  return Promise.resolve(vscode.commands.executeCommand('seqlab.forecastCsv', pass));
 }
 
 /** Checks one file or folder given as training data. */

@@ -82,7 +82,9 @@ export function describe(e: ModelEntry): string {
   if (!c) return statusText(e);
   const parts = [c.config.cell.toUpperCase(), `${c.config.layers}×${c.config.hidden}`, vscode.l10n.t('{0} params', fmtCount(c.params))];
   if (c.config.kind === 'char' && c.bestValLoss !== null) parts.push(vscode.l10n.t('{0} bits/char', (c.bestValBpc ?? bits(c.bestValLoss)).toFixed(2)));
-  else if (c.bestValLoss !== null) parts.push(vscode.l10n.t('RMSE {0}', Math.sqrt(c.bestValLoss).toFixed(3)));
+  else if ((c as { forecast?: { test?: { rmse: number } | null } }).forecast?.test) {
+    parts.push(vscode.l10n.t('test RMSE {0}', (c as { forecast?: { test?: { rmse: number } | null } }).forecast!.test!.rmse.toPrecision(4))); // CSV forecasters: original units
+  } else if (c.bestValLoss !== null) parts.push(vscode.l10n.t('RMSE {0}', Math.sqrt(c.bestValLoss).toFixed(3)));
   if (e.elsewhere) parts.push(vscode.l10n.t('training in another window'));
   else if (e.status === 'interrupted') parts.push(vscode.l10n.t('interrupted'));
   else if (e.status === 'stopped') parts.push(vscode.l10n.t('stopped'));

@@ -22,7 +22,7 @@ import { resolveOptions, type TrainOptions } from '../engine/options';
 import { paramCount } from '../engine/params';
 import { type RunResult, Trainer } from '../engine/train';
 import {
-  actualY, buildSeries, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec, formatTime,
+  actualY, buildSeries, detectSeason, inspectColumns, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec, formatTime,
   futureTimes, metrics as metricsOf, parseCsvFile, prepareForecast, residualQuantiles, scoreForecast, validateForecastSpec,
   WindowBatcher, type Windows, writeForecastCsv,
 } from '../data/csv';
@@ -33,7 +33,7 @@ import { OnnxModel, ortStatus } from '../onnx/runtime';
 import { ExportParityError, exportVerified } from '../onnx/verify';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import type {
-  ForecastMetrics, ForecastPredictRequest, ForecastPredictResult, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress,
+  ForecastColumns, ForecastMetrics, ForecastPredictRequest, ForecastPredictResult, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress,
 } from '../protocol/worker';
 import { stopRequested } from '../protocol/worker';
 
@@ -431,6 +431,23 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
   } finally {
     await model.dispose();
   }
+}
+
+/** the column choices of a CSV file (bad files throw a DataError with one clear line) */
+export function inspectForecastCsv(file: string): ForecastColumns {
+  if (!existsSync(file)) throw new DataError(`No such file: ${file}`);
+  const table = parseCsvFile(file);
+  const plan = inspectColumns(table);
+  let season: number | null = null;
+  const col = table.columns.find((c) => c.name === plan.defaultTargets[0]);
+  if (col?.values) {
+    const v = Float64Array.from(col.values, (x) => (Number.isFinite(x) ? x : 0));
+    season = detectSeason(v.subarray(0, Math.floor(v.length * 0.7)))?.period ?? null;
+  }
+  return {
+    rows: table.rows, time: plan.time, numeric: plan.numeric, excluded: plan.excluded, defaultTargets: plan.defaultTargets,
+    defaultFeatures: plan.defaultFeatures, season, notes: table.notes,
+  };
 }
 
 /** MAE/RMSE/MAPE for arrays (re-exported for the bench and tests) */

@@ -49,8 +49,8 @@ suite('bad input: a clear error, and no model', () => {
     await expectRefused(() => vscode.commands.executeCommand('seqlab.train', { file: fixture('latin1.txt'), preset: 'tiny', steps: 10, name: 'it-latin1' }), /UTF-8/);
   });
 
-  test('a CSV file: forecasting is not available yet, said plainly', async () => {
-    await expectRefused(() => vscode.commands.executeCommand('seqlab.train', { file: fixture('series.csv'), preset: 'tiny', steps: 10, name: 'it-csv' }), /CSV.*not available yet/);
+  test('a CSV file goes to the forecasting flow, which refuses a series too short for a window, said plainly', async () => {
+    await expectRefused(() => vscode.commands.executeCommand('seqlab.train', { file: fixture('series.csv'), preset: 'tiny', steps: 10, name: 'it-csv' }), /series has 4 rows.*window/);
   });
 
   test('a bad option value', async () => {

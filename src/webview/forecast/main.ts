@@ -1,0 +1,260 @@
+/**
+ * Forecast panel webview: uPlot chart of the history, the actual and predicted test values with the interval band,
+ * and the next-N forecast; drag to zoom, a range selector below; the metrics table against the baselines and the
+ * verdict; "Forecast next N". Theme colours only; UI state (zoom, steps, last forecast) kept with setState.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import '../shared/base.css';
+import './style.css';
+import type { ForecastPanelModel, FromForecastWebview, ToForecastWebview } from '../../protocol/forecastPanel';
+import type { ForecastPredictResult, ForecastReport } from '../../protocol/worker';
+import { makeT } from '../shared/i18n';
+
+interface VsCodeApi { postMessage(msg: unknown): void; getState(): unknown; setState(s: unknown): void }
+declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = acquireVsCodeApi();
+
+interface UiState { modelDir?: string; steps: number; zoom?: [number, number] | null; forecast?: ForecastPredictResult | null }
+const saved = vscode.getState() as Partial<UiState> | undefined;
+const ui: UiState = { steps: 12, zoom: null, forecast: null, ...(saved && typeof saved === 'object' ? saved : {}) };
+const save = () => vscode.setState(ui);
+const send = (m: FromForecastWebview) => vscode.postMessage(m);
+
+let t = makeT({});
+let report: ForecastReport | undefined;
+let model: ForecastPanelModel | undefined;
+let verdict = '';
+let main: uPlot | undefined;
+let range: uPlot | undefined;
+let maxSteps = 10000;
+
+const $ = (id: string) => document.getElementById(id)!;
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c);
+  return e;
+}
+function cssVar(name: string, fallback: string): string { return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback; }
+function status(text: string, error = false): void { const s = $('status'); s.textContent = text; s.classList.toggle('error', error); }
+function fmt(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  return a >= 1000 ? x.toFixed(0) : a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toPrecision(3);
+}
+/** uPlot time scales are in seconds */
+const isDate = () => report?.timeKind === 'date';
+const xOf = (v: number) => (isDate() ? v / 1000 : v);
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = e.data as ToForecastWebview;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'init') {
+    t = makeT(m.strings); report = m.report; model = m.model; verdict = m.verdict; maxSteps = m.maxSteps;
+    if (ui.modelDir !== m.model.dir) { ui.modelDir = m.model.dir; ui.zoom = null; ui.forecast = null; }
+    save();
+    render();
+  } else if (m.type === 'forecast') {
+    ui.forecast = m.result; save();
+    renderForecastNote(); buildCharts();
+    status(t('Written to {0}', m.result.written ?? ''));
+  } else if (m.type === 'busy') {
+    const b = $('go') as HTMLElement & { disabled: boolean };
+    b.disabled = m.busy;
+    document.body.classList.toggle('busy', m.busy);
+    if (m.busy) status(t('Working…'));
+  } else if (m.type === 'error') {
+    status(m.message, true);
+  }
+});
+
+function render(): void {
+  const r = report!;
+  const app = $('app');
+  app.setAttribute('aria-busy', 'false');
+  const [tr, va, te] = [r.split.train, r.split.val, r.split.test].map((p) => p[1] - p[0]);
+  const input = el('input', { id: 'steps', type: 'number', min: '1', max: String(maxSteps), value: String(ui.steps), 'aria-label': t('steps') });
+  const go = el('vscode-button', { id: 'go' }, t('Forecast next N'));
+  const reset = el('vscode-button', { id: 'reset', secondary: '' }, t('Reset zoom'));
+  app.replaceChildren(
+    el('h1', {}, `${t('Forecast')}: ${model!.name}`),
+    el('p', { class: 'muted', id: 'summary' }, t('Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)', r.targets.join(', '), r.window, r.horizon, r.rows, tr, va, te)),
+    el('p', { id: 'verdict', class: r.beatsPersistence ? 'verdict good' : 'verdict bad' }, verdict),
+    el('div', { class: 'row' }, el('label', { class: 'field', for: 'steps' }, t('Forecast next'), input, t('steps')), go, reset),
+    el('div', { id: 'written', class: 'muted' }),
+    el('div', { id: 'chart' }),
+    el('div', { id: 'range' }),
+    el('p', { class: 'muted small' }, t('Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.')),
+    el('h2', {}, t('Results on the test part')),
+    metricsTable(r),
+    el('p', { class: 'muted', id: 'coverage' }, t('{0}% prediction intervals from validation residuals; they cover {1}% of the test values.', Math.round(r.intervals.coverage * 100),
+      r.intervals.testCoverage === null ? '–' : Math.round(r.intervals.testCoverage * 100))),
+    details(r),
+  );
+  input.addEventListener('change', () => { const n = Number(input.value); if (Number.isInteger(n) && n >= 1 && n <= maxSteps) { ui.steps = n; save(); } });
+  go.addEventListener('click', () => {
+    const n = Number(input.value);
+    if (!Number.isInteger(n) || n < 1 || n > maxSteps) { status(`1 … ${maxSteps}`, true); return; }
+    ui.steps = n; save();
+    send({ type: 'forecastNext', steps: n });
+  });
+  reset.addEventListener('click', () => { ui.zoom = null; save(); buildCharts(); });
+  renderForecastNote();
+  buildCharts();
+}
+
+function metricsTable(r: ForecastReport): HTMLTableElement {
+  const rows = [{ name: t('model'), m: r.model, cls: 'model' }, ...r.baselines.map((b) => ({ name: b.period ? `${t(b.name)} (${b.period})` : t(b.name), m: b.metrics, cls: '' }))];
+  const best = Math.min(...rows.map((x) => x.m.rmse));
+  const table = el('table', { class: 'metrics', id: 'metrics' },
+    el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'MAPE'))));
+  const body = el('tbody');
+  for (const x of rows) {
+    const tr = el('tr', { class: `${x.cls}${x.m.rmse === best ? ' best' : ''}` },
+      el('td', {}, x.name), el('td', {}, fmt(x.m.mae)), el('td', {}, fmt(x.m.rmse)), el('td', {}, x.m.mape === null ? '–' : `${x.m.mape.toFixed(2)}%`));
+    body.append(tr);
+  }
+  table.append(body);
+  return table;
+}
+
+function details(r: ForecastReport): HTMLElement {
+  const rows: [string, string][] = [
+    [t('Features'), r.features.length ? r.features.join(', ') : t('none')],
+    [t('Model: {0} {1}×{2}, {3} steps ({4})', model!.cell.toUpperCase(), model!.layers, model!.hidden, model!.steps, model!.stopReason ?? model!.status), ''],
+  ];
+  if (r.excluded.length) rows.push([t('Left out'), r.excluded.map((e) => `${e.name} (${e.reason})`).join('; ')]);
+  const filled = Object.entries(r.filled);
+  if (filled.length) rows.push([t('Filled'), filled.map(([c, n]) => `${c}: ${n}`).join(', ')]);
+  if (r.notes.length) rows.push([t('Notes'), r.notes.join(' ')]);
+  const tb = el('table', { class: 'kv' });
+  for (const [k, v] of rows) tb.append(el('tr', {}, el('td', {}, k), el('td', {}, v)));
+  return tb;
+}
+
+function renderForecastNote(): void {
+  const box = $('written');
+  const f = ui.forecast;
+  if (!f?.written) { box.replaceChildren(); return; }
+  const link = el('a', { href: '#' }, t('Open'));
+  link.addEventListener('click', (e) => { e.preventDefault(); send({ type: 'openFile', path: f.written! }); });
+  box.replaceChildren(t('Written to {0}', f.written), ' ', link);
+}
+
+/** one aligned data set: x = sorted union of the history, test and forecast times */
+function buildData(): uPlot.AlignedData {
+  const r = report!;
+  const f = ui.forecast;
+  const K = f ? f.targets.length : 1;
+  const xs = new Set<number>();
+  r.history.t.forEach((v) => xs.add(xOf(v)));
+  r.test.t.forEach((v) => xs.add(xOf(v)));
+  f?.times.forEach((v) => xs.add(xOf(v)));
+  const x = [...xs].sort((a, b) => a - b);
+  const idx = new Map(x.map((v, i) => [v, i]));
+  const col = () => new Array<number | null>(x.length).fill(null);
+  const hist = col(), act = col(), pred = col(), lo = col(), hi = col(), fc = col(), flo = col(), fhi = col();
+  r.history.t.forEach((v, i) => { hist[idx.get(xOf(v))!] = r.history.y[i]!; });
+  r.test.t.forEach((v, i) => {
+    const j = idx.get(xOf(v))!;
+    act[j] = r.test.actual[i]!; pred[j] = r.test.pred[i]!; lo[j] = r.test.lower[i]!; hi[j] = r.test.upper[i]!;
+  });
+  if (f) {
+    f.times.forEach((v, i) => { const j = idx.get(xOf(v))!; fc[j] = f.values[i * K]!; flo[j] = f.lower[i * K]!; fhi[j] = f.upper[i * K]!; });
+    // join the forecast line to the last observation
+    const last = r.history.t[r.history.t.length - 1]!;
+    const j = idx.get(xOf(last))!;
+    fc[j] = r.history.y[r.history.y.length - 1]!;
+  }
+  return [x, hist, act, pred, lo, hi, fc, flo, fhi] as uPlot.AlignedData;
+}
+
+function alpha(color: string, a: number): string {
+  const m = /^#([0-9a-f]{6})/i.exec(color.trim());
+  if (!m) return color;
+  const n = parseInt(m[1]!, 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+function buildCharts(): void {
+  if (!report) return;
+  main?.destroy(); range?.destroy();
+  const data = buildData();
+  const fg = cssVar('--vscode-foreground', '#ccc');
+  const grid = cssVar('--vscode-editorWidget-border', '#8884');
+  const cHist = cssVar('--vscode-descriptionForeground', '#999');
+  const cAct = cssVar('--vscode-charts-blue', '#3794ff');
+  const cPred = cssVar('--vscode-charts-orange', '#d18616');
+  const cFc = cssVar('--vscode-charts-green', '#89d185');
+  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+  const width = Math.max(320, $('app').clientWidth - 8);
+  const target = report.targets[0]!;
+  const series: uPlot.Series[] = [
+    { label: t('Time') },
+    { label: `${t('History')} (${target})`, stroke: cHist, width: 1, spanGaps: true, points: { show: false } },
+    { label: t('Actual (test)'), stroke: cAct, width: 1.5, spanGaps: true, points: { show: false } },
+    { label: t('Predicted (test)'), stroke: cPred, width: 1.5, dash: [5, 3], spanGaps: true, points: { show: false } },
+    { label: `${t('Interval')} −`, stroke: alpha(cPred, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
+    { label: `${t('Interval')} +`, stroke: alpha(cPred, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
+    { label: t('Forecast (next steps)'), stroke: cFc, width: 2, spanGaps: true, points: { show: true, size: 4, fill: cFc } },
+    { label: `${t('Forecast')} −`, stroke: alpha(cFc, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
+    { label: `${t('Forecast')} +`, stroke: alpha(cFc, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
+  ];
+  const bands: uPlot.Band[] = [{ series: [5, 4], fill: alpha(cPred, 0.18) }, { series: [8, 7], fill: alpha(cFc, 0.18) }];
+  const xScale: uPlot.Scale = { time: isDate() };
+  // zoom to the test part by default: that is where the comparison is
+  const x = data[0] as number[];
+  const testStart = report.test.t.length ? xOf(report.test.t[0]!) : x[0]!;
+  const span = x[x.length - 1]! - testStart;
+  const def: [number, number] = [Math.max(x[0]!, testStart - span * 1.5), x[x.length - 1]!];
+  const zoom = ui.zoom ?? def;
+  let syncing = false;
+  main = new uPlot({
+    width, height: 320, series, bands,
+    scales: { x: xScale },
+    axes: [{ ...axis }, { ...axis, size: 60, label: target }],
+    legend: { show: true, live: true },
+    cursor: { drag: { x: true, y: false, setScale: true } },
+    hooks: {
+      setScale: [(u, key) => {
+        if (key !== 'x' || syncing) return;
+        const min = u.scales.x!.min!, max = u.scales.x!.max!;
+        ui.zoom = [min, max]; save();
+        if (range) {
+          syncing = true;
+          const left = range.valToPos(min, 'x'), right = range.valToPos(max, 'x');
+          range.setSelect({ left, width: Math.max(1, right - left), top: 0, height: range.bbox.height / devicePixelRatio }, false);
+          syncing = false;
+        }
+      }],
+    },
+  }, data, $('chart'));
+  $('chart').dataset.points = String(x.length);
+  main.over.addEventListener('dblclick', () => { ui.zoom = null; save(); buildCharts(); });
+  range = new uPlot({
+    width, height: 70,
+    series: [{}, { stroke: cHist, width: 1, spanGaps: true, points: { show: false } }, { stroke: cAct, width: 1, spanGaps: true, points: { show: false } }],
+    scales: { x: xScale },
+    axes: [{ ...axis, size: 24 }, { show: false }],
+    legend: { show: false },
+    cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
+    select: { show: true, left: 0, top: 0, width: 0, height: 0 },
+    hooks: {
+      setSelect: [(u) => {
+        if (syncing || u.select.width < 2) return;
+        const min = u.posToVal(u.select.left, 'x'), max = u.posToVal(u.select.left + u.select.width, 'x');
+        syncing = true; main!.setScale('x', { min, max }); syncing = false;
+        ui.zoom = [min, max]; save();
+      }],
+    },
+  }, [data[0], data[1], data[2]] as uPlot.AlignedData, $('range'));
+  main.setScale('x', { min: zoom[0], max: zoom[1] });
+  const left = range.valToPos(zoom[0], 'x'), right = range.valToPos(zoom[1], 'x');
+  range.setSelect({ left, width: Math.max(1, right - left), top: 0, height: range.bbox.height / devicePixelRatio }, false);
+}
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(buildCharts, 150); });
+send({ type: 'ready' });

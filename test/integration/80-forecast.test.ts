@@ -1,0 +1,79 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ForecastOutcome } from '../../src/host/forecast';
+import { api, fixture, messagesSince, modelDirs, waitFor } from './helpers';
+
+const modelsRoot = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models');
+
+suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
+  test('Forecast CSV… with an options object: a regression model in the Models view, the forecast panel, Forecast next N writes a new CSV', async () => {
+    const a = await api();
+    const since = a.messages.length;
+    const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
+      file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 16, steps: 300, name: 'it-forecast',
+    });
+    assert.equal(outcome?.error, undefined, outcome?.error);
+    const dir = outcome!.modelDir!;
+    assert.equal(path.basename(dir), 'it-forecast');
+    for (const f of ['card.json', 'checkpoint.bin', 'model.onnx', 'forecast.json']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+    const card = JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8'));
+    assert.equal(card.config.kind, 'regression');
+    assert.deepEqual(card.forecast.targets, ['sales']);
+    const r = outcome!.report!;
+    const pers = r.baselines.find((b) => b.name === 'persistence')!;
+    assert.ok(r.model.rmse < pers.metrics.rmse, `model ${r.model.rmse} vs persistence ${pers.metrics.rmse}`);
+    // the message says how it went, in plain words
+    assert.ok(messagesSince(a, since).some((m) => /it-forecast.*test RMSE/.test(m)), JSON.stringify(messagesSince(a, since)));
+    // the Models view: a graph icon, RMSE in the description, a context value for regression models
+    const entry = await waitFor('the forecaster in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-forecast' && e.status === 'complete'), 10_000);
+    const item = a.tree.getTreeItem(entry);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'graph-line');
+    assert.match(String(item.description), /^LSTM · 1×16 · .* · test RMSE [\d.]+$/);
+    assert.equal(item.contextValue, 'model-complete-regression-trained');
+    // the panel opened on the results and its webview said ready
+    const panel = await waitFor('the forecast panel', () => a.forecast.panel(dir), 10_000);
+    assert.match(panel.title, /it-forecast/);
+    await waitFor('the forecast webview to load', () => panel.ready, 20_000);
+    // Forecast next N: through ONNX in a worker, a new CSV beside the input, never overwriting
+    const f1 = await panel.forecastNext(6);
+    assert.equal(f1.written, fixture('sales.forecast.csv'));
+    const text = fs.readFileSync(f1.written!, 'utf8').trim().split('\n');
+    assert.equal(text[0], 'month,sales,sales lower,sales upper');
+    assert.equal(text.length, 7);
+    assert.match(text[1]!, /^2020-01-01,/, 'the month after the last row');
+    const f2 = await panel.forecastNext(3);
+    assert.equal(f2.written, fixture('sales.forecast-2.csv'));
+    assert.equal(fs.readFileSync(f1.written!, 'utf8').trim().split('\n').length, 7, 'the first file is untouched');
+    fs.rmSync(f1.written!); fs.rmSync(f2.written!);
+    // Open Forecast from the Models view reveals the same panel
+    assert.equal(await vscode.commands.executeCommand('seqlab.openForecast', entry), true);
+    assert.equal(a.forecast.panel(dir), panel);
+    panel.dispose();
+  });
+
+  test('"Train Model on …" with a CSV file goes to the forecasting flow (defaults: detected target, other numeric columns as features)', async () => {
+    const a = await api();
+    const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.train', { file: fixture('sales.csv'), steps: 40, name: 'it-forecast-routed' });
+    assert.equal(outcome?.error, undefined, outcome?.error);
+    const card = JSON.parse(fs.readFileSync(path.join(outcome!.modelDir!, 'card.json'), 'utf8'));
+    assert.equal(card.config.kind, 'regression');
+    assert.deepEqual(card.forecast.targets, ['sales']);
+    assert.deepEqual(card.forecast.features, ['promo']);
+    a.forecast.panel(outcome!.modelDir!)?.dispose();
+  });
+
+  test('a CSV with no numeric column: one clear message, nothing written', async () => {
+    const a = await api();
+    fs.writeFileSync(fixture('words.csv'), 'date,word\n2020-01-01,a\n2020-01-02,b\n2020-01-03,c\n');
+    const before = modelDirs(modelsRoot());
+    const since = a.messages.length;
+    const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', { file: fixture('words.csv'), steps: 10 });
+    assert.match(String(outcome?.error), /no numeric column/);
+    const shown = messagesSince(a, since);
+    assert.ok(shown.some((m) => m.startsWith('error: ') && /no numeric column/.test(m)), JSON.stringify(shown));
+    assert.deepEqual(modelDirs(modelsRoot()), before);
+    assert.deepEqual(fs.readdirSync(path.dirname(fixture('words.csv'))).filter((f) => f.startsWith('words.forecast')), []);
+  });
+});
