@@ -18,6 +18,7 @@ import { CARD_FILE, CHECKPOINT_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './protocol/workerClient';
+import { defaultThreads } from './worker/kernels';
 
 /** A user-facing failure: printed as one line, exit code 1. */
 class UserError extends Error { constructor(m: string) { super(m); this.name = 'UserError'; } }
@@ -62,7 +63,7 @@ function fmtSec(s: number | null): string {
 interface TrainCliOptions {
   cell: CellType; layers?: number; hidden?: number; emb?: number; batch?: number; seq?: number; lr?: number; dropout?: number;
   steps?: number; minutes?: number; seed?: number; out?: string; name?: string; resume?: string; finetune?: string; json?: boolean;
-  optimizer?: TrainOptions['optimizer']; clip?: number; valFraction?: number; evalEvery?: number; patience?: number; progress?: boolean;
+  optimizer?: TrainOptions['optimizer']; clip?: number; threads?: number; valFraction?: number; evalEvery?: number; patience?: number; progress?: boolean;
 }
 
 async function train(files: string[], o: TrainCliOptions, defaults: Partial<TrainOptions> = {}): Promise<void> {
@@ -121,7 +122,7 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
   const onSig = () => { worker.stop(); if (!json) process.stderr.write('\nstopping after this step (the best model is kept)…\n'); };
   process.once('SIGINT', onSig);
   try {
-    const r = await worker.train({ jobId: name, name, outDir, sources: { files: files.map((f) => resolve(f)) }, resume, options });
+    const r = await worker.train({ jobId: name, name, outDir, sources: { files: files.map((f) => resolve(f)) }, resume, options, threads: o.threads ?? defaultThreads() });
     if (bar) (bar as import('cli-progress').SingleBar).stop();
     if (json) {
       process.stdout.write(JSON.stringify({ done: true, model: r.modelDir, onnx: join(r.modelDir, 'model.onnx'), steps: r.steps, best_val_loss: r.bestValLoss === null ? null : round(r.bestValLoss), status: r.status, reason: r.stopReason, elapsed_s: round((Date.now() - t0) / 1000, 2) }) + '\n');
@@ -242,6 +243,7 @@ export function buildProgram(): Command {
     .option('--steps <n>', `training steps (default ${DEFAULT_TRAIN_OPTIONS.steps})`, int('--steps'))
     .option('--minutes <x>', 'time budget in minutes', num('--minutes', 0.001))
     .option('--seed <n>', 'random seed (default 1)', int('--seed', 0))
+    .option('--threads <n>', 'kernel threads (default: all cores); speed only, the math is the same', int('--threads'))
     .option('--out <dir>', 'folder for model folders', '.seqlab/models')
     .option('--name <name>', 'model name')
     .option('--resume <dir>', 'continue a model exactly where it stopped')
