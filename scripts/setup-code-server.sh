@@ -15,6 +15,11 @@ MARKER="$DIR/.seqlab-ready"
 WANT="code-server@$CS_VERSION playwright-core@$PW_VERSION node@$(node -p 'process.versions.modules')"
 t() { local s=$SECONDS; "$@"; echo "[setup] $((SECONDS-s))s: $*" >&2; }
 
+# one install at a time into the same folder (e.g. a CI run beside a developer's test run)
+mkdir -p "$(dirname "$DIR")"
+exec 9>"$DIR.lock"
+flock 9
+
 if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$WANT" ] && command -v chromium >/dev/null; then
   echo "[setup] reusing $DIR ($WANT)" >&2
   echo "$DIR"; exit 0
