@@ -124,6 +124,10 @@ async function runPass(pass) {
       console.log(text);
     });
     await page.exposeFunction('codeAutomationExit', (c) => done(c));
+    // an extension host that dies never reports: fail fast instead of waiting for the timeout
+    page.on('console', (m) => {
+      if (/extension host .*(terminated unexpectedly|crashed)/i.test(m.text())) { console.error(`[${pass}] ${m.text()}`); done('crashed'); }
+    });
     const authority = new URL(base).host;
     const payload = JSON.stringify([
       ['extensionDevelopmentPath', `vscode-remote://${authority}${ROOT}`],
@@ -133,7 +137,8 @@ async function runPass(pass) {
     log(`[${pass}] workbench loading; the suite runs in the extension host`);
     const timer = new Promise((r) => setTimeout(() => r('timeout'), timeoutS * 1000));
     const result = await Promise.race([exited, timer]);
-    if (result === 'timeout') {
+    if (result === 'crashed') console.error(`[${pass}] the extension host crashed`);
+    else if (result === 'timeout') {
       console.error(`[${pass}] integration suite did not finish within ${timeoutS} s`);
       const shot = join(ROOT, 'artifacts', `integration-${pass}-timeout.png`);
       try { mkdirSync(dirname(shot), { recursive: true }); await page.screenshot({ path: shot }); console.error(`screenshot: ${shot}`); } catch { /* ignore */ }
