@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { evaluateIds } from './engine/evaluate';
 import type { CellType } from './engine/config';
@@ -18,7 +19,6 @@ import { CARD_FILE, CHECKPOINT_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './protocol/workerClient';
-import { defaultThreads } from './worker/kernels';
 
 /** A user-facing failure: printed as one line, exit code 1. */
 class UserError extends Error { constructor(m: string) { super(m); this.name = 'UserError'; } }
@@ -122,7 +122,7 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
   const onSig = () => { worker.stop(); if (!json) process.stderr.write('\nstopping after this step (the best model is kept)…\n'); };
   process.once('SIGINT', onSig);
   try {
-    const r = await worker.train({ jobId: name, name, outDir, sources: { files: files.map((f) => resolve(f)) }, resume, options, threads: o.threads ?? defaultThreads() });
+    const r = await worker.train({ jobId: name, name, outDir, sources: { files: files.map((f) => resolve(f)) }, resume, options, threads: o.threads ?? Math.max(1, availableParallelism()) });
     if (bar) (bar as import('cli-progress').SingleBar).stop();
     if (json) {
       process.stdout.write(JSON.stringify({ done: true, model: r.modelDir, onnx: join(r.modelDir, 'model.onnx'), steps: r.steps, best_val_loss: r.bestValLoss === null ? null : round(r.bestValLoss), status: r.status, reason: r.stopReason, elapsed_s: round((Date.now() - t0) / 1000, 2) }) + '\n');

@@ -11,13 +11,6 @@ import { createWasmKernels, KERNEL_HELPER_SOURCE, WasmKernels, wasmLoadError } f
 let chosen: Kernels | null = null;
 const helpers: Worker[] = [];
 
-/** Threads the machine offers for training (at least 1). */
-export function defaultThreads(): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const os = require('node:os') as typeof import('node:os');
-  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length));
-}
-
 export function pickKernels(warn: (message: string) => void = () => {}, threads = 1): Kernels {
   if (chosen) return chosen;
   if (process.env.SEQLAB_KERNELS === 'ref') return (chosen = refKernels);
