@@ -57,9 +57,10 @@ window.addEventListener('message', (e: MessageEvent) => {
     save();
     render();
   } else if (m.type === 'forecast') {
-    ui.forecast = m.result; save();
+    // show the whole forecast: back to the default view (the test part and what follows)
+    ui.forecast = m.result; ui.zoom = null; save();
     renderForecastNote(); buildCharts();
-    status(t('Written to {0}', m.result.written ?? ''));
+    status('');
   } else if (m.type === 'busy') {
     const b = $('go') as HTMLElement & { disabled: boolean };
     b.disabled = m.busy;
@@ -121,16 +122,15 @@ function metricsTable(r: ForecastReport): HTMLTableElement {
 }
 
 function details(r: ForecastReport): HTMLElement {
-  const rows: [string, string][] = [
-    [t('Features'), r.features.length ? r.features.join(', ') : t('none')],
-    [t('Model: {0} {1}×{2}, {3} steps ({4})', model!.cell.toUpperCase(), model!.layers, model!.hidden, model!.steps, model!.stopReason ?? model!.status), ''],
-  ];
+  const rows: [string, string][] = [[t('Features'), r.features.length ? r.features.join(', ') : t('none')]];
   if (r.excluded.length) rows.push([t('Left out'), r.excluded.map((e) => `${e.name} (${e.reason})`).join('; ')]);
   const filled = Object.entries(r.filled);
   if (filled.length) rows.push([t('Filled'), filled.map(([c, n]) => `${c}: ${n}`).join(', ')]);
   if (r.notes.length) rows.push([t('Notes'), r.notes.join(' ')]);
   const tb = el('table', { class: 'kv' });
   for (const [k, v] of rows) tb.append(el('tr', {}, el('td', {}, k), el('td', {}, v)));
+  const m = model!;
+  tb.append(el('tr', {}, el('td', { colspan: '2' }, t('Model: {0} {1}×{2}, {3} steps ({4})', m.cell.toUpperCase(), m.layers, m.hidden, m.steps, m.stopReason ?? m.status))));
   return tb;
 }
 
@@ -250,9 +250,16 @@ function buildCharts(): void {
       }],
     },
   }, [data[0], data[1], data[2]] as uPlot.AlignedData, $('range'));
-  main.setScale('x', { min: zoom[0], max: zoom[1] });
-  const left = range.valToPos(zoom[0], 'x'), right = range.valToPos(zoom[1], 'x');
-  range.setSelect({ left, width: Math.max(1, right - left), top: 0, height: range.bbox.height / devicePixelRatio }, false);
+  // uPlot commits its first layout asynchronously: position the zoom and the range selection after it
+  const m = main, rg = range;
+  requestAnimationFrame(() => {
+    if (main !== m) return;
+    m.setScale('x', { min: zoom[0], max: zoom[1] });
+    const left = rg.valToPos(zoom[0], 'x'), right = rg.valToPos(zoom[1], 'x');
+    syncing = true;
+    rg.setSelect({ left, width: Math.max(1, right - left), top: 0, height: rg.bbox.height / devicePixelRatio }, false);
+    syncing = false;
+  });
 }
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
