@@ -37,7 +37,7 @@ function uniqueDir(base: string): string {
 
 interface TrainOpts {
   target: string[]; features?: string[]; noFeatures?: boolean; time?: string; window?: number; horizon?: number; cell: 'lstm' | 'gru' | 'rnn';
-  hidden?: number; layers?: number; steps?: number; minutes?: number; seed?: number; lr?: number; season?: number; out: string; name?: string;
+  hidden?: number; layers?: number; steps?: number; minutes?: number; seed?: number; lr?: number; season?: number; out: string; name?: string; resume?: string;
   json?: boolean; progress?: boolean;
 }
 
@@ -61,15 +61,18 @@ export function reportTable(r: ForecastReport): string {
 async function train(file: string, o: TrainOpts): Promise<void> {
   const json = !!o.json;
   const path = csvFile(file);
-  const name = o.name ?? `${basename(file, extname(file))}-${o.target[0] ?? 'forecast'}-${o.cell}`.replace(/[^\w.-]+/g, '_');
-  const outDir = uniqueDir(resolve(o.out, name));
-  // bad data fails here, before a worker starts or anything is written
-  loadForecastData({ file: path, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time, window: o.window, horizon: o.horizon });
+  const resume = o.resume ? resolve(o.resume) : undefined;
+  if (resume && !existsSync(join(resume, 'checkpoint.bin'))) throw userFail(`${o.resume} has no training checkpoint to resume`);
+  const name = o.name ?? (resume ? basename(resume) : `${basename(file, extname(file))}-${o.target[0] ?? 'forecast'}-${o.cell}`.replace(/[^\w.-]+/g, '_'));
+  const outDir = resume ?? uniqueDir(resolve(o.out, name));
+  // bad data fails here, before a worker starts or anything is written (a resume checks its data against the checkpoint)
+  if (!resume) loadForecastData({ file: path, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time, window: o.window, horizon: o.horizon });
   const worker = new TrainingWorker(workerPath());
   const req: Omit<ForecastTrainRequest, 'control'> = {
     jobId: name, file: path, outDir, name, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time,
     window: o.window, horizon: o.horizon, cell: o.cell, hidden: o.hidden, layers: o.layers, lr: o.lr, seed: o.seed,
     steps: o.minutes !== undefined && o.steps === undefined ? 0 : o.steps, minutes: o.minutes, season: o.season,
+    ...(resume ? { resume: { from: resume } } : {}),
   };
   let lastLine = 0;
   worker.on('train/progress', (p: TrainProgress) => {
@@ -140,7 +143,7 @@ export function addForecastCommands(program: Command): Command {
   f.command('train')
     .description('train a forecasting model on a CSV time series; prints test MAE / RMSE / MAPE against the baselines')
     .argument('<file>', 'CSV file')
-    .requiredOption('--target <cols>', 'target column(s), comma-separated', list)
+    .option('--target <cols>', 'target column(s), comma-separated (required, except with --resume)', list)
     .option('--features <cols>', 'extra input columns, comma-separated (default: every other numeric column)', list)
     .option('--no-features', 'no extra input columns (targets only; allows forecasting beyond the horizon)')
     .option('--time <col>', 'time column (default: detected)')
@@ -156,11 +159,13 @@ export function addForecastCommands(program: Command): Command {
     .option('--seed <n>', 'random seed', int('--seed', 0))
     .option('--out <dir>', 'folder for model folders', '.seqlab/models')
     .option('--name <name>', 'model name')
+    .option('--resume <dir>', 'continue a forecasting model exactly where it stopped (same file and settings)')
     .option('--no-progress', 'no progress lines')
     .option('--json', 'JSON lines (progress, then the result)')
-    .action((file: string, o: TrainOpts & { features?: string[] | false }) => {
+    .action((file: string, o: TrainOpts & { features?: string[] | false }, cmd: Command) => {
+      if (!o.target && !o.resume) cmd.error("error: required option '--target <cols>' not specified");
       const noFeatures = o.features === false;
-      return train(file, { ...o, features: noFeatures ? undefined : o.features || undefined, noFeatures });
+      return train(file, { ...o, target: o.target ?? [], features: noFeatures ? undefined : o.features || undefined, noFeatures });
     });
   f.command('predict')
     .description('forecast the next steps after the end of a CSV file with a trained model (ONNX, onnxruntime)')

@@ -214,3 +214,26 @@ describe('seqlab forecast (CLI exit codes)', function () {
     assert.equal(existsSync(join(dir, '.seqlab')), false);
   });
 });
+
+describe('forecasting run: exact resume', function () {
+  this.timeout(240000);
+  it('60 steps, then a resume for 40 more, ends with exactly the weights of one 100-step run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seqlab-fresume-'));
+    try {
+      const csv = join(dir, 's.csv');
+      writeFileSync(csv, seasonalCsv(300, 11));
+      const base = { file: csv, targets: ['sales'], features: [], window: 8, hidden: 8, batch: 16, evalEvery: 20, patience: 0, control: createControl() };
+      await runForecastTraining({ ...base, jobId: 'a', outDir: join(dir, 'a'), name: 'a', steps: 100 });
+      await runForecastTraining({ ...base, jobId: 'b', outDir: join(dir, 'b'), name: 'b', steps: 60 });
+      const r = await runForecastTraining({ ...base, jobId: 'b2', outDir: join(dir, 'b'), name: 'b', steps: 40, window: 99, resume: { from: join(dir, 'b') } });
+      assert.equal(r.steps, 100);
+      assert.equal(r.report.window, 8, 'the data settings come from the checkpoint');
+      const a = decodeCheckpoint(readFileSync(join(dir, 'a', 'checkpoint.bin')));
+      const b = decodeCheckpoint(readFileSync(join(dir, 'b', 'checkpoint.bin')));
+      assert.equal(b.trainer.step, 100);
+      assert.deepEqual(Array.from(b.params), Array.from(a.params));
+      assert.deepEqual(Array.from(b.bestParams), Array.from(a.bestParams));
+      assert.equal(b.trainer.bestValLoss, a.trainer.bestValLoss);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
