@@ -9,7 +9,9 @@
 //
 // Usage: node scripts/run-e2e.mjs [--no-build] [--keep]
 // Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_E2E_TIMEOUT_S (default 170), CHROMIUM (default /usr/bin/chromium),
-//        SEQLAB_E2E_THEME (colour theme, default 'Default Dark Modern'), SEQLAB_E2E_SHOTS (screenshot folder)
+//        SEQLAB_E2E_THEME (colour theme, default 'Default Dark Modern'), SEQLAB_E2E_SHOTS (screenshot folder),
+//        SEQLAB_E2E_DEMO_STEPS / SEQLAB_E2E_DEMO_HIDDEN (the demo LSTM's training: 120 steps, 48 units; more for README pictures)
+//        SEQLAB_E2E_LIVE_STEPS / SEQLAB_E2E_LIVE_HIDDEN (the live GRU run the dashboard shows: 600 steps, 32 units)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,14 +50,14 @@ const corpus = join(ROOT, '../shared/data/tinyshakespeare.txt');
 const story = existsSync(corpus) ? readFileSync(corpus, 'utf8').slice(0, 24_000) : readFileSync(join(WS, 'tiny.txt'), 'utf8').repeat(3);
 writeFileSync(join(WS, 'story.txt'), story);
 const models = join(WS, '.seqlab/models');
-const tr = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join(WS, 'story.txt'), '--hidden', '48', '--emb', '16',
-  '--batch', '8', '--seq', '64', '--steps', '120', '--eval-every', '40', '--lr', '0.01', '--out', models, '--name', 'demo-lstm', '--json'],
+const tr = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join(WS, 'story.txt'), '--hidden', process.env.SEQLAB_E2E_DEMO_HIDDEN ?? '48', '--emb', '16',
+  '--batch', '8', '--seq', '64', '--steps', process.env.SEQLAB_E2E_DEMO_STEPS ?? '120', '--eval-every', '40', '--lr', '0.01', '--out', models, '--name', 'demo-lstm', '--json'],
 { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(TMP, 'xdg-cache') } });
 if (tr.status !== 0) { console.error('training the demo model failed:', tr.stderr || tr.stdout); process.exit(1); }
 log('demo model trained:', tr.stdout.trim().split('\n').pop());
 writeFileSync(join(WS, 'live.seqlab.json'), JSON.stringify({
   name: 'poem-live', data: ['tiny.txt'],
-  options: { cell: 'gru', layers: 1, hidden: 32, emb: 16, batch: 8, seq: 32, steps: 600, minutes: 0, evalEvery: 20, sampleChars: 80, lr: 0.01 },
+  options: { cell: 'gru', layers: 1, hidden: Number(process.env.SEQLAB_E2E_LIVE_HIDDEN ?? 32), emb: 16, batch: 8, seq: 32, steps: Number(process.env.SEQLAB_E2E_LIVE_STEPS ?? 600), minutes: 0, evalEvery: 20, sampleChars: 80, lr: 0.01 },
 }, null, 2));
 
 // ------------------------------------------------------------------ code-server

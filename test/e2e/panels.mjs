@@ -1,4 +1,4 @@
-/* global document, setTimeout, Event */
+/* global document, setTimeout, Event, process */
 // The three webview panels, driven like a user through the command palette (run by scripts/run-e2e.mjs).
 // Each check: open through the palette → real content inside the webview → use one control → screenshot.
 import { join } from 'node:path';
@@ -81,7 +81,8 @@ export async function runPanels({ page, ws, shots, log }) {
   await palette(page, 'Sequence Lab: Open Training Dashboard');
   let f = await panelFrame(page, 'dashboard');
   log('dashboard open');
-  await until('loss curve points', async () => Number(await f.locator('#chart').getAttribute('data-points')) >= 4, 60_000, 500);
+  const minPoints = Number(process.env.SEQLAB_E2E_MIN_POINTS ?? 4); // more for README pictures
+  await until('loss curve points', async () => Number(await f.locator('#chart').getAttribute('data-points')) >= minPoints, 90_000, 500);
   await f.locator('#chart canvas').first().waitFor({ state: 'visible' });
   const curvePixels = await f.evaluate(() => {
     const c = document.querySelector('#chart canvas');
@@ -102,6 +103,15 @@ export async function runPanels({ page, ws, shots, log }) {
   assert(/Chars\/s|字符/.test(stats), `statistics shown: ${stats}`);
   log(`dashboard: ${await f.locator('#chart').getAttribute('data-points')} points; stats ${stats.replace(/\s+/g, ' ').slice(0, 120)}`);
   await shot(page, shots, 'dashboard.png', log);
+  await until('two samples', async () => (await f.locator('.sample').count()) >= 2, 60_000, 500);
+  await f.evaluate(() => document.querySelector('#samples').scrollIntoView({ block: 'end' }));
+  await shot(page, shots, 'dashboard-samples.png', log);
+  // Stop: the run ends after its current step and keeps its best checkpoint
+  if (await f.evaluate(() => !document.querySelector('#stop').disabled)) {
+    await f.locator('#stop').click();
+    await until('the run to stop', async () => /finished|stopping|cancelled/.test(await f.locator('#stats').innerText()), 30_000, 300);
+    log(`dashboard: after Stop → ${(await f.locator('#stats td[data-stat]').first().innerText())}`);
+  } else log('dashboard: the run had already ended; Stop is disabled');
   // the status-bar item opens the same dashboard (its command)
   await closeEditors(page);
 

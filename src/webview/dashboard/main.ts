@@ -14,7 +14,7 @@ import { $, connect, el, getState, setState, status } from '../shared/rpc';
 import { makeT } from '../shared/i18n';
 
 interface UiState { selected?: string; smoothing: number; log: boolean; hidden: string[] }
-const ui = getState<UiState>({ smoothing: 0.6, log: false, hidden: [] });
+const ui = getState<UiState>({ smoothing: 0.3, log: false, hidden: [] });
 const save = () => setState(ui);
 
 const rpc = connect<'dashboard'>();
