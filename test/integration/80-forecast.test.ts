@@ -64,6 +64,26 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     a.forecast.panel(outcome!.modelDir!)?.dispose();
   });
 
+  test('the interactive flow: "Train Model on Current File" on a CSV asks target → features → window → horizon → cell → budget, defaults accepted', async () => {
+    const a = await api();
+    await vscode.window.showTextDocument(vscode.Uri.file(fixture('sales.csv')));
+    const flow = vscode.commands.executeCommand<ForecastOutcome | undefined>('seqlab.trainCurrentFile');
+    const accept = () => vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    // six prompts; the defaults: target sales (detected), no extra features, window 24 (two seasons), horizon 1, LSTM, until validation stops improving
+    for (let i = 0; i < 6; i++) { await new Promise((r) => setTimeout(r, 900)); await accept(); }
+    const out = await flow;
+    assert.equal(out?.error, undefined, out?.error);
+    assert.ok(out?.modelDir, JSON.stringify(out));
+    const card = JSON.parse(fs.readFileSync(path.join(out.modelDir, 'card.json'), 'utf8'));
+    assert.deepEqual(card.forecast.targets, ['sales']);
+    assert.deepEqual(card.forecast.features, []);
+    assert.equal(card.forecast.window, 24);
+    assert.equal(card.forecast.horizon, 1);
+    assert.equal(card.config.cell, 'lstm');
+    a.forecast.panel(out.modelDir)?.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('a CSV with no numeric column: one clear message, nothing written', async () => {
     const a = await api();
     fs.writeFileSync(fixture('words.csv'), 'date,word\n2020-01-01,a\n2020-01-02,b\n2020-01-03,c\n');
