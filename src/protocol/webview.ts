@@ -219,8 +219,8 @@ export const FROM_WEBVIEW: { [P in PanelKind]: { [M in keyof PanelRequests[P]]: 
 };
 
 /**
- * Check one raw message from panel P's webview. Returns the message when it is a well-formed request (or
- * response) for a known method with valid params; throws ValidationError otherwise.
+ * Check one raw message from panel P's webview. Returns the message when it is a well-formed request for a known
+ * method with valid params (params replaced by the validated copy); throws ValidationError otherwise.
  */
 export function validateFromWebview(panel: PanelKind, raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) throw new ValidationError('message: expected an object');
@@ -229,9 +229,10 @@ export function validateFromWebview(panel: PanelKind, raw: unknown): unknown {
     // the host makes no requests to webviews; a response is never expected
     throw new ValidationError('message: unexpected response');
   }
-  if (m.kind !== 'req' && m.kind !== 'evt') throw new ValidationError('message.kind: expected req or evt');
+  // webviews only make requests (the host answers them); they send no events
+  if (m.kind !== 'req') throw new ValidationError('message.kind: expected req');
   if (typeof m.method !== 'string') throw new ValidationError('message.method: expected a string');
-  if (m.kind === 'req' && !(typeof m.id === 'number' && Number.isInteger(m.id) && m.id > 0)) throw new ValidationError('message.id: expected a positive integer');
+  if (!(typeof m.id === 'number' && Number.isInteger(m.id) && m.id > 0)) throw new ValidationError('message.id: expected a positive integer');
   const table = FROM_WEBVIEW[panel] as Record<string, Validator<unknown>>;
   const check = Object.prototype.hasOwnProperty.call(table, m.method) ? table[m.method] : undefined;
   if (!check) throw new ValidationError(`message.method: unknown method '${m.method}' for the ${panel} panel`);

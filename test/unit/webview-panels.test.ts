@@ -26,6 +26,7 @@ describe('webview protocol: validation of what webviews send', () => {
     ['not an object', 'dashboard', 'hello', /expected an object/],
     ['a response', 'dashboard', { kind: 'res', id: 1, ok: true, result: 1 }, /unexpected response/],
     ['unknown kind', 'dashboard', { kind: 'zap', method: 'dashboard/ready' }, /kind/],
+    ['an event (webviews only make requests)', 'dashboard', { kind: 'evt', method: 'dashboard/ready', params: {} }, /kind/],
     ['bad id', 'dashboard', { kind: 'req', id: -1, method: 'dashboard/ready', params: {} }, /id/],
     ['unknown method', 'dashboard', { kind: 'req', id: 1, method: 'dashboard/rm', params: {} }, /unknown method/],
     ['another panel\'s method', 'dashboard', { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings } }, /unknown method/],
