@@ -1,4 +1,5 @@
 /** Settings under `seqlab.*`, read fresh each time (so changes take effect without a reload). */
+import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
 import type { CellType } from '../engine/config';
 import { PRESETS, type TrainOptions } from '../engine/options';
@@ -20,6 +21,16 @@ export function modelsLocationSetting(): string {
 export function maxConcurrentRuns(): number {
   const v = section().get<number>('training.maxConcurrentRuns', 1);
   return Number.isInteger(v) && v >= 1 ? Math.min(v, 8) : 1;
+}
+
+/**
+ * `seqlab.training.threads`: kernel threads per run (speed only, never the math). 0 = automatic: the cores less one
+ * (left to the editor), shared among the runs that may go at once.
+ */
+export function trainingThreads(): number {
+  const v = section().get<number>('training.threads', 0);
+  if (Number.isInteger(v) && v >= 1) return Math.min(v, 32);
+  return Math.max(1, Math.floor((availableParallelism() - 1) / maxConcurrentRuns()));
 }
 
 export function defaultCell(): CellType {

@@ -11,7 +11,7 @@ import type { TrainOptions } from '../engine/options';
 import { CHECKPOINT_FILE } from '../protocol/model';
 import { Rpc } from '../protocol/rpc';
 import { createControl, requestStop, type HostToWorkerRpc, type TrainProgress, type TrainRequest, type TrainResult, type TrainSources } from '../protocol/worker';
-import { maxConcurrentRuns } from './config';
+import { maxConcurrentRuns, trainingThreads } from './config';
 import { bits, fmtCount, fmtDuration } from './format';
 import { log } from './log';
 import { removeRunLock, writeRunLock } from './runLock';
@@ -36,6 +36,8 @@ export interface Job {
   result?: TrainResult;
   error?: Error;
   stopRequested: boolean;
+  /** kernel threads the run was given (seqlab.training.threads), once it starts */
+  threads?: number;
   readonly control: SharedArrayBuffer;
   /** settles when the run ends: the TrainResult, or rejects with the run's error */
   readonly done: Promise<TrainResult>;
@@ -161,9 +163,10 @@ export class TrainingService implements vscode.Disposable {
         this.sampled.fire({ job, step: s.step, text: s.text });
       });
       await fsp.mkdir(path.dirname(spec.outDir), { recursive: true });
+      job.threads = trainingThreads();
       const req: TrainRequest = {
         jobId: job.id, sources: spec.sources, outDir: spec.outDir, name: spec.name, resume: spec.resume,
-        options: spec.options, control: job.control,
+        options: spec.options, control: job.control, threads: job.threads,
       };
       await fsp.mkdir(spec.outDir, { recursive: true });
       writeRunLock(spec.outDir, job.id);

@@ -12,7 +12,7 @@ const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
 suite('settings take effect', () => {
   teardown(async () => {
-    for (const k of ['modelsLocation', 'training.defaultCell', 'training.defaultPreset', 'training.maxConcurrentRuns', 'training.presets']) {
+    for (const k of ['modelsLocation', 'training.defaultCell', 'training.defaultPreset', 'training.maxConcurrentRuns', 'training.presets', 'training.threads']) {
       await cfg().update(k, undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
@@ -45,6 +45,8 @@ suite('settings take effect', () => {
     const src = path.join(ws(), '.seqlab', 'models', 'it-tiny');
     const fired = () => new Promise<void>((resolve) => { const d = a.store.onDidChange(() => { d.dispose(); resolve(); }); });
     await a.tree.getChildren(); // the watcher starts with the first listing
+    const settle = () => new Promise((r) => setTimeout(r, 1500)); // a new watcher takes a moment to be in place
+    await settle();
     let changed = fired();
     fs.cpSync(src, path.join(ws(), '.seqlab', 'models', 'it-copied'), { recursive: true });
     await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into the workspace models')), 10_000))]);
@@ -52,6 +54,7 @@ suite('settings take effect', () => {
     await cfg().update('modelsLocation', outside, vscode.ConfigurationTarget.Workspace);
     assert.deepEqual(a.store.root(), { dir: outside, where: 'global' });
     assert.deepEqual(await a.tree.getChildren(), []);
+    await settle();
     changed = fired();
     fs.cpSync(src, path.join(outside, 'it-outside'), { recursive: true });
     await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into a models folder outside the workspace')), 10_000))]);
@@ -61,21 +64,25 @@ suite('settings take effect', () => {
     fs.rmSync(outside, { recursive: true, force: true });
   });
 
-  test('seqlab.training.maxConcurrentRuns: a second run waits in the queue', async () => {
+  test('seqlab.training.maxConcurrentRuns: a second run waits in the queue; seqlab.training.threads reaches the run', async () => {
     const a = await api();
     await cfg().update('training.maxConcurrentRuns', 1, vscode.ConfigurationTarget.Workspace);
+    await cfg().update('training.threads', 2, vscode.ConfigurationTarget.Workspace);
     const common = { file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, options: { evalEvery: 10, sampleChars: 0 }, wait: false, notify: false };
     const first = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', { ...common, name: 'it-q1' });
     const second = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', { ...common, name: 'it-q2' });
     const j1 = a.training.get(first.jobId!)!, j2 = a.training.get(second.jobId!)!;
     await waitFor('the first run to make progress', () => j1.progress, 60_000, 20);
     assert.equal(j1.state, 'running');
+    assert.equal(j1.threads, 2, 'the run was given 2 kernel threads');
     assert.equal(j2.state, 'queued');
     const queued = (await a.tree.getChildren()).find((e) => e.name === 'it-q2');
     assert.equal(queued?.status, 'queued', 'the queued run is in the tree');
+    await cfg().update('training.threads', undefined, vscode.ConfigurationTarget.Workspace);
     assert.equal(a.training.stop(j1.id), true);
     await j1.done;
     await waitFor('the second run to start after the first ended', () => j2.state === 'running' && j2.progress, 60_000, 20);
+    assert.equal(j2.threads, Math.max(1, os.availableParallelism() - 1), 'automatic: the cores less one');
     assert.equal(a.training.stop(j2.id), true);
     await j2.done;
     for (const n of ['it-q1', 'it-q2']) assert.equal(await vscode.commands.executeCommand('seqlab.deleteModel', { model: n, confirm: false }), true);
