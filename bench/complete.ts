@@ -4,7 +4,7 @@
  * For a C1-size model (1×LSTM 128, embedding 64), on TypeScript source (TypeScript's own lib.*.d.ts: most files train,
  * three held-out files test) and on tinyshakespeare (first 90% train, last 10% test):
  *   training   the engine (fast kernels, one thread) trains each model for --minutes (default 3), cached in
- *              .seqlab/bench-complete/models (use --retrain to train again); exported to ONNX like every model
+ *              artifacts/bench-complete/models (use --retrain to train again); exported to ONNX like every model
  *   quality    next-char top-1 accuracy and bits/char on the held-out text (src/engine/evaluate.ts), against a
  *              character 5-gram with interpolated absolute discounting trained on the same text (src/engine/ngram.ts)
  *   proxy      the acceptance proxy: at random held-out positions, the share where the FIRST WORD of the suggestion
@@ -40,7 +40,7 @@ const MINUTES = opt('minutes', quick ? 0.5 : 3);
 const POSITIONS = opt('positions', quick ? 60 : 300);
 const THRESHOLD = opt('threshold', 0.5);
 const ROOT = process.cwd();
-const OUT = path.join(ROOT, '.seqlab', 'bench-complete');
+const OUT = path.join(ROOT, 'artifacts', 'bench-complete'); // gitignored
 const WINDOW = 512;
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
