@@ -65,6 +65,9 @@ async function shot(page, shots, name, log) {
 }
 
 export async function runPanels({ page, ws, shots, log }) {
+  // the webviews' strict CSP (default-src 'none', script nonce) must not block anything they use
+  const cspViolations = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'story.txt' }).first().waitFor({ state: 'visible', timeout: 60_000 });
   log('workbench ready');
@@ -198,4 +201,9 @@ export async function runPanels({ page, ws, shots, log }) {
   await page.keyboard.press('Enter');
   await until('the exported PNG', () => readdirSync(ws).some((n) => n.endsWith('.png')), 15_000);
   log(`hidden: exported ${readdirSync(ws).filter((n) => n.endsWith('.png')).join(', ')}`);
+  assert(cspViolations.length === 0, `no CSP violations in the webviews, got: ${cspViolations.slice(0, 3).join(' | ')}`);
+  // …and the check itself works: a remote image inside the webview is refused and reported
+  await f.evaluate(() => { const i = document.createElement('img'); i.src = 'https://example.invalid/probe.png'; document.body.append(i); });
+  await until('the CSP probe to be refused', () => cspViolations.some((v) => v.includes('example.invalid')), 5_000);
+  log(`no CSP violations from the panels (a remote-image probe was refused as expected: ${cspViolations.length} report)`);
 }
