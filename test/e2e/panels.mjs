@@ -206,4 +206,17 @@ export async function runPanels({ page, ws, shots, log }) {
   await f.evaluate(() => { const i = document.createElement('img'); i.src = 'https://example.invalid/probe.png'; document.body.append(i); });
   await until('the CSP probe to be refused', () => cspViolations.some((v) => v.includes('example.invalid')), 5_000);
   log(`no CSP violations from the panels (a remote-image probe was refused as expected: ${cspViolations.length} report)`);
+
+  // ---------------------------------------------------------------- 4. reload: the serializer restores the panel and its state
+  await f.locator('#unit').fill('7');
+  await f.locator('#unit').press('Enter');
+  await until('unit 7 in the cell view', async () => (await f.locator('#cellText').getAttribute('data-unit')) === '7', 5_000);
+  await palette(page, 'Developer: Reload Window');
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  f = await panelFrame(page, 'hidden', 60_000);
+  await until('the restored heatmap', async () => (await f.locator('#heatmap').getAttribute('data-render-ms')) !== null, 90_000, 300);
+  const restoredUnit = await f.locator('#cellText').getAttribute('data-unit');
+  assert(restoredUnit === '7', `the restored panel shows the unit chosen before the reload (got ${restoredUnit})`);
+  log('reload: the hidden-state panel came back with its text, model and unit');
+  await shot(page, shots, 'hidden-states-restored.png', log);
 }
