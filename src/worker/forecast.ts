@@ -34,6 +34,7 @@ import { ExportParityError, exportVerified } from '../onnx/verify';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import type {
   ForecastColumns, ForecastMetrics, ForecastPredictRequest, ForecastPredictResult, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress,
+  TrainRequest, TrainResult,
 } from '../protocol/worker';
 import { stopRequested } from '../protocol/worker';
 
@@ -431,6 +432,23 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
   } finally {
     await model.dispose();
   }
+}
+
+/** whether a model folder's checkpoint is a forecasting run's (so "Continue Training" resumes it as one) */
+export function isForecastCheckpoint(dir: string): boolean {
+  try { return !!(readCheckpoint(dir).meta.forecast as { request?: unknown } | undefined)?.request; } catch { return false; }
+}
+
+/** "Continue Training" on a forecaster (a text-training request with resume): an exact resume of the forecasting run */
+export async function continueForecast(req: TrainRequest, hooks: ForecastHooks = {}): Promise<TrainResult> {
+  if (!req.resume || req.resume.mode !== 'exact' || req.resume.from !== req.outDir) {
+    throw new DataError('A forecasting model can only be continued exactly, in its own folder (fine-tuning on other data is for text models).');
+  }
+  const r = await runForecastTraining({
+    jobId: req.jobId, file: '', outDir: req.outDir, name: req.name, control: req.control, resume: { from: req.resume.from },
+    steps: req.options.steps, minutes: req.options.minutes,
+  }, hooks);
+  return { jobId: r.jobId, modelDir: r.modelDir, steps: r.steps, bestValLoss: r.bestValLoss, status: r.status, stopReason: r.stopReason };
 }
 
 /** the column choices of a CSV file (bad files throw a DataError with one clear line) */

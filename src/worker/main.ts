@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { Rpc } from '../protocol/rpc';
 import { stopRequested, type WorkerEvents, type WorkerRequests } from '../protocol/worker';
 import { pickKernels } from './kernels';
-import { inspectForecastCsv, predictForecast, runForecastTraining } from './forecast';
+import { continueForecast, inspectForecastCsv, isForecastCheckpoint, predictForecast, runForecastTraining } from './forecast';
 import { runTraining } from './run';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread');
@@ -18,6 +18,8 @@ port.on('message', (m) => rpc.receive(m));
 rpc.handle('train/start', (req) => {
   const log = (level: 'info' | 'warn' | 'error', message: string) => rpc.notify('train/log', { jobId: req.jobId, level, message });
   const kernels = pickKernels((m) => log('warn', m), req.threads ?? 1);
+  // "Continue Training" on a CSV forecaster resumes its forecasting run
+  if (req.resume && isForecastCheckpoint(req.resume.from)) return continueForecast(req, { kernels, log, progress: (p) => rpc.notify('train/progress', p), shouldStop: () => stopRequested(req.control) });
   return runTraining(req, {
     kernels,
     log,

@@ -84,6 +84,23 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  test('Continue Training on a forecaster resumes its forecasting run exactly (through the training service)', async () => {
+    const a = await api();
+    const first = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
+      file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 8, steps: 30, name: 'it-fc-cont', openPanel: false,
+    });
+    assert.equal(first?.error, undefined, first?.error);
+    assert.equal(first!.result!.steps, 30);
+    const out = await vscode.commands.executeCommand<{ error?: string; result?: { steps: number; status: string } }>('seqlab.continueTraining', { model: 'it-fc-cont', mode: 'exact', steps: 20 });
+    assert.equal(out?.error, undefined, out?.error);
+    assert.equal(out?.result?.steps, 50);
+    const card = JSON.parse(fs.readFileSync(path.join(first!.modelDir!, 'card.json'), 'utf8'));
+    assert.equal(card.steps, 50);
+    assert.equal(card.forecast.window, 12);
+    assert.ok(card.forecast.test.rmse > 0);
+    void a;
+  });
+
   test('a CSV with no numeric column: one clear message, nothing written', async () => {
     const a = await api();
     fs.writeFileSync(fixture('words.csv'), 'date,word\n2020-01-01,a\n2020-01-02,b\n2020-01-03,c\n');
