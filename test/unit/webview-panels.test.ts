@@ -1,5 +1,7 @@
 /** The panels' pure parts: message validation, colour scales, heatmap math, unit ranking, find cells, saturation, generation. */
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { charConfig } from '../../src/engine/config';
 import { Model } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
@@ -269,5 +271,19 @@ describe('inference worker core', () => {
     assert.deepEqual(g.signals, ['h', 'z', 'r']);
     const zsum = g.data[0].z.reduce((s, v) => s + v, 0);
     assert.ok(zsum > 0);
+  });
+});
+
+describe('webview strings', () => {
+  it('every t(\'…\') string of a webview is in that panel\'s localized table (src/host/panels/strings.ts)', () => {
+    const root = join(__dirname, '..', '..');
+    const table = readFileSync(join(root, 'src/host/panels/strings.ts'), 'utf8');
+    for (const panel of ['dashboard', 'generate', 'hidden']) {
+      const src = readFileSync(join(root, `src/webview/${panel}/main.ts`), 'utf8');
+      const keys = [...src.matchAll(/\bt\(\s*'((?:\\.|[^'\\])*)'/g)].map((m) => m[1]);
+      assert.ok(keys.length > 10, panel);
+      const block = table.slice(table.indexOf(`    ${panel}: [`));
+      for (const k of keys) assert.ok(block.includes(`'${k}'`), `${panel}: "${k}" is missing from strings.ts`);
+    }
   });
 });
