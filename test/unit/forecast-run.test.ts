@@ -237,3 +237,43 @@ describe('forecasting run: exact resume', function () {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
+
+describe('forecasting run: horizon and several targets', function () {
+  this.timeout(240000);
+  it('horizon 3 with two targets: metrics over every output, per-output intervals, 3 direct steps then autoregressive steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seqlab-fmulti-'));
+    try {
+      const csv = join(dir, 'two.csv');
+      const lines = ['t,a,b'];
+      for (let t = 0; t < 300; t++) lines.push(`${t},${(5 * Math.sin(t / 3)).toFixed(4)},${(2 * Math.cos(t / 5) + 0.01 * t).toFixed(4)}`);
+      writeFileSync(csv, lines.join('\n') + '\n');
+      const out = join(dir, 'm');
+      const r = await runForecastTraining({ jobId: 'm', file: csv, outDir: out, name: 'm', control: createControl(), targets: ['a', 'b'], features: [], window: 10, horizon: 3, hidden: 8, steps: 40 });
+      assert.equal(r.report.horizon, 3);
+      assert.deepEqual(r.report.targets, ['a', 'b']);
+      assert.equal(r.report.intervals.lower.length, 6, 'one interval per output (h, k)');
+      assert.equal(r.report.model.count, r.report.test.t.length * 6);
+      const p3 = await predictForecast({ modelDir: out, file: csv, steps: 3 });
+      assert.equal(p3.values.length, 6);
+      assert.deepEqual(p3.labels, ['300', '301', '302']);
+      const p7 = await predictForecast({ modelDir: out, file: csv, steps: 7 });
+      assert.equal(p7.values.length, 14);
+      assert.deepEqual(p7.values.slice(0, 6), p3.values, 'the first horizon is the same direct forecast');
+      for (let i = 0; i < 14; i++) assert.ok(Number.isFinite(p7.values[i]!) && p7.lower[i]! <= p7.values[i]! && p7.values[i]! <= p7.upper[i]!);
+      // intervals widen beyond the horizon
+      assert.ok(p7.upper[12]! - p7.lower[12]! > p7.upper[0]! - p7.lower[0]!);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('a model with feature columns refuses to forecast beyond its horizon (future features are unknown)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seqlab-ffeat-'));
+    try {
+      const csv = join(dir, 'f.csv');
+      writeFileSync(csv, seasonalCsv(200, 5));
+      const out = join(dir, 'm');
+      await runForecastTraining({ jobId: 'f', file: csv, outDir: out, name: 'f', control: createControl(), targets: ['sales'], features: ['noise'], window: 8, hidden: 8, steps: 20 });
+      assert.equal((await predictForecast({ modelDir: out, file: csv, steps: 1 })).values.length, 1);
+      await assert.rejects(predictForecast({ modelDir: out, file: csv, steps: 2 }), /noise.*at most its horizon of 1 step/);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
