@@ -81,6 +81,14 @@ export async function runPanels({ page, ws, shots, log }) {
   await play.waitFor({ state: 'visible', timeout: 30_000 });
   await play.click();
   await until('the live run to write its folder', () => existsSync(join(ws, '.seqlab/models/poem-live')), 30_000);
+  // the status-bar item of a running job opens the dashboard…
+  const item = page.locator('.statusbar-item', { hasText: 'bits/char' }).first();
+  await item.waitFor({ state: 'visible', timeout: 30_000 });
+  await item.click();
+  await panelFrame(page, 'dashboard');
+  log('dashboard opened from the status-bar item');
+  await closeEditors(page);
+  // …and so does the command
   await palette(page, 'Sequence Lab: Open Training Dashboard');
   let f = await panelFrame(page, 'dashboard');
   log('dashboard open');
