@@ -158,6 +158,7 @@ async function main(): Promise<void> {
       completer.setOptions({ beamWidth: beam });
       const cold: number[] = [], warm: number[] = [], coldCpu: number[] = [], warmCpu: number[] = [];
       let through = 0;
+      const warmModel: number[] = [], warmModelCpu: number[] = [];
       const cpuMs = (c0: NodeJS.CpuUsage) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
       for (let i = 0; i < (quick ? 15 : 50); i++) {
         const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
@@ -177,9 +178,10 @@ async function main(): Promise<void> {
           warm.push(performance.now() - t);
           warmCpu.push(cpuMs(c0));
           if (r && !r.cold && r.ran === 0) through++;
+          else { warmModel.push(warm[warm.length - 1]!); warmModelCpu.push(warmCpu[warmCpu.length - 1]!); }
         }
       }
-      return { cold, warm, through, coldCpu, warmCpu };
+      return { cold, warm, through, coldCpu, warmCpu, warmModel, warmModelCpu };
     };
     await lat(1); // warm-up (JIT, onnxruntime arenas)
     const g = await lat(1), b3 = await lat(3);
@@ -197,9 +199,10 @@ async function main(): Promise<void> {
     console.log(`latency, Completer call → suggestion, onnxruntime-node, ${WINDOW}-char context (ms; wall clock, then the process CPU time of the same calls; load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores):`);
     const lr = (name: string, xs: number[], cpu: number[], note = '') => `  ${name.padEnd(24)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}   cpu p50 ${f(pct(cpu, 0.5)).padStart(6)}  p95 ${f(pct(cpu, 0.95)).padStart(6)}  (n=${xs.length})${note}`;
     console.log(lr('cold, greedy', g.cold, g.coldCpu)); console.log(lr('warm (typing), greedy', g.warm, g.warmCpu, `, ${f(100 * g.through / g.warm.length, 0)}% answered by typing through the previous suggestion (no model call)`));
+    console.log(lr('  of which ran the model', g.warmModel, g.warmModelCpu));
     console.log(lr('cold, beam 3', b3.cold, b3.coldCpu)); console.log(lr('warm (typing), beam 3', b3.warm, b3.warmCpu));
     console.log(`  warm p95 goal ≤ 10 ms: ${pct(g.warm, 0.95) <= 10 ? 'met' : 'NOT met'} (greedy)`);
-    rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
+    rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}; keystrokes that ran the model ${f(pct(g.warmModel, 0.5))}/${f(pct(g.warmModel, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
   }
   console.log('\nsummary');
   for (const r of rows) console.log('  ' + r);
