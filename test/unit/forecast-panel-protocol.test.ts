@@ -11,7 +11,7 @@ describe('forecast panel messages', () => {
   it('refuses anything else', () => {
     for (const bad of [null, 1, 'ready', {}, { type: 'nope' }, { type: 'forecastNext' }, { type: 'forecastNext', steps: 0 }, { type: 'forecastNext', steps: 2.5 },
       { type: 'forecastNext', steps: '3' }, { type: 'forecastNext', steps: 10001 }, { type: 'openFile', path: '' }, { type: 'openFile', path: 3 }]) {
-      assert.throws(() => validateFromForecastWebview(bad), undefined, JSON.stringify(bad));
+      assert.throws(() => validateFromForecastWebview(bad), Error, JSON.stringify(bad));
     }
     assert.throws(() => validateFromForecastWebview({ type: 'forecastNext', steps: 50 }, 40), /1 to 40/);
   });
