@@ -208,7 +208,11 @@ export async function runPanels({ page, ws, shots, log }) {
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await page.keyboard.press('Enter');
   await until('the exported PNG', () => readdirSync(ws).some((n) => n.endsWith('.png')), 15_000);
-  log(`hidden: exported ${readdirSync(ws).filter((n) => n.endsWith('.png')).join(', ')}`);
+  await f.locator('#csv').click();
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await until('the exported CSV', () => readdirSync(ws).some((n) => n.startsWith('hidden-') && n.endsWith('.csv')), 30_000);
+  log(`hidden: exported ${readdirSync(ws).filter((n) => n.startsWith('hidden-')).join(', ')}`);
   assert(cspViolations.length === 0, `no CSP violations in the webviews, got: ${cspViolations.slice(0, 3).join(' | ')}`);
   // …and the check itself works: a remote image inside the webview is refused and reported
   await f.evaluate(() => { const i = document.createElement('img'); i.src = 'https://example.invalid/probe.png'; document.body.append(i); });
