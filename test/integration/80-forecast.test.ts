@@ -11,9 +11,12 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
   test('Forecast CSV… with an options object: a regression model in the Models view, the forecast panel, Forecast next N writes a new CSV', async () => {
     const a = await api();
     const since = a.messages.length;
-    const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
+    const running = vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
       file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 16, steps: 300, name: 'it-forecast',
     });
+    // while it trains, the Models view lists it as training (not as an interrupted run)
+    await waitFor('the forecaster training in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-forecast' && e.status === 'training'), 30_000, 20);
+    const outcome = await running;
     assert.equal(outcome?.error, undefined, outcome?.error);
     const dir = outcome!.modelDir!;
     assert.equal(path.basename(dir), 'it-forecast');

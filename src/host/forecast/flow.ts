@@ -125,7 +125,7 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
 
   // ---- train in a worker, with a cancellable notification
   const worker = new TrainingWorker(deps.workerPath);
-  liveForecastRuns.set(outDir, worker);
+  liveForecastRuns.set(path.resolve(outDir), worker);
   const jobId = `forecast-${Date.now().toString(36)}`;
   worker.on('train/log', (l) => {
     const line = `[${name}] ${l.message}`;
@@ -159,7 +159,7 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
     if (r.beatsPersistence) void showInfo(msg); else void showWarning(msg);
     return { name, modelDir: outDir, result, report: r };
   } finally {
-    liveForecastRuns.delete(outDir);
+    liveForecastRuns.delete(path.resolve(outDir));
     await worker.terminate();
     deps.store.fire();
   }
