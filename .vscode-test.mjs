@@ -11,7 +11,8 @@ const workspace = join(mkdtempSync(join(tmpdir(), 'seqlab-it-')), 'workspace');
 cpSync('test/integration/fixtures/workspace', workspace, { recursive: true });
 
 export default defineConfig({
-  // the main suite; restricted/ and zh/ need an untrusted folder and a zh-cn language pack: scripts/run-integration.mjs sets those up
+  // the main suite; restricted/, zh/ and nofolder/ need an untrusted folder, a zh-cn language pack, an empty window:
+  // scripts/run-integration.mjs sets those up
   label: 'main',
   files: 'out/integration/*.test.js',
   workspaceFolder: workspace,

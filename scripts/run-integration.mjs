@@ -4,12 +4,13 @@
 // the web workbench's `?payload=` parameter; each suite runs in the Node extension host and reports through
 // window.codeAutomationExit. See ../shared/vscode-e2e.md.
 //
-// Two passes, each with a fresh code-server, user-data dir and copy of test/integration/fixtures/workspace:
+// Four passes, each with a fresh code-server, user-data dir and copy of test/integration/fixtures/workspace:
 //   main        test/integration/*.test.ts            (workspace trusted: trust disabled, as in the recipe)
 //   restricted  test/integration/restricted/*.test.ts (workspace trust enabled, folder untrusted = Restricted Mode)
 //   zh          test/integration/zh/*.test.ts         (display language zh-cn: the extension's Chinese strings)
+//   nofolder    test/integration/nofolder/*.test.ts   (an empty window: models go to global storage)
 //
-// Usage: node scripts/run-integration.mjs [--no-build] [--keep] [--pass=main|restricted|zh]
+// Usage: node scripts/run-integration.mjs [--no-build] [--keep] [--pass=main|restricted|zh|nofolder]
 // Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_IT_TIMEOUT_S (per pass, default 360), SEQLAB_IT_GREP (mocha grep),
 //        CHROMIUM (browser binary, default /usr/bin/chromium)
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,7 +84,7 @@ async function runPass(pass) {
     '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
     ...(restricted ? [] : ['--disable-workspace-trust']),
     ...(pass === 'zh' ? ['--locale', 'zh-cn'] : []),
-    '--user-data-dir', join(TMP, 'ud'), '--extensions-dir', join(TMP, 'ext'), WS],
+    '--user-data-dir', join(TMP, 'ud'), '--extensions-dir', join(TMP, 'ext'), ...(pass === 'nofolder' ? [] : [WS])],
   { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const serverLog = [];
   server.stdout.on('data', (d) => serverLog.push(String(d)));
@@ -133,7 +134,8 @@ async function runPass(pass) {
       ['extensionDevelopmentPath', `vscode-remote://${authority}${ROOT}`],
       ['extensionTestsPath', `vscode-remote://${authority}${join(ROOT, 'out/integration/index.js')}`],
     ]);
-    await page.goto(`${base}/?folder=${encodeURIComponent(WS)}&payload=${encodeURIComponent(payload)}`);
+    const where = pass === 'nofolder' ? 'ew=true' : `folder=${encodeURIComponent(WS)}`;
+    await page.goto(`${base}/?${where}&payload=${encodeURIComponent(payload)}`);
     log(`[${pass}] workbench loading; the suite runs in the extension host`);
     const timer = new Promise((r) => setTimeout(() => r('timeout'), timeoutS * 1000));
     const result = await Promise.race([exited, timer]);
@@ -157,7 +159,7 @@ async function runPass(pass) {
 }
 
 let failed = 0;
-for (const pass of ['main', 'restricted', 'zh']) {
+for (const pass of ['main', 'restricted', 'zh', 'nofolder']) {
   if (only && only !== pass) continue;
   if ((await runPass(pass)) !== 0) failed++;
 }

@@ -9,10 +9,11 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, slow: 5_000 });
   if (process.env.SEQLAB_IT_GREP) mocha.grep(process.env.SEQLAB_IT_GREP);
-  // SEQLAB_IT_SUITE=restricted runs restricted/ (an untrusted workspace), =zh runs zh/ (display language zh-cn);
+  // SEQLAB_IT_SUITE=restricted runs restricted/ (an untrusted workspace), =zh runs zh/ (display language zh-cn),
+  // =nofolder runs nofolder/ (an empty window);
   // anything else runs the main suite
   const suite = process.env.SEQLAB_IT_SUITE;
-  const dir = suite === 'restricted' || suite === 'zh' ? path.join(__dirname, suite) : __dirname;
+  const dir = suite === 'restricted' || suite === 'zh' || suite === 'nofolder' ? path.join(__dirname, suite) : __dirname;
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     try {
