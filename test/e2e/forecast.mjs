@@ -154,6 +154,10 @@ async function run(page, shots) {
   const p = join(shots, 'forecast.png');
   await page.screenshot({ path: p });
   log(`screenshot ${p}`);
+  // the Open link shows the written CSV in an editor
+  await frame.locator('#written a').click();
+  await page.locator('.tab', { hasText: 'co2.forecast.csv' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  log('Open showed co2.forecast.csv');
 }
 
 let code = 1;

@@ -83,8 +83,11 @@ export class ForecastPanel {
     } else if (msg.type === 'forecastNext') {
       await this.forecastNext(msg.steps).catch(() => undefined);
     } else if (msg.type === 'openFile') {
-      // only the forecast files this panel wrote
-      if (this.lastForecast?.written === msg.path) await vscode.window.showTextDocument(vscode.Uri.file(msg.path), { preview: false });
+      // only forecast files of this model's input (x.forecast.csv, x.forecast-2.csv, … beside x.csv)
+      const input = this.data.report.file;
+      const base = path.basename(input).replace(/\.(csv|tsv|txt)$/i, '');
+      const ok = path.dirname(msg.path) === path.dirname(input) && path.basename(msg.path).startsWith(`${base}.forecast`) && /\.forecast(-\d+)?\.csv$/.test(msg.path);
+      if (ok && existsSync(msg.path)) await vscode.window.showTextDocument(vscode.Uri.file(msg.path), { preview: false });
     }
   }
 
