@@ -110,7 +110,10 @@ async function run(page, shots) {
   await sleep(3000); // activation (onStartupFinished)
   await palette(page, 'Notifications: Toggle Do Not Disturb Mode');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-  await palette(page, 'Sequence Lab: Open Forecast');
+  // the extension's commands appear once it is registered (slower on a loaded machine): retry the palette
+  await until('the Open Forecast command', async () => {
+    try { await palette(page, 'Sequence Lab: Open Forecast'); return true; } catch { await page.keyboard.press('Escape'); return false; }
+  }, 90_000, 500);
   // the model quick pick
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'co2-lstm' }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
