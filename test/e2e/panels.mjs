@@ -231,4 +231,10 @@ export async function runPanels({ page, ws, shots, log }) {
   assert(restoredUnit === '7', `the restored panel shows the unit chosen before the reload (got ${restoredUnit})`);
   log('reload: the hidden-state panel came back with its text, model and unit');
   await shot(page, shots, 'hidden-states-restored.png', log);
+  // the finished run's curve is kept in the workspace state: the dashboard still overlays it after the reload
+  await closeEditors(page);
+  await palette(page, 'Sequence Lab: Open Training Dashboard');
+  f = await panelFrame(page, 'dashboard');
+  await until('the earlier run in the dashboard', async () => /poem-live/.test(await f.locator('#legend').innerText()) && Number(await f.locator('#chart').getAttribute('data-points')) > 0, 20_000, 300);
+  log(`reload: the dashboard still shows the earlier run (${await f.locator('#chart').getAttribute('data-points')} points)`);
 }

@@ -12,6 +12,8 @@ import { findCells, rankUnits, saturation, smooth, textFeatures, toCsv, fmtSecon
 import { brightness, buildLut, LUT_SIZE, lutIndex, parseColor, probColor, scaleFor } from '../../src/webview/shared/colors';
 import { cellAt, clampView, fillTile, tiles, zoomTime } from '../../src/webview/shared/heatmap';
 import { extractHidden, generateChars, topN } from '../../src/worker/inferCore';
+import { fromSaved, MAX_SAVED_RUNS, thin, toSaved } from '../../src/host/panels/runHistory';
+import type { DashRun } from '../../src/protocol/webview';
 
 const settings = { prime: 'ab', length: 10, temperature: 0.8, topK: 0, topP: 1, seed: 1, greedy: false };
 
@@ -285,5 +287,37 @@ describe('webview strings', () => {
       const block = table.slice(table.indexOf(`    ${panel}: [`));
       for (const k of keys) assert.ok(block.includes(`'${k}'`), `${panel}: "${k}" is missing from strings.ts`);
     }
+  });
+});
+
+describe('dashboard run history (workspace state)', () => {
+  const run = (id: string, state: string, n: number): DashRun => ({
+    id, name: id, state, modelDir: `/m/${id}`, kind: 'char', hyper: { hidden: 8 }, stopRequested: state === 'running',
+    points: Array.from({ length: n }, (_, i) => ({ step: i + 1, train: 4 - i / n, elapsedSec: i, ...(i % 100 === 99 ? { val: 3 } : {}) })),
+    samples: Array.from({ length: 30 }, (_, i) => ({ step: i, text: `s${i}` })),
+  });
+
+  it('thins long curves to the limit, keeping every validation point, the first and the last', () => {
+    const r = run('a', 'finished', 10_000);
+    const t = thin(r.points, 500);
+    assert.ok(t.length <= 500 && t.length > 400, String(t.length));
+    assert.equal(t[0].step, 1);
+    assert.equal(t[t.length - 1].step, 10_000);
+    assert.equal(t.filter((p) => p.val !== undefined).length, 100);
+    for (let i = 1; i < t.length; i++) assert.ok(t[i].step > t[i - 1].step);
+    assert.deepEqual(thin(r.points.slice(0, 10), 500), r.points.slice(0, 10));
+  });
+
+  it('keeps ended runs only, the newest MAX_SAVED_RUNS, with few samples; reads back only well-formed runs', () => {
+    const saved = toSaved([run('live', 'running', 10), run('done', 'finished', 3000), run('bad', 'failed', 0)]);
+    assert.deepEqual(saved.map((r) => r.id), ['done']);
+    assert.ok(saved[0].points.length <= 1500);
+    assert.equal(saved[0].samples.length, 10);
+    const many = toSaved(Array.from({ length: 20 }, (_, i) => run(`r${i}`, 'finished', 5)), saved);
+    assert.equal(many.length, MAX_SAVED_RUNS);
+    assert.equal(many[many.length - 1].id, 'r19');
+    assert.deepEqual(fromSaved(JSON.parse(JSON.stringify(many))).map((r) => r.id), many.map((r) => r.id));
+    assert.deepEqual(fromSaved('nope'), []);
+    assert.deepEqual(fromSaved([{ id: 1 }, null, { ...run('x', 'finished', 2), points: [{ step: 'a' }] }]), []);
   });
 });

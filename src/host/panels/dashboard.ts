@@ -9,12 +9,14 @@ import type { DashPoint, DashRun, DashStats, HostPanelRpc } from '../../protocol
 import type { TrainProgress } from '../../protocol/worker';
 import type { Job, TrainingService } from '../trainingService';
 import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
+import { fromSaved, HISTORY_KEY, toSaved } from './runHistory';
 import { webviewStrings } from './strings';
 
 const MAX_POINTS = 20_000;
 const MAX_SAMPLES = 200;
 
-interface RunRecord { job: Job; points: DashPoint[]; samples: { step: number; text: string }[]; lastVal?: number }
+/** a run of this session (job) or one restored from the workspace state (saved) */
+interface RunRecord { job?: Job; saved?: Omit<DashRun, 'points' | 'samples'>; points: DashPoint[]; samples: { step: number; text: string }[]; lastVal?: number }
 
 function stats(p: TrainProgress): DashStats {
   return {
@@ -40,7 +42,12 @@ export class DashboardHistory implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<{ type: 'run' | 'progress' | 'sample'; rec: RunRecord; sample?: { step: number; text: string } }>();
   readonly onDidUpdate = this.emitter.event;
 
-  constructor(readonly training: TrainingService) {
+  constructor(readonly training: TrainingService, private readonly memento?: vscode.Memento) {
+    // finished runs of earlier sessions in this workspace, so their curves can be overlaid
+    for (const r of fromSaved(memento?.get(HISTORY_KEY))) {
+      const { points, samples, ...info } = r;
+      this.runs.set(r.id, { saved: info, points, samples });
+    }
     this.subs.push(training.onDidChange((job) => { if (job) this.update(job); }));
     this.subs.push(training.onDidSample(({ job, step, text }) => {
       const rec = this.record(job);
@@ -62,7 +69,11 @@ export class DashboardHistory implements vscode.Disposable {
   private update(job: Job): void {
     const rec = this.record(job);
     const stateKey = `${job.state}:${job.stopRequested}`;
-    if (this.lastState.get(job.id) !== stateKey) { this.lastState.set(job.id, stateKey); this.emitter.fire({ type: 'run', rec }); }
+    if (this.lastState.get(job.id) !== stateKey) {
+      this.lastState.set(job.id, stateKey);
+      this.emitter.fire({ type: 'run', rec });
+      if (job.state === 'finished' || job.state === 'failed' || job.state === 'cancelled') this.save();
+    }
     const p = job.progress;
     if (!p) return;
     const last = rec.points[rec.points.length - 1];
@@ -74,8 +85,14 @@ export class DashboardHistory implements vscode.Disposable {
     this.emitter.fire({ type: 'progress', rec });
   }
 
+  private save(): void {
+    if (!this.memento) return;
+    void this.memento.update(HISTORY_KEY, toSaved(this.snapshot(), fromSaved(this.memento.get(HISTORY_KEY))));
+  }
+
   static runInfo(rec: RunRecord): Omit<DashRun, 'points' | 'samples'> {
     const j = rec.job;
+    if (!j) return rec.saved!;
     return {
       id: j.id, name: j.spec.name, state: j.state, modelDir: j.spec.outDir, kind: 'char', hyper: hyperOf(j),
       stats: j.progress ? stats(j.progress) : undefined, stopRequested: j.stopRequested,
@@ -136,13 +153,13 @@ export class DashboardPanel {
     this.rpc.handle('dashboard/generate', async ({ runId }) => {
       const rec = history.runs.get(runId);
       if (!rec) return false;
-      await deps.generate(rec.job.spec.outDir);
+      await deps.generate(DashboardHistory.runInfo(rec).modelDir);
       return true;
     });
     this.rpc.handle('dashboard/openModel', async ({ runId }) => {
       const rec = history.runs.get(runId);
       if (!rec) return false;
-      await deps.revealModel(rec.job.spec.outDir);
+      await deps.revealModel(DashboardHistory.runInfo(rec).modelDir);
       return true;
     });
     this.subs.push(history.onDidUpdate((e) => {
@@ -150,9 +167,9 @@ export class DashboardPanel {
       if (e.type === 'run') this.rpc.notify('dashboard/run', DashboardHistory.runInfo(e.rec));
       else if (e.type === 'progress') {
         const p = e.rec.points[e.rec.points.length - 1];
-        const s = e.rec.job.progress;
-        if (p && s) this.rpc.notify('dashboard/progress', { runId: e.rec.job.id, point: p, stats: stats(s) });
-      } else if (e.sample) this.rpc.notify('dashboard/sample', { runId: e.rec.job.id, ...e.sample });
+        const s = e.rec.job?.progress;
+        if (p && s) this.rpc.notify('dashboard/progress', { runId: e.rec.job!.id, point: p, stats: stats(s) });
+      } else if (e.sample && e.rec.job) this.rpc.notify('dashboard/sample', { runId: e.rec.job.id, ...e.sample });
     }));
     // the webview is discarded when hidden (no retainContextWhenHidden); it sends 'ready' again when shown
     panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }, null, this.subs);

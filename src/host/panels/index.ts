@@ -38,7 +38,7 @@ const obj = (a: unknown): Record<string, unknown> => (a && typeof a === 'object'
 
 export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps): PanelsApi {
   const extensionUri = context.extensionUri;
-  const history = new DashboardHistory(deps.training);
+  const history = new DashboardHistory(deps.training, context.workspaceState);
   const infer = new InferClient(path.join(context.extensionPath, 'dist', 'infer-worker.js'));
   let lastEditor = vscode.window.activeTextEditor;
   const subs: vscode.Disposable[] = [history, infer];
