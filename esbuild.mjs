@@ -4,6 +4,9 @@ import { existsSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// --outdir DIR: write the bundles elsewhere (scripts/package.mjs builds the .vsix's production bundle into a staging copy)
+const oi = process.argv.indexOf('--outdir');
+const OUT = oi > 0 ? process.argv[oi + 1] : 'dist';
 // WASM SIMD kernels: generate the WAT, assemble it with wabt (no network) into src/engine/wasm/kernels-bytes.ts,
 // which the bundles embed as bytes.
 await (await import('./scripts/build-wasm.mjs')).buildWasm();
@@ -21,26 +24,26 @@ const node = {
 
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { 'bench/complete': 'bench/complete.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { 'bench/forecast': 'bench/forecast.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: OUT, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { worker: 'src/worker/main.ts' }, outdir: OUT },
+  { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: OUT },
+  { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: OUT },
+  { ...node, entryPoints: { 'bench/complete': 'bench/complete.ts' }, outdir: OUT },
+  { ...node, entryPoints: { 'bench/forecast': 'bench/forecast.ts' }, outdir: OUT },
 ];
 // inference worker (generation + hidden states for the webview panels)
-builds.push({ ...node, entryPoints: { 'infer-worker': 'src/worker/infer.ts' }, outdir: 'dist' });
+builds.push({ ...node, entryPoints: { 'infer-worker': 'src/worker/infer.ts' }, outdir: OUT });
 // webviews: one browser bundle (+ CSS) per panel
 const webview = { bundle: true, platform: 'browser', format: 'iife', target: 'chrome114', sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning' };
-for (const p of ['dashboard', 'generate', 'hidden', 'forecast']) builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: 'dist/webview' });
-builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, outdir: 'dist' });
+for (const p of ['dashboard', 'generate', 'hidden', 'forecast']) builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: `${OUT}/webview` });
+builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, outdir: OUT });
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too.
 // protobufjs (+ long) stay in node_modules for the extension: only the ONNX commands need them, loaded on first use,
 // and compiling ~220 KB of them at every activation would double the code-loading time (ship them in the .vsix).
-if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist',
+if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: OUT,
   external: [...node.external, 'protobufjs', 'protobufjs/*', 'long'], banner: { js: '"use strict"; var __seqlabLoadStart = performance.now(), __seqlabLoadCpu = process.cpuUsage();' } });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external
-if (existsSync('test/integration/index.ts')) {
+if (OUT === 'dist' && existsSync('test/integration/index.ts')) {
   const its = readdirSync('test/integration', { recursive: true }).map(String).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
   builds.push({ ...node, entryPoints: its, outbase: 'test/integration', outdir: 'out/integration', external: [...node.external, 'mocha'] });
 }
