@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// The installed-copy check: installs the linux-x64 .vsix into code-server with `--install-extension` (a throwaway
+// extensions dir), starts code-server on that dir with NO development path, and runs one user journey against the
+// installed copy, driven like a user through the workbench (playwright-core + Debian chromium):
+//   open a workspace holding a text file → open the file → "Sequence Lab: Train Model on Current File" from the
+//   palette → LSTM, Tiny, 1 min (the shortest budget), the suggested name → the progress notification → the model in
+//   the Models view (training) → "Sequence Lab: Stop Training" → the stopped model in the Models view with its
+//   exported model.onnx on disk (ONNX export needs the shipped protobufjs; training needs the bundled worker).
+// Screenshots: artifacts/screenshots/vsix-*.png. Exits non-zero on any failure.
+//
+// Usage: node scripts/check-vsix.mjs [path.vsix] [--build] [--keep]
+//   without a path it uses artifacts/vsix/seqlab-linux-x64-<version>.vsix, building it first (npm run package) when
+//   missing or with --build.
+// Env: SEQLAB_CODE_SERVER_DIR (install dir, cached), SEQLAB_VSIX_TIMEOUT_S (default 240), CHROMIUM (/usr/bin/chromium)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const timeoutS = Number(process.env.SEQLAB_VSIX_TIMEOUT_S ?? 240);
+const t0 = Date.now();
+const log = (...a) => console.log(`[vsix ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const ID = `${pkg.publisher}.${pkg.name}`;
+
+let vsix = args.find((a) => a.endsWith('.vsix'));
+if (!vsix) {
+  vsix = join(ROOT, `artifacts/vsix/${pkg.name}-linux-x64-${pkg.version}.vsix`);
+  if (args.includes('--build') || !existsSync(vsix)) {
+    const b = spawnSync(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--target', 'linux-x64'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (b.status !== 0) { console.error('npm run package failed'); process.exit(1); }
+  }
+}
+vsix = resolve(vsix);
+if (!existsSync(vsix)) { console.error(`no ${vsix}`); process.exit(1); }
+
+const setup = spawnSync('bash', [join(ROOT, 'scripts/setup-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+if (setup.status !== 0) { console.error('setup-code-server.sh failed'); process.exit(1); }
+const CS = setup.stdout.trim().split('\n').pop();
+const ENTRY = join(CS, 'node_modules/code-server/out/node/entry.js');
+const { chromium } = createRequire(join(CS, 'package.json'))('playwright-core');
+const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+
+function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+async function until(what, fn, timeoutMs = 30_000, everyMs = 250) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+// ------------------------------------------------------------------ install the .vsix into a throwaway extensions dir
+const TMP = mkdtempSync(join(tmpdir(), 'seqlab-vsix-'));
+const EXT = join(TMP, 'ext');
+const WS = join(TMP, 'workspace');
+mkdirSync(EXT, { recursive: true });
+mkdirSync(join(TMP, 'ud/User'), { recursive: true });
+mkdirSync(WS, { recursive: true });
+const env = { ...process.env, XDG_DATA_HOME: join(TMP, 'xdg-data'), XDG_CONFIG_HOME: join(TMP, 'xdg-config'), XDG_CACHE_HOME: join(TMP, 'xdg-cache') };
+const csArgs = ['--user-data-dir', join(TMP, 'ud'), '--extensions-dir', EXT];
+const inst = spawnSync(process.execPath, [ENTRY, ...csArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8' });
+log('install:', (inst.stdout + inst.stderr).trim().split('\n').filter((l) => !/open-vsx|ENOTFOUND/.test(l)).join(' | '));
+const list = spawnSync(process.execPath, [ENTRY, ...csArgs, '--list-extensions', '--show-versions'], { env, encoding: 'utf8' });
+const installedDirs = readdirSync(EXT).filter((d) => d.toLowerCase().startsWith(ID.toLowerCase()));
+let code = 1;
+let server; let browser; let page;
+const serverLog = [];
+const cleanup = async () => {
+  try { await browser?.close(); } catch { /* gone */ }
+  if (server) {
+    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
+    await sleep(500);
+    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  if (!keep) rmSync(TMP, { recursive: true, force: true }); else log(`kept ${TMP}`);
+};
+process.once('SIGINT', () => { cleanup().then(() => process.exit(130)); });
+const shots = join(ROOT, 'artifacts/screenshots');
+mkdirSync(shots, { recursive: true });
+const shot = async (name) => { await sleep(400); const p = join(shots, name); await page.screenshot({ path: p }); log(`screenshot ${p}`); };
+
+try {
+  assert(inst.status === 0, `--install-extension exited ${inst.status}`);
+  assert(new RegExp(`^${ID.replace('.', '\\.')}@${pkg.version.replace(/\./g, '\\.')}$`, 'mi').test(list.stdout), `--list-extensions shows ${ID}@${pkg.version}: ${list.stdout.trim()}`);
+  assert(installedDirs.length === 1, `one installed folder for ${ID} in ${EXT}: ${readdirSync(EXT).join(', ')}`);
+  const installed = join(EXT, installedDirs[0]);
+  assert(!lstatSync(installed).isSymbolicLink(), 'the installed copy is a real folder, not a link to the development folder');
+  assert(existsSync(join(installed, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node')), 'the installed copy holds the linux-x64 onnxruntime binary');
+  assert(!existsSync(join(installed, 'src')) && !existsSync(join(installed, 'test')) && !existsSync(join(installed, 'dist/extension.js.map')), 'no sources, tests or source maps installed');
+  log(`installed ${installedDirs[0]} (${list.stdout.trim().split('\n').filter((l) => l.includes(ID)).join()})`);
+
+  // ------------------------------------------------------------------ workspace + code-server on the installed copy
+  const text = readFileSync(join(ROOT, 'test/integration/fixtures/workspace/tiny.txt'), 'utf8');
+  writeFileSync(join(WS, 'journey.txt'), text.repeat(2));
+  writeFileSync(join(TMP, 'ud/User/settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
+    'update.mode': 'none', 'workbench.enableExperiments': false, 'chat.commandCenter.enabled': false, 'git.enabled': false,
+    'security.workspace.trust.enabled': false, 'workbench.colorTheme': 'Default Dark Modern',
+    'window.commandCenter': false, 'workbench.layoutControl.enabled': false,
+  }, null, 2));
+  const port = await freePort();
+  writeFileSync(join(TMP, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  server = spawn(process.execPath, [ENTRY, '--config', join(TMP, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-workspace-trust', ...csArgs, WS],
+  { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (d) => serverLog.push(String(d)));
+  server.stderr.on('data', (d) => serverLog.push(String(d)));
+  const base = `http://127.0.0.1:${port}`;
+  await until('code-server /healthz', async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${base}/?folder=${encodeURIComponent(WS)}`); // no payload: the extension comes from the extensions dir only
+
+  const journey = async () => {
+    const quick = page.locator('.quick-input-widget');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    const row = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+    const palette = async (title) => {
+      await page.keyboard.press('Control+Shift+P');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`);
+      await row(title).waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.press('Enter');
+    };
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'journey.txt' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    log('workbench ready');
+    // 1. open the text file
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('journey.txt');
+    await row('journey.txt').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'journey.txt' }).waitFor({ state: 'visible', timeout: 10_000 });
+    // 2. Train Model on Current File (the commands appear once the installed extension is registered: retry)
+    await until('the installed extension\'s Train command in the palette', async () => {
+      try { await palette('Sequence Lab: Train Model on Current File'); return true; } catch { await page.keyboard.press('Escape'); return false; }
+    }, 60_000, 1000);
+    for (const [step, pick] of [['(1/4)', 'LSTM'], ['(2/4)', 'Tiny'], ['(3/4)', '1 min']]) {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).waitFor({ state: 'visible', timeout: 30_000 });
+      await row(pick).click();
+    }
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Name the model' }).waitFor({ state: 'visible', timeout: 10_000 });
+    const name = await input.inputValue();
+    assert(/journey/.test(name), `the suggested model name comes from the file: ${name}`);
+    await page.keyboard.press('Enter');
+    await quick.waitFor({ state: 'hidden', timeout: 10_000 });
+    log(`training "${name}"`);
+    // 3. the progress notification, then the model in the Models view
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Training "${name}"` }).first();
+    await toast.waitFor({ state: 'visible', timeout: 60_000 });
+    await until('a progress line in the notification (step, loss)', async () => /loss|step|bits/i.test(await toast.innerText()), 90_000);
+    await shot('vsix-1-training.png');
+    await page.locator('.activitybar a.action-label[aria-label^="Sequence Lab"]').first().click();
+    const modelRow = page.locator('.pane-body .monaco-list-row', { hasText: name }).first();
+    await modelRow.waitFor({ state: 'visible', timeout: 30_000 });
+    log('model in the Models view:', (await modelRow.innerText()).replace(/\s+/g, ' '));
+    // 4. stop: the run keeps its best model, exported to ONNX
+    await sleep(3000);
+    await palette('Sequence Lab: Stop Training');
+    const dir = join(WS, '.seqlab/models', name);
+    await until('model.onnx + a stopped/complete card on disk', async () => {
+      if (!existsSync(join(dir, 'model.onnx'))) return false;
+      const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8'));
+      return card.status === 'stopped' || card.status === 'complete';
+    }, 90_000, 500);
+    await until('the finished model\'s description in the Models view', async () => /LSTM.*params/.test(await modelRow.innerText()), 30_000);
+    log('finished model:', (await modelRow.innerText()).replace(/\s+/g, ' '));
+    await shot('vsix-2-models-view.png');
+  };
+  const timer = new Promise((_, rej) => setTimeout(() => rej(new Error(`the journey did not finish within ${timeoutS} s`)), timeoutS * 1000));
+  await Promise.race([journey(), timer]);
+  // the extension host ran the installed copy, not a development folder
+  const hostLog = serverLog.join('');
+  assert(!/extensionDevelopmentPath/.test(hostLog), 'no development path in the server log');
+  code = 0;
+} catch (e) {
+  console.error('VSIX CHECK FAILED:', e?.stack ?? e);
+  try { if (page) await page.screenshot({ path: join(shots, 'vsix-failure.png') }); } catch { /* ignore */ }
+  console.error(serverLog.join('').split('\n').filter((l) => !/open-vsx|ENOTFOUND/.test(l)).slice(-30).join('\n'));
+} finally {
+  await cleanup();
+}
+log(code === 0 ? `installed-copy check passed (${vsix})` : 'installed-copy check FAILED');
+process.exit(code);
