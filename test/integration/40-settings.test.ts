@@ -45,11 +45,11 @@ suite('settings take effect', () => {
     const src = path.join(ws(), '.seqlab', 'models', 'it-tiny');
     const fired = () => new Promise<void>((resolve) => { const d = a.store.onDidChange(() => { d.dispose(); resolve(); }); });
     await a.tree.getChildren(); // the watcher starts with the first listing
-    const settle = () => new Promise((r) => setTimeout(r, 1500)); // a new watcher takes a moment to be in place
+    const settle = () => new Promise((r) => setTimeout(r, 3000)); // a new watcher takes a moment to be in place (longer on a loaded machine)
     await settle();
     let changed = fired();
     fs.cpSync(src, path.join(ws(), '.seqlab', 'models', 'it-copied'), { recursive: true });
-    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into the workspace models')), 10_000))]);
+    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into the workspace models')), 20_000))]);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-models-'));
     await cfg().update('modelsLocation', outside, vscode.ConfigurationTarget.Workspace);
     assert.deepEqual(a.store.root(), { dir: outside, where: 'global' });
@@ -57,7 +57,7 @@ suite('settings take effect', () => {
     await settle();
     changed = fired();
     fs.cpSync(src, path.join(outside, 'it-outside'), { recursive: true });
-    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into a models folder outside the workspace')), 10_000))]);
+    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('no change event for a folder copied into a models folder outside the workspace')), 20_000))]);
     assert.deepEqual((await a.tree.getChildren()).map((e) => e.name), ['it-outside']);
     fs.rmSync(path.join(ws(), '.seqlab', 'models', 'it-copied'), { recursive: true, force: true });
     await cfg().update('modelsLocation', undefined, vscode.ConfigurationTarget.Workspace);
