@@ -8,7 +8,13 @@
 //   exported model.onnx on disk (ONNX export needs the shipped protobufjs; training needs the bundled worker).
 // Screenshots: artifacts/screenshots/vsix-*.png. Exits non-zero on any failure.
 //
-// Usage: node scripts/check-vsix.mjs [path.vsix] [--build] [--keep]
+// --journey: issue 9's whole user journey in the same session, a screenshot at each step under
+// artifacts/screenshots/journey/: 1 workspace · 2 train from the palette (LSTM, Tiny, 1 min) · 3 progress notification
+// and Models view · 4 dashboard with a loss curve · 5 Generate Text (characters stream in) · 6 hidden-state heatmap ·
+// 7 autocomplete: ghost text accepted with Tab · 8 a CSV through Forecast CSV… to the forecast plot · 9 Delete Model;
+// then the bad-input journeys: an empty file and a binary file get a clear message and no model.
+//
+// Usage: node scripts/check-vsix.mjs [path.vsix] [--build] [--keep] [--journey]
 //   without a path it uses artifacts/vsix/seqlab-linux-x64-<version>.vsix, building it first (npm run package) when
 //   missing or with --build.
 // Env: SEQLAB_CODE_SERVER_DIR (install dir, cached), SEQLAB_VSIX_TIMEOUT_S (default 240), CHROMIUM (/usr/bin/chromium)
@@ -23,7 +29,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
-const timeoutS = Number(process.env.SEQLAB_VSIX_TIMEOUT_S ?? 240);
+const full = args.includes('--journey');
+const timeoutS = Number(process.env.SEQLAB_VSIX_TIMEOUT_S ?? (full ? 420 : 240));
 const t0 = Date.now();
 const log = (...a) => console.log(`[vsix ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -86,8 +93,9 @@ const cleanup = async () => {
 };
 process.once('SIGINT', () => { cleanup().then(() => process.exit(130)); });
 const shots = join(ROOT, 'artifacts/screenshots');
-mkdirSync(shots, { recursive: true });
-const shot = async (name) => { await sleep(400); const p = join(shots, name); await page.screenshot({ path: p }); log(`screenshot ${p}`); };
+const journeyShots = join(shots, 'journey');
+mkdirSync(full ? journeyShots : shots, { recursive: true });
+const shot = async (name, dir = shots) => { await sleep(400); const p = join(dir, name); await page.screenshot({ path: p }); log(`screenshot ${p}`); };
 
 try {
   assert(inst.status === 0, `--install-extension exited ${inst.status}`);
@@ -102,6 +110,12 @@ try {
   // ------------------------------------------------------------------ workspace + code-server on the installed copy
   const text = readFileSync(join(ROOT, 'test/integration/fixtures/workspace/tiny.txt'), 'utf8');
   writeFileSync(join(WS, 'journey.txt'), text.repeat(2));
+  if (full) {
+    writeFileSync(join(WS, 'draft.txt'), '');
+    writeFileSync(join(WS, 'empty.txt'), '');
+    writeFileSync(join(WS, 'blob.txt'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256)));
+    writeFileSync(join(WS, 'sales.csv'), readFileSync(join(ROOT, 'test/integration/fixtures/workspace/sales.csv')));
+  }
   writeFileSync(join(TMP, 'ud/User/settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
@@ -137,6 +151,8 @@ try {
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'journey.txt' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     log('workbench ready');
+    const j = (name) => (full ? shot(name, journeyShots) : Promise.resolve());
+    await j('01-workspace.png');
     // 1. open the text file
     await page.keyboard.press('Control+P');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -150,6 +166,7 @@ try {
     }, 60_000, 1000);
     for (const [step, pick] of [['(1/4)', 'LSTM'], ['(2/4)', 'Tiny'], ['(3/4)', '1 min']]) {
       await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).waitFor({ state: 'visible', timeout: 30_000 });
+      if (step === '(2/4)') await j('02-train-size-pick.png');
       await row(pick).click();
     }
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Name the model' }).waitFor({ state: 'visible', timeout: 10_000 });
@@ -163,11 +180,30 @@ try {
     await toast.waitFor({ state: 'visible', timeout: 60_000 });
     await until('a progress line in the notification (step, loss)', async () => /loss|step|bits/i.test(await toast.innerText()), 90_000);
     await shot('vsix-1-training.png');
+    await j('03a-progress-notification.png');
     await page.locator('.activitybar a.action-label[aria-label^="Sequence Lab"]').first().click();
     const modelRow = page.locator('.pane-body .monaco-list-row', { hasText: name }).first();
     await modelRow.waitFor({ state: 'visible', timeout: 30_000 });
     log('model in the Models view:', (await modelRow.innerText()).replace(/\s+/g, ' '));
-    // 4. stop: the run keeps its best model, exported to ONNX
+    await j('03b-models-view-training.png');
+    if (full) {
+      // 4. the dashboard of the running job: a loss curve with drawn pixels
+      await palette('Sequence Lab: Open Training Dashboard');
+      const f = await panelFrame('dashboard');
+      await until('loss curve points', async () => Number(await f.locator('#chart').getAttribute('data-points')) >= 3, 60_000, 500);
+      const px = await f.evaluate(() => {
+        const c = document.querySelector('#chart canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+      });
+      assert(px > 200, `the loss chart has drawn pixels (${px})`);
+      log(`dashboard: ${await f.locator('#chart').getAttribute('data-points')} points`);
+      await j('04-dashboard-loss-curve.png');
+      await sleep(8000); // a little more training for the autocomplete step
+    }
+    // stop: the run keeps its best model, exported to ONNX
     await sleep(3000);
     await palette('Sequence Lab: Stop Training');
     const dir = join(WS, '.seqlab/models', name);
@@ -179,7 +215,162 @@ try {
     await until('the finished model\'s description in the Models view', async () => /LSTM.*params/.test(await modelRow.innerText()), 30_000);
     log('finished model:', (await modelRow.innerText()).replace(/\s+/g, ' '));
     await shot('vsix-2-models-view.png');
+    if (full) await fullJourney(name);
   };
+
+  const panelFrame = (kind, timeoutMs = 30_000) => until(`the ${kind} webview`, async () => {
+    for (const f of page.frames()) {
+      if (f.isDetached()) continue;
+      const k = await f.evaluate(() => document.body?.dataset?.panel ?? null).catch(() => null);
+      if (k === kind) return f;
+    }
+    return undefined;
+  }, timeoutMs);
+  const openFile = async (file) => {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(file);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: file }).waitFor({ state: 'visible', timeout: 10_000 });
+  };
+  const cmd = async (title, pick) => {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.keyboard.press('Control+Shift+P');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    if (pick) {
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: pick }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: pick }).first().click();
+    }
+  };
+  const closeEditors = async () => { await cmd('View: Close All Editors'); await sleep(300); };
+  const toastWith = (re) => page.locator('.notifications-toasts .notification-toast').filter({ hasText: re }).first();
+
+  async function fullJourney(name) {
+    const j = (n) => shot(n, journeyShots);
+    // 5. Generate Text: characters stream in
+    await closeEditors();
+    await openFile('journey.txt');
+    await cmd('Sequence Lab: Generate Text…');
+    let f = await panelFrame('generate');
+    await until('the model picker', async () => (await f.locator('vscode-option').count()) > 0, 20_000);
+    await f.locator('#length').fill('300');
+    await f.locator('#run').click();
+    await until('generated characters', async () => Number(await f.locator('#output').getAttribute('data-chars')) >= 300, 60_000, 300);
+    const out = await f.locator('#output').innerText();
+    assert(out.replace(/\s/g, '').length > 50, 'generated text has visible characters');
+    log(`generate: ${JSON.stringify(out.slice(0, 60))}…`);
+    await j('05-generate.png');
+    await closeEditors();
+    // 6. hidden states: a heatmap with many colours
+    await openFile('journey.txt');
+    await cmd('Sequence Lab: Show Hidden States');
+    f = await panelFrame('hidden');
+    await until('a model in the picker', async () => (await f.locator('#model vscode-option').count()) > 0, 20_000);
+    await f.locator('#run').click();
+    await until('the heatmap to render', async () => (await f.locator('#heatmap').getAttribute('data-render-ms')) !== null, 90_000, 300);
+    const colours = await f.evaluate(() => {
+      const c = document.querySelector('#heatmap');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const set = new Set();
+      for (let i = 0; i < d.length; i += 4 * 7) set.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return set.size;
+    });
+    assert(colours > 20, `the heatmap has many colours (${colours})`);
+    log(`hidden states: heatmap with ${colours} colours`);
+    await j('06-hidden-states.png');
+    await closeEditors();
+    // 7. autocomplete: use the model, type, see ghost text, accept it with Tab
+    await cmd('Sequence Lab: Use Model for Autocomplete', name);
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.locator('.statusbar-item', { hasText: name }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await openFile('draft.txt');
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration');
+    const typed = 'The green hill walks beside the fa';
+    await page.keyboard.type(typed, { delay: 40 });
+    await ghost.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await sleep(400);
+    const suggestion = (await ghost.allInnerTexts()).join('');
+    log(`ghost text: ${JSON.stringify(suggestion)}`);
+    await j('07a-autocomplete-ghost-text.png');
+    await page.keyboard.press('Tab');
+    const line = await until('the suggestion inserted by Tab', async () => {
+      const l = await page.locator('.editor-instance .monaco-editor .view-line').first().innerText();
+      const clean = l.replace(/\u00a0/g, ' ');
+      return clean.length > typed.length && clean.startsWith(typed) ? clean : false;
+    }, 10_000);
+    log(`line after Tab: ${JSON.stringify(line)}`);
+    await j('07b-autocomplete-accepted.png');
+    await cmd('Sequence Lab: Toggle Autocomplete'); // off again for the rest
+    await closeEditors();
+    // 8. a CSV through Forecast CSV… (the defaults, the quick budget) to the forecast plot
+    await openFile('sales.csv');
+    await cmd('Sequence Lab: Forecast CSV');
+    for (let i = 0; i < 12; i++) {
+      const title = await page.locator('.quick-input-widget .quick-input-title').innerText({ timeout: 15_000 }).catch(() => '');
+      if (/budget/i.test(title)) { await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Quick' }).first().click(); break; }
+      await sleep(300);
+      await page.keyboard.press('Enter');
+      await sleep(500);
+    }
+    f = await panelFrame('forecast', 180_000);
+    await f.locator('#chart canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const metrics = await f.locator('#metrics').innerText();
+    assert(/persistence/.test(metrics) && /RMSE/.test(metrics), `forecast metrics: ${metrics}`);
+    log(`forecast: ${(await f.locator('#verdict').innerText()).slice(0, 120)}`);
+    await j('08-forecast.png');
+    await closeEditors();
+    // 9. delete the model (the modal confirmation)
+    await cmd('Focus on Models View'); // (clicking the already-active container would hide the side bar)
+    const models = page.locator('.pane-body .monaco-list-row', { hasText: name });
+    await models.first().waitFor({ state: 'visible', timeout: 10_000 });
+    await cmd('Sequence Lab: Delete Model', name);
+    const del = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Delete/ }).first();
+    await del.waitFor({ state: 'visible', timeout: 10_000 });
+    await j('09a-delete-confirm.png');
+    await del.click();
+    await until('the model folder removed', () => !existsSync(join(WS, '.seqlab/models', name)), 20_000);
+    await page.locator('.pane-body .monaco-list-row', { hasText: 'sales' }).first().waitFor({ state: 'visible', timeout: 5_000 }); // the view still shows the forecaster…
+    await until('the model gone from the Models view', async () => (await models.count()) === 0, 10_000); // …without the model
+    await j('09b-deleted.png');
+    log('deleted');
+    // bad input: an empty file and a binary file get one clear message and no model
+    // (the empty file from the palette; the binary one from the Explorer's context menu: VS Code shows no text
+    // editor for a binary file, so "Train Model on Current File" is not offered)
+    for (const [file, re] of [['empty.txt', /empty/i], ['blob.txt', /binary|UTF-8/i]]) {
+      if (file === 'empty.txt') {
+        await openFile(file);
+        await cmd('Sequence Lab: Train Model on Current File');
+      } else {
+        await page.keyboard.press('Control+Shift+E');
+        const item = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file }).first();
+        await item.waitFor({ state: 'visible', timeout: 10_000 });
+        await item.click({ button: 'right' });
+        const entry = page.locator('.monaco-menu .action-item', { hasText: 'Train Sequence Model' }).first();
+        await entry.waitFor({ state: 'visible', timeout: 10_000 });
+        await sleep(300); // the menu fades in; a click during it can be lost
+        await entry.hover();
+        await page.keyboard.press('Enter');
+        await entry.waitFor({ state: 'hidden', timeout: 5_000 });
+      }
+      const t = toastWith(re);
+      await until(`the message for ${file}`, async () => {
+        if (await t.isVisible()) return true;
+        if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Enter'); // defaults, if it asks first
+        return false;
+      }, 30_000, 500);
+      log(`${file}: ${(await t.innerText()).split('\n')[0]}`);
+      await j(`10-bad-input-${file.replace('.txt', '')}.png`);
+      await page.keyboard.press('Escape');
+      assert(!existsSync(join(WS, '.seqlab/models', file.replace('.txt', ''))), `no model folder for ${file}`);
+      await closeEditors();
+    }
+  }
   const timer = new Promise((_, rej) => setTimeout(() => rej(new Error(`the journey did not finish within ${timeoutS} s`)), timeoutS * 1000));
   await Promise.race([journey(), timer]);
   // the extension host ran the installed copy, not a development folder
