@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, setTimeout, fetch, document, Buffer */
 // The installed-copy check: installs the linux-x64 .vsix into code-server with `--install-extension` (a throwaway
 // extensions dir), starts code-server on that dir with NO development path, and runs one user journey against the
 // installed copy, driven like a user through the workbench (playwright-core + Debian chromium):

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Builds the platform-specific .vsix files with @vscode/vsce (pinned 3.9.2: runs on node 20).
 //
 //   node scripts/package.mjs [--target T | --all] [--out DIR] [--keep-stage] [--icon]

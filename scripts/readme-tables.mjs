@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Rewrites the commands and settings tables in README.md from package.json's contributes (titles and descriptions
 // from package.nls.json), between the markers
 //   <!-- BEGIN GENERATED: commands (scripts/readme-tables.mjs) -->  …  <!-- END GENERATED: commands -->
