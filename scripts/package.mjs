@@ -139,6 +139,14 @@ export function checkVsix(file, target) {
     'extension/media/icon.png', 'extension/package.json', 'extension/readme.md']) {
     if (!files.includes(f)) problems.push(`missing ${f}`);
   }
+  // the production bundle: minified, no source-map references
+  for (const f of ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/cli.js']) {
+    const r = spawnSync('unzip', ['-p', file, f], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const js = r.stdout ?? '';
+    const lines = js.split('\n').length;
+    if (/sourceMappingURL/.test(js)) problems.push(`${f} refers to a source map`);
+    if (js.length > 0 && js.length / lines < 500) problems.push(`${f} does not look minified (${lines} lines for ${js.length} bytes)`);
+  }
   return { files, problems };
 }
 
