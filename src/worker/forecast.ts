@@ -12,7 +12,8 @@
  * Used by the worker entry (main.ts), the CLI and tests. Bad input throws DataError (one user-facing line)
  * and writes nothing: every data check runs before the model folder is created.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFinalOnnx } from './finalExport';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { type ModelConfig, regressionConfig } from '../engine/config';
@@ -29,8 +30,7 @@ import {
 import { DataError } from '../data/errors';
 import { readCard, readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
 import { exportOnnx } from '../onnx/export';
-import { OnnxModel, ortStatus } from '../onnx/runtime';
-import { ExportParityError, exportVerified } from '../onnx/verify';
+import { OnnxModel } from '../onnx/runtime';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import type {
   ForecastColumns, ForecastMetrics, ForecastPredictRequest, ForecastPredictResult, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress,
@@ -302,22 +302,7 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
   writeFileAtomic(join(outDir, REPORT_FILE), JSON.stringify(report) + '\n');
 
   // ---- final export, checked against onnxruntime
-  const ort = ortStatus();
-  if (ort.ok) {
-    try {
-      const { bytes, parity } = await exportVerified(config, trainer.bestParams, onnxMeta(), { T: Math.min(W, 16) });
-      writeFileAtomic(join(outDir, ONNX_FILE), bytes);
-      log('info', `exported ${ONNX_FILE}; onnxruntime agrees with the engine to ${parity.maxDiff.toExponential(1)}`);
-    } catch (e) {
-      if (!(e instanceof ExportParityError)) throw e;
-      rmSync(join(outDir, ONNX_FILE), { force: true });
-      updateCard({ status: 'failed', stopReason: e.message });
-      throw Object.assign(new Error(e.message), { userFacing: true });
-    }
-  } else {
-    writeOnnx();
-    log('warn', `${ONNX_FILE} was written without its parity check: ${ort.error}`);
-  }
+  await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }), { T: Math.min(W, 16) });
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
   updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
   log('info', `test RMSE ${fmt(scored.metrics.rmse)} (MAE ${fmt(scored.metrics.mae)}${scored.metrics.mape === null ? '' : `, MAPE ${scored.metrics.mape.toFixed(2)}%`}); ` +

@@ -2,7 +2,8 @@
  * One training run, end to end: data → model → Trainer.run → model folder. Synchronous; used by the
  * worker entry (main.ts) and directly by tests. Bad input throws DataError (a one-line, user-facing message).
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { writeFinalOnnx } from './finalExport';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { charConfig, type ModelConfig } from '../engine/config';
@@ -18,8 +19,6 @@ import { readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder'
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
 import { Vocab } from '../data/vocab';
 import { exportOnnx } from '../onnx/export';
-import { ortStatus } from '../onnx/runtime';
-import { ExportParityError, exportVerified } from '../onnx/verify';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import type { TrainProgress, TrainRequest, TrainResult } from '../protocol/worker';
 
@@ -208,22 +207,7 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   if (lastStep) emit(lastStep, true);
   saveCheckpoint();
   // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
-  const ort = ortStatus();
-  if (ort.ok) {
-    try {
-      const { bytes, parity } = await exportVerified(config, trainer.bestParams, onnxMeta());
-      writeFileAtomic(join(outDir, ONNX_FILE), bytes);
-      log('info', `exported ${ONNX_FILE}; onnxruntime agrees with the engine to ${parity.maxDiff.toExponential(1)}`);
-    } catch (e) {
-      if (!(e instanceof ExportParityError)) throw e;
-      rmSync(join(outDir, ONNX_FILE), { force: true });
-      updateCard({ status: 'failed', stopReason: e.message });
-      throw Object.assign(new Error(e.message), { userFacing: true });
-    }
-  } else {
-    writeOnnx();
-    log('warn', `${ONNX_FILE} was written without its parity check: ${ort.error}`);
-  }
+  await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }));
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
   updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
   log(result.stop === 'diverged' ? 'warn' : 'info', `${req.name}: ${result.reason}; best validation loss ${trainer.bestValLoss === null ? 'n/a' : trainer.bestValLoss.toFixed(4)}`);
