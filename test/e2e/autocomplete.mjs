@@ -197,11 +197,16 @@ try {
   // the same place with autocomplete on again shows it (so the check above could have failed)
   await step('Toggle Autocomplete (on): ghost text is back', async () => {
     await palette('Sequence Lab: Toggle Autocomplete');
+    // wait until the status bar says it is on again, then retype the last character (up to 3 times: a keystroke
+    // typed while the toggle was still settling asks the provider too early)
+    await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && !e.querySelector('.codicon-circle-slash')), null, { timeout: 10_000 });
     await editor.click();
     await page.keyboard.press('Control+End');
-    await page.keyboard.press('Backspace');
-    await page.keyboard.type('b', { delay: 60 });
-    await ghost().first().waitFor({ state: 'visible', timeout: 20_000 });
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('b', { delay: 60 });
+      try { await ghost().first().waitFor({ state: 'visible', timeout: 7_000 }); break; } catch (e) { if (attempt >= 3) throw e; log(`no ghost text yet (attempt ${attempt}); typing again`); }
+    }
   });
   code = 0;
 } catch (e) {
