@@ -11,7 +11,7 @@
 // Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_E2E_TIMEOUT_S (default 170), CHROMIUM (default /usr/bin/chromium),
 //        SEQLAB_E2E_THEME (colour theme, default 'Default Dark Modern'), SEQLAB_E2E_SHOTS (screenshot folder),
 //        SEQLAB_E2E_DEMO_STEPS / SEQLAB_E2E_DEMO_HIDDEN (the demo LSTM's training: 120 steps, 48 units; more for README pictures)
-//        SEQLAB_E2E_LIVE_STEPS / SEQLAB_E2E_LIVE_HIDDEN (the live GRU run the dashboard shows and stops: 3000 steps, 32 units)
+//        SEQLAB_E2E_LIVE_STEPS / SEQLAB_E2E_LIVE_HIDDEN (the live GRU run the dashboard shows and stops: 50000 steps (long enough to be running when Stop is pressed on a quiet machine), 32 units)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,7 +57,7 @@ if (tr.status !== 0) { console.error('training the demo model failed:', tr.stder
 log('demo model trained:', tr.stdout.trim().split('\n').pop());
 writeFileSync(join(WS, 'live.seqlab.json'), JSON.stringify({
   name: 'poem-live', data: ['tiny.txt'],
-  options: { cell: 'gru', layers: 1, hidden: Number(process.env.SEQLAB_E2E_LIVE_HIDDEN ?? 32), emb: 16, batch: 8, seq: 32, steps: Number(process.env.SEQLAB_E2E_LIVE_STEPS ?? 3000), minutes: 0, evalEvery: 20, sampleChars: 80, lr: 0.01 },
+  options: { cell: 'gru', layers: 1, hidden: Number(process.env.SEQLAB_E2E_LIVE_HIDDEN ?? 32), emb: 16, batch: 8, seq: 32, steps: Number(process.env.SEQLAB_E2E_LIVE_STEPS ?? 50000), minutes: 0, evalEvery: 20, sampleChars: 80, lr: 0.01 },
 }, null, 2));
 
 // ------------------------------------------------------------------ code-server

@@ -118,8 +118,17 @@ export async function runPanels({ page, ws, shots, log }) {
   await f.evaluate(() => document.querySelector('#samples').scrollIntoView({ block: 'end' }));
   await shot(page, shots, 'dashboard-samples.png', log);
   // Stop: the run ends after its current step and keeps its best checkpoint
+  // (scroll back up first: the samples scroll above put the toolbar row under the page's sticky header)
+  await f.evaluate(() => { document.scrollingElement?.scrollTo(0, 0); document.querySelector('#stop')?.scrollIntoView({ block: 'center' }); });
+  let clicked = false;
   if (await f.evaluate(() => !document.querySelector('#stop').disabled)) {
-    await f.locator('#stop').click();
+    // by keyboard (the panel is keyboard operable): focus Stop and press Enter
+    try { await f.locator('#stop').focus({ timeout: 10_000 }); await page.keyboard.press('Enter'); clicked = true; } catch (e) {
+      // a fast run can end between the check and the click: then Stop is disabled, which is also right
+      if (!(await f.evaluate(() => document.querySelector('#stop').disabled))) throw e;
+    }
+  }
+  if (clicked) {
     await until('the run to stop', async () => /finished|stopping|cancelled/.test(await f.locator('#stats').innerText()), 30_000, 300);
     log(`dashboard: after Stop → ${(await f.locator('#stats td[data-stat]').first().innerText())}`);
   } else log('dashboard: the run had already ended; Stop is disabled');
