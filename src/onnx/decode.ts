@@ -14,6 +14,48 @@ export interface TokenStepper {
   fork(): TokenStepper;
   /** optional: advance this and `others` (same model) by one token each in one batched call, this one first */
   stepBatch?(others: TokenStepper[], tokens: number[]): Promise<Float32Array[]> | Float32Array[];
+  /**
+   * optional: read `tokens`, then pick up to `maxSteps` tokens greedily, stopping after one of `stopIds`, in as few
+   * calls as the backend can (onnxruntime: one run of the greedy graph). The stepper ends up after `tokens` only.
+   */
+  greedy?(tokens: ArrayLike<number>, maxSteps: number, stopIds: number[]): Promise<GreedyResult>;
+}
+
+/** Greedy picks after a context: ids (a stop id, if one was picked, is the last) and their log-probabilities. */
+export interface GreedyResult { ids: number[]; logProbs: number[] }
+
+/** The most likely token and its log-probability (ties go to the lower id). */
+export function argmaxLogProb(logits: ArrayLike<number>): { id: number; logProb: number } {
+  let best = 0, max = -Infinity;
+  for (let v = 0; v < logits.length; v++) if (logits[v]! > max) { max = logits[v]!; best = v; }
+  let s = 0;
+  for (let v = 0; v < logits.length; v++) s += Math.exp(logits[v]! - max);
+  return { id: best, logProb: -Math.log(s) };
+}
+
+/**
+ * Up to `maxSteps` greedy tokens after `firstLogits` (the stepper's logits for its next token), stopping after one
+ * of `stopIds`. Uses the stepper's one-call `greedy` when it has one, else steps; advances `stepper`.
+ */
+export async function greedyDecode(stepper: TokenStepper, firstLogits: Float32Array, maxSteps: number, stopIds: number[],
+  cancelled: () => boolean = () => false): Promise<GreedyResult | undefined> {
+  const first = argmaxLogProb(firstLogits);
+  const ids = [first.id], logProbs = [first.logProb];
+  const stop = new Set(stopIds);
+  if (stop.has(first.id) || maxSteps <= 1) return { ids, logProbs };
+  if (cancelled()) return undefined;
+  if (stepper.greedy) {
+    const r = await stepper.greedy([first.id], maxSteps - 1, stopIds);
+    return { ids: ids.concat(r.ids), logProbs: logProbs.concat(r.logProbs) };
+  }
+  let logits = await stepper.step(first.id);
+  for (;;) {
+    const { id, logProb } = argmaxLogProb(logits);
+    ids.push(id); logProbs.push(logProb);
+    if (stop.has(id) || ids.length >= maxSteps) return { ids, logProbs };
+    if (cancelled()) return undefined;
+    logits = await stepper.step(id);
+  }
 }
 
 export interface DecodeCodec {

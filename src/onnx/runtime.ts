@@ -4,6 +4,7 @@
  *   const m = await OnnxModel.load('model.onnx')            // ours or an imported foreign char model
  *   const r = await m.run(tokens, T, B, state?, { Y: true }) // logits (T,B,O), final state, Y per layer
  *   const s = m.stepper(); await s.prime(ids); await s.step(id)  // stateful, one token at a time
+ *   await s.greedy(ids, 32, [newlineId])                      // read ids, then 32 greedy tokens in ONE run (greedy.ts)
  *   m.dispose()
  *
  * Every tensor is validated BEFORE session.run(): a native assertion inside onnxruntime can take down the whole
@@ -13,6 +14,8 @@
  */
 import fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
+import { type GreedyResult, argmaxLogProb } from './decode';
+import { GREEDY, buildGreedyModel, greedyUnsupported } from './greedy';
 import { type ModelInfo, type Signature, ModelImportError, prepareModel } from './import';
 
 export class InferenceInputError extends Error {
@@ -69,9 +72,17 @@ export interface RunResult {
 /** Token ids, or features (T,B,F) for regression models. */
 export type ModelInput = ArrayLike<number>;
 
+const SESSION_OPTIONS = (threads: number): Ort.InferenceSession.SessionOptions => ({
+  intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 4, // errors come back as exceptions
+});
+
 export class OnnxModel {
   private disposed = false;
-  private constructor(private readonly session: Ort.InferenceSession, readonly info: ModelInfo, readonly source: string) {}
+  private greedyLoad: Promise<Ort.InferenceSession | null> | undefined;
+  /** why greedy decoding steps one run per token instead of using the one-run graph (null: it uses the graph) */
+  greedyFallbackReason: string | null = null;
+  private constructor(private readonly session: Ort.InferenceSession, readonly info: ModelInfo, readonly source: string,
+    private readonly bytes: Uint8Array, private readonly threads: number) {}
 
   /** Load from a path or bytes. `vocab` is needed for foreign models without our metadata. */
   static async load(src: string | Uint8Array, opts: { vocab?: number[]; name?: string; threads?: number } = {}): Promise<OnnxModel> {
@@ -91,9 +102,7 @@ export class OnnxModel {
     const o = ort();
     let session: Ort.InferenceSession;
     try {
-      session = await o.InferenceSession.create(prepared.bytes, {
-        intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 4, // errors come back as exceptions
-      });
+      session = await o.InferenceSession.create(prepared.bytes, SESSION_OPTIONS(opts.threads ?? 1));
     } catch (e) {
       throw new ModelLoadError(`onnxruntime cannot load ${name}: ${String((e as Error).message ?? e).split('\n')[0]}`);
     }
@@ -103,7 +112,7 @@ export class OnnxModel {
       await session.release();
       throw new ModelLoadError(`${name}: the session does not expose input(s) ${missing.join(', ')}`);
     }
-    return new OnnxModel(session, prepared.info, name);
+    return new OnnxModel(session, prepared.info, name, prepared.bytes, opts.threads ?? 1);
   }
 
   get signature(): Signature { return this.info.signature; }
@@ -189,10 +198,69 @@ export class OnnxModel {
   /** A stateful stepper over one stream (B=1). */
   stepper(): Stepper { return new Stepper(this); }
 
+  /** The greedy-decoding session (greedy.ts), built on first use; null when this model cannot have one. */
+  private greedySession(): Promise<Ort.InferenceSession | null> {
+    this.greedyLoad ??= (async () => {
+      const why = greedyUnsupported(this.signature, this.info.opset);
+      if (why) { this.greedyFallbackReason = why; return null; }
+      try {
+        return await ort().InferenceSession.create(buildGreedyModel(this.bytes, this.signature, this.info.opset), SESSION_OPTIONS(this.threads));
+      } catch (e) {
+        this.greedyFallbackReason = `the greedy graph does not load: ${String((e as Error).message ?? e).split('\n')[0]}`;
+        return null;
+      }
+    })();
+    return this.greedyLoad;
+  }
+
+  /**
+   * Read `input` (T tokens, one stream) from `state`, then pick up to `maxSteps` tokens greedily, stopping after
+   * one of `stopIds`: ONE run of the greedy graph. Returns the state after the context (not after the picks),
+   * or null when this model has no greedy graph (see greedyFallbackReason; Stepper.greedy then steps).
+   */
+  async greedyRun(input: ModelInput, state: State, maxSteps: number, stopIds: number[]): Promise<(GreedyResult & { state: State }) | null> {
+    if (this.disposed) throw new InferenceInputError(`the model ${this.source} has been disposed`);
+    const T = input.length;
+    this.validate(input, T, 1, state, true);
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new InferenceInputError(`maxSteps must be a positive integer (got ${maxSteps})`);
+    const V = this.signature.outputs;
+    const stop = new Float32Array(V);
+    for (const id of stopIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new InferenceInputError(`stop id ${id} is outside the vocabulary 0..${V - 1}`);
+      stop[id] = 1;
+    }
+    const session = await this.greedySession();
+    if (!session || this.disposed) return null;
+    const o = ort();
+    const sig = this.signature;
+    const feeds: Record<string, Ort.Tensor> = {
+      [sig.input]: sig.inputType === 'int32' ? new o.Tensor('int32', Int32Array.from(input), [T, 1]) : new o.Tensor('int64', toInt64(input), [T, 1]),
+      [GREEDY.steps]: new o.Tensor('int64', BigInt64Array.of(BigInt(maxSteps - 1)), []),
+      [GREEDY.stop]: new o.Tensor('float32', stop, [V]),
+    };
+    for (const s of sig.states) feeds[s.input] = new o.Tensor('float32', state[s.input]!, [s.n, 1, s.hidden]);
+    let out: Ort.InferenceSession.ReturnType;
+    try {
+      out = await session.run(feeds, [...sig.states.map((s) => s.output), GREEDY.first, GREEDY.firstLp, GREEDY.ids, GREEDY.lps], { logSeverityLevel: 4 });
+    } catch (e) {
+      throw new InferenceInputError(`greedy decoding failed in ${this.source}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    }
+    const next: State = {};
+    for (const s of sig.states) next[s.input] = out[s.output]!.data as Float32Array;
+    const ids = [Number((out[GREEDY.first]!.data as BigInt64Array)[0]), ...Array.from(out[GREEDY.ids]!.data as BigInt64Array, Number)];
+    const logProbs = [(out[GREEDY.firstLp]!.data as Float32Array)[0]!, ...(out[GREEDY.lps]!.data as Float32Array)];
+    if (ids.length !== logProbs.length || ids.length > maxSteps || ids.some((id) => id < 0 || id >= V)) {
+      throw new InferenceInputError(`greedy decoding in ${this.source} returned malformed output (${ids.length} ids for at most ${maxSteps})`);
+    }
+    return { ids, logProbs, state: next };
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.session.release();
+    const g = await this.greedyLoad?.catch(() => null);
+    if (g) await g.release();
   }
   get isDisposed(): boolean { return this.disposed; }
 }
@@ -222,6 +290,28 @@ export class Stepper {
   }
 
   step(token: number): Promise<Float32Array> { return this.prime([token]); }
+
+  /**
+   * Read `tokens`, then pick up to `maxSteps` tokens greedily (stopping after one of `stopIds`), in one run of the
+   * greedy graph when the model has one, else one run per token. This stepper ends up after `tokens` only.
+   */
+  async greedy(tokens: ArrayLike<number>, maxSteps: number, stopIds: number[]): Promise<GreedyResult> {
+    if (tokens.length === 0) throw new InferenceInputError('cannot decode from an empty context');
+    if (this.model.signature.states.length > 0) {
+      const r = await this.model.greedyRun(tokens, this.state, maxSteps, stopIds);
+      if (r) { this.state = r.state; return { ids: r.ids, logProbs: r.logProbs }; }
+    }
+    let logits = await this.prime(tokens);
+    const f = this.fork();
+    const ids: number[] = [], logProbs: number[] = [];
+    const stop = new Set(stopIds);
+    for (;;) {
+      const { id, logProb } = argmaxLogProb(logits);
+      ids.push(id); logProbs.push(logProb);
+      if (stop.has(id) || ids.length >= maxSteps) return { ids, logProbs };
+      logits = await f.step(id);
+    }
+  }
 
   /** A copy that continues independently (beam search, speculative completion). */
   fork(): Stepper {

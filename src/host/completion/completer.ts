@@ -1,11 +1,12 @@
 /**
  * The autocomplete engine behind the provider (no vscode import, so the benchmark and unit tests run it in Node):
  * per-document recurrent state (stateCache.ts) advanced by the typed characters, then greedy or beam decoding
- * through the model's TokenStepper (onnxruntime-node, or the TS engine fallback) up to the end of the line or
+ * through the model's TokenStepper (onnxruntime-node, greedy in one run of its greedy graph; or the TS engine
+ * fallback) up to the end of the line or
  * `maxChars`, cut at stop strings, and kept only as far as the model is confident (confidence.ts).
  */
 import { Vocab } from '../../data/vocab';
-import { beamSearch, type TokenStepper } from '../../onnx/decode';
+import { beamSearch, greedyDecode, type TokenStepper } from '../../onnx/decode';
 import { applyConfidence, meanConfidence, trimPartialWord } from './confidence';
 import { SerialQueue } from './debounce';
 import { type ContextSource, DocumentStateCache } from './stateCache';
@@ -130,14 +131,15 @@ export class Completer {
   private async greedy(from: TokenStepper, first: Float32Array, cancelled: () => boolean, key?: string, src?: ContextSource): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined> {
     const o = this.opts;
     const logT = o.threshold > 0 ? Math.log(o.threshold) : -Infinity;
-    const s = from.fork();
-    let logits = first;
+    // all picks up to the end of the line or maxChars in one model call where the backend can (the greedy graph)
+    const picked = await greedyDecode(from.fork(), first, o.maxChars, [...this.newlineIds], cancelled);
+    if (!picked) return undefined;
     const chars: string[] = [], lps: number[] = [];
     let sum = 0;
     let stoppedBy: CompletionResult['stoppedBy'] = 'length';
     let text = '';
-    for (let i = 0; i < o.maxChars; i++) {
-      const { id, logProb } = argmaxLogProb(logits);
+    for (let i = 0; i < picked.ids.length; i++) {
+      const id = picked.ids[i]!, logProb = picked.logProbs[i]!;
       if (this.newlineIds.has(id)) { stoppedBy = 'newline'; break; }
       const ch = this.vocab.decode([id]);
       chars.push(ch); lps.push(logProb); sum += logProb; text += ch;
@@ -151,10 +153,6 @@ export class Completer {
       }
       // even perfectly sure characters from here on could not lift the mean back over the threshold
       if (sum / o.maxChars < logT && sum / (i + 1) < logT) { stoppedBy = 'unsure'; break; }
-      if (i < o.maxChars - 1) {
-        if (cancelled()) return undefined;
-        logits = await s.step(id);
-      }
     }
     if (key !== undefined && src !== undefined && (stoppedBy === 'newline' || stoppedBy === 'length')) {
       const c = src.cursor;
@@ -188,14 +186,6 @@ export class Completer {
     const text = by === 'length' || by === 'unsure' ? trimPartialWord(kept.text) : kept.text;
     return { text, confidence: kept.confidence, raw, stoppedBy: by };
   }
-}
-
-function argmaxLogProb(logits: Float32Array): { id: number; logProb: number } {
-  let best = 0, max = -Infinity;
-  for (let v = 0; v < logits.length; v++) if (logits[v]! > max) { max = logits[v]!; best = v; }
-  let s = 0;
-  for (let v = 0; v < logits.length; v++) s += Math.exp(logits[v]! - max);
-  return { id: best, logProb: -Math.log(s) };
 }
 
 /**
