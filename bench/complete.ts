@@ -1,10 +1,13 @@
 /**
- * Autocomplete benchmark (a script that prints figures, not a test):  npm run bench:complete  [-- --minutes 3] [--retrain] [--quick]
+ * Autocomplete benchmark (a script that prints figures, not a test):
+ *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N]
  *
- * For a C1-size model (1×LSTM 128, embedding 64), on TypeScript source (TypeScript's own lib.*.d.ts: most files train,
+ * For a C1-size model (1×LSTM 128, embedding 64) and the "medium" preset M2 (2×LSTM 256, embedding 64, dropout 0.1),
+ * on TypeScript source (TypeScript's own lib.*.d.ts: most files train,
  * three held-out files test) and on tinyshakespeare (first 90% train, last 10% test):
- *   training   the engine (fast kernels, one thread) trains each model for --minutes (default 3), cached in
- *              artifacts/bench-complete/models (use --retrain to train again); exported to ONNX like every model
+ *   training   the engine (fast kernels, --threads, default all cores) trains each model for --minutes (default 3),
+ *              Adam with lr 3e-3 decayed ×0.85 every 1000 steps, cached in artifacts/bench-complete/models (use
+ *              --retrain to train again); exported to ONNX like every model
  *   quality    next-char top-1 accuracy and bits/char on the held-out text (src/engine/evaluate.ts), against a
  *              character 5-gram with interpolated absolute discounting trained on the same text (src/engine/ngram.ts)
  *   proxy      the acceptance proxy: at random held-out positions, the share where the FIRST WORD of the suggestion
@@ -28,6 +31,7 @@ import { resolveOptions } from '../src/engine/options';
 import { Rng } from '../src/engine/rng';
 import { Trainer } from '../src/engine/train';
 import { Completer, type CompleterOptions } from '../src/host/completion/completer';
+import { pickKernels, releaseKernels } from '../src/worker/kernels';
 import { applyConfidence, firstWord, trimPartialWord } from '../src/host/completion/confidence';
 import { exportOnnx } from '../src/onnx/export';
 import { openInference, paramsFromOnnx } from '../src/onnx/fallback';
@@ -42,6 +46,12 @@ const THRESHOLD = opt('threshold', 0.5);
 const ROOT = process.cwd();
 const OUT = path.join(ROOT, 'artifacts', 'bench-complete'); // gitignored
 const WINDOW = 512;
+const THREADS = opt('threads', os.cpus().length);
+interface SizeSpec { key: string; label: string; layers: number; hidden: number; dropout: number }
+const SIZES: SizeSpec[] = [
+  { key: 'c1', label: 'C1 = 1×LSTM 128', layers: 1, hidden: 128, dropout: 0 },
+  { key: 'm2', label: 'M2 = 2×LSTM 256, dropout 0.1', layers: 2, hidden: 256, dropout: 0.1 },
+].filter((z) => (argv.includes('--sizes') ? argv[argv.indexOf('--sizes') + 1]!.split(',') : ['c1', 'm2']).includes(z.key));
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -64,20 +74,23 @@ function corpora(): CorpusSpec[] {
   return out;
 }
 
-/** Train (or load the cached) C1 model for a corpus; returns the ONNX bytes. */
-function trainedModel(key: string, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
+/** what a cached model must have been trained with to be reused */
+const specOf = (z: SizeSpec) => JSON.stringify({ ...z, minutes: MINUTES, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64 });
+
+/** Train (or load the cached) model of one size for a corpus; returns the ONNX bytes. */
+function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
   const dir = path.join(OUT, 'models', key);
   const file = path.join(dir, 'model.onnx');
   const metaFile = path.join(dir, 'bench.json');
   if (!flag('retrain') && existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    if (meta.vocab === vocab.size) return { bytes: readFileSync(file), info: `${meta.info} (cached; --retrain to train again)` };
+    if (meta.vocab === vocab.size && meta.spec === specOf(z)) return { bytes: readFileSync(file), info: `${meta.info} (cached; --retrain to train again)` };
   }
-  const k = fastKernels(() => undefined);
-  const config = charConfig({ cell: 'lstm', layers: 1, hidden: 128, emb: 64, vocab: vocab.size });
+  const k = pickKernels(() => undefined, THREADS);
+  const config = charConfig({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, vocab: vocab.size, dropout: z.dropout });
   const model = new Model(config, { kernels: k });
   const B = 32, T = 64;
-  const opts = resolveOptions({ cell: 'lstm', layers: 1, hidden: 128, emb: 64, batch: B, seq: T, lr: 3e-3, clip: 5, steps: 0, minutes: MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: 0.05 });
+  const opts = resolveOptions({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, dropout: z.dropout, batch: B, seq: T, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, clip: 5, steps: 0, minutes: MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: 0.05 });
   const split = splitTrainVal(trainIds.length, 0.05);
   const tr = new Trainer(model, opts, new StreamBatcher(trainIds, split.train[0], split.train[1], B, T), new StreamBatcher(trainIds, split.val[0], split.val[1], B, T));
   tr.init();
@@ -87,8 +100,8 @@ function trainedModel(key: string, vocab: Vocab, trainIds: Int32Array): { bytes:
   const bytes = exportOnnx(config, tr.bestParams, { vocab: vocab.codePoints });
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, bytes);
-  const info = `${r.steps} steps × ${B * T} chars in ${f(sec, 0)} s (${f((r.steps * B * T) / sec, 0)} chars/s, ${k.name} kernels), best val ${r.bestValLoss === null ? '-' : f(r.bestValLoss / Math.LN2, 3)} bits/char`;
-  writeFileSync(metaFile, JSON.stringify({ info, vocab: vocab.size, steps: r.steps, sec }, null, 2));
+  const info = `${r.steps} steps × ${B * T} chars in ${f(sec, 0)} s (${f((r.steps * B * T) / sec, 0)} chars/s, ${k.name} kernels, ${THREADS} thread${THREADS > 1 ? 's' : ''}), best val ${r.bestValLoss === null ? '-' : f(r.bestValLoss / Math.LN2, 3)} bits/char`;
+  writeFileSync(metaFile, JSON.stringify({ info, vocab: vocab.size, steps: r.steps, sec, spec: specOf(z) }, null, 2));
   return { bytes, info };
 }
 
@@ -112,98 +125,114 @@ function ngramSuggest(m: CharNgram, vocab: Vocab, ctx: number[], o: CompleterOpt
 function realWordAt(text: string, p: number): string { return firstWord(text.slice(p, p + 80).split('\n')[0]!); }
 
 async function main(): Promise<void> {
-  console.log(`autocomplete benchmark on ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}), C1 = 1×LSTM 128, emb 64; context ${WINDOW} chars; threshold ${THRESHOLD}${quick ? ' (quick)' : ''}`);
+  console.log(`autocomplete benchmark on ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}), ${SIZES.map((z) => z.label).join('; ')}; embedding 64; context ${WINDOW} chars; threshold ${THRESHOLD}${quick ? ' (quick)' : ''}`);
   const rows: string[] = [];
   for (const [ci, c] of corpora().entries()) {
     console.log(`\n== ${c.name}: ${c.train.length.toLocaleString('en-US')} train / ${c.test.length.toLocaleString('en-US')} held-out characters`);
     const vocab = Vocab.fromText(c.train);
     const trainIds = vocab.encode(c.train), testIds = vocab.encode(c.test);
-    const key = ci === 0 ? 'c1-typescript' : 'c1-shakespeare';
-    const t0 = performance.now();
-    const { bytes, info } = trainedModel(key, vocab, trainIds);
-    console.log(`LSTM: ${info}${flag('retrain') || !info.includes('cached') ? '' : ''} [${f((performance.now() - t0) / 1000, 0)} s]`);
+    const corpusKey = ci === 0 ? 'typescript' : 'shakespeare';
+    const testChars = [...c.test];
+    if (testChars.length !== c.test.length) throw new Error('held-out text has characters outside the BMP: offsets differ');
+    const src = (cursor: number) => ({ cursor, read: (a: number, b: number) => c.test.slice(a, b) });
+    const opts: CompleterOptions = { window: WINDOW, maxChars: 40, beamWidth: 1, threshold: THRESHOLD, stop: [] };
 
-    // quality: bits/char and top-1 on held-out text
-    const { config, params } = paramsFromOnnx(bytes);
-    const model = new Model(config, { params, kernels: fastKernels(() => undefined) });
-    const lstm = evaluateIds(model, testIds);
+    // the anchor: a character 5-gram on the same training text, and its acceptance proxy at the same positions
     const ng = new CharNgram(vocab.size, 5);
     const tn = performance.now();
     ng.train(trainIds);
     const base = ng.evaluate(testIds);
     console.log(`5-gram: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s`);
-
-    // acceptance proxy
-    const handle = await openInference(bytes, { name: key });
-    const opts: CompleterOptions = { window: WINDOW, maxChars: 40, beamWidth: 1, threshold: THRESHOLD, stop: [] };
-    const completer = new Completer(handle, opts);
-    const rng = new Rng(7);
-    const testChars = [...c.test];
-    if (testChars.length !== c.test.length) throw new Error('held-out text has characters outside the BMP: offsets differ');
-    const src = (cursor: number) => ({ cursor, read: (a: number, b: number) => c.test.slice(a, b) });
-    let lShown = 0, lHit = 0, nShown = 0, nHit = 0;
-    let lSaved = 0;
-    for (let i = 0; i < POSITIONS; i++) {
-      const p = WINDOW + rng.int(c.test.length - WINDOW - 1);
+    const positions: number[] = [];
+    { const rng = new Rng(7); for (let i = 0; i < POSITIONS; i++) positions.push(WINDOW + rng.int(c.test.length - WINDOW - 1)); }
+    let nShown = 0, nHit = 0;
+    for (const p of positions) {
       const real = realWordAt(c.test, p);
-      const r = await completer.complete(`proxy-${i}`, src(p));
-      if (r?.text) { lShown++; if (firstWord(r.text) === real && real.trim()) { lHit++; lSaved += firstWord(r.text).length; } }
-      completer.invalidate(`proxy-${i}`);
       const s = ngramSuggest(ng, vocab, Array.from(testIds.subarray(Math.max(0, p - 8), p)), opts);
       if (s) { nShown++; if (firstWord(s) === real && real.trim()) nHit++; }
     }
 
-    // latency: cold (new document each time) and warm (typing), greedy and beam 3
-    const lat = async (beam: number) => {
-      completer.setOptions({ beamWidth: beam });
-      const cold: number[] = [], warm: number[] = [], coldCpu: number[] = [], warmCpu: number[] = [];
-      let through = 0;
-      const warmModel: number[] = [], warmModelCpu: number[] = [];
-      const cpuMs = (c0: NodeJS.CpuUsage) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
-      for (let i = 0; i < (quick ? 15 : 50); i++) {
-        const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
-        const t = performance.now(), c0 = process.cpuUsage();
-        await completer.complete(`cold-${beam}-${i}`, src(p));
-        cold.push(performance.now() - t);
-        coldCpu.push(cpuMs(c0));
-        completer.invalidate(`cold-${beam}-${i}`);
-      }
-      for (let run = 0; run < (quick ? 2 : 5); run++) {
-        const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
-        const k = `typing-${beam}-${run}`;
-        await completer.complete(k, src(p));
-        for (let j = 1; j <= (quick ? 40 : 100); j++) {
-          const t = performance.now(), c0 = process.cpuUsage();
-          const r = await completer.complete(k, src(p + j));
-          warm.push(performance.now() - t);
-          warmCpu.push(cpuMs(c0));
-          if (r && !r.cold && r.ran === 0) through++;
-          else { warmModel.push(warm[warm.length - 1]!); warmModelCpu.push(warmCpu[warmCpu.length - 1]!); }
-        }
-      }
-      return { cold, warm, through, coldCpu, warmCpu, warmModel, warmModelCpu };
-    };
-    await lat(1); // warm-up (JIT, onnxruntime arenas)
-    const g = await lat(1), b3 = await lat(3);
-    await handle.dispose();
-
     const P = POSITIONS;
-    console.log(`quality on held-out text (${lstm.chars.toLocaleString('en-US')} characters):`);
-    console.log(`  ${'model'.padEnd(28)} ${'bits/char'.padStart(9)} ${'top-1'.padStart(7)}   ${'proxy: first word = real'.padStart(24)}  ${'shown'.padStart(6)}  ${'precision'.padStart(9)}`);
     const line = (name: string, bpc: number, acc: number, hit: number, shown: number) =>
-      `  ${name.padEnd(28)} ${f(bpc, 3).padStart(9)} ${(f(100 * acc, 1) + '%').padStart(7)}   ${(f(100 * hit / P, 1) + '%').padStart(24)}  ${(f(100 * shown / P, 0) + '%').padStart(6)}  ${(shown ? f(100 * hit / shown, 1) + '%' : '-').padStart(9)}`;
-    console.log(line('LSTM C1 (onnxruntime)', lstm.bpc, lstm.accuracy, lHit, lShown));
-    console.log(line('char 5-gram (abs. discount)', base.bpc, base.accuracy, nHit, nShown));
-    const verdict = (better: boolean) => (better ? 'better' : 'WORSE');
-    console.log(`  LSTM vs 5-gram on held-out text: ${f(lstm.bpc - base.bpc, 3)} bits/char (${verdict(lstm.bpc < base.bpc)}), ${f(100 * (lstm.accuracy - base.accuracy), 1)} points top-1 (${verdict(lstm.accuracy > base.accuracy)}), ${f(100 * (lHit - nHit) / P, 1)} points proxy (${verdict(lHit > nHit)}); proxy over ${P} positions, ${lSaved} characters of first words matched`);
+      `  ${name.padEnd(30)} ${f(bpc, 3).padStart(9)} ${(f(100 * acc, 1) + '%').padStart(7)}   ${(f(100 * hit / P, 1) + '%').padStart(24)}  ${(f(100 * shown / P, 0) + '%').padStart(6)}  ${(shown ? f(100 * hit / shown, 1) + '%' : '-').padStart(9)}`;
+    const quality: string[] = [line('char 5-gram (abs. discount)', base.bpc, base.accuracy, nHit, nShown)];
+    const verdicts: string[] = [];
+    const latency: string[] = [];
+    for (const z of SIZES) {
+      const key = `${z.key}-${corpusKey}`;
+      const t0 = performance.now();
+      const { bytes, info } = trainedModel(key, z, vocab, trainIds);
+      console.log(`LSTM ${z.label}: ${info} [${f((performance.now() - t0) / 1000, 0)} s]`);
+
+      // quality: bits/char and top-1 on held-out text
+      const { config, params } = paramsFromOnnx(bytes);
+      const model = new Model(config, { params, kernels: fastKernels(() => undefined) });
+      const lstm = evaluateIds(model, testIds);
+
+      // acceptance proxy, through the provider's Completer
+      const handle = await openInference(bytes, { name: key });
+      const completer = new Completer(handle, opts);
+      let lShown = 0, lHit = 0, lSaved = 0;
+      for (const [i, p] of positions.entries()) {
+        const real = realWordAt(c.test, p);
+        const r = await completer.complete(`proxy-${i}`, src(p));
+        if (r?.text) { lShown++; if (firstWord(r.text) === real && real.trim()) { lHit++; lSaved += firstWord(r.text).length; } }
+        completer.invalidate(`proxy-${i}`);
+      }
+      const rng = new Rng(11);
+
+      // latency: cold (new document each time) and warm (typing), greedy and beam 3
+      const lat = async (beam: number) => {
+        completer.setOptions({ beamWidth: beam });
+        const cold: number[] = [], warm: number[] = [], coldCpu: number[] = [], warmCpu: number[] = [];
+        let through = 0;
+        const warmModel: number[] = [], warmModelCpu: number[] = [];
+        const cpuMs = (c0: NodeJS.CpuUsage) => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1000; };
+        for (let i = 0; i < (quick ? 15 : 50); i++) {
+          const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
+          const t = performance.now(), c0 = process.cpuUsage();
+          await completer.complete(`cold-${beam}-${i}`, src(p));
+          cold.push(performance.now() - t);
+          coldCpu.push(cpuMs(c0));
+          completer.invalidate(`cold-${beam}-${i}`);
+        }
+        for (let run = 0; run < (quick ? 2 : 5); run++) {
+          const p = WINDOW + rng.int(c.test.length - WINDOW - 300);
+          const k = `typing-${beam}-${run}`;
+          await completer.complete(k, src(p));
+          for (let j = 1; j <= (quick ? 40 : 100); j++) {
+            const t = performance.now(), c0 = process.cpuUsage();
+            const r = await completer.complete(k, src(p + j));
+            warm.push(performance.now() - t);
+            warmCpu.push(cpuMs(c0));
+            if (r && !r.cold && r.ran === 0) through++;
+            else { warmModel.push(warm[warm.length - 1]!); warmModelCpu.push(warmCpu[warmCpu.length - 1]!); }
+          }
+        }
+        return { cold, warm, through, coldCpu, warmCpu, warmModel, warmModelCpu };
+      };
+      await lat(1); // warm-up (JIT, onnxruntime arenas)
+      const g = await lat(1), b3 = await lat(3);
+      await handle.dispose();
+
+      quality.push(line(`LSTM ${z.key.toUpperCase()} (onnxruntime)`, lstm.bpc, lstm.accuracy, lHit, lShown));
+      const verdict = (better: boolean) => (better ? 'better' : 'WORSE');
+      verdicts.push(`  LSTM ${z.key.toUpperCase()} vs 5-gram on held-out text: ${f(lstm.bpc - base.bpc, 3)} bits/char (${verdict(lstm.bpc < base.bpc)}), ${f(100 * (lstm.accuracy - base.accuracy), 1)} points top-1 (${verdict(lstm.accuracy > base.accuracy)}), ${f(100 * (lHit - nHit) / P, 1)} points proxy (${verdict(lHit > nHit)}); ${lSaved} characters of first words matched`);
+      const lr = (name: string, xs: number[], cpu: number[], note = '') => `  ${name.padEnd(30)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}   cpu p50 ${f(pct(cpu, 0.5)).padStart(6)}  p95 ${f(pct(cpu, 0.95)).padStart(6)}  (n=${xs.length})${note}`;
+      const Z = z.key.toUpperCase();
+      latency.push(lr(`${Z} cold, greedy`, g.cold, g.coldCpu), lr(`${Z} warm (typing), greedy`, g.warm, g.warmCpu, `, ${f(100 * g.through / g.warm.length, 0)}% answered by typing through the previous suggestion (no model call)`),
+        lr(`${Z}   of which ran the model`, g.warmModel, g.warmModelCpu), lr(`${Z} cold, beam 3`, b3.cold, b3.coldCpu), lr(`${Z} warm (typing), beam 3`, b3.warm, b3.warmCpu),
+        `  ${Z} warm p95 goal ≤ 10 ms: ${pct(g.warm, 0.95) <= 10 ? 'met' : 'NOT met'} (greedy)`);
+      rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}; keystrokes that ran the model ${f(pct(g.warmModel, 0.5))}/${f(pct(g.warmModel, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
+    }
+    console.log(`quality on held-out text (${(testIds.length - 1).toLocaleString('en-US')} characters; proxy over ${P} positions):`);
+    console.log(`  ${'model'.padEnd(30)} ${'bits/char'.padStart(9)} ${'top-1'.padStart(7)}   ${'proxy: first word = real'.padStart(24)}  ${'shown'.padStart(6)}  ${'precision'.padStart(9)}`);
+    for (const q of quality) console.log(q);
+    for (const v of verdicts) console.log(v);
     console.log(`latency, Completer call → suggestion, onnxruntime-node, ${WINDOW}-char context (ms; wall clock, then the process CPU time of the same calls; load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores):`);
-    const lr = (name: string, xs: number[], cpu: number[], note = '') => `  ${name.padEnd(24)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}   cpu p50 ${f(pct(cpu, 0.5)).padStart(6)}  p95 ${f(pct(cpu, 0.95)).padStart(6)}  (n=${xs.length})${note}`;
-    console.log(lr('cold, greedy', g.cold, g.coldCpu)); console.log(lr('warm (typing), greedy', g.warm, g.warmCpu, `, ${f(100 * g.through / g.warm.length, 0)}% answered by typing through the previous suggestion (no model call)`));
-    console.log(lr('  of which ran the model', g.warmModel, g.warmModelCpu));
-    console.log(lr('cold, beam 3', b3.cold, b3.coldCpu)); console.log(lr('warm (typing), beam 3', b3.warm, b3.warmCpu));
-    console.log(`  warm p95 goal ≤ 10 ms: ${pct(g.warm, 0.95) <= 10 ? 'met' : 'NOT met'} (greedy)`);
-    rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}; keystrokes that ran the model ${f(pct(g.warmModel, 0.5))}/${f(pct(g.warmModel, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
+    for (const l of latency) console.log(l);
   }
+  releaseKernels();
   console.log('\nsummary');
   for (const r of rows) console.log('  ' + r);
 }
