@@ -11,7 +11,8 @@ import { Model } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
 import { argmaxLogProb, greedyDecode } from '../../src/onnx/decode';
 import { exportOnnx } from '../../src/onnx/export';
-import { EngineStepper } from '../../src/onnx/fallback';
+import { EngineStepper, openInference } from '../../src/onnx/fallback';
+import { Completer } from '../../src/host/completion/completer';
 import { buildGreedyModel, greedyUnsupported } from '../../src/onnx/greedy';
 import { prepareModel } from '../../src/onnx/import';
 import { OnnxModel, type Stepper } from '../../src/onnx/runtime';
@@ -101,6 +102,30 @@ describe('greedy decoding graph: one run equals one run per token', () => {
       assert.ok(maxDiff(got!.logProbs, want!.logProbs) < 1e-4);
       assert.equal(await greedyDecode(m.stepper(), first, 32, [5], () => true), undefined, 'cancelled before the model call');
     } finally { await m.dispose(); }
+  });
+
+  it('the autocomplete Completer suggests the same through the greedy graph as through the stepping TS engine', async () => {
+    const { bytes } = randomModel('lstm', 1, 6);
+    const onnx = await openInference(bytes, { engine: 'onnx' });
+    const ts = await openInference(bytes, { engine: 'ts' });
+    try {
+      const opts = { window: 64, maxChars: 24, beamWidth: 1, threshold: 0, stop: [] };
+      const a = new Completer(onnx, opts), b = new Completer(ts, opts);
+      await a.warmUp();
+      assert.equal(onnx.onnx!.greedyFallbackReason, null, 'warmUp built the greedy session');
+      const rng = new Rng(2);
+      let shown = 0;
+      for (let i = 0; i < 6; i++) {
+        const text = Array.from({ length: 40 + i * 7 }, () => String.fromCharCode(97 + rng.int(V))).join('');
+        const src = { cursor: text.length, read: (x: number, y: number) => text.slice(x, y) };
+        const ra = await a.complete(`d${i}`, src), rb = await b.complete(`d${i}`, src);
+        assert.equal(ra!.raw, rb!.raw, `context ${i}`);
+        assert.equal(ra!.text, rb!.text);
+        assert.ok(Math.abs(ra!.confidence - rb!.confidence) < 1e-4);
+        if (ra!.raw.length > 0) shown++;
+      }
+      assert.ok(shown >= 3, 'most contexts got a suggestion to compare');
+    } finally { await onnx.dispose(); await ts.dispose(); }
   });
 
   it('validates its inputs, and says why a model gets no greedy graph', async () => {

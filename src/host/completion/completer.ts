@@ -54,7 +54,7 @@ export class Completer {
   /** per document: the last full greedy decode (raw characters and their log-probabilities), for typing through it */
   private readonly last = new Map<string, { end: number; anchor: string; chars: string[]; lps: number[]; stoppedBy: CompletionResult['stoppedBy']; rawLength: number }>();
 
-  constructor(model: CompletionModel, opts: Partial<CompleterOptions> = {}) {
+  constructor(private readonly model: CompletionModel, opts: Partial<CompleterOptions> = {}) {
     if (!model.info.vocab) throw new Error('autocomplete needs a character model with a vocabulary');
     this.vocab = Vocab.fromJSON(model.info.vocab);
     this.opts = { ...DEFAULT_COMPLETER_OPTIONS, ...opts };
@@ -64,6 +64,12 @@ export class Completer {
       advance: async (from, text) => { const s = from.fork(); return { state: s, logits: await s.prime(enc(text)) }; },
     }, { window: this.opts.window });
     this.newlineIds = new Set([0x0a, 0x0d].map((cp) => this.vocab.lookup(cp)).filter((id) => id >= 0));
+  }
+
+  /** Build what the first suggestion would otherwise wait for (onnxruntime's greedy-decoding session). */
+  async warmUp(): Promise<void> {
+    const s = this.model.stepper();
+    if (s.greedy && this.opts.beamWidth === 1) await s.greedy([0], 1, []);
   }
 
   get options(): CompleterOptions { return this.opts; }

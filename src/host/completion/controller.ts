@@ -137,7 +137,11 @@ export class CompletionController implements vscode.Disposable {
       const { openInference } = await import('../../onnx/fallback');
       const handle = await openInference(bytes, { name: file, warn: (m) => log().warn(m) });
       let completer: Completer;
-      try { completer = new Completer(handle, this.optionsFor(handle.engine)); } catch (e) { await handle.dispose(); throw e; }
+      try {
+        completer = new Completer(handle, this.optionsFor(handle.engine));
+        await completer.warmUp();
+      } catch (e) { await handle.dispose(); throw e; }
+      if (handle.onnx?.greedyFallbackReason) log().info(`[autocomplete] greedy decoding steps one run per character: ${handle.onnx.greedyFallbackReason}`);
       this.loaded = { dir, stamp, completer, engine: handle.engine, dispose: () => handle.dispose() };
       this.lastStampCheck = Date.now();
       this.loadError = undefined;
