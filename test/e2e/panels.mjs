@@ -1,75 +1,19 @@
-/* global document, setTimeout, Event, process */
+/* global document, Event, process */
 // The three webview panels, driven like a user through the command palette (run by scripts/run-e2e.mjs).
 // Each check: open through the palette → real content inside the webview → use one control → screenshot.
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
+import {
+  assert, canvasColours, canvasInk, closeEditors, openFile, palette, panelFrame, saveShot, until, waitForWorkbench,
+} from '../../scripts/lib/vscode-harness.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
-
-async function until(what, fn, timeoutMs = 30_000, everyMs = 200) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
-async function palette(page, title) {
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
-async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-  await page.locator('.tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 10_000 });
-}
-
-/** the webview content frame whose <body data-panel> is `kind` */
-async function panelFrame(page, kind, timeoutMs = 30_000) {
-  return until(`the ${kind} webview`, async () => {
-    for (const f of page.frames()) {
-      if (f.isDetached()) continue;
-      const p = await f.evaluate(() => document.body?.dataset?.panel ?? null).catch(() => null);
-      if (p === kind) return f;
-    }
-    return undefined;
-  }, timeoutMs);
-}
-
-async function closeEditors(page) {
-  await palette(page, 'View: Close All Editors');
-  await sleep(300);
-}
-
-async function shot(page, shots, name, log) {
-  await sleep(500);
-  const p = join(shots, name);
-  await page.screenshot({ path: p });
-  log(`screenshot ${p}`);
-}
+const shot = (page, shots, name, log) => saveShot(page, join(shots, name), log, 500);
 
 export async function runPanels({ page, ws, shots, log }) {
   // the webviews' strict CSP (default-src 'none', script nonce) must not block anything they use
   const cspViolations = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'story.txt' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+  await waitForWorkbench(page, 'story.txt');
   log('workbench ready');
   // keep progress toasts out of the screenshots
   await palette(page, 'Notifications: Toggle Do Not Disturb Mode');
@@ -95,14 +39,7 @@ export async function runPanels({ page, ws, shots, log }) {
   const minPoints = Number(process.env.SEQLAB_E2E_MIN_POINTS ?? 4); // more for README pictures
   await until('loss curve points', async () => Number(await f.locator('#chart').getAttribute('data-points')) >= minPoints, 90_000, 500);
   await f.locator('#chart canvas').first().waitFor({ state: 'visible' });
-  const curvePixels = await f.evaluate(() => {
-    const c = document.querySelector('#chart canvas');
-    const ctx = c.getContext('2d');
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  });
+  const curvePixels = await canvasInk(f, '#chart canvas');
   assert(curvePixels > 200, `the chart has drawn pixels (${curvePixels})`);
   // one control: the log-scale toggle (uPlot rebuilds with a log y axis)
   await f.locator('#log').focus();
@@ -175,15 +112,9 @@ export async function runPanels({ page, ws, shots, log }) {
   });
   await f.locator('#run').click();
   await until('the heatmap to render', async () => (await f.locator('#heatmap').getAttribute('data-render-ms')) !== null, 90_000, 300);
-  const px = await f.evaluate(() => {
-    const c = document.querySelector('#heatmap');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const colours = new Set();
-    for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    return { colours: colours.size, w: c.width, h: c.height, ms: c.dataset.renderMs, view: c.dataset.view };
-  });
+  const px = await canvasColours(f, '#heatmap');
   assert(px.colours > 20, `the heatmap has many colours (${px.colours})`);
-  log(`hidden: heatmap ${px.w}×${px.h}, ${px.colours} colours, rendered in ${px.ms} ms, view ${px.view}`);
+  log(`hidden: heatmap ${px.width}×${px.height}, ${px.colours} colours, rendered in ${px.data.renderMs} ms, view ${px.data.view}`);
   // one control: click a unit row → the cell view colours the text by that unit
   const box = await f.locator('#heatmap').boundingBox();
   await f.locator('#heatmap').click({ position: { x: box.width * 0.3, y: box.height * 0.42 } });
