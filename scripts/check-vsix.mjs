@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, setTimeout, fetch, document, Buffer */
+/* global process, console, Buffer */
 // The installed-copy check: installs the linux-x64 .vsix into code-server with `--install-extension` (a throwaway
 // extensions dir), starts code-server on that dir with NO development path, and runs one user journey against the
 // installed copy, driven like a user through the workbench (playwright-core + Debian chromium):
@@ -19,22 +19,22 @@
 //   without a path it uses artifacts/vsix/seqlab-linux-x64-<version>.vsix, building it first (npm run package) when
 //   missing or with --build.
 // Env: SEQLAB_CODE_SERVER_DIR (install dir, cached), SEQLAB_VSIX_TIMEOUT_S (default 240), CHROMIUM (/usr/bin/chromium)
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ROOT, assert, canvasColours, canvasInk, closeEditors as closeAll, codeServerEntry, failureShot, loadChromium, makeLog,
+  onSignals, openFile as quickOpen, palette as runPalette, paletteWhenListed, panelFrame as findPanel,
+  profileArgs, saveShot, screenshotSettings, setupCodeServer, sleep, startCodeServer, stopRun, tempWorkspace, until as untilEvery, waitForHealthz,
+  waitForWorkbench, withTimeout, writeUserSettings, xdgEnv,
+} from './lib/vscode-harness.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const full = args.includes('--journey');
 const timeoutS = Number(process.env.SEQLAB_VSIX_TIMEOUT_S ?? (full ? 420 : 240));
-const t0 = Date.now();
-const log = (...a) => console.log(`[vsix ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = makeLog('vsix');
+const until = (what, fn, timeoutMs = 30_000, everyMs = 250) => untilEvery(what, fn, timeoutMs, everyMs);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const ID = `${pkg.publisher}.${pkg.name}`;
 
@@ -49,54 +49,29 @@ if (!vsix) {
 vsix = resolve(vsix);
 if (!existsSync(vsix)) { console.error(`no ${vsix}`); process.exit(1); }
 
-const setup = spawnSync('bash', [join(ROOT, 'scripts/setup-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-if (setup.status !== 0) { console.error('setup-code-server.sh failed'); process.exit(1); }
-const CS = setup.stdout.trim().split('\n').pop();
-const ENTRY = join(CS, 'node_modules/code-server/out/node/entry.js');
-const { chromium } = createRequire(join(CS, 'package.json'))('playwright-core');
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-
-function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
-async function until(what, fn, timeoutMs = 30_000, everyMs = 250) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(everyMs);
-  }
-}
+const CS = setupCodeServer();
+const ENTRY = codeServerEntry(CS);
+const chromium = loadChromium(CS);
 
 // ------------------------------------------------------------------ install the .vsix into a throwaway extensions dir
-const TMP = mkdtempSync(join(tmpdir(), 'seqlab-vsix-'));
+const { tmp: TMP, ws: WS } = tempWorkspace('seqlab-vsix-');
 const EXT = join(TMP, 'ext');
-const WS = join(TMP, 'workspace');
 mkdirSync(EXT, { recursive: true });
 mkdirSync(join(TMP, 'ud/User'), { recursive: true });
-mkdirSync(WS, { recursive: true });
-const env = { ...process.env, XDG_DATA_HOME: join(TMP, 'xdg-data'), XDG_CONFIG_HOME: join(TMP, 'xdg-config'), XDG_CACHE_HOME: join(TMP, 'xdg-cache') };
-const csArgs = ['--user-data-dir', join(TMP, 'ud'), '--extensions-dir', EXT];
+const env = xdgEnv(TMP);
+const csArgs = profileArgs(TMP);
 const inst = spawnSync(process.execPath, [ENTRY, ...csArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8' });
 log('install:', (inst.stdout + inst.stderr).trim().split('\n').filter((l) => !/open-vsx|ENOTFOUND/.test(l)).join(' | '));
 const list = spawnSync(process.execPath, [ENTRY, ...csArgs, '--list-extensions', '--show-versions'], { env, encoding: 'utf8' });
 const installedDirs = readdirSync(EXT).filter((d) => d.toLowerCase().startsWith(ID.toLowerCase()));
 let code = 1;
-let server; let browser; let page;
-const serverLog = [];
-const cleanup = async () => {
-  try { await browser?.close(); } catch { /* gone */ }
-  if (server) {
-    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
-    await sleep(500);
-    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  if (!keep) rmSync(TMP, { recursive: true, force: true }); else log(`kept ${TMP}`);
-};
-process.once('SIGINT', () => { cleanup().then(() => process.exit(130)); });
+let server; let page;
+const cleanup = () => stopRun({ server, tmp: TMP, keep, log });
+onSignals(cleanup);
 const shots = join(ROOT, 'artifacts/screenshots');
 const journeyShots = join(shots, 'journey');
 mkdirSync(full ? journeyShots : shots, { recursive: true });
-const shot = async (name, dir = shots) => { await sleep(400); const p = join(dir, name); await page.screenshot({ path: p }); log(`screenshot ${p}`); };
+const shot = (name, dir = shots) => saveShot(page, join(dir, name), log, 400);
 
 try {
   assert(inst.status === 0, `--install-extension exited ${inst.status}`);
@@ -117,54 +92,26 @@ try {
     writeFileSync(join(WS, 'blob.txt'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256)));
     writeFileSync(join(WS, 'sales.csv'), readFileSync(join(ROOT, 'test/integration/fixtures/workspace/sales.csv')));
   }
-  writeFileSync(join(TMP, 'ud/User/settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-    'update.mode': 'none', 'workbench.enableExperiments': false, 'chat.commandCenter.enabled': false, 'git.enabled': false,
-    'security.workspace.trust.enabled': false, 'workbench.colorTheme': 'Default Dark Modern',
-    'window.commandCenter': false, 'workbench.layoutControl.enabled': false,
-  }, null, 2));
-  const port = await freePort();
-  writeFileSync(join(TMP, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  server = spawn(process.execPath, [ENTRY, '--config', join(TMP, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-workspace-trust', ...csArgs, WS],
-  { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => serverLog.push(String(d)));
-  server.stderr.on('data', (d) => serverLog.push(String(d)));
-  const base = `http://127.0.0.1:${port}`;
-  await until('code-server /healthz', async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${base}/?folder=${encodeURIComponent(WS)}`); // no payload: the extension comes from the extensions dir only
+  writeUserSettings(TMP, screenshotSettings('Default Dark Modern'));
+  server = await startCodeServer({ cs: CS, tmp: TMP, folder: WS });
+  await waitForHealthz(server.base);
+  page = await server.open(chromium, { folder: WS }); // no payload: the extension comes from the extensions dir only
 
   const journey = async () => {
     const quick = page.locator('.quick-input-widget');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     const row = (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
-    const palette = async (title) => {
-      await page.keyboard.press('Control+Shift+P');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${title}`);
-      await row(title).waitFor({ state: 'visible', timeout: 5_000 });
-      await page.keyboard.press('Enter');
-    };
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'journey.txt' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    const palette = (title) => runPalette(page, title, { rowTimeoutMs: 5_000, waitHidden: false });
+    await waitForWorkbench(page, 'journey.txt');
     log('workbench ready');
     const j = (name) => (full ? shot(name, journeyShots) : Promise.resolve());
     await j('01-workspace.png');
     // 1. open the text file
-    await page.keyboard.press('Control+P');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('journey.txt');
-    await row('journey.txt').waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tab.active', { hasText: 'journey.txt' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await openFile('journey.txt');
     // 2. Train Model on Current File (the commands appear once the installed extension is registered: retry)
-    await until('the installed extension\'s Train command in the palette', async () => {
-      try { await palette('Sequence Lab: Train Model on Current File'); return true; } catch { await page.keyboard.press('Escape'); return false; }
-    }, 60_000, 1000);
+    await paletteWhenListed(page, 'Sequence Lab: Train Model on Current File', {
+      what: 'the installed extension\'s Train command in the palette', timeoutMs: 60_000, everyMs: 1000, rowTimeoutMs: 5_000, waitHidden: false,
+    });
     for (const [step, pick] of [['(1/4)', 'LSTM'], ['(2/4)', 'Tiny'], ['(3/4)', '1 min']]) {
       await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).waitFor({ state: 'visible', timeout: 30_000 });
       if (step === '(2/4)') await j('02-train-size-pick.png');
@@ -192,13 +139,7 @@ try {
       await palette('Sequence Lab: Open Training Dashboard');
       const f = await panelFrame('dashboard');
       await until('loss curve points', async () => Number(await f.locator('#chart').getAttribute('data-points')) >= 3, 60_000, 500);
-      const px = await f.evaluate(() => {
-        const c = document.querySelector('#chart canvas');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-        return n;
-      });
+      const px = await canvasInk(f, '#chart canvas');
       assert(px > 200, `the loss chart has drawn pixels (${px})`);
       log(`dashboard: ${await f.locator('#chart').getAttribute('data-points')} points`);
       await j('04-dashboard-loss-curve.png');
@@ -219,36 +160,11 @@ try {
     if (full) await fullJourney(name);
   };
 
-  const panelFrame = (kind, timeoutMs = 30_000) => until(`the ${kind} webview`, async () => {
-    for (const f of page.frames()) {
-      if (f.isDetached()) continue;
-      const k = await f.evaluate(() => document.body?.dataset?.panel ?? null).catch(() => null);
-      if (k === kind) return f;
-    }
-    return undefined;
-  }, timeoutMs);
-  const openFile = async (file) => {
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await page.keyboard.press('Control+P');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(file);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tab.active', { hasText: file }).waitFor({ state: 'visible', timeout: 10_000 });
-  };
-  const cmd = async (title, pick) => {
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await page.keyboard.press('Control+Shift+P');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    if (pick) {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: pick }).first().waitFor({ state: 'visible', timeout: 15_000 });
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: pick }).first().click();
-    }
-  };
-  const closeEditors = async () => { await cmd('View: Close All Editors'); await sleep(300); };
+  const panelFrame = (kind, timeoutMs = 30_000) => findPanel(page, kind, timeoutMs, 250);
+  const openFile = (file) => quickOpen(page, file, { waitHidden: false });
+  const CMD = { rowTimeoutMs: 10_000, waitHidden: false, pickWith: 'click' };
+  const cmd = (title, pick) => runPalette(page, title, { ...CMD, pick });
+  const closeEditors = () => closeAll(page, CMD);
   const toastWith = (re) => page.locator('.notifications-toasts .notification-toast').filter({ hasText: re }).first();
 
   async function fullJourney(name) {
@@ -274,13 +190,7 @@ try {
     await until('a model in the picker', async () => (await f.locator('#model vscode-option').count()) > 0, 20_000);
     await f.locator('#run').click();
     await until('the heatmap to render', async () => (await f.locator('#heatmap').getAttribute('data-render-ms')) !== null, 90_000, 300);
-    const colours = await f.evaluate(() => {
-      const c = document.querySelector('#heatmap');
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      const set = new Set();
-      for (let i = 0; i < d.length; i += 4 * 7) set.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      return set.size;
-    });
+    const { colours } = await canvasColours(f, '#heatmap');
     assert(colours > 20, `the heatmap has many colours (${colours})`);
     log(`hidden states: heatmap with ${colours} colours`);
     await j('06-hidden-states.png');
@@ -372,16 +282,15 @@ try {
       await closeEditors();
     }
   }
-  const timer = new Promise((_, rej) => setTimeout(() => rej(new Error(`the journey did not finish within ${timeoutS} s`)), timeoutS * 1000));
-  await Promise.race([journey(), timer]);
+  await withTimeout(journey(), timeoutS, `the journey did not finish within ${timeoutS} s`);
   // the extension host ran the installed copy, not a development folder
-  const hostLog = serverLog.join('');
+  const hostLog = server.log.join('');
   assert(!/extensionDevelopmentPath/.test(hostLog), 'no development path in the server log');
   code = 0;
 } catch (e) {
   console.error('VSIX CHECK FAILED:', e?.stack ?? e);
-  try { if (page) await page.screenshot({ path: join(shots, 'vsix-failure.png') }); } catch { /* ignore */ }
-  console.error(serverLog.join('').split('\n').filter((l) => !/open-vsx|ENOTFOUND/.test(l)).slice(-30).join('\n'));
+  await failureShot(server?.page, join(shots, 'vsix-failure.png'), { announce: false });
+  console.error(server ? server.tail(30, { quiet: true }) : '');
 } finally {
   await cleanup();
 }
