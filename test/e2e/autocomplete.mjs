@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, fetch, document, setTimeout, URL */
+/* global process, console, document */
 // Autocomplete in the browser (issue 8): a real VS Code (code-server 4.100.3 + Debian chromium + playwright-core,
 // see ../shared/vscode-e2e.md) with the extension loaded in development mode. A tiny model is trained by the CLI on a
 // repeated sentence; then, through the UI only:
@@ -9,33 +9,22 @@
 //   4. "Sequence Lab: Toggle Autocomplete" turns it off: typing again shows no ghost text.
 // Screenshots go to artifacts/screenshots/ (gitignored). Exits non-zero on any failure.
 // Usage: node test/e2e/autocomplete.mjs [--no-build] [--keep]     Env: SEQLAB_CODE_SERVER_DIR, CHROMIUM
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BASE_SETTINGS, ROOT, failureShot, makeLog, onSignals, openFile, palette, prepareCodeServer, startCodeServer, stopRun,
+  tempWorkspace, waitForHealthz, waitForWorkbench, writeUserSettings,
+} from '../../scripts/lib/vscode-harness.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
-const t0 = Date.now();
-const log = (...a) => console.log(`[e2e autocomplete ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const log = makeLog('e2e autocomplete');
 const SHOTS = join(ROOT, 'artifacts', 'screenshots');
 const SENTENCE = 'the quick brown fox jumps over the lazy dog\n';
 
-const setup = spawnSync('bash', [join(ROOT, 'scripts/setup-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-if (setup.status !== 0) { console.error('setup-code-server.sh failed'); process.exit(1); }
-const CS = setup.stdout.trim().split('\n').pop();
-if (!args.includes('--no-build')) {
-  const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  if (b.status !== 0) process.exit(1);
-}
-const { chromium } = createRequire(join(CS, 'package.json'))('playwright-core');
+const { cs, chromium } = prepareCodeServer({ build: !args.includes('--no-build') });
 
-const TMP = mkdtempSync(join(tmpdir(), 'seqlab-e2e-ac-'));
-const WS = join(TMP, 'workspace');
-mkdirSync(WS, { recursive: true });
+const { tmp: TMP, ws: WS } = tempWorkspace('seqlab-e2e-ac-');
 writeFileSync(join(WS, 'fox.txt'), SENTENCE.repeat(120));
 writeFileSync(join(WS, 'draft.txt'), '');
 
@@ -46,64 +35,21 @@ const tr = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join
 if (tr.status !== 0) { console.error(tr.stdout, tr.stderr); process.exit(1); }
 log(tr.stdout.trim().split('\n').filter((l) => /best|reached/.test(l)).pop() ?? 'trained');
 
-mkdirSync(join(TMP, 'ud/User'), { recursive: true });
-mkdirSync(join(TMP, 'ext'), { recursive: true });
-writeFileSync(join(TMP, 'ud/User/settings.json'), JSON.stringify({
-  'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-  'update.mode': 'none', 'security.workspace.trust.enabled': false, 'workbench.enableExperiments': false,
-  'chat.commandCenter.enabled': false, 'git.enabled': false,
+writeUserSettings(TMP, {
+  ...BASE_SETTINGS,
   // word-based suggestions would open the suggest widget over the ghost text while typing in a plain-text file
   'editor.wordBasedSuggestions': 'off', 'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
   'editor.fontSize': 16,
-}, null, 2));
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const port = await freePort();
-writeFileSync(join(TMP, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-const server = spawn(process.execPath, [join(CS, 'node_modules/code-server/out/node/entry.js'),
-  '--config', join(TMP, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-  '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-workspace-trust',
-  '--user-data-dir', join(TMP, 'ud'), '--extensions-dir', join(TMP, 'ext'), WS],
-{ env: { ...process.env, XDG_DATA_HOME: join(TMP, 'xdg-data'), XDG_CONFIG_HOME: join(TMP, 'xdg-config'), XDG_CACHE_HOME: join(TMP, 'xdg-cache') }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-const serverLog = [];
-server.stdout.on('data', (d) => serverLog.push(String(d)));
-server.stderr.on('data', (d) => serverLog.push(String(d)));
+});
+const server = await startCodeServer({ cs, tmp: TMP, folder: WS });
 
-let browser;
-const cleanup = async () => {
-  try { await browser?.close(); } catch { /* gone */ }
-  try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
-  await new Promise((r) => setTimeout(r, 500));
-  try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
-  if (!args.includes('--keep')) rmSync(TMP, { recursive: true, force: true }); else log(`kept ${TMP}`);
-};
-process.once('SIGINT', () => { cleanup().then(() => process.exit(130)); });
+const cleanup = () => stopRun({ server, tmp: TMP, keep: args.includes('--keep'), log });
+onSignals(cleanup);
 
 let page;
 const step = async (what, fn) => { log(what); return fn(); };
-async function palette(command, pickText) {
-  // the palette lists an extension's commands once the workbench knows the extension: retry a few times early on
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${command}`);
-    try {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 10_000 });
-      break;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt >= 4) throw e;
-      await page.waitForTimeout(2000);
-    }
-  }
-  await page.keyboard.press('Enter');
-  if (pickText) {
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: pickText }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-  }
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
+// the palette lists an extension's commands once the workbench knows the extension: retry a few times early on
+const command = (title, pick) => palette(page, title, { rowTimeoutMs: 10_000, pick, attempts: 4 });
 const ghost = () => page.locator('.monaco-editor .ghost-text-decoration');
 /** the editor's visible lines as the document has them: ghost text (rendered inside the line) removed */
 const realLines = () => page.evaluate(() => [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')]
@@ -121,35 +67,17 @@ async function waitForLines(pred, what) {
 
 let code = 1;
 try {
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not yet */ }
-    if (i > 200) throw new Error('code-server did not answer /healthz within 20 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${new URL(base).host}${ROOT}`]]);
-  await page.goto(`${base}/?folder=${encodeURIComponent(WS)}&payload=${encodeURIComponent(payload)}`);
+  await waitForHealthz(server.base);
+  page = await server.open(chromium, { folder: WS, devPath: ROOT });
   await step('workbench', async () => {
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'fox.txt' }).waitFor({ timeout: 60_000 });
+    await waitForWorkbench(page, 'fox.txt');
     await page.locator('.activitybar a.action-label[aria-label*="Sequence Lab"]').first().waitFor({ timeout: 60_000 });
   });
-  await step('Use Model for Autocomplete… → e2e-fox', () => palette('Sequence Lab: Use Model for Autocomplete', 'e2e-fox'));
+  await step('Use Model for Autocomplete… → e2e-fox', () => command('Sequence Lab: Use Model for Autocomplete', 'e2e-fox'));
   const status = page.locator('.statusbar-item', { hasText: 'e2e-fox' });
   await step('status bar shows the model', () => status.first().waitFor({ timeout: 15_000 }));
 
-  await step('open draft.txt', async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('draft.txt');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'draft.txt' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.tab', { hasText: 'draft.txt' }).first().waitFor();
-  });
+  await step('open draft.txt', () => openFile(page, 'draft.txt', { timeoutMs: 30_000, waitHidden: false }));
   const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
   await editor.click();
   await page.keyboard.type('the quick b', { delay: 60 });
@@ -183,7 +111,7 @@ try {
     await page.keyboard.press('Escape');
   });
 
-  await step('Toggle Autocomplete (off)', () => palette('Sequence Lab: Toggle Autocomplete'));
+  await step('Toggle Autocomplete (off)', () => command('Sequence Lab: Toggle Autocomplete'));
   await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && e.querySelector('.codicon-circle-slash')), null, { timeout: 10_000 });
   await editor.click();
   await page.keyboard.press('Control+End');
@@ -196,7 +124,7 @@ try {
   log('no ghost text while off');
   // the same place with autocomplete on again shows it (so the check above could have failed)
   await step('Toggle Autocomplete (on): ghost text is back', async () => {
-    await palette('Sequence Lab: Toggle Autocomplete');
+    await command('Sequence Lab: Toggle Autocomplete');
     // wait until the status bar says it is on again, then retype the last character (up to 3 times: a keystroke
     // typed while the toggle was still settling asks the provider too early)
     await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && !e.querySelector('.codicon-circle-slash')), null, { timeout: 10_000 });
@@ -211,8 +139,8 @@ try {
   code = 0;
 } catch (e) {
   console.error(e);
-  try { mkdirSync(SHOTS, { recursive: true }); await page?.screenshot({ path: join(SHOTS, 'autocomplete-failure.png') }); console.error(`screenshot: ${join(SHOTS, 'autocomplete-failure.png')}`); } catch { /* ignore */ }
-  console.error(serverLog.join('').split('\n').slice(-30).join('\n'));
+  await failureShot(page, join(SHOTS, 'autocomplete-failure.png'));
+  console.error(server.tail(30));
 } finally {
   await cleanup();
 }
