@@ -13,6 +13,7 @@
  * and writes nothing: every data check runs before the model folder is created.
  */
 import { writeFinalOnnx } from './finalExport';
+import { runSession } from './session';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
@@ -21,7 +22,7 @@ import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
 import { resolveOptions, type TrainOptions } from '../engine/options';
 import { paramCount } from '../engine/params';
-import { type RunResult, Trainer } from '../engine/train';
+import { Trainer } from '../engine/train';
 import {
   actualY, buildSeries, detectSeason, inspectColumns, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec, formatTime,
   futureTimes, metrics as metricsOf, parseCsvFile, prepareForecast, residualQuantiles, scoreForecast, validateForecastSpec,
@@ -222,41 +223,10 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
     `${fd.train.N}/${fd.val.N}/${fd.test.N} train/validation/test windows`);
 
   // ---- train
-  const every = hooks.progressEveryMs ?? 200;
-  let lastEmit = -Infinity;
-  let lastVal: number | undefined;
-  const totalSteps = trainer.opts.steps > 0 ? trainer.opts.steps : null;
-  type Step = { step: number; epoch: number; loss: number; gradNorm: number; lr: number; elapsedSec: number; charsPerSec: number; etaSec: number | null };
-  const emit = (st: Step, force = false) => {
-    const t = now();
-    if (!force && t - lastEmit < every) return;
-    lastEmit = t;
-    hooks.progress?.({
-      jobId: req.jobId, step: st.step, totalSteps, epoch: st.epoch, trainLoss: st.loss, valLoss: lastVal, bestValLoss: trainer.bestValLoss ?? undefined,
-      charsPerSec: st.charsPerSec, etaSec: st.etaSec, gradNorm: st.gradNorm, lr: st.lr, elapsedSec: st.elapsedSec,
-    });
-  };
-  let lastStep: Step | null = null;
-  let result: RunResult;
-  try {
-    result = trainer.run({
-      now,
-      shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
-      onStep: (st) => { lastStep = st; emit(st, st.step === stepBase + 1); },
-      onEval: (e) => {
-        lastVal = e.valLoss;
-        if (lastStep) emit(lastStep, true);
-        saveCheckpoint();
-        updateCard({});
-      },
-      onBest: () => { writeOnnx(); },
-    });
-  } catch (e) {
-    updateCard({ status: 'failed', stopReason: `crashed: ${(e as Error).message}` });
-    throw e;
-  }
-  if (lastStep) emit(lastStep, true);
-  saveCheckpoint();
+  const result = runSession(trainer, {
+    jobId: req.jobId, stepBase, now, shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
+    progress: hooks.progress, progressEveryMs: hooks.progressEveryMs, saveCheckpoint, updateCard, writeOnnx,
+  });
 
   // ---- evaluate the best weights: validation residuals → intervals; test metrics against the baselines
   const best = new Model(config, { params: trainer.bestParams });

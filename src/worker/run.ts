@@ -3,6 +3,7 @@
  * worker entry (main.ts) and directly by tests. Bad input throws DataError (a one-line, user-facing message).
  */
 import { writeFinalOnnx } from './finalExport';
+import { runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
@@ -12,7 +13,7 @@ import { Model } from '../engine/model';
 import { resolveOptions, type TrainOptions } from '../engine/options';
 import { paramCount } from '../engine/params';
 import { generate } from '../engine/sampling';
-import { type RunResult, Trainer } from '../engine/train';
+import { Trainer } from '../engine/train';
 import { maxBatchFor, splitTrainVal, StreamBatcher } from '../data/batches';
 import { DataError } from '../data/errors';
 import { readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
@@ -166,46 +167,17 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters, vocabulary ${vocab.size}, ${corpus.chars.toLocaleString('en-US')} characters (batch ${B}, seq ${T}; kernels ${model.k.name})`);
 
   // ---- run
-  const every = hooks.progressEveryMs ?? 200;
-  let lastEmit = -Infinity;
-  let lastVal: number | undefined;
-  const totalSteps = trainer.opts.steps > 0 ? trainer.opts.steps : null;
-  const emit = (s: { step: number; epoch: number; loss: number; gradNorm: number; lr: number; elapsedSec: number; charsPerSec: number; etaSec: number | null }, force = false) => {
-    const t = now();
-    if (!force && t - lastEmit < every) return;
-    lastEmit = t;
-    hooks.progress?.({
-      jobId: req.jobId, step: s.step, totalSteps, epoch: s.epoch, trainLoss: s.loss, valLoss: lastVal,
-      bestValLoss: trainer.bestValLoss ?? undefined, charsPerSec: s.charsPerSec, etaSec: s.etaSec, gradNorm: s.gradNorm,
-      lr: s.lr, elapsedSec: s.elapsedSec,
-    });
-  };
-  let lastStep: Parameters<typeof emit>[0] | null = null;
-  let result: RunResult;
-  try {
-    result = trainer.run({
-      now,
-      shouldStop: hooks.shouldStop,
-      onStep: (s) => { lastStep = s; emit(s, s.step === stepBase + 1); },
-      onEval: (e) => {
-        lastVal = e.valLoss;
-        if (lastStep) emit(lastStep, true);
-        log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
-        if (opts.sampleChars > 0 && hooks.sample) {
-          const text = generate(model, vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step });
-          hooks.sample(e.step, text);
-        }
-        saveCheckpoint();
-        updateCard({});
-      },
-      onBest: () => { writeOnnx(); },
-    });
-  } catch (e) {
-    updateCard({ status: 'failed', stopReason: `crashed: ${(e as Error).message}` });
-    throw e;
-  }
-  if (lastStep) emit(lastStep, true);
-  saveCheckpoint();
+  const result = runSession(trainer, {
+    jobId: req.jobId, stepBase, now, shouldStop: hooks.shouldStop, progress: hooks.progress, progressEveryMs: hooks.progressEveryMs,
+    onEval: (e) => {
+      log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
+      if (opts.sampleChars > 0 && hooks.sample) {
+        const text = generate(model, vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step });
+        hooks.sample(e.step, text);
+      }
+    },
+    saveCheckpoint, updateCard, writeOnnx,
+  });
   // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
   await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }));
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
