@@ -1,10 +1,11 @@
 /**
  * Autocomplete benchmark (a script that prints figures, not a test):
- *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N]
+ *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare]
  *
  * For a C1-size model (1×LSTM 128, embedding 64) and the "medium" preset M2 (2×LSTM 256, embedding 64, dropout 0.1),
- * on TypeScript source (TypeScript's own lib.*.d.ts: most files train,
- * three held-out files test) and on tinyshakespeare (first 90% train, last 10% test):
+ * on three corpora: TypeScript declarations (TypeScript's own lib.*.d.ts: the ES files train, three files of other
+ * APIs test), the TypeScript source of this repository (every 10th file held out), and tinyshakespeare (first 90%
+ * train, last 10% test):
  *   training   the engine (fast kernels, --threads, default all cores) trains each model for --minutes (default 3),
  *              Adam with lr 3e-3 decayed ×0.85 every 1000 steps, cached in artifacts/bench-complete/models (use
  *              --retrain to train again); exported to ONNX like every model
@@ -56,7 +57,8 @@ const SIZES: SizeSpec[] = [
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
 const f = (x: number, d = 2) => x.toFixed(d);
 
-interface CorpusSpec { name: string; train: string; test: string }
+interface CorpusSpec { key: string; name: string; train: string; test: string }
+const CORPORA = argv.includes('--corpora') ? argv[argv.indexOf('--corpora') + 1]!.split(',') : ['typescript', 'tsrepo', 'shakespeare'];
 
 function corpora(): CorpusSpec[] {
   const lib = path.dirname(require.resolve('typescript/lib/lib.d.ts', { paths: [ROOT] }));
@@ -64,14 +66,23 @@ function corpora(): CorpusSpec[] {
   const held = ['lib.scripthost.d.ts', 'lib.webworker.iterable.d.ts', 'lib.dom.iterable.d.ts'];
   const train = all.filter((x) => /^lib\.(es5|es20\d\d\.[a-z.]+|esnext\.[a-z.]+|decorators(\.legacy)?)\.d\.ts$/.test(x) && !held.includes(x));
   const cat = (xs: string[]) => xs.map((x) => readFileSync(path.join(lib, x), 'utf8')).join('\n');
-  const out: CorpusSpec[] = [{ name: `TypeScript lib .d.ts (${train.length} files train, ${held.length} held out)`, train: cat(train), test: cat(held) }];
+  const out: CorpusSpec[] = [{ key: 'typescript', name: `TypeScript lib .d.ts (${train.length} files train, ${held.length} held out: other APIs than the training files)`, train: cat(train), test: cat(held) }];
+  // this repository's own TypeScript (src, test, bench): every 10th file by path is held out, the way a user trains on
+  // a workspace and then writes in another file of it (files with characters outside the BMP stay in training)
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  const repo = ['src', 'test', 'bench'].flatMap((d) => walk(path.join(ROOT, d))).filter((x) => x.endsWith('.ts')).sort();
+  const bmp = (x: string) => !/[\u{10000}-\u{10FFFF}]/u.test(readFileSync(x, 'utf8'));
+  const repoHeld = repo.filter((x, i) => i % 10 === 5 && bmp(x));
+  const repoTrain = repo.filter((x) => !repoHeld.includes(x));
+  const readAll = (xs: string[]) => xs.map((x) => readFileSync(x, 'utf8')).join('\n');
+  out.push({ key: 'tsrepo', name: `TypeScript source of this repository (${repoTrain.length} files train, ${repoHeld.length} held out)`, train: readAll(repoTrain), test: readAll(repoHeld) });
   const shake = [path.join(ROOT, '..', 'shared', 'data', 'tinyshakespeare.txt'), '/work/shared/data/tinyshakespeare.txt'].find((p) => existsSync(p));
   if (shake) {
     const s = readFileSync(shake, 'utf8');
     const cut = s.indexOf('\n', Math.floor(s.length * 0.9)) + 1;
-    out.push({ name: 'tinyshakespeare (90% train, last 10% held out)', train: s.slice(0, cut), test: s.slice(cut) });
+    out.push({ key: 'shakespeare', name: 'tinyshakespeare (90% train, last 10% held out)', train: s.slice(0, cut), test: s.slice(cut) });
   } else console.log('tinyshakespeare.txt not found (../shared/data/): skipped');
-  return out;
+  return out.filter((c) => CORPORA.includes(c.key));
 }
 
 /** what a cached model must have been trained with to be reused */
@@ -127,11 +138,11 @@ function realWordAt(text: string, p: number): string { return firstWord(text.sli
 async function main(): Promise<void> {
   console.log(`autocomplete benchmark on ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}), ${SIZES.map((z) => z.label).join('; ')}; embedding 64; context ${WINDOW} chars; threshold ${THRESHOLD}${quick ? ' (quick)' : ''}`);
   const rows: string[] = [];
-  for (const [ci, c] of corpora().entries()) {
+  for (const c of corpora()) {
     console.log(`\n== ${c.name}: ${c.train.length.toLocaleString('en-US')} train / ${c.test.length.toLocaleString('en-US')} held-out characters`);
     const vocab = Vocab.fromText(c.train);
     const trainIds = vocab.encode(c.train), testIds = vocab.encode(c.test);
-    const corpusKey = ci === 0 ? 'typescript' : 'shakespeare';
+    const corpusKey = c.key;
     const testChars = [...c.test];
     if (testChars.length !== c.test.length) throw new Error('held-out text has characters outside the BMP: offsets differ');
     const src = (cursor: number) => ({ cursor, read: (a: number, b: number) => c.test.slice(a, b) });
