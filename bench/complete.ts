@@ -1,6 +1,6 @@
 /**
  * Autocomplete benchmark (a script that prints figures, not a test):
- *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare]
+ *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N]
  *
  * For a C1-size model (1×LSTM 128, embedding 64) and the "medium" preset M2 (2×LSTM 256, embedding 64, dropout 0.1),
  * on three corpora: TypeScript declarations (TypeScript's own lib.*.d.ts: the ES files train, three files of other
@@ -42,6 +42,8 @@ const flag = (n: string) => argv.includes(`--${n}`);
 const opt = (n: string, d: number) => { const i = argv.indexOf(`--${n}`); return i >= 0 ? Number(argv[i + 1]) : d; };
 const quick = flag('quick');
 const MINUTES = opt('minutes', quick ? 0.5 : 3);
+/** a fixed number of training steps instead of --minutes (the same model whatever the machine's load) */
+const STEPS = opt('steps', 0);
 const POSITIONS = opt('positions', quick ? 60 : 300);
 const THRESHOLD = opt('threshold', 0.5);
 const ROOT = process.cwd();
@@ -86,7 +88,7 @@ function corpora(): CorpusSpec[] {
 }
 
 /** what a cached model must have been trained with to be reused */
-const specOf = (z: SizeSpec) => JSON.stringify({ ...z, minutes: MINUTES, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64 });
+const specOf = (z: SizeSpec) => JSON.stringify({ ...z, ...(STEPS > 0 ? { steps: STEPS } : { minutes: MINUTES }), lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64 });
 
 /** Train (or load the cached) model of one size for a corpus; returns the ONNX bytes. */
 function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
@@ -101,7 +103,7 @@ function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Arr
   const config = charConfig({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, vocab: vocab.size, dropout: z.dropout });
   const model = new Model(config, { kernels: k });
   const B = 32, T = 64;
-  const opts = resolveOptions({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, dropout: z.dropout, batch: B, seq: T, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, clip: 5, steps: 0, minutes: MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: 0.05 });
+  const opts = resolveOptions({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, dropout: z.dropout, batch: B, seq: T, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, clip: 5, steps: STEPS, minutes: STEPS > 0 ? 0 : MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: 0.05 });
   const split = splitTrainVal(trainIds.length, 0.05);
   const tr = new Trainer(model, opts, new StreamBatcher(trainIds, split.train[0], split.train[1], B, T), new StreamBatcher(trainIds, split.val[0], split.val[1], B, T));
   tr.init();
