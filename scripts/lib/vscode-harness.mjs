@@ -227,7 +227,10 @@ export async function driveWorkbench({ cs, chromium, tmp, ws, keep, log, timeout
 
 // ------------------------------------------------------------------ the browser and the workbench
 
+// Playwright's own SIGINT handler would exit before onSignals' cleanup removes the temp folder: every script installs
+// its own for Ctrl+C (onSignals), which closes the browser too.
 export const launchChromium = (chromium) => chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
+  handleSIGINT: false,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 
 export const newWorkbenchPage = (browser) => browser.newPage({ viewport: { width: 1400, height: 900 } });
