@@ -44,11 +44,21 @@ export async function greedyDecode(stepper: TokenStepper, firstLogits: Float32Ar
   const stop = new Set(stopIds);
   if (stop.has(first.id) || maxSteps <= 1) return { ids, logProbs };
   if (cancelled()) return undefined;
-  if (stepper.greedy) {
-    const r = await stepper.greedy([first.id], maxSteps - 1, stopIds);
-    return { ids: ids.concat(r.ids), logProbs: logProbs.concat(r.logProbs) };
-  }
-  let logits = await stepper.step(first.id);
+  const r = stepper.greedy
+    ? await stepper.greedy([first.id], maxSteps - 1, stopIds)
+    : await greedySteps(stepper, await stepper.step(first.id), maxSteps - 1, stopIds, cancelled);
+  return r && { ids: ids.concat(r.ids), logProbs: logProbs.concat(r.logProbs) };
+}
+
+/**
+ * The same picks one call per token, without the stepper's `greedy` (its fallback, and the engine's path); advances
+ * `stepper` past every pick but the last. Undefined when `cancelled()` became true between calls.
+ */
+export async function greedySteps(stepper: TokenStepper, firstLogits: Float32Array, maxSteps: number, stopIds: number[],
+  cancelled: () => boolean = () => false): Promise<GreedyResult | undefined> {
+  const ids: number[] = [], logProbs: number[] = [];
+  const stop = new Set(stopIds);
+  let logits = firstLogits;
   for (;;) {
     const { id, logProb } = argmaxLogProb(logits);
     ids.push(id); logProbs.push(logProb);

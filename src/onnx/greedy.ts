@@ -56,7 +56,7 @@ export function buildGreedyModel(bytes: Uint8Array, sig: Signature, opset: numbe
   const init = [
     ...(g.initializer ?? []),
     int64Tensor(`${P}flatV`, [2], [-1, V]), int64Tensor(`${P}rowV`, [2], [1, V]), int64Tensor(`${P}last`, [], [-1]),
-    int64Tensor(`${P}k1`, [1], [1]), int64Tensor(`${P}tok_shape`, [2], [1, 1]), int64Tensor(`${P}scalar`, [0], []),
+    int64Tensor(`${P}k1`, [1], [1]), int64Tensor(`${P}scalar`, [0], []),
     { name: `${P}half`, dims: [], dataType: DataType.FLOAT, floatData: [0.5] },
   ];
   const attrI = (name: string, i: number) => ({ name, type: AttrType.INT, i });

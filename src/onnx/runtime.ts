@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
-import { type GreedyResult, argmaxLogProb } from './decode';
+import { type GreedyResult, greedySteps } from './decode';
 import { GREEDY, buildGreedyModel, greedyUnsupported } from './greedy';
 import { type ModelInfo, type Signature, ModelImportError, prepareModel } from './import';
 
@@ -158,6 +158,12 @@ export class OnnxModel {
     }
   }
 
+  /** token ids (T,B) in the model's integer type */
+  private tokenTensor(input: ModelInput, T: number, B: number): Ort.Tensor {
+    const o = ort();
+    return this.signature.inputType === 'int32' ? new o.Tensor('int32', Int32Array.from(input), [T, B]) : new o.Tensor('int64', toInt64(input), [T, B]);
+  }
+
   /** One call over a (T,B) block of tokens (or (T,B,F) features), from `state` (zeros when omitted). */
   async run(input: ModelInput, T: number, B: number, state?: State, opts: { Y?: boolean; stateTrusted?: boolean } = {}): Promise<RunResult> {
     if (this.disposed) throw new InferenceInputError(`the model ${this.source} has been disposed`);
@@ -166,9 +172,7 @@ export class OnnxModel {
     const sig = this.signature;
     const feeds: Record<string, Ort.Tensor> = {};
     if (sig.kind === 'char') {
-      feeds[sig.input] = sig.inputType === 'int32'
-        ? new o.Tensor('int32', Int32Array.from(input), [T, B])
-        : new o.Tensor('int64', toInt64(input), [T, B]);
+      feeds[sig.input] = this.tokenTensor(input, T, B);
     } else {
       feeds[sig.input] = new o.Tensor('float32', Float32Array.from(input), [T, B, sig.features]);
     }
@@ -234,7 +238,7 @@ export class OnnxModel {
     const o = ort();
     const sig = this.signature;
     const feeds: Record<string, Ort.Tensor> = {
-      [sig.input]: sig.inputType === 'int32' ? new o.Tensor('int32', Int32Array.from(input), [T, 1]) : new o.Tensor('int64', toInt64(input), [T, 1]),
+      [sig.input]: this.tokenTensor(input, T, 1),
       [GREEDY.steps]: new o.Tensor('int64', BigInt64Array.of(BigInt(maxSteps - 1)), []),
       [GREEDY.stop]: new o.Tensor('float32', stop, [V]),
     };
@@ -301,16 +305,8 @@ export class Stepper {
       const r = await this.model.greedyRun(tokens, this.state, maxSteps, stopIds);
       if (r) { this.state = r.state; return { ids: r.ids, logProbs: r.logProbs }; }
     }
-    let logits = await this.prime(tokens);
-    const f = this.fork();
-    const ids: number[] = [], logProbs: number[] = [];
-    const stop = new Set(stopIds);
-    for (;;) {
-      const { id, logProb } = argmaxLogProb(logits);
-      ids.push(id); logProbs.push(logProb);
-      if (stop.has(id) || ids.length >= maxSteps) return { ids, logProbs };
-      logits = await f.step(id);
-    }
+    const logits = await this.prime(tokens);
+    return (await greedySteps(this.fork(), logits, maxSteps, stopIds))!;
   }
 
   /** A copy that continues independently (beam search, speculative completion). */
