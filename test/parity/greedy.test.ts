@@ -110,9 +110,18 @@ describe('greedy decoding graph: one run equals one run per token', () => {
     const ts = await openInference(bytes, { engine: 'ts' });
     try {
       const opts = { window: 64, maxChars: 24, beamWidth: 1, threshold: 0, stop: [] };
+      // warmUp asks the stepper for one greedy pick (building onnxruntime's greedy session); beam search does not use it
+      const calls: unknown[][] = [];
+      const recording = (beamWidth: number) => new Completer({ info: onnx.info, stepper: () => {
+        const s = onnx.stepper();
+        return Object.assign(s, { greedy: (...a: unknown[]) => { calls.push(a); return Promise.resolve({ ids: [0], logProbs: [0] }); } });
+      } }, { ...opts, beamWidth });
+      await recording(1).warmUp();
+      assert.deepEqual(calls, [[[0], 1, []]]);
+      await recording(3).warmUp();
+      assert.equal(calls.length, 1);
       const a = new Completer(onnx, opts), b = new Completer(ts, opts);
       await a.warmUp();
-      assert.equal(onnx.onnx!.greedyFallbackReason, null, 'warmUp built the greedy session');
       const rng = new Rng(2);
       let shown = 0;
       for (let i = 0; i < 6; i++) {
@@ -125,6 +134,7 @@ describe('greedy decoding graph: one run equals one run per token', () => {
         if (ra!.raw.length > 0) shown++;
       }
       assert.ok(shown >= 3, 'most contexts got a suggestion to compare');
+      assert.equal(onnx.onnx!.greedyFallbackReason, null, 'the suggestions came through the greedy graph');
     } finally { await onnx.dispose(); await ts.dispose(); }
   });
 
