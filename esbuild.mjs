@@ -10,6 +10,9 @@ const OUT = oi > 0 ? process.argv[oi + 1] : 'dist';
 // WASM SIMD kernels: generate the WAT, assemble it with wabt (no network) into src/engine/wasm/kernels-bytes.ts,
 // which the bundles embed as bytes.
 await (await import('./scripts/build-wasm.mjs')).buildWasm();
+// Native AVX2/FMA kernels (Node-API addon, system C compiler, no network) into OUT/native; skipped with a warning
+// where it cannot be built: training then uses the WASM kernels.
+(await import('./scripts/build-native.mjs')).buildNative(OUT);
 
 const node = {
   bundle: true,

@@ -1,6 +1,6 @@
 /**
  * Autocomplete benchmark (a script that prints figures, not a test):
- *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N]
+ *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N] [--dropout X]
  *
  * For a C1-size model (1×LSTM 128, embedding 64) and the "medium" preset M2 (2×LSTM 256, embedding 64, dropout 0.1),
  * on three corpora: TypeScript declarations (TypeScript's own lib.*.d.ts: the ES files train, three files of other
@@ -50,11 +50,14 @@ const ROOT = process.cwd();
 const OUT = path.join(ROOT, 'artifacts', 'bench-complete'); // gitignored
 const WINDOW = 512;
 const THREADS = opt('threads', os.cpus().length);
+/** --dropout X overrides the sizes' dropout (part of the cache key) */
+const DROPOUT = opt('dropout', -1);
 interface SizeSpec { key: string; label: string; layers: number; hidden: number; dropout: number }
 const SIZES: SizeSpec[] = [
   { key: 'c1', label: 'C1 = 1×LSTM 128', layers: 1, hidden: 128, dropout: 0 },
   { key: 'm2', label: 'M2 = 2×LSTM 256, dropout 0.1', layers: 2, hidden: 256, dropout: 0.1 },
-].filter((z) => (argv.includes('--sizes') ? argv[argv.indexOf('--sizes') + 1]!.split(',') : ['c1', 'm2']).includes(z.key));
+].filter((z) => (argv.includes('--sizes') ? argv[argv.indexOf('--sizes') + 1]!.split(',') : ['c1', 'm2']).includes(z.key))
+  .map((z) => (DROPOUT >= 0 && DROPOUT !== z.dropout ? { ...z, key: `${z.key}d${DROPOUT}`, label: `${z.label.replace(/, dropout [\d.]+$/, '')}, dropout ${DROPOUT}`, dropout: DROPOUT } : z));
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
 const f = (x: number, d = 2) => x.toFixed(d);

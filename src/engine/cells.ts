@@ -25,7 +25,7 @@ export interface LayerCache {
    * gates, one row (B, ·) per step:
    *   LSTM (T,B,4H) post-activation [i, o, f, c̃]
    *   GRU  (T,B,4H) [z, r, n, hn] with hn = h·Rhᵀ + Rbh
-   *   RNN  (T,B,H)  pre-activation x·Wᵀ + h·Rᵀ (+ bias inside the kernel); h itself is Y
+   *   RNN  (T,B,H)  x·Wᵀ (the step's h·Rᵀ and the bias are added inside the kernel); h itself is Y
    */
   gates: Arr;
   /** LSTM: cell states c (T,B,H). Others: unused (length 0) */
@@ -35,7 +35,7 @@ export interface LayerCache {
   /** initial state copied in at forward: h0 (B,H), c0 (B,H) */
   h0: Arr;
   c0: Arr;
-  /** GRU forward scratch: h·Rᵀ (B,3H) */
+  /** forward scratch: h·Rᵀ (B,GH) of one step */
   gh: Arr;
   /** backward: dG (T,B,GH) gradients of the gate pre-activations (x side); GRU also dGR (T,B,3H) (recurrent side) */
   dG: Arr;
@@ -43,6 +43,8 @@ export interface LayerCache {
   /** backward scratch: dh, dc carried back through time (B,H) */
   dh: Arr;
   dc: Arr;
+  /** ones (T*B): Σ over rows as a product, for the bias gradients */
+  ones: Arr;
 }
 
 export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, Tmax: number, Bmax: number, H: number): LayerCache {
@@ -55,11 +57,12 @@ export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, T
     Y: k.alloc(TB * H),
     h0: k.alloc(Bmax * H),
     c0: k.alloc(Bmax * H),
-    gh: k.alloc(cell === 'gru' ? Bmax * G * H : 0),
+    gh: k.alloc(Bmax * G * H),
     dG: k.alloc(TB * G * H),
     dGR: k.alloc(cell === 'gru' ? TB * G * H : 0),
     dh: k.alloc(Bmax * H),
     dc: k.alloc(Bmax * H),
+    ones: k.alloc(TB).fill(1),
   };
 }
 
@@ -83,17 +86,18 @@ export function cellForward(k: Kernels, cache: LayerCache, T: number, B: number,
       k.gruForward(B, H, gx, t * B * GH, cache.gh, 0, Bias, 0, hp, hpOff, gates, t * B * 4 * H, Y, t * BH);
     }
   } else {
-    // gates (T*B, GH) = X · Wᵀ; per step += h_{t-1} · Rᵀ, then the fused kernel adds the bias and activates
+    // gates (T*B, GH) = X · Wᵀ; per step gh (B,GH) = h_{t-1} · Rᵀ into a small buffer that stays in cache (the
+    // step's slice of gates, written long before, is not), then the fused kernel sums, adds the bias, activates
     k.gemm(false, true, T * B, GH, I, X, 0, I, W, 0, I, 0, gates, 0, GH);
     for (let t = 0; t < T; t++) {
       const gOff = t * B * GH, sOff = t * BH;
       const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
-      k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 1, gates, gOff, GH);
+      k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 0, cache.gh, 0, GH);
       if (cell === 'lstm') {
         const cp = t === 0 ? cache.c0 : cache.aux, cpOff = t === 0 ? 0 : sOff - BH;
-        k.lstmForward(B, H, gates, gOff, null, 0, Bias, 0, cp, cpOff, gates, gOff, cache.aux, sOff, Y, sOff);
+        k.lstmForward(B, H, gates, gOff, cache.gh, 0, Bias, 0, cp, cpOff, gates, gOff, cache.aux, sOff, Y, sOff);
       } else {
-        k.rnnForward(B, H, gates, gOff, null, 0, Bias, 0, Y, sOff);
+        k.rnnForward(B, H, gates, gOff, cache.gh, 0, Bias, 0, Y, sOff);
       }
     }
   }
@@ -138,11 +142,9 @@ export function cellBackward(k: Kernels, cache: LayerCache, T: number, B: number
   // dR (GH,H) += dGR[0]ᵀ·h0 + dGR[1..]ᵀ·Y[0..T-2]
   k.gemm(true, false, GH, H, B, dGR, 0, GH, cache.h0, 0, H, 1, dR, 0, H);
   if (T > 1) k.gemm(true, false, GH, H, (T - 1) * B, dGR, B * GH, GH, Y, 0, H, 1, dR, 0, H);
-  // dBias = [Σ dG, Σ dGR] over rows
-  for (let row = 0; row < T * B; row++) {
-    const o = row * GH;
-    for (let g = 0; g < GH; g++) { dBias[g] += dG[o + g]; dBias[GH + g] += dGR[o + g]; }
-  }
+  // dBias (2GH) += [Σ dG, Σ dGR] over the T*B rows, as ones (1,T*B) · dG (T*B,GH)
+  k.gemm(false, false, 1, GH, T * B, cache.ones, 0, T * B, dG, 0, GH, 1, dBias, 0, GH);
+  k.gemm(false, false, 1, GH, T * B, cache.ones, 0, T * B, dGR, 0, GH, 1, dBias, GH, GH);
   // dX (T*B, I) += dG (T*B, GH) · W (GH, I)
   if (dX) k.gemm(false, false, T * B, I, GH, dG, 0, GH, W, 0, I, 1, dX, 0, I);
 }

@@ -18,6 +18,19 @@ export interface Kernels extends FusedKernels {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Arr, aOff: number, lda: number, B: Arr, bOff: number, ldb: number,
     beta: number, C: Arr, cOff: number, ldc: number): void;
+  /**
+   * Optional whole-array kernels. Each returns false (or null) when it does not take the arrays given (e.g. float64
+   * ones), and the caller runs its TS loop, which is the reference: Optimizer.step (optim.ts), clipGradNorm, and
+   * crossEntropyForward (layers.ts).
+   */
+  /** Adam over n values: the update of Optimizer.step with a = lr/(1-β1^t), sc2 = 1/sqrt(1-β2^t). m, v (n). */
+  adam?(n: number, p: Arr, g: Arr, m: Arr, v: Arr, beta1: number, beta2: number, a: number, sc2: number, eps: number, weightDecay: number): boolean;
+  /** Σ x² over x[0..n) (float64 accumulation) */
+  sumSquares?(n: number, x: Arr): number | null;
+  /** x[0..n) *= s */
+  scale?(n: number, x: Arr, s: number): boolean;
+  /** probs (N,V) = softmax(logits (N,V)); returns Σ_n −log probs[n, targets[n]] (the sum, not the mean) */
+  crossEntropy?(probs: Arr, logits: Arr, targets: ArrayLike<number>, N: number, V: number): number | null;
 }
 
 /**

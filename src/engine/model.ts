@@ -147,7 +147,10 @@ export class Model {
   /** Loss of the last forward: mean cross-entropy in nats (char) or MSE (regression; `lastOnly` = final step only). */
   loss(targets: ArrayLike<number>, lastOnly = false): number {
     const c = this.config, T = this.lastT, B = this.lastB;
-    if (c.kind === 'char') return crossEntropyForward(this.probs, this.logits, targets, T * B, c.outputs);
+    if (c.kind === 'char') {
+      const sum = this.k.crossEntropy?.(this.probs, this.logits, targets, T * B, c.outputs) ?? null;
+      return sum === null ? crossEntropyForward(this.probs, this.logits, targets, T * B, c.outputs) : sum / (T * B);
+    }
     return mseForward(this.logits, targets, T, B, c.outputs, lastOnly);
   }
 

@@ -2,6 +2,7 @@
  * Optimizers over the flat parameter array. State lives in one flat array with named views:
  * Adam [m (N), v (N)], SGD [velocity (N)], RMSProp [meanSquare (N)].
  */
+import type { Kernels } from './kernels';
 import type { OptimizerName } from './options';
 import type { Arr } from './shapes';
 
@@ -23,14 +24,15 @@ export class Optimizer {
     return { [this.name === 'sgd' ? 'velocity' : 'meanSquare']: this.state.subarray(0, n) };
   }
 
-  /** One update of p (N) with gradient g (N) at learning rate h.lr. */
-  step(p: Arr, g: Arr, h: OptimizerHyper): void {
+  /** One update of p (N) with gradient g (N) at learning rate h.lr; through `k.adam` when the backend has it. */
+  step(p: Arr, g: Arr, h: OptimizerHyper, k?: Pick<Kernels, 'adam'>): void {
     const n = this.n, s = this.state, wd = h.weightDecay;
     this.t++;
     if (this.name === 'adam') {
       const b1 = h.beta1, b2 = h.beta2;
       const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
       const a = h.lr / c1, sc2 = 1 / Math.sqrt(c2);
+      if (k?.adam?.(n, p, g, s.subarray(0, n), s.subarray(n, 2 * n), b1, b2, a, sc2, h.eps, wd)) return;
       for (let i = 0; i < n; i++) {
         const gi = g[i] + wd * p[i];
         const m = (s[i] = b1 * s[i] + (1 - b1) * gi);
@@ -56,13 +58,13 @@ export class Optimizer {
 }
 
 /** L2 norm of the whole gradient; if above maxNorm (> 0), scale it down to maxNorm. Returns the norm before clipping. */
-export function clipGradNorm(g: Arr, maxNorm: number): number {
-  let ss = 0;
-  for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
+export function clipGradNorm(g: Arr, maxNorm: number, k?: Pick<Kernels, 'sumSquares' | 'scale'>): number {
+  let ss = k?.sumSquares?.(g.length, g) ?? null;
+  if (ss === null) { ss = 0; for (let i = 0; i < g.length; i++) ss += g[i] * g[i]; }
   const norm = Math.sqrt(ss);
   if (maxNorm > 0 && norm > maxNorm) {
     const s = maxNorm / (norm + 1e-6);
-    for (let i = 0; i < g.length; i++) g[i] *= s;
+    if (!k?.scale?.(g.length, g, s)) for (let i = 0; i < g.length; i++) g[i] *= s;
   }
   return norm;
 }

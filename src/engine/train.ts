@@ -111,8 +111,8 @@ export class Trainer {
     const loss = m.loss(this.y, this.shape.lastOnly);
     m.zeroGrads();
     m.backward(this.y, this.shape.lastOnly);
-    const gradNorm = clipGradNorm(m.grads.data, this.opts.clip);
-    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) this.optimizer.step(m.params.data, m.grads.data, { ...this.opts, lr: this.lr });
+    const gradNorm = clipGradNorm(m.grads.data, this.opts.clip, m.k);
+    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) this.optimizer.step(m.params.data, m.grads.data, { ...this.opts, lr: this.lr }, m.k);
     this.step++;
     return { loss, gradNorm, epoch: newEpoch };
   }
