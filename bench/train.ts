@@ -6,7 +6,7 @@
  *   C1: 1×LSTM 128, emb 64, B32, T64      C2: 2×LSTM 256      C3: 1×GRU 256
  *
  * Options: --steps N (Adam steps for val loss, default 300), --time-steps N (steps timed for engines run
- * speed-only, default 10), --configs C1,C2,C3, --engines ref,fast1,fast2,torch1,torch2, --data FILE,
+ * speed-only, default 10), --configs C1,C2,C3, --engines ref,fast1,fast2,wasm1,wasm2,torch1,torch2, --data FILE,
  * --quality-engines fast2,torch1 (which engines train all --steps; the others are timed only).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -54,8 +54,11 @@ function runOne(cfgName: string, engine: string, steps: number, data: string): v
   const opts = resolveOptions({ cell: c.cell, layers: c.layers, hidden: c.hidden, emb: c.emb, batch: B, seq: T, lr: 2e-3, clip: 5, steps, evalEvery: 1e9, seed: 1, sampleChars: 0 });
   let kernels: Kernels = refKernels;
   let note: string | undefined;
-  const threads = engine.startsWith('fast') ? Number(engine.slice(4)) || 1 : 1;
-  if (engine.startsWith('fast')) { kernels = pickKernels((m) => { note = m; }, threads); if (kernels === refKernels) note = note ?? 'fast kernels unavailable: reference used'; }
+  // fastN: the backend pickKernels chooses (native first); wasmN: the WebAssembly kernels forced, for comparison
+  const fast = engine.startsWith('fast') || engine.startsWith('wasm');
+  const threads = fast ? Number(engine.slice(4)) || 1 : 1;
+  if (engine.startsWith('wasm')) process.env.SEQLAB_KERNELS = 'wasm';
+  if (fast) { kernels = pickKernels((m) => { note = m; }, threads); if (kernels === refKernels) note = note ?? 'fast kernels unavailable: reference used'; }
   const model = new Model(charConfig({ cell: c.cell, layers: c.layers, hidden: c.hidden, emb: c.emb, vocab: corpus.vocab.size }), { kernels });
   const tr = new Trainer(model, opts, new StreamBatcher(corpus.ids, split.train[0], split.train[1], B, T),
     new StreamBatcher(corpus.ids, split.val[0], split.val[1], B, T));
@@ -68,7 +71,7 @@ function runOne(cfgName: string, engine: string, steps: number, data: string): v
   const timed = Math.max(1, steps - 1);
   const valLoss = steps >= 300 ? tr.evaluate() : null;
   const row: Row = {
-    config: c.name, engine: engine.startsWith('fast') ? `fast (${kernels.name}, ${threads} thread${threads > 1 ? 's' : ''})` : 'reference (TS)', steps,
+    config: c.name, engine: fast ? `fast (${kernels.name}, ${threads} thread${threads > 1 ? 's' : ''})` : 'reference (TS)', steps,
     charsPerSec: (timed * B * T) / sec, msPerStep: (1000 * sec) / timed,
     gflops: ((timed * B * T) / sec) * flopsPerChar(c, corpus.vocab.size) / 1e9,
     valLoss, peakRssMb: process.resourceUsage().maxRSS / 1024, note,
@@ -104,7 +107,7 @@ function main(): void {
   if (!existsSync(dataPath)) { console.error(`bench: reference corpus not found at ${dataPath} (pass --data FILE)`); process.exit(1); }
   const timeSteps = Number(arg('time-steps', '10'));
   const configs = arg('configs', 'C1,C2,C3').split(',');
-  const engines = arg('engines', 'ref,fast1,fast2,torch1,torch2').split(',');
+  const engines = arg('engines', 'ref,wasm1,wasm2,fast1,fast2,torch1,torch2').split(',');
   const quality = new Set(arg('quality-engines', 'fast2,torch1').split(','));
   const V = loadCorpus([dataPath]).vocab.size;
   const rows: Row[] = [];
