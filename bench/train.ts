@@ -8,6 +8,8 @@
  * Options: --steps N (Adam steps for val loss, default 300), --time-steps N (steps timed for engines run
  * speed-only, default 10), --configs C1,C2,C3, --engines ref,fast1,fast2,wasm1,wasm2,torch1,torch2, --data FILE,
  * --quality-engines fast2,torch1 (which engines train all --steps; the others are timed only).
+ * The "% of GEMM ceiling" column divides a row's GFLOP/s by the best 1024³ sgemm measured in the same run with the
+ * same thread count (OpenBLAS through torch.mm when PyTorch is there, and our native sgemm).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -79,6 +81,41 @@ function runOne(cfgName: string, engine: string, steps: number, data: string): v
   process.stdout.write(JSON.stringify(row) + '\n');
 }
 
+/**
+ * The GEMM ceiling of this machine, measured in this run: the best of OpenBLAS through PyTorch (torch.mm) and our
+ * native sgemm, 1024³ float32, per thread count (GFLOP/s). Each in its own child process.
+ */
+function gemmCeiling(threads: number): { gflops: number; what: string } | null {
+  const out: { gflops: number; what: string }[] = [];
+  const py = '/usr/bin/python3';
+  if (existsSync(py)) {
+    const code = `import torch, time\ntorch.set_num_threads(${threads})\na=torch.rand(1024,1024); b=torch.rand(1024,1024)\nfor _ in range(3): a@b\nbest=1e9\nfor _ in range(5):\n  t=time.perf_counter(); [a@b for _ in range(5)]; best=min(best,(time.perf_counter()-t)/5)\nprint(2*1024**3/best/1e9)`;
+    const r = spawnSync(py, ['-c', code], { encoding: 'utf8', timeout: 120_000 });
+    const g = Number(r.stdout.trim().split('\n').pop());
+    if (r.status === 0 && g > 0) out.push({ gflops: g, what: 'OpenBLAS (torch.mm)' });
+  }
+  const r = spawnSync(process.execPath, [__filename, '--gemm-ceiling', String(threads)], { encoding: 'utf8', timeout: 120_000 });
+  const g = Number(r.stdout.trim().split('\n').pop());
+  if (r.status === 0 && g > 0) out.push({ gflops: g, what: 'native sgemm' });
+  return out.length ? out.reduce((a, b) => (a.gflops >= b.gflops ? a : b)) : null;
+}
+
+/** Child mode: our native sgemm, 1024³, best of 5 × 5 products, GFLOP/s on stdout. */
+function nativeGemmGflops(threads: number): void {
+  process.env.SEQLAB_KERNELS = 'native';
+  const k = pickKernels(() => undefined, threads);
+  const n = 1024, A = new Float32Array(n * n).fill(0.5), B = new Float32Array(n * n).fill(0.25), C = new Float32Array(n * n);
+  for (let i = 0; i < 3; i++) k.gemm(false, false, n, n, n, A, 0, n, B, 0, n, 0, C, 0, n);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) k.gemm(false, false, n, n, n, A, 0, n, B, 0, n, 0, C, 0, n);
+    best = Math.min(best, (performance.now() - t) / 5000);
+  }
+  console.log(String((2 * n ** 3) / best / 1e9));
+  process.exit(0);
+}
+
 function torchRows(cfg: Cfg, threads: number, steps: number, data: string, V: number): Row | string {
   const py = '/usr/bin/python3';
   const script = join(__dirname, '..', '..', 'bench', 'torch_train.py');
@@ -104,6 +141,7 @@ function main(): void {
   const dataPath = existsSync(data) ? data : join(process.cwd(), '..', 'shared', 'data', 'tinyshakespeare.txt');
   const steps = Number(arg('steps', '300'));
   if (process.argv.includes('--one')) { runOne(arg('one', 'C1'), arg('engine', 'ref'), steps, dataPath); return; }
+  if (process.argv.includes('--gemm-ceiling')) { nativeGemmGflops(Number(arg('gemm-ceiling', '1'))); return; }
   if (!existsSync(dataPath)) { console.error(`bench: reference corpus not found at ${dataPath} (pass --data FILE)`); process.exit(1); }
   const timeSteps = Number(arg('time-steps', '10'));
   const configs = arg('configs', 'C1,C2,C3').split(',');
@@ -132,14 +170,20 @@ function main(): void {
       console.error(`  ${name} ${row.engine}: ${row.msPerStep.toFixed(1)} ms/step`);
     }
   }
-  const hdr = ['config', 'engine', 'chars/s', 'ms/step', 'GFLOP/s', `val loss @${steps}`, 'peak RSS MB'];
-  const body = rows.map((r) => [r.config, r.engine, Math.round(r.charsPerSec).toLocaleString('en-US'), r.msPerStep.toFixed(1), r.gflops.toFixed(2),
+  // the GEMM ceiling for each thread count, measured now (the machine is shared: only same-run ratios mean much)
+  const ceilings = new Map<number, { gflops: number; what: string } | null>();
+  for (const t of [1, 2]) ceilings.set(t, gemmCeiling(t));
+  const threadsOf = (r: Row) => (/(\d+) threads?/.exec(r.engine)?.[1] ? Number(/(\d+) threads?/.exec(r.engine)![1]) : 1);
+  const ofCeiling = (r: Row) => { const c = ceilings.get(threadsOf(r)); return c ? `${((100 * r.gflops) / c.gflops).toFixed(0)}%` : '-'; };
+  const hdr = ['config', 'engine', 'chars/s', 'ms/step', 'GFLOP/s', '% of GEMM ceiling', `val loss @${steps}`, 'peak RSS MB'];
+  const body = rows.map((r) => [r.config, r.engine, Math.round(r.charsPerSec).toLocaleString('en-US'), r.msPerStep.toFixed(1), r.gflops.toFixed(2), ofCeiling(r),
     r.valLoss === null || r.valLoss === undefined ? '-' : r.valLoss.toFixed(4), Number.isFinite(r.peakRssMb) ? r.peakRssMb.toFixed(0) : '-']);
   const w = hdr.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
   console.log(line(hdr));
   console.log('| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |');
   for (const b of body) console.log(line(b));
+  for (const [t, c] of ceilings) console.log(`GEMM ceiling, ${t} thread${t > 1 ? 's' : ''}: ${c ? `${c.gflops.toFixed(1)} GFLOP/s (${c.what}, 1024³ float32, best in this run)` : 'not measured'}`);
   for (const n of notes) console.log(`note: ${n}`);
   const ratios: string[] = [];
   for (const name of configs) {
