@@ -3,7 +3,7 @@
  * first workspace folder), or under global storage when no folder is open. Reads card.json; a card that says
  * 'training' while no run of ours is live, and no other window's either (runLock.ts), is shown as 'interrupted'.
  */
-import { promises as fsp, existsSync } from 'node:fs';
+import { promises as fsp, existsSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE, type ModelCard, type ModelStatus } from '../protocol/model';
@@ -37,6 +37,9 @@ export class ModelStore implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private watcher?: vscode.FileSystemWatcher;
   private watchedDir?: string;
+  /** A plain inotify watch on the root itself: model folders appearing or going away are seen even when the editor's
+   * recursive watcher misses an event (it can, just after it was created, or on a remote/server host). */
+  private rootWatch?: FSWatcher;
   private timer?: ReturnType<typeof setTimeout>;
   private readonly subs: vscode.Disposable[] = [];
 
@@ -76,6 +79,7 @@ export class ModelStore implements vscode.Disposable {
     if (this.blockedByTrust) return [];
     this.rewatch();
     const root = this.root().dir;
+    this.watchRoot(root);
     let names: string[];
     try {
       names = (await fsp.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
@@ -152,6 +156,7 @@ export class ModelStore implements vscode.Disposable {
     const dir = this.root().dir;
     if (dir === this.watchedDir) return;
     this.watcher?.dispose();
+    this.unwatchRoot();
     this.watchedDir = dir;
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**/*'));
     this.watcher.onDidCreate(() => this.fire());
@@ -159,9 +164,28 @@ export class ModelStore implements vscode.Disposable {
     this.watcher.onDidDelete(() => this.fire());
   }
 
+  /** Arms the root watch if the root exists (if not, the editor's watcher sees it appear and the next listing arms it). */
+  private watchRoot(dir: string): void {
+    if (this.rootWatch || dir !== this.watchedDir) return;
+    try {
+      const w = watch(dir, { persistent: false }, () => {
+        if (!existsSync(dir)) this.unwatchRoot(); // the root itself went away: its inotify watch is dead
+        this.fire();
+      });
+      w.on('error', () => this.unwatchRoot());
+      this.rootWatch = w;
+    } catch { /* no root yet */ }
+  }
+
+  private unwatchRoot(): void {
+    this.rootWatch?.close();
+    this.rootWatch = undefined;
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.watcher?.dispose();
+    this.unwatchRoot();
     this.changed.dispose();
     for (const s of this.subs) s.dispose();
   }
