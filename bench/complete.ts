@@ -1,6 +1,6 @@
 /**
  * Autocomplete benchmark (a script that prints figures, not a test):
- *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N] [--dropout X]
+ *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N] [--dropout X] [--val F]
  *
  * For a C1-size model (1×LSTM 128, embedding 64) and the "medium" preset M2 (2×LSTM 256, embedding 64, dropout 0.1),
  * on three corpora: TypeScript declarations (TypeScript's own lib.*.d.ts: the ES files train, three files of other
@@ -10,7 +10,10 @@
  *              Adam with lr 3e-3 decayed ×0.85 every 1000 steps, cached in artifacts/bench-complete/models (use
  *              --retrain to train again); exported to ONNX like every model
  *   quality    next-char top-1 accuracy and bits/char on the held-out text (src/engine/evaluate.ts), against a
- *              character 5-gram with interpolated absolute discounting trained on the same text (src/engine/ngram.ts)
+ *              character 5-gram with interpolated absolute discounting (src/engine/ngram.ts) trained on the same
+ *              characters as the LSTM: the training text less the slice the LSTM holds out for validation (--val,
+ *              default 0.05, the last 5% of the training text; --val 0 trains on all of it, no early stopping). With
+ *              --val > 0 a second 5-gram row is trained on all the training text, the validation slice included
  *   proxy      the acceptance proxy: at random held-out positions, the share where the FIRST WORD of the suggestion
  *              equals the real next word (unshown suggestions count as misses), for the LSTM through the provider's
  *              Completer and for the 5-gram decoded the same way (greedy, same confidence rule, end of line)
@@ -52,12 +55,15 @@ const WINDOW = 512;
 const THREADS = opt('threads', os.cpus().length);
 /** --dropout X overrides the sizes' dropout (part of the cache key) */
 const DROPOUT = opt('dropout', -1);
+/** --val F: the LSTM's validation fraction (the last F of the training text; 0: none, train on all, keep the last step) */
+const VAL = opt('val', 0.05);
 interface SizeSpec { key: string; label: string; layers: number; hidden: number; dropout: number }
 const SIZES: SizeSpec[] = [
   { key: 'c1', label: 'C1 = 1×LSTM 128', layers: 1, hidden: 128, dropout: 0 },
   { key: 'm2', label: 'M2 = 2×LSTM 256, dropout 0.1', layers: 2, hidden: 256, dropout: 0.1 },
 ].filter((z) => (argv.includes('--sizes') ? argv[argv.indexOf('--sizes') + 1]!.split(',') : ['c1', 'm2']).includes(z.key))
-  .map((z) => (DROPOUT >= 0 && DROPOUT !== z.dropout ? { ...z, key: `${z.key}d${DROPOUT}`, label: `${z.label.replace(/, dropout [\d.]+$/, '')}, dropout ${DROPOUT}`, dropout: DROPOUT } : z));
+  .map((z) => (DROPOUT >= 0 && DROPOUT !== z.dropout ? { ...z, key: `${z.key}d${DROPOUT}`, label: `${z.label.replace(/, dropout [\d.]+$/, '')}, dropout ${DROPOUT}`, dropout: DROPOUT } : z))
+  .map((z) => (VAL !== 0.05 ? { ...z, key: `${z.key}v${VAL}`, label: `${z.label}, ${VAL ? `last ${VAL * 100}% of the training text for validation` : 'no validation split'}` } : z));
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -91,7 +97,7 @@ function corpora(): CorpusSpec[] {
 }
 
 /** what a cached model must have been trained with to be reused */
-const specOf = (z: SizeSpec) => JSON.stringify({ ...z, ...(STEPS > 0 ? { steps: STEPS } : { minutes: MINUTES }), lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64 });
+const specOf = (z: SizeSpec) => JSON.stringify({ ...z, ...(STEPS > 0 ? { steps: STEPS } : { minutes: MINUTES }), lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64, ...(VAL !== 0.05 ? { val: VAL } : {}) });
 
 /** Train (or load the cached) model of one size for a corpus; returns the ONNX bytes. */
 function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
@@ -106,9 +112,9 @@ function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Arr
   const config = charConfig({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, vocab: vocab.size, dropout: z.dropout });
   const model = new Model(config, { kernels: k });
   const B = 32, T = 64;
-  const opts = resolveOptions({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, dropout: z.dropout, batch: B, seq: T, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, clip: 5, steps: STEPS, minutes: STEPS > 0 ? 0 : MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: 0.05 });
-  const split = splitTrainVal(trainIds.length, 0.05);
-  const tr = new Trainer(model, opts, new StreamBatcher(trainIds, split.train[0], split.train[1], B, T), new StreamBatcher(trainIds, split.val[0], split.val[1], B, T));
+  const opts = resolveOptions({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, dropout: z.dropout, batch: B, seq: T, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, clip: 5, steps: STEPS, minutes: STEPS > 0 ? 0 : MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: VAL });
+  const split = splitTrainVal(trainIds.length, VAL);
+  const tr = new Trainer(model, opts, new StreamBatcher(trainIds, split.train[0], split.train[1], B, T), VAL > 0 ? new StreamBatcher(trainIds, split.val[0], split.val[1], B, T) : null);
   tr.init();
   const t0 = performance.now();
   const r = tr.run({ now: () => performance.now() });
@@ -153,25 +159,33 @@ async function main(): Promise<void> {
     const src = (cursor: number) => ({ cursor, read: (a: number, b: number) => c.test.slice(a, b) });
     const opts: CompleterOptions = { window: WINDOW, maxChars: 40, beamWidth: 1, threshold: THRESHOLD, stop: [] };
 
-    // the anchor: a character 5-gram on the same training text, and its acceptance proxy at the same positions
-    const ng = new CharNgram(vocab.size, 5);
-    const tn = performance.now();
-    ng.train(trainIds);
-    const base = ng.evaluate(testIds);
-    console.log(`5-gram: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s`);
+    // the anchor: a character 5-gram on the characters the LSTM trains on, and its acceptance proxy at the same positions
     const positions: number[] = [];
     { const rng = new Rng(7); for (let i = 0; i < POSITIONS; i++) positions.push(WINDOW + rng.int(c.test.length - WINDOW - 1)); }
-    let nShown = 0, nHit = 0;
-    for (const p of positions) {
-      const real = realWordAt(c.test, p);
-      const s = ngramSuggest(ng, vocab, Array.from(testIds.subarray(Math.max(0, p - 8), p)), opts);
-      if (s) { nShown++; if (firstWord(s) === real && real.trim()) nHit++; }
-    }
+    const anchor = (ids: Int32Array) => {
+      const ng = new CharNgram(vocab.size, 5);
+      ng.train(ids);
+      const ev = ng.evaluate(testIds);
+      let shown = 0, hit = 0;
+      for (const p of positions) {
+        const real = realWordAt(c.test, p);
+        const s = ngramSuggest(ng, vocab, Array.from(testIds.subarray(Math.max(0, p - 8), p)), opts);
+        if (s) { shown++; if (firstWord(s) === real && real.trim()) hit++; }
+      }
+      return { ...ev, shown, hit };
+    };
+    const tn = performance.now();
+    const lstmChars = splitTrainVal(trainIds.length, VAL).train[1];
+    const base = anchor(trainIds.subarray(0, lstmChars));
+    const withVal = VAL > 0 ? anchor(trainIds) : null;
+    console.log(`5-gram${withVal ? 's' : ''}: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s; the LSTM trains on the first ${lstmChars.toLocaleString('en-US')} characters${VAL > 0 ? ` and validates on the last ${(trainIds.length - lstmChars).toLocaleString('en-US')}` : ''}`);
+    const { hit: nHit } = base;
 
     const P = POSITIONS;
     const line = (name: string, bpc: number, acc: number, hit: number, shown: number) =>
       `  ${name.padEnd(30)} ${f(bpc, 3).padStart(9)} ${(f(100 * acc, 1) + '%').padStart(7)}   ${(f(100 * hit / P, 1) + '%').padStart(24)}  ${(f(100 * shown / P, 0) + '%').padStart(6)}  ${(shown ? f(100 * hit / shown, 1) + '%' : '-').padStart(9)}`;
-    const quality: string[] = [line('char 5-gram (abs. discount)', base.bpc, base.accuracy, nHit, nShown)];
+    const quality: string[] = [line('char 5-gram, same characters', base.bpc, base.accuracy, base.hit, base.shown)];
+    if (withVal) quality.push(line('char 5-gram, + LSTM val slice', withVal.bpc, withVal.accuracy, withVal.hit, withVal.shown));
     const verdicts: string[] = [];
     const latency: string[] = [];
     for (const z of SIZES) {
@@ -233,13 +247,15 @@ async function main(): Promise<void> {
 
       quality.push(line(`LSTM ${z.key.toUpperCase()} (onnxruntime)`, lstm.bpc, lstm.accuracy, lHit, lShown));
       const verdict = (better: boolean) => (better ? 'better' : 'WORSE');
-      verdicts.push(`  LSTM ${z.key.toUpperCase()} vs 5-gram on held-out text: ${f(lstm.bpc - base.bpc, 3)} bits/char (${verdict(lstm.bpc < base.bpc)}), ${f(100 * (lstm.accuracy - base.accuracy), 1)} points top-1 (${verdict(lstm.accuracy > base.accuracy)}), ${f(100 * (lHit - nHit) / P, 1)} points proxy (${verdict(lHit > nHit)}); ${lSaved} characters of first words matched`);
+      const vs = (what: string, o: typeof base) => `  LSTM ${z.key.toUpperCase()} vs ${what} on held-out text: ${f(lstm.bpc - o.bpc, 3)} bits/char (${verdict(lstm.bpc < o.bpc)}), ${f(100 * (lstm.accuracy - o.accuracy), 1)} points top-1 (${verdict(lstm.accuracy > o.accuracy)}), ${f(100 * (lHit - o.hit) / P, 1)} points proxy (${verdict(lHit > o.hit)})`;
+      verdicts.push(`${vs('the 5-gram of the same characters', base)}; ${lSaved} characters of first words matched`);
+      if (withVal) verdicts.push(vs('the 5-gram that also saw the LSTM\'s validation slice', withVal));
       const lr = (name: string, xs: number[], cpu: number[], note = '') => `  ${name.padEnd(30)} p50 ${f(pct(xs, 0.5)).padStart(6)}  p95 ${f(pct(xs, 0.95)).padStart(6)}   cpu p50 ${f(pct(cpu, 0.5)).padStart(6)}  p95 ${f(pct(cpu, 0.95)).padStart(6)}  (n=${xs.length})${note}`;
       const Z = z.key.toUpperCase();
       latency.push(lr(`${Z} cold, greedy`, g.cold, g.coldCpu), lr(`${Z} warm (typing), greedy`, g.warm, g.warmCpu, `, ${f(100 * g.through / g.warm.length, 0)}% answered by typing through the previous suggestion (no model call)`),
         lr(`${Z}   of which ran the model`, g.warmModel, g.warmModelCpu), lr(`${Z} cold, beam 3`, b3.cold, b3.coldCpu), lr(`${Z} warm (typing), beam 3`, b3.warm, b3.warmCpu),
         `  ${Z} warm p95 goal ≤ 10 ms: ${pct(g.warm, 0.95) <= 10 ? 'met' : 'NOT met'} (greedy)`);
-      rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}; keystrokes that ran the model ${f(pct(g.warmModel, 0.5))}/${f(pct(g.warmModel, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
+      rows.push(`${key}: LSTM ${f(lstm.bpc, 3)} bpc / ${f(100 * lstm.accuracy, 1)}% top-1 / proxy ${f(100 * lHit / P, 1)}%; 5-gram ${f(base.bpc, 3)} / ${f(100 * base.accuracy, 1)}% / ${f(100 * nHit / P, 1)}%${withVal ? ` (with the val slice ${f(withVal.bpc, 3)} / ${f(100 * withVal.accuracy, 1)}% / ${f(100 * withVal.hit / P, 1)}%)` : ''}; greedy warm p50/p95 ${f(pct(g.warm, 0.5))}/${f(pct(g.warm, 0.95))} ms (cpu ${f(pct(g.warmCpu, 0.5))}/${f(pct(g.warmCpu, 0.95))}; keystrokes that ran the model ${f(pct(g.warmModel, 0.5))}/${f(pct(g.warmModel, 0.95))}), cold ${f(pct(g.cold, 0.5))}/${f(pct(g.cold, 0.95))} ms (cpu ${f(pct(g.coldCpu, 0.5))}/${f(pct(g.coldCpu, 0.95))})`);
     }
     console.log(`quality on held-out text (${(testIds.length - 1).toLocaleString('en-US')} characters; proxy over ${P} positions):`);
     console.log(`  ${'model'.padEnd(30)} ${'bits/char'.padStart(9)} ${'top-1'.padStart(7)}   ${'proxy: first word = real'.padStart(24)}  ${'shown'.padStart(6)}  ${'precision'.padStart(9)}`);
