@@ -63,7 +63,7 @@ function fmtSec(s: number | null): string {
 interface TrainCliOptions {
   cell: CellType; layers?: number; hidden?: number; emb?: number; batch?: number; seq?: number; lr?: number; dropout?: number;
   steps?: number; minutes?: number; seed?: number; out?: string; name?: string; resume?: string; finetune?: string; json?: boolean;
-  optimizer?: TrainOptions['optimizer']; clip?: number; threads?: number; valFraction?: number; evalEvery?: number; patience?: number; progress?: boolean;
+  optimizer?: TrainOptions['optimizer']; clip?: number; threads?: number; valFraction?: number; valSplit?: TrainOptions['valSplit']; evalEvery?: number; patience?: number; progress?: boolean;
 }
 
 async function train(files: string[], o: TrainCliOptions, defaults: Partial<TrainOptions> = {}): Promise<void> {
@@ -75,7 +75,7 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
   const options: Partial<TrainOptions> = {
     ...defaults, cell: o.cell, layers: o.layers, hidden: o.hidden, emb: o.emb, batch: o.batch, seq: o.seq, lr: o.lr, dropout: o.dropout,
     steps: o.minutes !== undefined && o.steps === undefined ? 0 : o.steps ?? defaults.steps, minutes: o.minutes ?? defaults.minutes, seed: o.seed,
-    optimizer: o.optimizer, clip: o.clip, valFraction: o.valFraction, evalEvery: o.evalEvery, patience: o.patience,
+    optimizer: o.optimizer, clip: o.clip, valFraction: o.valFraction, valSplit: o.valSplit, evalEvery: o.evalEvery, patience: o.patience,
   };
   for (const f of files) if (!existsSync(f)) throw new UserError(`no such file or folder: ${f}`);
   const worker = new TrainingWorker(workerPath());
@@ -238,6 +238,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer (default adam)').choices(['adam', 'sgd', 'rmsprop']))
     .option('--clip <x>', 'global gradient-norm clip, 0 = off (default 5)', num('--clip', 0))
     .option('--val-fraction <x>', 'held-out validation share (default 0.1)', num('--val-fraction', 0, 0.9))
+    .addOption(new Option('--val-split <where>', 'where validation comes from: the end of the text, or blocks spread over it so every file is trained on (default tail)').choices(['tail', 'spread']))
     .option('--eval-every <n>', 'validate every N steps (default 100)', int('--eval-every'))
     .option('--patience <n>', 'early stopping after N evaluations without improvement', int('--patience', 0))
     .option('--steps <n>', `training steps (default ${DEFAULT_TRAIN_OPTIONS.steps})`, int('--steps'))

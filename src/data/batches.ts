@@ -124,6 +124,31 @@ export function splitTrainVal(n: number, valFraction = 0.1): { train: [number, n
   return { train: [0, cut], val: [cut, n] };
 }
 
+/**
+ * Spread split of a sequence: the validation part is `m` equal blocks (up to `maxBlocks`, each at least `minBlock`
+ * long), one ending at each m-th of the text, so every region (every file of a workspace) is trained on, where
+ * splitTrainVal never trains on the last part. The train part is the rest, in order; val is the blocks, in order.
+ * When the validation part is too small for two blocks it is the tail, as splitTrainVal. (N) → (N-nVal), (nVal).
+ */
+export function spreadSplit<A extends Uint16Array | Int32Array>(ids: A, valFraction: number, maxBlocks = 32, minBlock = 1024): { train: A; val: A; blocks: number } {
+  const n = ids.length;
+  const tail = splitTrainVal(n, valFraction);
+  const nVal = tail.val[1] - tail.val[0];
+  const m = Math.min(maxBlocks, Math.floor(nVal / minBlock));
+  if (m < 2) return { train: ids.subarray(0, tail.train[1]) as A, val: ids.subarray(tail.val[0]) as A, blocks: nVal > 0 ? 1 : 0 };
+  const L = Math.floor(nVal / m);
+  const train = new (ids.constructor as new (n: number) => A)(n - m * L);
+  const val = new (ids.constructor as new (n: number) => A)(m * L);
+  let from = 0, t = 0;
+  for (let j = 0; j < m; j++) {
+    const end = Math.round(((j + 1) * n) / m), start = end - L; // block j is [start, end); n/m ≥ L, so blocks never overlap
+    train.set(ids.subarray(from, start), t); t += start - from;
+    val.set(ids.subarray(start, end), j * L);
+    from = end;
+  }
+  return { train, val, blocks: m };
+}
+
 function checkBT(B: number, T: number): void {
   if (!Number.isInteger(B) || B < 1) throw new DataError(`The batch size must be a whole number of at least 1, not ${B}.`);
   if (!Number.isInteger(T) || T < 1) throw new DataError(`The sequence length (seq) must be a whole number of at least 1, not ${T}.`);

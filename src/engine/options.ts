@@ -33,8 +33,11 @@ export interface TrainOptions {
   /** stop after this many minutes of training (0 = no time limit) */
   minutes: number;
   seed: number;
-  /** share of the data held out at the end for validation; 0 = none */
+  /** share of the data held out for validation; 0 = none */
   valFraction: number;
+  /** where the validation share comes from: 'tail', the end of the text (Keras validation_split, char-rnn);
+   * 'spread', blocks spread over the whole text, so every part of it (every file) is trained on */
+  valSplit: 'tail' | 'spread';
   /** evaluate on validation every N steps */
   evalEvery: number;
   /** max validation batches per evaluation (0 = whole split) */
@@ -53,7 +56,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   optimizer: 'adam', lr: 2e-3, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0,
   clip: 5, lrDecay: 1, lrDecayEvery: 1000,
   steps: 1000, minutes: 0, seed: 1,
-  valFraction: 0.1, evalEvery: 100, evalBatches: 0, patience: 0, sampleChars: 200, divergeFactor: 4,
+  valFraction: 0.1, valSplit: 'tail', evalEvery: 100, evalBatches: 0, patience: 0, sampleChars: 200, divergeFactor: 4,
 };
 
 /** Size presets shown in the UI (parameter counts are computed from the vocabulary at train time). */
@@ -75,6 +78,7 @@ export function resolveOptions(o: Partial<TrainOptions>): TrainOptions {
   if (!(r.lr > 0)) bad(`lr must be > 0 (got ${r.lr})`);
   if (!(r.dropout >= 0 && r.dropout < 1)) bad(`dropout must be in [0,1) (got ${r.dropout})`);
   if (!(r.valFraction >= 0 && r.valFraction < 1)) bad(`valFraction must be in [0,1) (got ${r.valFraction})`);
+  if (r.valSplit !== 'tail' && r.valSplit !== 'spread') bad(`valSplit must be tail or spread (got ${String(r.valSplit)})`);
   if (!(r.clip >= 0)) bad(`clip must be >= 0 (got ${r.clip})`);
   if (!(r.steps >= 0) || !(r.minutes >= 0)) bad('steps and minutes must be >= 0');
   if (!Number.isInteger(r.seed)) bad(`seed must be an integer (got ${r.seed})`);

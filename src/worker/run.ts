@@ -10,11 +10,11 @@ import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { charConfig, type ModelConfig } from '../engine/config';
 import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
-import { resolveOptions, type TrainOptions } from '../engine/options';
+import { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from '../engine/options';
 import { paramCount } from '../engine/params';
 import { generate } from '../engine/sampling';
 import { Trainer } from '../engine/train';
-import { maxBatchFor, splitTrainVal, StreamBatcher } from '../data/batches';
+import { maxBatchFor, splitTrainVal, spreadSplit, StreamBatcher } from '../data/batches';
 import { DataError } from '../data/errors';
 import { readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
@@ -40,7 +40,7 @@ export const SELECTION_FILE = 'selection.txt';
 
 /** Option names that define the model or the data stream; an exact resume keeps them from the checkpoint. */
 const ARCH_KEYS: (keyof TrainOptions)[] = ['cell', 'layers', 'hidden', 'emb'];
-const STREAM_KEYS: (keyof TrainOptions)[] = ['batch', 'seq', 'seed', 'valFraction', 'optimizer', 'dropout'];
+const STREAM_KEYS: (keyof TrainOptions)[] = ['batch', 'seq', 'seed', 'valFraction', 'valSplit', 'optimizer', 'dropout'];
 
 export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? (() => {});
@@ -59,7 +59,7 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   // ---- options
   let opts: TrainOptions;
   if (ck && resume!.mode === 'exact') {
-    const keep = Object.fromEntries([...ARCH_KEYS, ...STREAM_KEYS].map((k) => [k, ck!.options[k]]));
+    const keep = Object.fromEntries([...ARCH_KEYS, ...STREAM_KEYS].map((k) => [k, ck!.options[k] ?? DEFAULT_TRAIN_OPTIONS[k]])); // a checkpoint from before an option existed ran on its default
     opts = resolveOptions({ ...ck.options, ...req.options, ...keep });
   } else if (ck) {
     const keep = Object.fromEntries(ARCH_KEYS.map((k) => [k, ck!.options[k]]));
@@ -98,8 +98,14 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   // ---- split, fitting the batch to small texts
   let { batch: B } = opts;
   const T = opts.seq;
-  let split = splitTrainVal(corpus.chars, opts.valFraction);
-  const trainChars = split.train[1] - split.train[0], valChars = split.val[1] - split.val[0];
+  // the train and validation ids: the tail of the text validates, or (valSplit 'spread') blocks spread over it
+  const splitIds = (vf: number) => {
+    if (vf > 0 && opts.valSplit === 'spread') return spreadSplit(corpus.ids, vf);
+    const r = splitTrainVal(corpus.chars, vf);
+    return { train: corpus.ids.subarray(r.train[0], r.train[1]), val: corpus.ids.subarray(r.val[0], r.val[1]), blocks: vf > 0 ? 1 : 0 };
+  };
+  let split = splitIds(opts.valFraction);
+  const trainChars = split.train.length, valChars = split.val.length;
   const fitB = Math.min(maxBatchFor(trainChars, T), opts.valFraction > 0 ? maxBatchFor(valChars, T) : Infinity);
   if (fitB < B && !(ck && resume!.mode === 'exact')) {
     if (fitB >= 1) {
@@ -107,7 +113,7 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
       B = fitB;
     } else if (opts.valFraction > 0 && maxBatchFor(trainChars, T) >= 1) {
       log('warn', `the text is too small to hold out a validation part (${valChars} characters < seq+1); training without validation`);
-      split = splitTrainVal(corpus.chars, 0);
+      split = splitIds(0);
       opts = { ...opts, valFraction: 0 };
       B = Math.min(B, maxBatchFor(corpus.chars, T));
     } else {
@@ -115,8 +121,9 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
     }
     opts = { ...opts, batch: B };
   }
-  const trainSrc = new StreamBatcher(corpus.ids, split.train[0], split.train[1], B, T);
-  const valSrc = opts.valFraction > 0 ? new StreamBatcher(corpus.ids, split.val[0], split.val[1], B, T) : null;
+  const trainSrc = new StreamBatcher(split.train, 0, split.train.length, B, T);
+  const valSrc = opts.valFraction > 0 ? new StreamBatcher(split.val, 0, split.val.length, B, T) : null;
+  if (split.blocks > 1) log('info', `validation: ${split.val.length} characters in ${split.blocks} blocks spread over the text`);
 
   // ---- model
   const config: ModelConfig = ck ? ck.config : charConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, emb: opts.emb, vocab: vocab.size, dropout: opts.dropout });

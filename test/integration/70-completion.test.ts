@@ -157,6 +157,8 @@ suite('autocomplete', () => {
       assert.equal(r.chars, SENTENCE.length * 20 + 'a lazy dog sleeps\n'.length * 20);
       assert.ok(r.skipped >= 2, 'ignored.txt (.gitignore) and big.txt (size cap); excluded.txt never reaches us (files.exclude)');
       assert.ok(r.name && fs.existsSync(path.join(r.modelDir!, 'model.onnx')), 'the run went through the training service and wrote a model');
+      const card = JSON.parse(fs.readFileSync(path.join(r.modelDir!, 'card.json'), 'utf8')) as { options: { valSplit?: string } };
+      assert.equal(card.options.valSplit, 'spread', 'validation spread over the files, so every file is trained on');
       // the default glob of a language comes from the extensions VS Code knows for it
       const md = await vscode.commands.executeCommand<{ files?: string[]; error?: string }>('seqlab.trainAutocompleteModel', { language: 'markdown', steps: 5, wait: true, notify: false, options: { hidden: 8, emb: 4, batch: 2, seq: 8 } });
       assert.ok(md.files?.some((f) => f.endsWith('code.md')), JSON.stringify(md));

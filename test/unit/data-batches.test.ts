@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { DataError } from '../../src/data/errors';
-import { StreamBatcher, maxBatchFor, minTrainableChars, requireTrainable, splitTrainVal } from '../../src/data/batches';
+import { StreamBatcher, maxBatchFor, minTrainableChars, requireTrainable, splitTrainVal, spreadSplit } from '../../src/data/batches';
 
 /** ids[i] = i, so every value tells its position */
 function iota(n: number, offset = 0): Int32Array {
@@ -109,5 +109,39 @@ describe('data/batches', () => {
     assert.throws(() => splitTrainVal(1000, 1), DataError);
     assert.throws(() => splitTrainVal(1000, -0.1), DataError);
     assert.throws(() => splitTrainVal(1000, NaN), DataError);
+  });
+
+  it('spreadSplit: validation blocks spread over the text; together they are the text, in order', () => {
+    const n = 100_000;
+    const ids = Int32Array.from({ length: n }, (_, i) => i); // each id is its own position
+    const { train, val, blocks } = spreadSplit(ids, 0.1);
+    assert.equal(blocks, 9); // floor(10,000 / 1024) blocks of 1111
+    assert.equal(val.length, 9 * 1111);
+    assert.equal(train.length + val.length, n);
+    // a partition: every position once, each part in increasing order
+    const seen = new Uint8Array(n);
+    for (const part of [train, val]) for (let i = 0; i < part.length; i++) { seen[part[i]!]++; if (i) assert.ok(part[i]! > part[i - 1]!); }
+    assert.ok(seen.every((c) => c === 1));
+    // every ninth of the text has both training and validation characters: the end of the text is trained on
+    for (let j = 0; j < 9; j++) {
+      const lo = Math.floor((j * n) / 9), hi = Math.floor(((j + 1) * n) / 9);
+      assert.ok(val.some((x) => x >= lo && x < hi), `validation in part ${j}`);
+      assert.ok(train.some((x) => x >= lo && x < hi), `training in part ${j}`);
+    }
+    assert.equal(val[val.length - 1], n - 1, 'the last block ends with the text');
+    assert.ok(train.some((x) => x > n - n / 9 + 100), 'the tail is trained on (the tail split never would be)');
+    // Uint16 corpora stay Uint16
+    assert.ok(spreadSplit(Uint16Array.from({ length: 30_000 }, (_, i) => i % 65), 0.2).train instanceof Uint16Array);
+    assert.equal(spreadSplit(ids, 0.1, 4).blocks, 4, 'maxBlocks');
+  });
+
+  it('spreadSplit: too little validation for two blocks is the tail, as splitTrainVal; 0 is none', () => {
+    const ids = Int32Array.from({ length: 5000 }, (_, i) => i);
+    const s = spreadSplit(ids, 0.1);
+    assert.equal(s.blocks, 1);
+    assert.deepEqual([s.train[0], s.train.length, s.val[0], s.val.length], [0, 4500, 4500, 500]);
+    const none = spreadSplit(ids, 0);
+    assert.deepEqual([none.train.length, none.val.length, none.blocks], [5000, 0, 0]);
+    assert.throws(() => spreadSplit(ids, 1), DataError);
   });
 });

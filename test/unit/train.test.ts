@@ -111,6 +111,23 @@ describe('runTraining (worker adapter)', () => {
     assert.deepEqual(p.h, s.h);
   });
 
+  it("valSplit 'spread' validates on blocks spread over the text, trains on the rest, and resumes exactly", async () => {
+    const f = corpusFile(dir, 60_000); // 10% = 6,000 characters = 5 blocks
+    const logs: string[] = [];
+    const o = { ...small, valSplit: 'spread' as const, evalEvery: 4 };
+    const spread = await runTraining(req(dir, f, 'spread', { ...o, steps: 8 }), { log: (_l, m) => logs.push(m) });
+    assert.ok(logs.some((m) => /validation: \d+ characters in 5 blocks spread over the text/.test(m)), logs.join('\n'));
+    const tail = await runTraining(req(dir, f, 'tail', { ...small, evalEvery: 4, steps: 8 }));
+    assert.notEqual(readCard(spread.modelDir).bestValLoss, readCard(tail.modelDir).bestValLoss, 'another validation text');
+    assert.equal(readCard(spread.modelDir).options?.valSplit, 'spread');
+    // an exact resume keeps the split (the request's other value is ignored)
+    await runTraining(req(dir, f, 'straight', { ...o, steps: 12 }));
+    const r = await runTraining(req(dir, f, 'spread', { steps: 4, valSplit: 'tail' }, { resume: { from: join(dir, 'spread'), mode: 'exact' } }));
+    assert.equal(r.steps, 12);
+    assert.deepEqual(decodeCheckpoint(readFileSync(join(dir, 'spread', CHECKPOINT_FILE))).params, decodeCheckpoint(readFileSync(join(dir, 'straight', CHECKPOINT_FILE))).params);
+    assert.throws(() => resolveOptions({ valSplit: 'middle' as never }), /valSplit must be tail or spread/);
+  });
+
   it('fine-tuning keeps the vocabulary and reports unknown characters', async () => {
     const f = corpusFile(dir);
     const base = await runTraining(req(dir, f, 'base', { ...small, steps: 5 }));

@@ -158,7 +158,8 @@ export async function trainOnWorkspace(args: TrainWorkspaceArgs | undefined, dep
   const outcome = await vscode.commands.executeCommand<{ jobId?: string; modelDir?: string; name?: string; error?: string } | undefined>('seqlab.train', {
     files: sel.files, preset: args?.preset ?? presetForBudget(minutes), name, wait: false, notify: args?.notify,
     ...(steps !== undefined || minutes !== undefined ? { steps, minutes } : { minutes: 5 }),
-    options: { sampleChars: 0, ...(args?.options ?? {}) },
+    // validation blocks spread over the files, so every file is trained on (the tail split would never train on the last files)
+    options: { sampleChars: 0, valSplit: 'spread', ...(args?.options ?? {}) },
   });
   if (!outcome || outcome.error || !outcome.modelDir || !outcome.name) return { ...sel, ...(outcome ?? {}) };
   void showInfo(vscode.l10n.t('Training "{0}" for autocomplete on {1}.', outcome.name, summary));
