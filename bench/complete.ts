@@ -1,6 +1,6 @@
 /**
  * Autocomplete benchmark (a script that prints figures, not a test):
- *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N] [--dropout X] [--val F]
+ *   npm run bench:complete  [-- --minutes 3] [--retrain] [--quick] [--sizes c1,m2] [--threads N] [--corpora typescript,tsrepo,shakespeare] [--steps N] [--dropout X] [--val F] [--val-split tail|spread]
  *
  * For a C1-size model (1×LSTM 128, embedding 64) and the "medium" preset M2 (2×LSTM 256, embedding 64, dropout 0.1),
  * on three corpora: TypeScript declarations (TypeScript's own lib.*.d.ts: the ES files train, three files of other
@@ -24,7 +24,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { splitTrainVal, StreamBatcher } from '../src/data/batches';
+import { splitTrainVal, spreadSplit, StreamBatcher } from '../src/data/batches';
 import { Vocab } from '../src/data/vocab';
 import { charConfig } from '../src/engine/config';
 import { evaluateIds } from '../src/engine/evaluate';
@@ -57,13 +57,16 @@ const THREADS = opt('threads', os.cpus().length);
 const DROPOUT = opt('dropout', -1);
 /** --val F: the LSTM's validation fraction (the last F of the training text; 0: none, train on all, keep the last step) */
 const VAL = opt('val', 0.05);
+/** --val-split spread: the validation slice is blocks spread over the training text (as autocomplete training does) */
+const SPREAD = argv.includes('--val-split') && argv[argv.indexOf('--val-split') + 1] === 'spread';
 interface SizeSpec { key: string; label: string; layers: number; hidden: number; dropout: number }
 const SIZES: SizeSpec[] = [
   { key: 'c1', label: 'C1 = 1×LSTM 128', layers: 1, hidden: 128, dropout: 0 },
   { key: 'm2', label: 'M2 = 2×LSTM 256, dropout 0.1', layers: 2, hidden: 256, dropout: 0.1 },
 ].filter((z) => (argv.includes('--sizes') ? argv[argv.indexOf('--sizes') + 1]!.split(',') : ['c1', 'm2']).includes(z.key))
   .map((z) => (DROPOUT >= 0 && DROPOUT !== z.dropout ? { ...z, key: `${z.key}d${DROPOUT}`, label: `${z.label.replace(/, dropout [\d.]+$/, '')}, dropout ${DROPOUT}`, dropout: DROPOUT } : z))
-  .map((z) => (VAL !== 0.05 ? { ...z, key: `${z.key}v${VAL}`, label: `${z.label}, ${VAL ? `last ${VAL * 100}% of the training text for validation` : 'no validation split'}` } : z));
+  .map((z) => (VAL !== 0.05 ? { ...z, key: `${z.key}v${VAL}`, label: `${z.label}, ${VAL ? `last ${VAL * 100}% of the training text for validation` : 'no validation split'}` } : z))
+  .map((z) => (SPREAD && VAL > 0 ? { ...z, key: `${z.key}s`, label: `${z.label}, validation ${VAL * 100}% in blocks spread over the training text` } : z));
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!; };
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -97,7 +100,14 @@ function corpora(): CorpusSpec[] {
 }
 
 /** what a cached model must have been trained with to be reused */
-const specOf = (z: SizeSpec) => JSON.stringify({ ...z, ...(STEPS > 0 ? { steps: STEPS } : { minutes: MINUTES }), lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64, ...(VAL !== 0.05 ? { val: VAL } : {}) });
+const specOf = (z: SizeSpec) => JSON.stringify({ ...z, ...(STEPS > 0 ? { steps: STEPS } : { minutes: MINUTES }), lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64, ...(VAL !== 0.05 ? { val: VAL } : {}), ...(SPREAD ? { spread: true } : {}) });
+
+/** the characters the LSTM trains on and validates on (--val, --val-split) */
+function lstmSplit(ids: Int32Array): { train: Int32Array; val: Int32Array } {
+  if (SPREAD && VAL > 0) return spreadSplit(ids, VAL);
+  const r = splitTrainVal(ids.length, VAL);
+  return { train: ids.subarray(0, r.train[1]), val: ids.subarray(r.val[0]) };
+}
 
 /** Train (or load the cached) model of one size for a corpus; returns the ONNX bytes. */
 function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
@@ -113,8 +123,8 @@ function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Arr
   const model = new Model(config, { kernels: k });
   const B = 32, T = 64;
   const opts = resolveOptions({ cell: 'lstm', layers: z.layers, hidden: z.hidden, emb: 64, dropout: z.dropout, batch: B, seq: T, lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, clip: 5, steps: STEPS, minutes: STEPS > 0 ? 0 : MINUTES, evalEvery: 100, evalBatches: 16, sampleChars: 0, seed: 1, valFraction: VAL });
-  const split = splitTrainVal(trainIds.length, VAL);
-  const tr = new Trainer(model, opts, new StreamBatcher(trainIds, split.train[0], split.train[1], B, T), VAL > 0 ? new StreamBatcher(trainIds, split.val[0], split.val[1], B, T) : null);
+  const split = lstmSplit(trainIds);
+  const tr = new Trainer(model, opts, new StreamBatcher(split.train, 0, split.train.length, B, T), VAL > 0 ? new StreamBatcher(split.val, 0, split.val.length, B, T) : null);
   tr.init();
   const t0 = performance.now();
   const r = tr.run({ now: () => performance.now() });
@@ -175,10 +185,10 @@ async function main(): Promise<void> {
       return { ...ev, shown, hit };
     };
     const tn = performance.now();
-    const lstmChars = splitTrainVal(trainIds.length, VAL).train[1];
-    const base = anchor(trainIds.subarray(0, lstmChars));
+    const lstmChars = lstmSplit(trainIds).train.length;
+    const base = anchor(lstmSplit(trainIds).train);
     const withVal = VAL > 0 ? anchor(trainIds) : null;
-    console.log(`5-gram${withVal ? 's' : ''}: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s; the LSTM trains on the first ${lstmChars.toLocaleString('en-US')} characters${VAL > 0 ? ` and validates on the last ${(trainIds.length - lstmChars).toLocaleString('en-US')}` : ''}`);
+    console.log(`5-gram${withVal ? 's' : ''}: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s; the LSTM trains on ${lstmChars.toLocaleString('en-US')} characters${VAL > 0 ? ` and validates on ${(trainIds.length - lstmChars).toLocaleString('en-US')} (${SPREAD ? 'blocks spread over the text' : 'the last ones'})` : ''}`);
     const { hit: nHit } = base;
 
     const P = POSITIONS;
