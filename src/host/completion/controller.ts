@@ -28,6 +28,10 @@ export class CompletionController implements vscode.Disposable {
   private loadError?: string;
   private lastStampCheck = 0;
   private snoozeTimer?: ReturnType<typeof setTimeout>;
+  /** this window's last snooze or resume (undefined = resumed); null until it snoozes or resumes. It wins over
+   * globalState, which is one blob per extension, also written by the statistics: in one integration run a snooze was
+   * not read back from it right after the awaited update. globalState still carries it to the next session. */
+  private localSnooze: { until: number | undefined } | null = null;
   private saveTimer?: ReturnType<typeof setTimeout>;
   private readonly item: vscode.StatusBarItem;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -58,7 +62,7 @@ export class CompletionController implements vscode.Disposable {
   get modelName(): string | undefined { const d = this.modelDir; return d ? path.basename(d) : undefined; }
   get enabled(): boolean { return readSettings().enabled; }
   get snoozedUntil(): number | undefined {
-    const t = this.context.globalState.get<number>(SNOOZE_KEY);
+    const t = this.localSnooze ? this.localSnooze.until : this.context.globalState.get<number>(SNOOZE_KEY);
     return typeof t === 'number' && t > Date.now() ? t : undefined;
   }
   get engine(): string | undefined { return this.loaded?.engine; }
@@ -92,7 +96,8 @@ export class CompletionController implements vscode.Disposable {
   /** snooze for `ms` (0 resumes) */
   async snooze(ms: number): Promise<void> {
     const until = ms > 0 ? Date.now() + ms : undefined;
-    await this.context.globalState.update(SNOOZE_KEY, until);
+    this.localSnooze = { until };
+    await this.context.globalState.update(SNOOZE_KEY, until); // persisted: a restart stays snoozed
     if (this.snoozeTimer) clearTimeout(this.snoozeTimer);
     this.snoozeTimer = undefined;
     if (until) this.armSnoozeTimer(until);
