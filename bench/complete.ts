@@ -24,7 +24,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { splitTrainVal, spreadSplit, StreamBatcher } from '../src/data/batches';
+import { StreamBatcher, trainValIds } from '../src/data/batches';
 import { Vocab } from '../src/data/vocab';
 import { charConfig } from '../src/engine/config';
 import { evaluateIds } from '../src/engine/evaluate';
@@ -103,11 +103,7 @@ function corpora(): CorpusSpec[] {
 const specOf = (z: SizeSpec) => JSON.stringify({ ...z, ...(STEPS > 0 ? { steps: STEPS } : { minutes: MINUTES }), lr: 3e-3, lrDecay: 0.85, lrDecayEvery: 1000, B: 32, T: 64, ...(VAL !== 0.05 ? { val: VAL } : {}), ...(SPREAD ? { spread: true } : {}) });
 
 /** the characters the LSTM trains on and validates on (--val, --val-split) */
-function lstmSplit(ids: Int32Array): { train: Int32Array; val: Int32Array } {
-  if (SPREAD && VAL > 0) return spreadSplit(ids, VAL);
-  const r = splitTrainVal(ids.length, VAL);
-  return { train: ids.subarray(0, r.train[1]), val: ids.subarray(r.val[0]) };
-}
+const lstmSplit = (ids: Int32Array) => trainValIds(ids, VAL, SPREAD ? 'spread' : 'tail');
 
 /** Train (or load the cached) model of one size for a corpus; returns the ONNX bytes. */
 function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Array): { bytes: Uint8Array; info: string } {
@@ -185,8 +181,8 @@ async function main(): Promise<void> {
       return { ...ev, shown, hit };
     };
     const tn = performance.now();
-    const lstmChars = lstmSplit(trainIds).train.length;
-    const base = anchor(lstmSplit(trainIds).train);
+    const lstmTrain = lstmSplit(trainIds).train, lstmChars = lstmTrain.length;
+    const base = anchor(lstmTrain);
     const withVal = VAL > 0 ? anchor(trainIds) : null;
     console.log(`5-gram${withVal ? 's' : ''}: trained and evaluated in ${f((performance.now() - tn) / 1000, 1)} s; the LSTM trains on ${lstmChars.toLocaleString('en-US')} characters${VAL > 0 ? ` and validates on ${(trainIds.length - lstmChars).toLocaleString('en-US')} (${SPREAD ? 'blocks spread over the text' : 'the last ones'})` : ''}`);
     const { hit: nHit } = base;

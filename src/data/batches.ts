@@ -135,7 +135,7 @@ export function spreadSplit<A extends Uint16Array | Int32Array>(ids: A, valFract
   const tail = splitTrainVal(n, valFraction);
   const nVal = tail.val[1] - tail.val[0];
   const m = Math.min(maxBlocks, Math.floor(nVal / minBlock));
-  if (m < 2) return { train: ids.subarray(0, tail.train[1]) as A, val: ids.subarray(tail.val[0]) as A, blocks: nVal > 0 ? 1 : 0 };
+  if (m < 2) return trainValIds(ids, valFraction, 'tail');
   const L = Math.floor(nVal / m);
   const train = new (ids.constructor as new (n: number) => A)(n - m * L);
   const val = new (ids.constructor as new (n: number) => A)(m * L);
@@ -147,6 +147,13 @@ export function spreadSplit<A extends Uint16Array | Int32Array>(ids: A, valFract
     from = end;
   }
   return { train, val, blocks: m };
+}
+
+/** The training and validation ids of a sequence: the tail validates (splitTrainVal), or blocks spread over it (spreadSplit). */
+export function trainValIds<A extends Uint16Array | Int32Array>(ids: A, valFraction: number, how: 'tail' | 'spread'): { train: A; val: A; blocks: number } {
+  if (how === 'spread') return spreadSplit(ids, valFraction);
+  const r = splitTrainVal(ids.length, valFraction);
+  return { train: ids.subarray(r.train[0], r.train[1]) as A, val: ids.subarray(r.val[0], r.val[1]) as A, blocks: r.val[1] > r.val[0] ? 1 : 0 };
 }
 
 function checkBT(B: number, T: number): void {

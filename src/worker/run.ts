@@ -14,7 +14,7 @@ import { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from '../eng
 import { paramCount } from '../engine/params';
 import { generate } from '../engine/sampling';
 import { Trainer } from '../engine/train';
-import { maxBatchFor, splitTrainVal, spreadSplit, StreamBatcher } from '../data/batches';
+import { maxBatchFor, StreamBatcher, trainValIds } from '../data/batches';
 import { DataError } from '../data/errors';
 import { readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
@@ -99,11 +99,7 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   let { batch: B } = opts;
   const T = opts.seq;
   // the train and validation ids: the tail of the text validates, or (valSplit 'spread') blocks spread over it
-  const splitIds = (vf: number) => {
-    if (vf > 0 && opts.valSplit === 'spread') return spreadSplit(corpus.ids, vf);
-    const r = splitTrainVal(corpus.chars, vf);
-    return { train: corpus.ids.subarray(r.train[0], r.train[1]), val: corpus.ids.subarray(r.val[0], r.val[1]), blocks: vf > 0 ? 1 : 0 };
-  };
+  const splitIds = (vf: number) => trainValIds(corpus.ids, vf, opts.valSplit);
   let split = splitIds(opts.valFraction);
   const trainChars = split.train.length, valChars = split.val.length;
   const fitB = Math.min(maxBatchFor(trainChars, T), opts.valFraction > 0 ? maxBatchFor(valChars, T) : Infinity);

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { DataError } from '../../src/data/errors';
-import { StreamBatcher, maxBatchFor, minTrainableChars, requireTrainable, splitTrainVal, spreadSplit } from '../../src/data/batches';
+import { StreamBatcher, maxBatchFor, minTrainableChars, requireTrainable, splitTrainVal, spreadSplit, trainValIds } from '../../src/data/batches';
 
 /** ids[i] = i, so every value tells its position */
 function iota(n: number, offset = 0): Int32Array {
@@ -143,5 +143,15 @@ describe('data/batches', () => {
     const none = spreadSplit(ids, 0);
     assert.deepEqual([none.train.length, none.val.length, none.blocks], [5000, 0, 0]);
     assert.throws(() => spreadSplit(ids, 1), DataError);
+  });
+
+  it('trainValIds: the tail split as views of the ids, or the spread split', () => {
+    const ids = Int32Array.from({ length: 50_000 }, (_, i) => i);
+    const t = trainValIds(ids, 0.1, 'tail');
+    assert.deepEqual([t.train[0], t.train.length, t.val[0], t.val.length, t.blocks], [0, 45_000, 45_000, 5000, 1]);
+    assert.equal(t.train.buffer, ids.buffer, 'views, not copies');
+    const s = trainValIds(ids, 0.1, 'spread');
+    assert.deepEqual([s.blocks, s.val.length], [4, 5000]);
+    assert.deepEqual(s.val, spreadSplit(ids, 0.1).val);
   });
 });
