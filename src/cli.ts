@@ -61,7 +61,7 @@ function fmtSec(s: number | null): string {
 }
 
 interface TrainCliOptions {
-  cell: CellType; layers?: number; hidden?: number; emb?: number; batch?: number; seq?: number; lr?: number; dropout?: number;
+  cell?: CellType; layers?: number; hidden?: number; emb?: number; batch?: number; seq?: number; lr?: number; dropout?: number;
   steps?: number; minutes?: number; seed?: number; out?: string; name?: string; resume?: string; finetune?: string; json?: boolean;
   optimizer?: TrainOptions['optimizer']; clip?: number; threads?: number; valFraction?: number; valSplit?: TrainOptions['valSplit']; evalEvery?: number; patience?: number; progress?: boolean;
 }
@@ -74,7 +74,9 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
   const outDir = resume?.mode === 'exact' ? resume.from : uniqueDir(resolve(o.out ?? join('.seqlab', 'models'), name));
   const options: Partial<TrainOptions> = {
     ...defaults, cell: o.cell, layers: o.layers, hidden: o.hidden, emb: o.emb, batch: o.batch, seq: o.seq, lr: o.lr, dropout: o.dropout,
-    steps: o.minutes !== undefined && o.steps === undefined ? 0 : o.steps ?? defaults.steps, minutes: o.minutes ?? defaults.minutes, seed: o.seed,
+    // a budget given on the command line replaces the whole budget (`--steps 100` alone means no time limit)
+    steps: o.minutes !== undefined && o.steps === undefined ? 0 : o.steps ?? defaults.steps,
+    minutes: o.steps !== undefined && o.minutes === undefined ? 0 : o.minutes ?? defaults.minutes, seed: o.seed,
     optimizer: o.optimizer, clip: o.clip, valFraction: o.valFraction, valSplit: o.valSplit, evalEvery: o.evalEvery, patience: o.patience,
   };
   for (const f of files) if (!existsSync(f)) throw new UserError(`no such file or folder: ${f}`);
@@ -227,7 +229,7 @@ export function buildProgram(): Command {
   p.command('train')
     .description('train a character model on text files or folders')
     .argument('[files...]', 'text files or folders')
-    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default('lstm'))
+    .addOption(new Option('--cell <cell>', 'recurrent cell (default lstm)').choices(['lstm', 'gru', 'rnn']))
     .option('--layers <n>', 'layers (1-4)', int('--layers'))
     .option('--hidden <n>', `hidden size (default ${DEFAULT_TRAIN_OPTIONS.hidden})`, int('--hidden'))
     .option('--emb <n>', `embedding size (default ${DEFAULT_TRAIN_OPTIONS.emb})`, int('--emb'))

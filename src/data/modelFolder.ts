@@ -40,6 +40,11 @@ export function readCard(dir: string): ModelCard {
   return card;
 }
 
+/** The card, or null when the folder has none or it is damaged. */
+export function tryReadCard(dir: string): ModelCard | null {
+  try { return readCard(dir); } catch { return null; }
+}
+
 export function readCheckpoint(dir: string): Checkpoint {
   const f = join(dir, CHECKPOINT_FILE);
   if (!existsSync(f)) throw new DataError(`${dir} has no training checkpoint (${CHECKPOINT_FILE}); it cannot be resumed.`);

@@ -67,8 +67,43 @@ export const PRESETS: Record<'tiny' | 'small' | 'medium' | 'large', Pick<TrainOp
   large: { layers: 3, hidden: 512, emb: 128, batch: 32, seq: 100, dropout: 0.2 },
 };
 
+/** The entries of `o` that are set: `{ lr: undefined }` means "not given", never "reset to the default". */
+export function definedEntries<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Budget options: they belong to one session (`steps` counts this session's steps), so a resume never reports them as changed. */
+const BUDGET_KEYS: (keyof TrainOptions)[] = ['steps', 'minutes'];
+
+export interface ResumeOptions {
+  options: TrainOptions;
+  /** options the request set explicitly to another value than the checkpoint's, e.g. "lr 0.002 → 0.001" */
+  changed: string[];
+  /** options the request asked to change that the resume keeps (they define the model or the data stream) */
+  kept: string[];
+}
+
+/**
+ * The options of a resumed run: the checkpoint's value for every option the request does not give (an option a
+ * checkpoint predates ran on its default), the request's value for every option it gives, except the `fixed` ones,
+ * which always keep the checkpoint's value.
+ */
+export function resumeOptions(saved: Partial<TrainOptions>, requested: Partial<TrainOptions>, fixed: readonly (keyof TrainOptions)[]): ResumeOptions {
+  const base = resolveOptions({ ...DEFAULT_TRAIN_OPTIONS, ...definedEntries(saved) });
+  const asked = definedEntries(requested);
+  const changed: string[] = [];
+  const kept: string[] = [];
+  for (const [k, v] of Object.entries(asked) as [keyof TrainOptions, unknown][]) {
+    if (v === base[k]) continue;
+    if (fixed.includes(k)) kept.push(`${k} ${String(base[k])} (asked ${String(v)})`);
+    else if (!BUDGET_KEYS.includes(k)) changed.push(`${k} ${String(base[k])} → ${String(v)}`);
+  }
+  const keep = Object.fromEntries(fixed.map((k) => [k, base[k]]));
+  return { options: resolveOptions({ ...base, ...asked, ...keep }), changed, kept };
+}
+
 export function resolveOptions(o: Partial<TrainOptions>): TrainOptions {
-  const r = { ...DEFAULT_TRAIN_OPTIONS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as TrainOptions;
+  const r = { ...DEFAULT_TRAIN_OPTIONS, ...definedEntries(o) } as TrainOptions;
   const bad = (m: string) => { const e = new Error(`Invalid training option: ${m}`); (e as { userFacing?: boolean }).userFacing = true; throw e; };
   const posInt = (k: keyof TrainOptions) => { const v = r[k] as number; if (!Number.isInteger(v) || v < 1) bad(`${k} must be a positive integer (got ${v})`); };
   (['layers', 'hidden', 'emb', 'batch', 'seq', 'evalEvery', 'lrDecayEvery'] as const).forEach(posInt);

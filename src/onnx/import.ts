@@ -3,10 +3,12 @@
  * `torch.onnx.export` of nn.Embedding + nn.LSTM + nn.Linear). Pure: protobuf only, no onnxruntime.
  *
  * A model fits when it has:
- *   - one integer input of rank 2, the token ids, time-major [T,B] (char), or ours: `features` float [T,B,F];
+ *   - one integer input (int64 or int32) of rank 2, the token ids, time-major [T,B] or batch-first [B,T] (PyTorch
+ *     `batch_first=True`, found by tokenLayout), or ours: `features` float [T,B,F];
  *   - every other input a float recurrent state [n,B,H] (n = 1 per layer, or n = layers stacked), each paired
  *     with a float output of the same shape (pairs are taken in graph order: h0→hN, c0→cN);
- *   - an output [T,B,V] whose last dimension is the vocabulary size (the logits).
+ *   - an output [T,B,V] (or [B,T,V] for a batch-first model) whose last dimension is the vocabulary size (the logits);
+ *   - state inputs are optional: a model without them starts every run from zeros.
  * The vocabulary comes from our `seqlab.vocab` metadata, else from a JSON list or a text file supplied by the user.
  * For heatmaps, the hidden sequence Y of every forward LSTM/GRU/RNN node of a foreign graph is exposed as an
  * extra graph output (the bytes are rewritten; the weights are untouched).
@@ -39,6 +41,8 @@ export interface Signature {
   inputType: 'int64' | 'int32' | 'float32';
   /** F for regression models */
   features: number;
+  /** tokens [B,T] and logits [B,T,O] (PyTorch `batch_first=True`) instead of time-major [T,B]; states stay [n,B,H] */
+  batchFirst: boolean;
   /** fixed sizes of the input's T and B dimensions (null = dynamic), checked before every run */
   fixedT: number | null;
   fixedB: number | null;
@@ -65,6 +69,11 @@ export interface ModelInfo {
   /** foreign models: what the graph looks like, for the model card */
   shape?: { cell: 'lstm' | 'gru' | 'rnn' | null; layers: number; hidden: number; emb: number; params: number };
 }
+
+/** What a foreign model must look like, said with every refusal so the user knows what to export instead. */
+export const EXPECTED_SIGNATURE = 'Sequence Lab imports character models of the form Embedding → LSTM/GRU/RNN → Linear, with ' +
+  'one integer token input (int64 or int32) [T,B] or [B,T] (batch_first); optionally float state inputs [layers,B,H], each returned ' +
+  'by an output of the same shape (states start at zero without them); and float logits [T,B,V] or [B,T,V], V = the vocabulary size.';
 
 export class ModelImportError extends Error {
   constructor(message: string, readonly problems: string[] = []) { super(message); this.name = 'ModelImportError'; }
@@ -144,7 +153,7 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
     producer: m.producerName ?? '', opset: opsetOf(m),
     signature: {
       kind: config.kind, input: io.input, inputType: config.kind === 'char' ? 'int64' : 'float32',
-      features: config.features, fixedT: null, fixedB: null, logits: io.logits, outputs: config.outputs, states,
+      features: config.features, batchFirst: false, fixedT: null, fixedB: null, logits: io.logits, outputs: config.outputs, states,
       Y: io.Y.map((name) => ({ name, hidden: config.hidden })),
     },
   };
@@ -184,7 +193,7 @@ function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: num
   } else {
     tokenInput = intInputs[0]!;
     const s = shapeOf(tokenInput);
-    if (s && s.length !== 2) problems.push(`token input ${fmt(tokenInput)} must have rank 2, time-major [T,B]`);
+    if (s && s.length !== 2) problems.push(`token input ${fmt(tokenInput)} must have rank 2: [T,B] (time-major) or [B,T] (batch_first)`);
   }
   // recurrent states: float [n,B,H] inputs paired with outputs of the same static n and H, in graph order
   const stateLike = (v: ValueInfoProto) => {
@@ -230,14 +239,56 @@ function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: num
     Y.push({ name: y, hidden: H });
     if (!outputs.some((o) => o.name === y)) extraOutputs.push({ name: y, type: { tensorType: { elemType: DataType.FLOAT } } });
   }
+  const batchFirst = tokenLayout(g, tokenInput!) === 'batch-first';
+  const dims = shapeOf(tokenInput!);
   return {
     ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m), shape: foreignShape(m),
     signature: {
       kind: 'char', input: tokenInput!.name, inputType: typeOf(tokenInput!) === DataType.INT32 ? 'int32' : 'int64',
-      features: 0, fixedT: shapeOf(tokenInput!)?.[0] ?? null, fixedB: shapeOf(tokenInput!)?.[1] ?? null,
+      features: 0, batchFirst, fixedT: dims?.[batchFirst ? 1 : 0] ?? null, fixedB: dims?.[batchFirst ? 0 : 1] ?? null,
       logits: logits!.name, outputs: vocab!.length, states, Y,
     },
   };
+}
+
+/**
+ * Whether a foreign graph takes its tokens [T,B] or [B,T]. Follows the token tensor forward (through the embedding
+ * Gather, casts and other element-wise steps) to the first recurrent node: each Transpose with perm [1,0,…] on the way
+ * swaps the two leading axes, and the node's own `layout=1` means batch-first. PyTorch's exporter writes
+ * `Gather → Transpose(perm=[1,0,2]) → LSTM` for `batch_first=True`. A graph with no recurrent node on that path is
+ * read from its dimension names ([batch, time], [B, T], [N, seq_len]…), and is time-major when they say nothing.
+ */
+export function tokenLayout(g: NonNullable<ModelProto['graph']>, tokens: ValueInfoProto): 'time-major' | 'batch-first' {
+  const consumers = new Map<string, NodeProto[]>();
+  for (const n of g.node ?? []) for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const PASS = new Set(['Gather', 'Cast', 'Identity', 'Dropout', 'Relu', 'Tanh', 'Sigmoid', 'Mul', 'Add', 'Div', 'Sub', 'Reshape', 'Unsqueeze']);
+  const seen = new Set<string>();
+  const walk = (name: string, swapped: boolean): boolean | null => {
+    if (seen.has(name)) return null;
+    seen.add(name);
+    for (const n of consumers.get(name) ?? []) {
+      if (['LSTM', 'GRU', 'RNN'].includes(n.opType)) {
+        if (n.input?.[0] !== name) continue;
+        const layout = (n.attribute ?? []).find((a) => a.name === 'layout')?.i ?? 0;
+        return swapped !== (layout === 1);
+      }
+      let next = swapped;
+      if (n.opType === 'Transpose') {
+        const perm = ((n.attribute ?? []).find((a) => a.name === 'perm')?.ints ?? []).map(Number);
+        if (perm[0] === 1 && perm[1] === 0) next = !swapped;
+        else if (!(perm[0] === 0 && perm[1] === 1)) continue;
+      } else if (!PASS.has(n.opType)) continue;
+      const r = walk(n.output?.[0] ?? '', next);
+      if (r !== null) return r;
+    }
+    return null;
+  };
+  const traced = walk(tokens.name ?? '', false);
+  if (traced !== null) return traced ? 'batch-first' : 'time-major';
+  const names = (tokens.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ?? '').toLowerCase());
+  const isBatch = (n: string) => /^(b|n|batch|batch_size|bs)$/.test(n);
+  const isTime = (n: string) => /^(t|time|seq|seq_len|sequence|sequence_length|len|length|steps)$/.test(n);
+  return names.length === 2 && isBatch(names[0]!) && isTime(names[1]!) ? 'batch-first' : 'time-major';
 }
 
 /**
@@ -272,7 +323,7 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
   }
   const info = describeForeign(m, meta, vocab, problems, extra);
   if (!info) {
-    throw new ModelImportError(`${what} does not fit Sequence Lab's character-model interface:\n  - ${problems.join('\n  - ')}`, problems);
+    throw new ModelImportError(`${what} does not fit Sequence Lab's character-model interface:\n  - ${problems.join('\n  - ')}\n${EXPECTED_SIGNATURE}`, problems);
   }
   if (!extra.length) return { bytes, info };
   const patch = encodePatch({ graph: { output: extra } });

@@ -14,7 +14,7 @@ import { CARD_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import { type SampleResult, type SampleRunOptions, sampleText } from './decode';
 import { type EngineChoice, openInference } from './fallback';
 import { META } from './export';
-import { ModelImportError, type ModelInfo, prepareModel, vocabFromFile } from './import';
+import { EXPECTED_SIGNATURE, ModelImportError, type ModelInfo, prepareModel, vocabFromFile } from './import';
 import { encodePatch } from './proto';
 import { ModelLoadError, OnnxModel } from './runtime';
 import { type ParityReport, exportVerified } from './verify';
@@ -67,12 +67,15 @@ Promise<{ dir: string; card: ModelCard; info: ModelInfo }> {
   // the stored file carries its vocabulary, so the folder is self-contained
   const stored = info.metadata[META.vocab] !== undefined || info.ours ? bytes
     : concat(bytes, encodePatch({ metadataProps: [{ key: META.vocab, value: JSON.stringify(info.vocab) }] }));
-  // prove it runs before writing anything
+  // prove it runs before writing anything: two streams of three steps (T != B, so a misread layout fails here)
+  const V = info.vocab.length;
   const m = await OnnxModel.load(stored, { name: basename(file) });
   try {
-    await m.run([0, Math.min(1, info.vocab.length - 1)], 2, 1);
+    const T = info.signature.fixedT ?? 3, B = info.signature.fixedB ?? 2;
+    await m.run(Array.from({ length: T * B }, (_, i) => i % V), T, B);
+  } catch (e) {
+    throw new ModelImportError(`${basename(file)} loads but does not run as a character model: ${(e as Error).message}. ${EXPECTED_SIGNATURE}`);
   } finally { await m.dispose(); }
-  const V = info.vocab.length;
   const shape = info.shape;
   const config: ModelConfig = info.config ?? {
     kind: 'char', cell: shape?.cell ?? 'lstm', layers: shape?.layers ?? 0, hidden: shape?.hidden ?? 0,

@@ -57,6 +57,13 @@ function toInt64(input: ModelInput): BigInt64Array {
   return out;
 }
 
+/** (A,C,K) → (C,A,K): the two leading axes swapped, for batch-first graphs (a no-op copy when A or C is 1). */
+function swapLeadingAxes<T extends ArrayLike<number>>(x: T, A: number, C: number, K: number): T extends Float32Array ? Float32Array : number[] {
+  const out = x instanceof Float32Array ? new Float32Array(x.length) : new Array<number>(x.length);
+  for (let a = 0; a < A; a++) for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) out[(c * A + a) * K + k] = x[(a * C + c) * K + k]!;
+  return out as T extends Float32Array ? Float32Array : number[];
+}
+
 /** Recurrent state: one Float32Array (n,B,H) per state input name. */
 export type State = Record<string, Float32Array>;
 
@@ -158,10 +165,13 @@ export class OnnxModel {
     }
   }
 
-  /** token ids (T,B) in the model's integer type */
+  /** token ids (T,B) in the model's integer type, as [B,T] for a batch-first model */
   private tokenTensor(input: ModelInput, T: number, B: number): Ort.Tensor {
     const o = ort();
-    return this.signature.inputType === 'int32' ? new o.Tensor('int32', Int32Array.from(input), [T, B]) : new o.Tensor('int64', toInt64(input), [T, B]);
+    const bf = this.signature.batchFirst;
+    const ids = bf && B > 1 ? swapLeadingAxes(input, T, B, 1) : input;
+    const dims = bf ? [B, T] : [T, B];
+    return this.signature.inputType === 'int32' ? new o.Tensor('int32', Int32Array.from(ids), dims) : new o.Tensor('int64', toInt64(ids), dims);
   }
 
   /** One call over a (T,B) block of tokens (or (T,B,F) features), from `state` (zeros when omitted). */
@@ -190,8 +200,9 @@ export class OnnxModel {
       if (!t || t.type !== 'float32') throw new InferenceInputError(`output ${name} missing or not float32`);
       return t.data as Float32Array;
     };
-    const logits = f32(sig.logits);
+    let logits = f32(sig.logits);
     if (logits.length !== T * B * sig.outputs) throw new InferenceInputError(`output ${sig.logits} has ${logits.length} values, expected ${T}x${B}x${sig.outputs}`);
+    if (sig.batchFirst && B > 1) logits = swapLeadingAxes(logits, B, T, sig.outputs); // (B,T,O) → (T,B,O)
     const next: State = {};
     for (const s of sig.states) next[s.input] = f32(s.output);
     const res: RunResult = { logits, state: next };

@@ -36,4 +36,6 @@ export interface ModelCard {
   options: Record<string, unknown>;
   /** plain words: why the run ended (e.g. "reached 300 steps", "stopped by user", "validation loss stopped improving") */
   stopReason?: string;
+  /** each resumed session that changed options: the step it started at and what changed ("lr 0.005 → 0.001") */
+  optionChanges?: { step: number; changed: string[] }[];
 }

@@ -10,13 +10,13 @@ import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { charConfig, type ModelConfig } from '../engine/config';
 import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
-import { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from '../engine/options';
+import { resolveOptions, resumeOptions, type TrainOptions } from '../engine/options';
 import { paramCount } from '../engine/params';
 import { generate } from '../engine/sampling';
 import { Trainer } from '../engine/train';
 import { maxBatchFor, StreamBatcher, trainValIds } from '../data/batches';
 import { DataError } from '../data/errors';
-import { readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { readCheckpoint, tryReadCard, writeCard, writeFileAtomic } from '../data/modelFolder';
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
 import { Vocab } from '../data/vocab';
 import { exportOnnx } from '../onnx/export';
@@ -56,14 +56,15 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   }
   mkdirSync(outDir, { recursive: true });
 
-  // ---- options
+  // ---- options: a resume keeps the checkpoint's value of every option the request does not give
   let opts: TrainOptions;
-  if (ck && resume!.mode === 'exact') {
-    const keep = Object.fromEntries([...ARCH_KEYS, ...STREAM_KEYS].map((k) => [k, ck!.options[k] ?? DEFAULT_TRAIN_OPTIONS[k]])); // a checkpoint from before an option existed ran on its default
-    opts = resolveOptions({ ...ck.options, ...req.options, ...keep });
-  } else if (ck) {
-    const keep = Object.fromEntries(ARCH_KEYS.map((k) => [k, ck!.options[k]]));
-    opts = resolveOptions({ ...ck.options, ...req.options, ...keep });
+  let optionChanges: string[] = [];
+  if (ck) {
+    const r = resumeOptions(ck.options, req.options, resume!.mode === 'exact' ? [...ARCH_KEYS, ...STREAM_KEYS] : ARCH_KEYS);
+    opts = r.options;
+    optionChanges = r.changed;
+    if (r.changed.length) log('info', `options changed for this session: ${r.changed.join(', ')}`);
+    if (r.kept.length) log('warn', `an exact resume keeps the model and data-stream options: ${r.kept.join(', ')}`);
   } else opts = resolveOptions(req.options);
 
   // ---- data
@@ -139,12 +140,16 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
     trainer.bestParams.set(ck.bestParams);
   } else trainer.init();
 
-  const createdAt = new Date(now()).toISOString();
+  // an exact resume continues the same card: its creation time and the history of option changes
+  const prev = ck && resume!.mode === 'exact' ? tryReadCard(outDir) : null;
+  const createdAt = prev?.createdAt ?? new Date(now()).toISOString();
+  const history = [...(prev?.optionChanges ?? []), ...(optionChanges.length ? [{ step: stepBase, changed: optionChanges }] : [])];
   const card: ModelCard = {
     format: 1, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: vocab.size,
     data: { files: dataFiles, chars: corpus.chars, bytes: corpus.bytes }, steps: trainer.step,
     bestValLoss: trainer.bestValLoss, bestValBpc: trainer.bestValLoss === null ? null : trainer.bestValLoss / Math.LN2,
     trainSeconds: trainer.trainSeconds, createdAt, updatedAt: createdAt, options: { ...opts }, stopReason: undefined,
+    ...(history.length ? { optionChanges: history } : {}),
   };
   const meta = { data: { files: dataFiles, chars: corpus.chars, selection: req.sources.text !== undefined && !ck ? true : (ck?.meta.data as { selection?: boolean } | undefined)?.selection ?? false }, name: req.name };
   const saveCheckpoint = () => {
