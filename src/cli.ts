@@ -162,7 +162,7 @@ async function exportCmd(model: string, out: string): Promise<void> {
   const target = resolve(out);
   if (existsSync(target) && statSync(target).isDirectory()) throw new UserError(`${out} is a folder; give a file name ending in .onnx`);
   const r = await exportModelFolder(dir, { out: target });
-  process.stdout.write(`exported ${r.out ?? r.onnx} (${r.bytes.toLocaleString('en-US')} bytes); onnxruntime agrees with the engine to ${r.parity.maxDiff.toExponential(1)}\n`);
+  process.stdout.write(`exported ${r.out} (${r.bytes.toLocaleString('en-US')} bytes); onnxruntime agrees with the engine to ${r.parity.maxDiff.toExponential(1)}\n`);
 }
 
 async function importCmd(file: string, o: { vocab?: string; name?: string; out: string; json?: boolean }): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Model-folder operations over ONNX, for the CLI (`seqlab export | import | sample`) and the extension host:
- *   exportModelFolder  checkpoint → verified model.onnx (and a standalone copy anywhere)
+ *   exportModelFolder  checkpoint → a verified standalone ONNX file anywhere (the folder itself is never changed)
  *   importOnnxFile     a foreign ONNX char model (+ vocabulary file) → a new model folder (origin 'imported')
  *   sampleModelFolder  text from model.onnx through onnxruntime-node (or the TS engine)
  * Every write is atomic. Errors are plain-language Errors (ModelLoadError, ModelImportError, ExportParityError).
@@ -19,24 +19,37 @@ import { encodePatch } from './proto';
 import { ModelLoadError, OnnxModel } from './runtime';
 import { type ParityReport, exportVerified } from './verify';
 
-/** Re-export a trained model folder's best weights to `<dir>/model.onnx` (parity-checked), and to `out` if given. */
-export async function exportModelFolder(dir: string, opts: { out?: string } = {}): Promise<{ onnx: string; out?: string; bytes: number; parity: ParityReport }> {
+/**
+ * Export a trained model folder's best weights (parity-checked against onnxruntime) to `out`, a file, or a folder
+ * that gets `<name>.onnx`. Only `out` is written: the model folder is never changed. The folder's own model.onnx
+ * lends its metadata (a forecaster's settings and intervals, the card), so the exported file predicts like it.
+ */
+export async function exportModelFolder(dir: string, opts: { out: string }): Promise<{ out: string; bytes: number; parity: ParityReport }> {
   const card = readCard(dir);
+  if (card.origin === 'imported') throw new ModelLoadError(`"${card.name}" was imported: its model.onnx is the export (copy ${join(dir, ONNX_FILE)})`);
   const ck = readCheckpoint(dir);
+  const own = join(dir, ONNX_FILE);
+  let norm = (ck.meta?.norm as object | undefined) ?? undefined;
+  let ownCard: Record<string, unknown> | undefined;
+  if (existsSync(own)) {
+    try {
+      const { info } = prepareModel(readFileSync(own), { name: own });
+      norm = info.norm ?? norm;
+      ownCard = info.card;
+    } catch { /* a damaged model.onnx lends nothing; the checkpoint is the source of the weights */ }
+  }
+  const forecast = ck.meta?.forecast as { spec?: object } | undefined;
+  if (!norm && forecast?.spec) norm = { ...forecast.spec, kind: 'forecast', intervals: null };
   const { bytes, parity } = await exportVerified(ck.config, ck.bestParams, {
     vocab: ck.vocab ?? undefined,
-    card: { name: card.name, steps: card.steps, bestValLoss: card.bestValLoss, bestValBpc: card.bestValBpc, data: card.data, trainSeconds: card.trainSeconds },
-    norm: (ck.meta?.norm as object | undefined) ?? undefined,
+    card: { ...ownCard, name: card.name, steps: card.steps, bestValLoss: card.bestValLoss, bestValBpc: card.bestValBpc, data: card.data, trainSeconds: card.trainSeconds },
+    norm,
   });
-  const onnx = join(dir, ONNX_FILE);
-  writeFileAtomic(onnx, bytes);
-  let out: string | undefined;
-  if (opts.out) {
-    out = resolve(opts.out);
-    if (existsSync(out) && statSync(out).isDirectory()) out = join(out, `${card.name}.onnx`);
-    writeFileAtomic(out, bytes);
-  }
-  return { onnx, out, bytes: bytes.length, parity };
+  let out = resolve(opts.out);
+  if (existsSync(out) && statSync(out).isDirectory()) out = join(out, `${card.name}.onnx`);
+  if (resolve(out) === resolve(own)) throw new ModelLoadError(`${out} is the model folder's own file; export to another path`);
+  writeFileAtomic(out, bytes);
+  return { out, bytes: bytes.length, parity };
 }
 
 function readVocabFile(file: string): number[] {

@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCheckpoint } from '../../src/engine/checkpoint';
 import { Model } from '../../src/engine/model';
 import { inferenceInput, parseCsvFile, validateForecastSpec } from '../../src/data/csv';
+import { exportModelFolder } from '../../src/onnx/models';
 import { OnnxModel } from '../../src/onnx/runtime';
 import { createControl } from '../../src/protocol/worker';
 import { type ForecastCard, forecastNormOf, predictForecast, REPORT_FILE, runForecastTraining } from '../../src/worker/forecast';
@@ -107,6 +108,25 @@ describe('forecasting run (worker/forecast.ts)', function () {
     assert.ok(Math.abs(p.values[0]! - ts[0]!) < 1e-3, `onnx ${p.values[0]} vs engine ${ts[0]}`);
     assert.equal(p.labels[0], '2021-04-25', 'the day after the last row');
     assert.ok(p.lower[0]! < p.values[0]! && p.values[0]! < p.upper[0]!);
+  });
+
+  it('export writes only the given path, keeps the forecasting settings, and the exported file predicts like the original', async () => {
+    const before = new Map(readdirSync(modelDir).map((f) => [f, readFileSync(join(modelDir, f))]));
+    const out = join(dir, 'exported.onnx');
+    await exportModelFolder(modelDir, { out });
+    assert.deepEqual(new Map(readdirSync(modelDir).map((f) => [f, readFileSync(join(modelDir, f))])), before, 'the model folder is unchanged');
+    const orig = await predictForecast({ modelDir, file: csv, steps: 3 });
+    // the exported file in place of the folder's model.onnx
+    const copy = join(dir, 'copy-of-model');
+    cpSync(modelDir, copy, { recursive: true });
+    copyFileSync(out, join(copy, 'model.onnx'));
+    const m = await OnnxModel.load(out);
+    try { assert.equal(forecastNormOf(m, 'exported').kind, 'forecast'); } finally { await m.dispose(); }
+    const again = await predictForecast({ modelDir: copy, file: csv, steps: 3 });
+    assert.deepEqual(again.values, orig.values);
+    assert.deepEqual(again.labels, orig.labels);
+    assert.deepEqual([again.lower, again.upper], [orig.lower, orig.upper], 'the same intervals');
+    rmSync(copy, { recursive: true, force: true });
   });
 
   it('forecasts beyond the horizon autoregressively, following the season, and writes a new CSV each time (never overwrites)', async () => {

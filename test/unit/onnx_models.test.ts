@@ -18,17 +18,18 @@ describe('ONNX model folders', () => {
   before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-models-')); });
   after(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 
-  it('exports a trained folder (parity-checked) to model.onnx and a standalone file, and samples it on both engines', async () => {
+  it('exports a trained folder (parity-checked) to a standalone file without touching the folder, and samples it on both engines', async () => {
     const dir = path.join(tmp, 'tiny');
     const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(40);
     await runTraining({
       jobId: 'j', sources: { text, label: 'sel' }, outDir: dir, name: 'tiny', control: createControl(),
       options: { layers: 1, hidden: 16, emb: 8, batch: 4, seq: 16, steps: 5, evalEvery: 5, sampleChars: 0 },
     });
-    fs.rmSync(path.join(dir, 'model.onnx'), { force: true });
+    const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
     const r = await exportModelFolder(dir, { out: tmp });
     assert.ok(r.parity.maxDiff <= PARITY_TOLERANCE);
-    assert.ok(fs.existsSync(path.join(dir, 'model.onnx')));
+    assert.deepEqual(new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))])), before, 'the model folder is unchanged');
+    await assert.rejects(exportModelFolder(dir, { out: path.join(dir, 'model.onnx') }), /own file/);
     assert.equal(r.out, path.join(tmp, 'tiny.onnx'));
     const meta = metadataOf(decodeModel(fs.readFileSync(r.out!)));
     assert.equal(JSON.parse(meta['seqlab.card']!).name, 'tiny');

@@ -111,6 +111,28 @@ describe('runTraining (worker adapter)', () => {
     assert.deepEqual(p.h, s.h);
   });
 
+  it('an exact resume keeps every non-default option it is not given; one given explicitly wins and is named in the log and the card', async () => {
+    const f = corpusFile(dir);
+    const o = { ...small, lr: 0.005, clip: 1, patience: 3, evalEvery: 4, optimizer: 'rmsprop' as const, lrDecay: 0.9, lrDecayEvery: 3 };
+    // what the CLI sends when only --steps is given: every other option present but undefined
+    const unset = { cell: undefined, lr: undefined, clip: undefined, patience: undefined, evalEvery: undefined, optimizer: undefined, hidden: undefined };
+    await runTraining(req(dir, f, 'straight', { ...o, steps: 17 }));
+    await runTraining(req(dir, f, 'split', { ...o, steps: 9 }));
+    const logs: string[] = [];
+    await runTraining(req(dir, f, 'split', { ...unset, steps: 8 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }), { log: (_l, m) => logs.push(m) });
+    const s = decodeCheckpoint(readFileSync(join(dir, 'straight', CHECKPOINT_FILE)));
+    const p = decodeCheckpoint(readFileSync(join(dir, 'split', CHECKPOINT_FILE)));
+    assert.deepEqual(p.params, s.params, 'N + M steps equal N+M straight');
+    for (const k of ['lr', 'clip', 'patience', 'evalEvery', 'optimizer', 'lrDecay'] as const) assert.equal(p.options[k], o[k], k);
+    assert.ok(!logs.some((m) => /options changed/.test(m)), logs.join('\n'));
+    // an explicit option wins, and is reported
+    await runTraining(req(dir, f, 'split', { ...unset, steps: 2, lr: 0.001 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }), { log: (_l, m) => logs.push(m) });
+    assert.ok(logs.some((m) => m === 'options changed for this session: lr 0.005 → 0.001'), logs.join('\n'));
+    const card = readCard(join(dir, 'split'));
+    assert.equal(card.options.lr, 0.001);
+    assert.deepEqual(card.optionChanges, [{ step: 17, changed: ['lr 0.005 → 0.001'] }]);
+  });
+
   it("valSplit 'spread' validates on blocks spread over the text, trains on the rest, and resumes exactly", async () => {
     const f = corpusFile(dir, 60_000); // 10% = 6,000 characters = 5 blocks
     const logs: string[] = [];
