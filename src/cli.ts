@@ -4,18 +4,22 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { evaluateIds } from './engine/evaluate';
-import type { CellType } from './engine/config';
-import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from './engine/options';
+import { type CellType, charConfig } from './engine/config';
+import { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from './engine/options';
+import { memoryProblem } from './engine/params';
 import { isDataError } from './data/errors';
-import { loadTsModel, readCard, readCheckpoint } from './data/modelFolder';
+import { readCard, readCheckpoint } from './data/modelFolder';
+import { effectiveStatus } from './data/runLock';
+import { Vocab } from './data/vocab';
+import { evaluateOnnx } from './onnx/evaluate';
+import { OnnxModel } from './onnx/runtime';
 import type { EngineChoice } from './onnx/fallback';
 import { exportModelFolder, importOnnxFile, sampleModelFolder } from './onnx/models';
 import { loadCorpus } from './data/text';
 import { addForecastCommands } from './cliForecast';
-import { CARD_FILE, CHECKPOINT_FILE } from './protocol/model';
+import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './protocol/workerClient';
@@ -25,9 +29,9 @@ class UserError extends Error { constructor(m: string) { super(m); this.name = '
 /** Wrong usage: printed with the command's usage, exit code 2. */
 class UsageError extends Error { constructor(m: string, readonly usage: string) { super(m); this.name = 'UsageError'; } }
 
-const int = (name: string, min = 1) => (v: string) => {
+const int = (name: string, min = 1, max = Infinity) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}`);
   return n;
 };
 const num = (name: string, lo = -Infinity, hi = Infinity) => (v: string) => {
@@ -79,6 +83,7 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
     minutes: o.steps !== undefined && o.minutes === undefined ? 0 : o.minutes ?? defaults.minutes, seed: o.seed,
     optimizer: o.optimizer, clip: o.clip, valFraction: o.valFraction, valSplit: o.valSplit, evalEvery: o.evalEvery, patience: o.patience,
   };
+  if (!resume) checkTrainOptions(options);
   for (const f of files) if (!existsSync(f)) throw new UserError(`no such file or folder: ${f}`);
   const worker = new TrainingWorker(workerPath());
   const tty = !json && process.stderr.isTTY && o.progress !== false;
@@ -142,6 +147,19 @@ async function train(files: string[], o: TrainCliOptions, defaults: Partial<Trai
   }
 }
 
+/**
+ * Usage errors (exit 2) before anything is read or created: options out of range, and a model too large for this
+ * machine's memory (checked with the smallest vocabulary; the worker checks again with the real one).
+ */
+function checkTrainOptions(options: Partial<TrainOptions>): void {
+  const usage = 'seqlab train [options] <files...>   (seqlab train --help for options)';
+  let r: TrainOptions;
+  try { r = resolveOptions(options); } catch (e) { throw new UsageError((e as Error).message, usage); }
+  const config = charConfig({ cell: r.cell, layers: r.layers, hidden: r.hidden, emb: r.emb, vocab: 2, dropout: r.dropout });
+  const memory = memoryProblem(config, r.batch, r.seq, totalmem());
+  if (memory) throw new UsageError(memory, usage);
+}
+
 function round(x: number, d = 4): number { const f = 10 ** d; return Math.round(x * f) / f; }
 
 interface SampleCliOptions { prime?: string; length: number; temperature?: number; topK?: number; topP?: number; greedy?: boolean; seed: number; engine: string; stop?: string[] }
@@ -174,35 +192,50 @@ async function importCmd(file: string, o: { vocab?: string; name?: string; out: 
 function info(model: string, o: { json?: boolean }): void {
   const dir = modelDir(model);
   const card = readCard(dir);
+  // a card that says 'training' while no process runs it is a run that died (killed, crashed): 'interrupted'
+  const status = effectiveStatus(dir, card);
   const checkpoint = existsSync(join(dir, CHECKPOINT_FILE)) ? readCheckpoint(dir) : null;
-  if (o.json) { process.stdout.write(JSON.stringify(card, null, 2) + '\n'); return; }
+  if (o.json) { process.stdout.write(JSON.stringify({ ...card, status }, null, 2) + '\n'); return; }
   const c = card.config;
+  const resumeHint = status === 'interrupted' ? ` (last checkpoint; continue with \`seqlab train --resume ${model}\`)` : '';
   const lines = [
-    `name:        ${card.name} (${card.origin}, ${card.status})`,
+    `name:        ${card.name} (${card.origin}, ${status})`,
     `model:       ${c.cell.toUpperCase()} ${c.layers}×${c.hidden}${c.kind === 'char' ? `, embedding ${c.emb}` : `, ${c.features} features → ${c.outputs} outputs`}, dropout ${c.dropout}`,
     `parameters:  ${card.params.toLocaleString('en-US')}`,
     `vocabulary:  ${card.vocabSize} characters${checkpoint?.vocab ? ` (${JSON.stringify(String.fromCodePoint(...checkpoint.vocab.slice(0, 40)))}${checkpoint.vocab.length > 40 ? '…' : ''})` : ''}`,
     `data:        ${card.data.files.join(', ')} (${card.data.chars.toLocaleString('en-US')} characters)`,
-    `trained:     ${card.steps} steps in ${fmtSec(card.trainSeconds)}; best validation loss ${card.bestValLoss === null ? 'n/a' : `${card.bestValLoss.toFixed(4)} nats = ${card.bestValBpc!.toFixed(3)} bits/char`}`,
+    `trained:     ${card.steps} steps in ${fmtSec(card.trainSeconds)}${resumeHint}; best validation loss ${card.bestValLoss === null ? 'n/a' : `${card.bestValLoss.toFixed(4)} nats = ${card.bestValBpc!.toFixed(3)} bits/char`}`,
     `stopped:     ${card.stopReason ?? '-'}`,
     `folder:      ${dir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function evalCmd(model: string, file: string, o: { json?: boolean }): void {
+async function evalCmd(model: string, file: string, o: { json?: boolean; threads?: number }): Promise<void> {
   const dir = modelDir(model);
-  const { model: m, vocab } = loadTsModel(dir);
-  if (!vocab) throw new UserError('eval needs a character model');
   if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
-  const corpus = loadCorpus([file], { vocab });
-  if (corpus.chars < 2) throw new UserError(`${file} is too short to evaluate`);
-  const r = evaluateIds(m, corpus.ids);
-  if (o.json) {
-    process.stdout.write(JSON.stringify({ file, chars: r.chars, loss: round(r.loss), bpc: round(r.bpc), top1: round(r.accuracy), unknown_chars: corpus.unknownChars }) + '\n');
-  } else {
-    process.stdout.write(`${file}: ${r.chars.toLocaleString('en-US')} characters, loss ${r.loss.toFixed(4)} nats/char = ${r.bpc.toFixed(3)} bits/char, next-char top-1 accuracy ${(100 * r.accuracy).toFixed(2)}%${corpus.unknownChars ? ` (${corpus.unknownChars} characters outside the vocabulary)` : ''}\n`);
-  }
+  const onnx = join(dir, ONNX_FILE);
+  if (!existsSync(onnx)) throw new UserError(`${model} has no ${ONNX_FILE} yet (a run that never finished an evaluation has none)`);
+  const m = await OnnxModel.load(onnx, { threads: o.threads ?? Math.max(1, availableParallelism()) });
+  try {
+    if (m.signature.kind !== 'char' || !m.info.vocab) throw new UserError('eval needs a character model with a vocabulary (a forecaster is scored by `seqlab forecast train`)');
+    const corpus = loadCorpus([file], { vocab: Vocab.fromJSON(m.info.vocab), markUnknown: true });
+    if (corpus.chars < 2) throw new UserError(`${file} is too short to evaluate`);
+    const t0 = performance.now();
+    const r = await evaluateOnnx(m, corpus.ids, corpus.unknownMask);
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.chars === 0) throw new UserError(`${file}: none of its ${corpus.chars.toLocaleString('en-US')} characters is in the model's ${m.vocabSize}-character vocabulary; nothing to score`);
+    const cps = Math.round((r.chars + r.unknown) / seconds);
+    if (o.json) {
+      process.stdout.write(JSON.stringify({
+        file, chars: r.chars, loss: round(r.loss), bpc: round(r.bpc), top1: round(r.accuracy), unknown_chars: r.unknown,
+        unknown_sample: corpus.unknownSample ?? [], chars_per_sec: cps,
+      }) + '\n');
+      return;
+    }
+    const unk = r.unknown ? `; ${r.unknown.toLocaleString('en-US')} characters outside the vocabulary were not scored (${(corpus.unknownSample ?? []).slice(0, 8).map((c) => JSON.stringify(c)).join(' ')})` : '';
+    process.stdout.write(`${file}: ${r.chars.toLocaleString('en-US')} characters scored, loss ${r.loss.toFixed(4)} nats/char = ${r.bpc.toFixed(3)} bits/char, next-char top-1 accuracy ${(100 * r.accuracy).toFixed(2)}%${unk} [${cps.toLocaleString('en-US')} chars/s]\n`);
+  } finally { await m.dispose(); }
 }
 
 /** `npm start`: train a small LSTM for about a minute on TypeScript's own lib.*.d.ts, then print text. */
@@ -230,7 +263,7 @@ export function buildProgram(): Command {
     .description('train a character model on text files or folders')
     .argument('[files...]', 'text files or folders')
     .addOption(new Option('--cell <cell>', 'recurrent cell (default lstm)').choices(['lstm', 'gru', 'rnn']))
-    .option('--layers <n>', 'layers (1-4)', int('--layers'))
+    .option('--layers <n>', 'layers (1-4)', int('--layers', 1, 4))
     .option('--hidden <n>', `hidden size (default ${DEFAULT_TRAIN_OPTIONS.hidden})`, int('--hidden'))
     .option('--emb <n>', `embedding size (default ${DEFAULT_TRAIN_OPTIONS.emb})`, int('--emb'))
     .option('--batch <n>', `parallel streams (default ${DEFAULT_TRAIN_OPTIONS.batch})`, int('--batch'))
@@ -279,9 +312,10 @@ export function buildProgram(): Command {
     .action((file: string, o: { vocab?: string; name?: string; out: string; json?: boolean }) => importCmd(file, o));
   p.command('info').description('describe a model').argument('<model>', 'model folder').option('--json', 'print the model card as JSON')
     .action((model: string, o: { json?: boolean }) => info(model, o));
-  p.command('eval').description('loss and next-character top-1 accuracy on a held-out file')
+  p.command('eval').description('loss and next-character top-1 accuracy on a held-out file (characters outside the vocabulary are counted, not scored)')
     .argument('<model>', 'model folder').argument('<file>', 'text file').option('--json', 'print JSON')
-    .action((model: string, file: string, o: { json?: boolean }) => evalCmd(model, file, o));
+    .option('--threads <n>', 'onnxruntime threads (default: all cores)', int('--threads'))
+    .action((model: string, file: string, o: { json?: boolean; threads?: number }) => evalCmd(model, file, o));
   p.command('demo').description('train a small LSTM on TypeScript\'s lib files for about a minute, then generate text')
     .option('--minutes <x>', 'time budget', num('--minutes', 0.001), 1).option('--json', 'JSON progress')
     .action((o: { minutes: number; json?: boolean }) => demo(o));
@@ -304,8 +338,8 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
       return 2;
     }
-    if (e instanceof UsageError) {
-      process.stderr.write(`seqlab: ${e.message}\nusage: ${e.usage}\n`);
+    if (e instanceof UsageError || typeof (e as { usage?: unknown })?.usage === 'string') {
+      process.stderr.write(`seqlab: ${(e as Error).message}\nusage: ${(e as UsageError).usage}\n`);
       return 2;
     }
     if (e instanceof UserError || isDataError(e) || isOnnxUserError(e) || (e instanceof RemoteError && e.code === 'user') || (e as { userFacing?: boolean }).userFacing) {

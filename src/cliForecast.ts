@@ -9,8 +9,11 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { DataError } from './data/errors';
+import { regressionConfig } from './engine/config';
+import { memoryProblem } from './engine/params';
 import { RemoteError } from './protocol/rpc';
 import type { ForecastReport, ForecastTrainRequest, TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './protocol/workerClient';
@@ -29,6 +32,8 @@ const num = (name: string, lo: number) => (v: string) => {
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 const userFail = (m: string) => Object.assign(new DataError(m), { userFacing: true });
+/** a usage error (exit 2, with the usage line), mapped by cli.ts main() */
+const usageFail = (m: string) => Object.assign(new Error(m), { usage: 'seqlab forecast train <file.csv> --target COL [options]   (seqlab forecast train --help)' });
 
 function uniqueDir(base: string): string {
   if (!existsSync(base)) return base;
@@ -66,7 +71,13 @@ async function train(file: string, o: TrainOpts): Promise<void> {
   const name = o.name ?? (resume ? basename(resume) : `${basename(file, extname(file))}-${o.target[0] ?? 'forecast'}-${o.cell}`.replace(/[^\w.-]+/g, '_'));
   const outDir = resume ?? uniqueDir(resolve(o.out, name));
   // bad data fails here, before a worker starts or anything is written (a resume checks its data against the checkpoint)
-  if (!resume) loadForecastData({ file: path, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time, window: o.window, horizon: o.horizon });
+  if (!resume) {
+    const { fd, window } = loadForecastData({ file: path, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time, window: o.window, horizon: o.horizon });
+    if ((o.layers ?? 1) > 4) throw usageFail('--layers must be from 1 to 4');
+    const config = regressionConfig({ cell: o.cell, layers: o.layers ?? FORECAST_DEFAULTS.layers, hidden: o.hidden ?? FORECAST_DEFAULTS.hidden, features: fd.F, outputs: fd.K * fd.horizon });
+    const memory = memoryProblem(config, Math.min(FORECAST_DEFAULTS.batch, fd.train.N), window, totalmem());
+    if (memory) throw usageFail(memory);
+  }
   const worker = new TrainingWorker(workerPath());
   const req: Omit<ForecastTrainRequest, 'control'> = {
     jobId: name, file: path, outDir, name, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time,

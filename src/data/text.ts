@@ -34,6 +34,8 @@ export interface Corpus {
   unknownChars: number;
   /** for fine-tuning: the distinct unknown characters, most frequent first (at most 20) */
   unknownSample?: string[];
+  /** with LoadOptions.markUnknown: 1 at each position whose character is outside the given vocabulary, (N) */
+  unknownMask?: Uint8Array;
   /** files found in folders and skipped, with the reason */
   skipped?: SkippedFile[];
 }
@@ -43,17 +45,34 @@ export interface SkippedFile {
   reason: string;
 }
 
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** The encoding of a text file from its first bytes: UTF-16 when it starts with a UTF-16 byte order mark (as Windows
+ * tools write it: Notepad's "Unicode", PowerShell 5's `>`), else UTF-8. */
+export function textEncodingOf(head: Uint8Array): TextEncoding {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c && c !== 0x0b && c !== 0x1b && c !== 0x08) || c === 0x7f;
+
 /**
  * Why `head` (the first bytes of a file) looks binary, or null if it looks like text.
- * Binary = a NUL byte, or more than 10% control characters other than tab, LF, CR, FF, VT, ESC and BS.
+ * Binary = a NUL character, or more than 10% control characters other than tab, LF, CR, FF, VT, ESC and BS; for a
+ * file with a UTF-16 byte order mark this is judged on its UTF-16 code units, else on its bytes.
  */
 export function binaryReason(head: Uint8Array): string | null {
-  const n = Math.min(head.length, SNIFF_BYTES);
+  const bytes = head.subarray(0, SNIFF_BYTES);
+  const enc = textEncodingOf(bytes);
+  const units: ArrayLike<number> = enc === 'utf-8' ? bytes
+    : Array.from(new TextDecoder(enc).decode(bytes.subarray(0, bytes.length & ~1)), (ch) => ch.charCodeAt(0));
+  const n = units.length;
   let ctrl = 0;
   for (let i = 0; i < n; i++) {
-    const b = head[i]!;
+    const b = units[i]!;
     if (b === 0) return 'binary file (contains NUL bytes)';
-    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x0b && b !== 0x1b && b !== 0x08) || b === 0x7f) ctrl++;
+    if (isControl(b)) ctrl++;
   }
   if (n > 0 && ctrl / n > 0.1) return `binary file (${Math.round((100 * ctrl) / n)}% control characters)`;
   return null;
@@ -93,24 +112,29 @@ export function findInvalidUtf8(bytes: Uint8Array, final = true): number {
   return need > 0 && final ? seqStart : -1;
 }
 
+function notUtf16(label: string, enc: TextEncoding): DataError {
+  return new DataError(`${label} starts with a UTF-16 ${enc === 'utf-16le' ? 'LE' : 'BE'} byte order mark but is not valid UTF-16 text; save it as UTF-8 and try again.`);
+}
+
 function notUtf8(label: string, offset: number): DataError {
   const where = offset >= 0 ? ` (first bad byte at offset ${offset})` : '';
   return new DataError(`${label} is not valid UTF-8 text${where}; save it as UTF-8 and try again.`);
 }
 
 /**
- * Checks and decodes the bytes of a text file: refuses binary data, invalid UTF-8 and empty input with a DataError;
- * strips a UTF-8 BOM. `label` names the input in messages (e.g. the file name).
+ * Checks and decodes the bytes of a text file: refuses binary data, invalid UTF-8 (or UTF-16) and empty input with a
+ * DataError; strips a BOM; reads UTF-16 LE/BE when a UTF-16 BOM says so. `label` names the input in messages.
  */
 export function decodeTextBytes(bytes: Uint8Array, label = 'The input'): string {
   if (bytes.length === 0) throw new DataError(`${label} is empty.`);
   const bin = binaryReason(bytes.subarray(0, SNIFF_BYTES));
   if (bin) throw new DataError(`${label} looks like a ${bin}, not text.`);
+  const enc = textEncodingOf(bytes);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); // strips a BOM (ignoreBOM: false)
+    text = new TextDecoder(enc, { fatal: true }).decode(bytes); // strips a BOM (ignoreBOM: false)
   } catch {
-    throw notUtf8(label, findInvalidUtf8(bytes));
+    throw enc === 'utf-8' ? notUtf8(label, findInvalidUtf8(bytes)) : notUtf16(label, enc);
   }
   if (text.length === 0) throw new DataError(`${label} is empty (only a byte order mark).`);
   return text;
@@ -166,7 +190,7 @@ export function collectTextFiles(paths: string[], opts: CollectOptions = {}): Co
     const head = readHead(file);
     const bin = binaryReason(head);
     if (bin) return skip(file, bin);
-    if (findInvalidUtf8(head, head.length === size) >= 0) return skip(file, 'not valid UTF-8 text');
+    if (textEncodingOf(head) === 'utf-8' && findInvalidUtf8(head, head.length === size) >= 0) return skip(file, 'not valid UTF-8 text');
     files.push(file);
   };
   const skip = (file: string, reason: string): void => {
@@ -215,6 +239,8 @@ export function collectTextFiles(paths: string[], opts: CollectOptions = {}): Co
 export interface LoadOptions extends CollectOptions {
   /** fine-tuning: encode with this vocabulary; unknown characters map to vocab.fallbackId and are counted */
   vocab?: Vocab;
+  /** with `vocab`: also return Corpus.unknownMask (evaluation scores no unknown character) */
+  markUnknown?: boolean;
   /** cap on the total bytes (default DEFAULT_MAX_BYTES) */
   maxBytes?: number;
   /** read size (default 4 MB; tests use tiny values to cut multi-byte characters) */
@@ -338,13 +364,14 @@ export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
 
   // Pass 2: encode into one preallocated array.
   const ids = vocab.size <= 0x10000 ? new Uint16Array(chars) : new Int32Array(chars);
+  const mask = given && opts.markUnknown ? new Uint8Array(chars) : undefined;
   let o = 0;
   for (let fi = 0; fi < files.length; fi++) {
     const file = files[fi]!;
     const start = o;
     try {
       streamFile(file, buf, (text) => {
-        o += vocab.encodeInto(text, ids, o);
+        o += vocab.encodeInto(text, ids, o, mask);
       }, (d) => progress?.(done + d, 2 * totalBytes));
     } catch (e) {
       if (e instanceof RangeError) throw new DataError(`${file} changed while it was being read; try again.`);
@@ -352,11 +379,15 @@ export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
     }
     if (o - start !== sizes[fi]) throw new DataError(`${file} changed while it was being read; try again.`);
     done += fs.statSync(file).size;
-    if (fi < files.length - 1 && needsNewline[fi]) ids[o++] = vocab.id(0x0a);
+    if (fi < files.length - 1 && needsNewline[fi]) {
+      if (mask && !vocab.has(0x0a)) mask[o] = 1;
+      ids[o++] = vocab.id(0x0a);
+    }
   }
   if (o !== chars) throw new DataError('The text changed while it was being read; try again.');
   const corpus: Corpus = { ids, vocab, files, chars, bytes, unknownChars: unknown };
   if (given) corpus.unknownSample = topUnknown(unknownCounts);
+  if (mask) corpus.unknownMask = mask;
   if (skipped.length) corpus.skipped = skipped;
   return corpus;
 }
@@ -398,7 +429,9 @@ export function readTextChunks(file: string, onText: (text: string) => void, opt
 function streamFile(file: string, buf: Uint8Array, onText: (text: string) => void, onBytes?: (done: number) => void): number {
   const label = path.basename(file);
   const fd = fs.openSync(file, 'r');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let decoder = new TextDecoder('utf-8', { fatal: true });
+  let enc: TextEncoding = 'utf-8';
+  const bad = () => (enc === 'utf-8' ? notUtf8(label, locateInvalid(fd)) : notUtf16(label, enc));
   let pos = 0;
   try {
     let sniffed = false;
@@ -410,6 +443,8 @@ function streamFile(file: string, buf: Uint8Array, onText: (text: string) => voi
         const head = n >= SNIFF_BYTES || buf.length >= SNIFF_BYTES ? chunk.subarray(0, SNIFF_BYTES) : readHead(file);
         const bin = binaryReason(head);
         if (bin) throw new DataError(`${label} looks like a ${bin}, not text.`);
+        enc = textEncodingOf(head);
+        if (enc !== 'utf-8') decoder = new TextDecoder(enc, { fatal: true });
         sniffed = true;
       }
       // Decode in small slices: the strings stay in V8's young generation and are freed cheaply, so peak memory
@@ -419,7 +454,7 @@ function streamFile(file: string, buf: Uint8Array, onText: (text: string) => voi
         try {
           text = decoder.decode(chunk.subarray(s, Math.min(n, s + DECODE_SLICE)), { stream: true });
         } catch {
-          throw notUtf8(label, locateInvalid(fd));
+          throw bad();
         }
         if (text.length) onText(text);
       }
@@ -430,7 +465,7 @@ function streamFile(file: string, buf: Uint8Array, onText: (text: string) => voi
     try {
       tail = decoder.decode();
     } catch {
-      throw notUtf8(label, locateInvalid(fd));
+      throw bad();
     }
     if (tail.length) onText(tail);
   } finally {

@@ -93,9 +93,10 @@ export class Vocab {
   /**
    * Writes the ids of `text` into out[offset...], returns how many were written.
    * Throws a RangeError when `out` is too short (nothing past out.length is written).
-   * A Uint16Array only holds ids < 65536 (V <= 65536).
+   * A Uint16Array only holds ids < 65536 (V <= 65536). With `unknown`, unknown[i] = 1 where out[i] is the fallback
+   * for a character outside the vocabulary.
    */
-  encodeInto(text: string, out: Int32Array | Uint16Array, offset: number): number {
+  encodeInto(text: string, out: Int32Array | Uint16Array, offset: number, unknown?: Uint8Array): number {
     const bmp = this.bmp;
     const fb = this.fallbackId;
     const n = text.length;
@@ -114,6 +115,7 @@ export class Vocab {
       let id: number;
       if (cp <= 0xffff) id = bmp[cp]! - 1;
       else id = this.astral.get(cp) ?? -1;
+      if (id < 0 && unknown) unknown[o] = 1;
       out[o++] = id >= 0 ? id : fb;
     }
     return o - offset;

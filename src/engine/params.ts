@@ -59,3 +59,38 @@ export class FlatParams<A extends Arr = Float32Array> {
     return v;
   }
 }
+
+/** The largest typed array this engine allocates: V8's limit on a Float32Array's length (2^32 - 1 elements on
+ * 64-bit Node 20), kept lower so that one buffer stays addressable by 32-bit offsets in the kernels. */
+export const MAX_BUFFER_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * About how much memory training a model takes, in bytes, and its largest single buffer (elements): parameters,
+ * gradients, two optimizer moments, the best weights and the checkpoint's copies (about 8 copies of the P parameters
+ * in all), plus the activations kept for backpropagation through T steps of B streams (gates and states per layer,
+ * the logits and their gradient). An estimate to refuse absurd sizes before anything is allocated, not a budget.
+ */
+export function trainingMemory(c: ModelConfig, B: number, T: number): { bytes: number; params: number; largestBuffer: number } {
+  const P = paramCount(c);
+  const G = GATES[c.cell], H = c.hidden;
+  const perLayer = T * B * (2 * G * H + 4 * H); // gates and their gradient, h and c with theirs: (T,B,·)
+  const logits = 2 * T * B * c.outputs; // (T,B,O) and dLogits
+  const elements = 8 * P + c.layers * perLayer + logits;
+  const largestBuffer = Math.max(P, T * B * G * H, T * B * c.outputs, G * H * Math.max(H, c.kind === 'char' ? c.emb : c.features));
+  return { bytes: 4 * elements, params: P, largestBuffer };
+}
+
+const gb = (b: number) => `${(b / 2 ** 30).toLocaleString('en-US', { maximumFractionDigits: b < 2 ** 30 ? 2 : 0 })} GB`;
+
+/** Why training this model cannot fit in `availableBytes` of memory (with the figures), or null when it fits. */
+export function memoryProblem(c: ModelConfig, B: number, T: number, availableBytes: number): string | null {
+  const m = trainingMemory(c, B, T);
+  const what = `A ${c.cell.toUpperCase()} ${c.layers}×${c.hidden} model (${m.params.toLocaleString('en-US')} parameters, batch ${B}, seq ${T})`;
+  if (m.bytes > 0.8 * availableBytes) {
+    return `${what} needs about ${gb(m.bytes)} of memory to train (parameters, gradients, optimizer state and activations); this machine has ${gb(availableBytes)}. Use a smaller hidden size, fewer layers, or a smaller batch or seq.`;
+  }
+  if (m.largestBuffer > MAX_BUFFER_ELEMENTS) {
+    return `${what} needs one buffer of ${m.largestBuffer.toLocaleString('en-US')} values, more than the ${MAX_BUFFER_ELEMENTS.toLocaleString('en-US')} an array can hold. Use a smaller hidden size, batch or seq.`;
+  }
+  return null;
+}

@@ -75,6 +75,8 @@ export class Trainer {
   private smoothLoss: number | null = null;
   private minSmoothLoss: number | null = null;
   private trainSecondsBefore = 0;
+  /** seconds into the current run() (null between runs), so checkpoints taken during a run carry its time so far */
+  private runSeconds: (() => number) | null = null;
   private readonly x: Int32Array | Float32Array;   // (T,B) or (T,B,F)
   private readonly y: Int32Array | Float32Array;   // (T,B) or (T,B,O)
   readonly config: ModelConfig;
@@ -147,10 +149,12 @@ export class Trainer {
     const startStep = this.step;
     const charsPerStep = o.batch * o.seq;
     const elapsed = () => (now() - t0) / 1000;
+    this.runSeconds = elapsed;
     const maxSteps = o.steps > 0 ? o.steps : Infinity;
     const maxSec = o.minutes > 0 ? o.minutes * 60 : Infinity;
     const finish = (stop: StopKind, reason: string): RunResult => {
       this.trainSecondsBefore += elapsed();
+      this.runSeconds = null;
       if (this.val === null || this.bestValLoss === null) {
         // without validation, the best model is the latest one
         if (stop !== 'diverged') { this.bestParams.set(this.model.params.data); this.bestStep = this.step; cb.onBest?.(this.step, null); }
@@ -201,13 +205,14 @@ export class Trainer {
   }
 
   /** Training seconds over all sessions of this run. */
-  get trainSeconds(): number { return this.trainSecondsBefore; }
+  /** training time over every session, the current run included */
+  get trainSeconds(): number { return this.trainSecondsBefore + (this.runSeconds?.() ?? 0); }
 
   snapshot(): TrainerSnapshot {
     return {
       step: this.step, rng: this.rng.state(), data: { ...this.train.state }, optimizerT: this.optimizer.t,
       bestValLoss: this.bestValLoss, bestStep: this.bestStep, evalsSinceBest: this.evalsSinceBest,
-      smoothLoss: this.smoothLoss, minSmoothLoss: this.minSmoothLoss, trainSeconds: this.trainSecondsBefore,
+      smoothLoss: this.smoothLoss, minSmoothLoss: this.minSmoothLoss, trainSeconds: this.trainSeconds,
     };
   }
 

@@ -14,7 +14,7 @@ import { createControl, requestStop, type HostToWorkerRpc, type TrainProgress, t
 import { maxConcurrentRuns, trainingThreads } from './config';
 import { bits, fmtCount, fmtDuration } from './format';
 import { log } from './log';
-import { removeRunLock, writeRunLock } from './runLock';
+import { removeRunLock } from '../data/runLock';
 
 export interface JobSpec {
   name: string;
@@ -168,8 +168,7 @@ export class TrainingService implements vscode.Disposable {
         jobId: job.id, sources: spec.sources, outDir: spec.outDir, name: spec.name, resume: spec.resume,
         options: spec.options, control: job.control, threads: job.threads,
       };
-      await fsp.mkdir(spec.outDir, { recursive: true });
-      writeRunLock(spec.outDir, job.id);
+      // the worker creates the model folder (and its run lock) only once the data and options pass every check
       const result = await rpc.request('train/start', req);
       job.result = result;
       job.state = 'finished';

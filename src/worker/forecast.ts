@@ -15,13 +15,14 @@
 import { writeFinalOnnx } from './finalExport';
 import { runSession } from './session';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { type ModelConfig, regressionConfig } from '../engine/config';
 import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
-import { resolveOptions, type TrainOptions } from '../engine/options';
-import { paramCount } from '../engine/params';
+import { definedEntries, resolveOptions, type TrainOptions } from '../engine/options';
+import { memoryProblem, paramCount } from '../engine/params';
 import { Trainer } from '../engine/train';
 import {
   actualY, buildSeries, detectSeason, inspectColumns, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec, formatTime,
@@ -30,6 +31,7 @@ import {
 } from '../data/csv';
 import { DataError } from '../data/errors';
 import { readCard, readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { removeRunLock, writeRunLock } from '../data/runLock';
 import { exportOnnx } from '../onnx/export';
 import { OnnxModel } from '../onnx/runtime';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
@@ -132,7 +134,16 @@ function thin(n: number, max: number): number[] {
   return out;
 }
 
+/** A forecasting run end to end; the run lock it writes in its folder is removed however it ends. */
 export async function runForecastTraining(req: ForecastTrainRequest, hooks: ForecastHooks = {}): Promise<ForecastTrainResult> {
+  try {
+    return await forecastRun(req, hooks);
+  } finally {
+    removeRunLock(req.outDir, req.jobId);
+  }
+}
+
+async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Promise<ForecastTrainResult> {
   const log = hooks.log ?? (() => {});
   const now = hooks.now ?? (() => Date.now());
   const outDir = req.outDir;
@@ -143,7 +154,7 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
     const m = ck.meta.forecast as { request?: Settings } | undefined;
     if (!m?.request || ck.config.kind !== 'regression') throw new DataError(`${req.resume.from} is not a forecasting model; it cannot be resumed as one.`);
     const keep = Object.fromEntries(FIXED_KEYS.map((k) => [k, m.request![k]]));
-    s = { ...m.request, ...stripUndefined(req), ...keep };
+    s = { ...m.request, ...definedEntries(req), ...keep };
   }
   if (!req.resume || req.resume.from !== outDir) {
     if (existsSync(outDir) && readdirSync(outDir).some((f) => f === CARD_FILE || f === CHECKPOINT_FILE)) {
@@ -173,6 +184,8 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
   const valSrc = new WindowBatcher(fd.val, B, false);
   const config: ModelConfig = ck ? ck.config : regressionConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, features: fd.F, outputs: O });
   if (config.features !== fd.F || config.outputs !== O) throw new DataError('The data no longer matches this model (different columns or horizon).');
+  const memory = memoryProblem(config, B, W, totalmem());
+  if (memory) throw new DataError(memory);
   const model = new Model(config, { kernels: hooks.kernels });
   const stepBase = ck ? ck.trainer.step : 0;
   const trainer = new Trainer(model, { ...opts, steps: opts.steps > 0 ? stepBase + opts.steps : 0 }, trainSrc, valSrc, { lastOnly: true, stateful: false });
@@ -186,6 +199,7 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
   const spec = forecastSpec(fd);
   const coverage = s.coverage ?? FORECAST_DEFAULTS.coverage;
   mkdirSync(outDir, { recursive: true });
+  writeRunLock(outDir, req.jobId);
   const createdAt = new Date(now()).toISOString();
   const section: ForecastCardSection = {
     file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, window: W, horizon: Hz, rows: fd.series.n,
@@ -207,7 +221,7 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
     writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
   };
   const updateCard = (patch: Partial<ForecastCard>) => {
-    Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, updatedAt: new Date(now()).toISOString() });
+    Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds, updatedAt: new Date(now()).toISOString() });
     writeCard(outDir, card);
   };
   let intervals: ForecastNorm['intervals'] = null;
@@ -279,10 +293,6 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
     base.results.map((r) => `${r.name} ${fmt(r.metrics.rmse)}`).join(', '));
   log(cmp.beatsPersistence ? 'info' : 'warn', cmp.summary);
   return { jobId: req.jobId, modelDir: outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason, report };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function fmt(x: number): string {

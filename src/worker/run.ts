@@ -5,18 +5,20 @@
 import { writeFinalOnnx } from './finalExport';
 import { runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { charConfig, type ModelConfig } from '../engine/config';
 import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
 import { resolveOptions, resumeOptions, type TrainOptions } from '../engine/options';
-import { paramCount } from '../engine/params';
+import { memoryProblem, paramCount } from '../engine/params';
 import { generate } from '../engine/sampling';
 import { Trainer } from '../engine/train';
 import { maxBatchFor, StreamBatcher, trainValIds } from '../data/batches';
 import { DataError } from '../data/errors';
 import { readCheckpoint, tryReadCard, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { removeRunLock, writeRunLock } from '../data/runLock';
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
 import { Vocab } from '../data/vocab';
 import { exportOnnx } from '../onnx/export';
@@ -54,8 +56,6 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
       throw new DataError(`A model already exists at ${outDir}; choose another name.`);
     }
   }
-  mkdirSync(outDir, { recursive: true });
-
   // ---- options: a resume keeps the checkpoint's value of every option the request does not give
   let opts: TrainOptions;
   let optionChanges: string[] = [];
@@ -84,7 +84,6 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   } else if (req.sources.text !== undefined) {
     if (req.sources.text.length === 0) throw new DataError('The selection is empty: select some text to train on.');
     corpus = corpusFromText(req.sources.text, vocabIn, req.sources.label ?? 'selection');
-    writeFileAtomic(join(outDir, SELECTION_FILE), req.sources.text);
     dataFiles = [req.sources.label ?? 'selection'];
   } else {
     corpus = loadCorpus(req.sources.files ?? [], { vocab: vocabIn });
@@ -125,6 +124,13 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   // ---- model
   const config: ModelConfig = ck ? ck.config : charConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, emb: opts.emb, vocab: vocab.size, dropout: opts.dropout });
   if (ck && resume!.mode === 'finetune') config.dropout = opts.dropout;
+  const memory = memoryProblem(config, B, T, totalmem());
+  if (memory) throw new DataError(memory);
+
+  // ---- every check passed: only now does the model folder exist (a refused run leaves nothing behind)
+  mkdirSync(outDir, { recursive: true });
+  writeRunLock(outDir, req.jobId);
+  if (req.sources.text !== undefined) writeFileAtomic(join(outDir, SELECTION_FILE), req.sources.text);
   const model = new Model(config, { kernels: hooks.kernels });
   const stepBase = ck && resume!.mode === 'exact' ? ck.trainer.step : 0;
   // `steps` counts the steps of this session; the trainer's limit is absolute
@@ -160,9 +166,10 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
     };
     writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
   };
+  // the card is written with every checkpoint: after a crash or kill -9 it holds the checkpoint's steps and time
   const updateCard = (patch: Partial<ModelCard>) => {
     Object.assign(card, patch, {
-      steps: trainer.step, bestValLoss: trainer.bestValLoss,
+      steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds,
       bestValBpc: trainer.bestValLoss === null ? null : trainer.bestValLoss / Math.LN2,
       updatedAt: new Date(now()).toISOString(),
     });
@@ -175,21 +182,27 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters, vocabulary ${vocab.size}, ${corpus.chars.toLocaleString('en-US')} characters (batch ${B}, seq ${T}; kernels ${model.k.name})`);
 
   // ---- run
-  const result = runSession(trainer, {
-    jobId: req.jobId, stepBase, now, shouldStop: hooks.shouldStop, progress: hooks.progress, progressEveryMs: hooks.progressEveryMs,
-    onEval: (e) => {
-      log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
-      if (opts.sampleChars > 0 && hooks.sample) {
-        const text = generate(model, vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step });
-        hooks.sample(e.step, text);
-      }
-    },
-    saveCheckpoint, updateCard, writeOnnx,
-  });
-  // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
-  await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }));
-  const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
-  updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
+  let result: ReturnType<typeof runSession>;
+  let status: TrainResult['status'];
+  try {
+    result = runSession(trainer, {
+      jobId: req.jobId, stepBase, now, shouldStop: hooks.shouldStop, progress: hooks.progress, progressEveryMs: hooks.progressEveryMs,
+      onEval: (e) => {
+        log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
+        if (opts.sampleChars > 0 && hooks.sample) {
+          const text = generate(model, vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step });
+          hooks.sample(e.step, text);
+        }
+      },
+      saveCheckpoint, updateCard, writeOnnx,
+    });
+    // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
+    await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }));
+    status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
+    updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
+  } finally {
+    removeRunLock(outDir, req.jobId);
+  }
   log(result.stop === 'diverged' ? 'warn' : 'info', `${req.name}: ${result.reason}; best validation loss ${trainer.bestValLoss === null ? 'n/a' : trainer.bestValLoss.toFixed(4)}`);
   return { jobId: req.jobId, modelDir: outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason };
 }

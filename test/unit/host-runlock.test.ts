@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { liveElsewhere, removeRunLock, RUN_LOCK_FILE, writeRunLock } from '../../src/host/runLock';
+import { liveElsewhere, removeRunLock, RUN_LOCK_FILE, writeRunLock } from '../../src/data/runLock';
 
 describe('run locks (host/runLock): live in another window, or interrupted?', () => {
   let dir: string;

@@ -104,6 +104,7 @@ function findColumn(table: CsvTable, name: string): CsvColumn {
 
 /** the column choices for a UI or CLI: time column, usable numeric columns, excluded ones, defaults */
 export function inspectColumns(table: CsvTable, opts: { time?: string | null } = {}): ColumnPlan {
+  refuseTooFewRows(table);
   const time = detectTimeColumn(table, opts.time);
   const { numeric, excluded } = classify(table, time);
   if (numeric.length === 0) {
@@ -116,6 +117,13 @@ export function inspectColumns(table: CsvTable, opts: { time?: string | null } =
   }
   const target = numeric.find((n) => TARGET_NAME.test(n)) ?? numeric[0]!;
   return { time, numeric, excluded, defaultTargets: [target], defaultFeatures: numeric.filter((n) => n !== target) };
+}
+
+/** A series of one row is too short, not "constant": said before any column is judged. */
+function refuseTooFewRows(table: CsvTable): void {
+  if (table.rows < 2) {
+    throw new DataError(`${baseName(table.source)} has ${table.rows === 1 ? 'only one data row' : 'no data rows'}: a time series needs at least two rows (a forecasting model needs a few windows of them).`);
+  }
 }
 
 /** usable numeric columns (not time, not empty, not constant) and the others with a reason */
