@@ -1,18 +1,21 @@
 /**
  * Training checkpoint bytes (pure; the worker writes them atomically: temp file, then rename).
  *
- *   "SEQLABCK" (8 bytes) | u32 version | u32 header length | header JSON (UTF-8) | pad to 4 | float32 sections
+ *   "SEQLABCK" (8 bytes) | u32 version | u32 header length | header JSON (UTF-8) | pad to 4 | float32 sections | u32 CRC-32
  *
+ * The CRC-32 (version 2; version 1 files have none) covers every byte before it, so a truncated or damaged file is
+ * refused instead of resuming from wrong weights.
  * The header lists the sections (name, length) in file order: params, optimizer state, best params,
  * and the carried hidden state h{l}, c{l}. Everything needed to resume exactly is here.
  */
 import { type ModelConfig, validateConfig } from './config';
 import type { TrainOptions } from './options';
+import { crc32 } from './crc32';
 import { paramLayout } from './params';
 import type { TrainerSnapshot } from './train';
 
 const MAGIC = 'SEQLABCK';
-const VERSION = 1;
+const VERSION = 2;
 
 export interface Checkpoint {
   config: ModelConfig;
@@ -47,7 +50,7 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const headLen = 16 + json.length;
   const pad = (4 - (headLen % 4)) % 4;
   const floats = sections.reduce((s, [, a]) => s + a.length, 0);
-  const out = new Uint8Array(headLen + pad + floats * 4);
+  const out = new Uint8Array(headLen + pad + floats * 4 + 4);
   for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
   const dv = new DataView(out.buffer);
   dv.setUint32(8, VERSION, true);
@@ -56,6 +59,7 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const f = new Float32Array(out.buffer, headLen + pad, floats);
   let o = 0;
   for (const [, a] of sections) { f.set(a, o); o += a.length; }
+  dv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
   return out;
 }
 
@@ -65,7 +69,11 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) fail('wrong file signature');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== VERSION) fail(`format version ${version} is not supported (this build reads ${VERSION})`);
+  if (version !== 1 && version !== VERSION) fail(`format version ${version} is not supported (this build reads 1 and ${VERSION})`);
+  const tail = version >= 2 ? 4 : 0; // the CRC-32
+  if (tail && bytes.length >= 20 && dv.getUint32(bytes.length - 4, true) !== crc32(bytes.subarray(0, bytes.length - 4))) {
+    fail('its checksum does not match (the file is truncated or damaged)');
+  }
   const jl = dv.getUint32(12, true);
   if (16 + jl > bytes.length) fail('the header is truncated');
   let header: {
@@ -73,13 +81,15 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     sections: { name: string; length: number }[];
   };
   try { header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + jl))); } catch { return fail('the header is corrupt'); }
+  if (typeof header !== 'object' || header === null || !Array.isArray(header.sections) || typeof header.trainer !== 'object' || typeof header.options !== 'object'
+    || header.sections.some((x) => typeof x?.name !== 'string' || !Number.isInteger(x.length) || x.length < 0)) fail('the header is incomplete');
   try { validateConfig(header.config); } catch (e) { fail((e as Error).message); }
   const headLen = 16 + jl, pad = (4 - (headLen % 4)) % 4;
   const floats = header.sections.reduce((s, x) => s + x.length, 0);
-  if (headLen + pad + floats * 4 !== bytes.length) fail(`expected ${headLen + pad + floats * 4} bytes, found ${bytes.length} (truncated or damaged)`);
+  if (headLen + pad + floats * 4 + tail !== bytes.length) fail(`expected ${headLen + pad + floats * 4 + tail} bytes, found ${bytes.length} (truncated or damaged)`);
   // copy into a fresh, aligned buffer (a Node Buffer's .buffer may be a shared pool)
   const body = new Uint8Array(floats * 4);
-  body.set(bytes.subarray(headLen + pad));
+  body.set(bytes.subarray(headLen + pad, bytes.length - tail));
   const all = new Float32Array(body.buffer);
   const got: Record<string, Float32Array> = {};
   let o = 0;

@@ -45,6 +45,7 @@ export function layerInput(c: ModelConfig, l: number): number {
 
 export function validateConfig(c: ModelConfig): void {
   const bad = (m: string) => { throw new Error(`Invalid model config: ${m}`); };
+  if (typeof c !== 'object' || c === null) bad('it is missing');
   if (!(c.cell in GATES)) bad(`cell must be lstm, gru or rnn (got ${c.cell})`);
   if (!Number.isInteger(c.layers) || c.layers < 1 || c.layers > 4) bad(`layers must be 1..4 (got ${c.layers})`);
   if (!Number.isInteger(c.hidden) || c.hidden < 1) bad(`hidden must be a positive integer (got ${c.hidden})`);

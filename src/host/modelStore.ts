@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE, type ModelCard, type ModelStatus } from '../protocol/model';
 import { modelsLocationSetting } from './config';
 import { sanitizeModelName, uniqueName } from './names';
+import { parseCard, writeCard } from '../data/modelFolder';
 import { liveElsewhere } from '../data/runLock';
 
 export type EntryStatus = ModelStatus | 'queued' | 'unreadable';
@@ -111,8 +112,7 @@ export class ModelStore implements vscode.Disposable {
       return { name, dir, status: 'unreadable', error: vscode.l10n.t('card.json is missing'), hasCheckpoint, hasOnnx };
     }
     try {
-      const card = JSON.parse(text) as ModelCard;
-      if (typeof card !== 'object' || card === null || typeof card.config !== 'object') throw new Error('not a model card');
+      const card = parseCard(text, CARD_FILE);
       let status: EntryStatus = card.status;
       let elsewhere = false;
       if (status === 'training' && !this.isLive(dir)) {
@@ -137,11 +137,7 @@ export class ModelStore implements vscode.Disposable {
     if (target === entry.dir) return target;
     if (existsSync(target)) throw userError(vscode.l10n.t('A model named "{0}" already exists.', newName));
     await fsp.rename(entry.dir, target);
-    const cardPath = path.join(target, CARD_FILE);
-    if (entry.card) {
-      const card = { ...entry.card, name: newName, updatedAt: new Date().toISOString() };
-      await writeAtomic(cardPath, JSON.stringify(card, null, 2) + '\n');
-    }
+    if (entry.card) writeCard(target, { ...entry.card, name: newName, updatedAt: new Date().toISOString() });
     this.fire();
     return target;
   }
@@ -194,12 +190,6 @@ export class ModelStore implements vscode.Disposable {
 function isInside(p: string, dir: string): boolean {
   const rel = path.relative(dir, p);
   return !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-export async function writeAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await fsp.writeFile(tmp, data);
-  await fsp.rename(tmp, file);
 }
 
 /** An Error whose message is meant for the user as is (no stack). */

@@ -10,7 +10,8 @@
  *   head:        MatMul(Y_{L-1}, headW [H,O]) → Add(headB) → logits [T,B,O]
  * Inputs:  tokens | features, h0_{l} [1,B,H] (and c0_{l} for LSTM) per layer.
  * Outputs: logits, hT_{l} (and cT_{l}) per layer, Y_{l} per layer.
- * metadata_props: seqlab.format, seqlab.config, seqlab.vocab (JSON code points), seqlab.card, seqlab.norm.
+ * metadata_props: seqlab.format, seqlab.config, seqlab.vocab (JSON code points), seqlab.card, seqlab.norm, and last
+ * seqlab.crc32 over every byte before it (checksum.ts).
  */
 import { type ModelConfig, GATES, layerInput, validateConfig } from '../engine/config';
 import { FlatParams } from '../engine/params';
@@ -18,8 +19,11 @@ import {
   type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
   AttrType, DataType, encodeModel, floatTensor, int64Tensor,
 } from './proto';
+import { withChecksum } from './checksum';
 
-export const SEQLAB_FORMAT = '1';
+/** 2: the file ends with a CRC-32 (checksum.ts); 1 (Sequence Lab 0.1) had none and is still read */
+export const SEQLAB_FORMAT = '2';
+export const SEQLAB_FORMATS_READ = ['1', '2'];
 export const OPSET = 14;
 export const IR_VERSION = 8;
 export const META = {
@@ -118,7 +122,7 @@ export function buildModel(config: ModelConfig, params: Float32Array, meta: Expo
   };
 }
 
-/** Export a model to ONNX bytes. */
+/** Export a model to ONNX bytes, checksummed. */
 export function exportOnnx(config: ModelConfig, params: Float32Array, meta: ExportMeta = {}): Uint8Array {
-  return encodeModel(buildModel(config, params, meta));
+  return withChecksum(encodeModel(buildModel(config, params, meta)));
 }

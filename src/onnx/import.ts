@@ -16,7 +16,8 @@
 import { type ModelConfig, validateConfig } from '../engine/config';
 import { paramLayout } from '../engine/params';
 import { Vocab } from '../data/vocab';
-import { ioNames, META, SEQLAB_FORMAT } from './export';
+import { checksumProblem, IMPORTED_KEY } from './checksum';
+import { ioNames, META, SEQLAB_FORMATS_READ } from './export';
 import {
   type ModelProto, type NodeProto, type ValueInfoProto, DATA_TYPE_NAME, DataType, decodeModel, encodePatch, metadataOf,
 } from './proto';
@@ -117,8 +118,8 @@ function parseJsonMeta<T>(meta: Record<string, string>, key: string, problems: s
 }
 
 function describeOurs(m: ModelProto, meta: Record<string, string>, problems: string[]): ModelInfo | null {
-  if (meta[META.format] !== SEQLAB_FORMAT) {
-    problems.push(`written by a newer Sequence Lab (format ${meta[META.format]}; this version reads format ${SEQLAB_FORMAT})`);
+  if (!SEQLAB_FORMATS_READ.includes(meta[META.format]!)) {
+    problems.push(`written by a newer Sequence Lab, or damaged (format ${JSON.stringify(meta[META.format])}; this version reads formats ${SEQLAB_FORMATS_READ.join(' and ')})`);
     return null;
   }
   const config = parseJsonMeta<ModelConfig>(meta, META.config, problems);
@@ -301,6 +302,8 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
   try { m = decodeModel(bytes); } catch (e) { throw new ModelImportError(`Cannot read ${what}: ${(e as Error).message}`); }
   const meta = metadataOf(m);
   const problems: string[] = [];
+  const damaged = checksumProblem(bytes, meta, (meta[META.format] !== undefined && meta[META.format] !== '1') || meta[IMPORTED_KEY] !== undefined);
+  if (damaged) throw new ModelImportError(`Cannot use ${what}: ${damaged}.`);
   if (meta[META.format] !== undefined) {
     const info = describeOurs(m, meta, problems);
     if (!info || problems.length) throw new ModelImportError(`${what} is a Sequence Lab model that does not fit: ${problems.join('; ')}`, problems);

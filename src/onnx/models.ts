@@ -13,6 +13,7 @@ import { Vocab } from '../data/vocab';
 import { CARD_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import { type SampleResult, type SampleRunOptions, sampleText } from './decode';
 import { type EngineChoice, openInference } from './fallback';
+import { CRC_KEY, IMPORTED_KEY, withChecksum } from './checksum';
 import { META } from './export';
 import { EXPECTED_SIGNATURE, ModelImportError, type ModelInfo, prepareModel, vocabFromFile } from './import';
 import { encodePatch } from './proto';
@@ -77,9 +78,9 @@ Promise<{ dir: string; card: ModelCard; info: ModelInfo }> {
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ModelImportError(`"${name}" is not a usable model name (letters, digits, . _ - only)`);
   const dir = join(opts.modelsDir, name);
   if (existsSync(join(dir, CARD_FILE)) || existsSync(join(dir, ONNX_FILE))) throw new ModelImportError(`a model named "${name}" already exists in ${opts.modelsDir}`);
-  // the stored file carries its vocabulary, so the folder is self-contained
-  const stored = info.metadata[META.vocab] !== undefined || info.ours ? bytes
-    : concat(bytes, encodePatch({ metadataProps: [{ key: META.vocab, value: JSON.stringify(info.vocab) }] }));
+  // the stored file carries its vocabulary, so the folder is self-contained, and a checksum (a file that has one keeps it)
+  const add = [{ key: IMPORTED_KEY, value: '1' }, ...(info.metadata[META.vocab] !== undefined || info.ours ? [] : [{ key: META.vocab, value: JSON.stringify(info.vocab) }])];
+  const stored = info.metadata[CRC_KEY] !== undefined ? bytes : withChecksum(concat(bytes, encodePatch({ metadataProps: add })));
   // prove it runs before writing anything: two streams of three steps (T != B, so a misread layout fails here)
   const V = info.vocab.length;
   const m = await OnnxModel.load(stored, { name: basename(file) });

@@ -15,7 +15,8 @@ export const ONNX_FILE = 'model.onnx';
 export type ModelStatus = 'training' | 'complete' | 'stopped' | 'interrupted' | 'failed';
 
 export interface ModelCard {
-  format: 1;
+  /** 2: with `checksum` (a CRC-32 of the other fields as written); 1: Sequence Lab 0.1, without */
+  format: 1 | 2;
   name: string;
   origin: 'trained' | 'imported';
   status: ModelStatus;
@@ -38,4 +39,6 @@ export interface ModelCard {
   stopReason?: string;
   /** each resumed session that changed options: the step it started at and what changed ("lr 0.005 → 0.001") */
   optionChanges?: { step: number; changed: string[] }[];
+  /** CRC-32 (8 hex digits) of the card's other fields, written by data/modelFolder.ts */
+  checksum?: string;
 }

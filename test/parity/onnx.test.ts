@@ -10,6 +10,7 @@ import type { ModelConfig } from '../../src/engine/config';
 import { paramLayout } from '../../src/engine/params';
 import { Rng } from '../../src/engine/rng';
 import { exportOnnx, buildModel } from '../../src/onnx/export';
+import { CRC_KEY, withChecksum } from '../../src/onnx/checksum';
 import { decodeModel, metadataOf, encodeModel } from '../../src/onnx/proto';
 import { OnnxModel, SessionCache, type State, InferenceInputError, ModelLoadError } from '../../src/onnx/runtime';
 
@@ -109,7 +110,8 @@ describe('ONNX export metadata', () => {
     const norm = { mean: [1.5, 2], std: [0.5, 3] };
     const m = decodeModel(exportOnnx(fx.config, flatParams(fx), { card, norm }));
     const meta = metadataOf(m);
-    assert.equal(meta['seqlab.format'], '1');
+    assert.equal(meta['seqlab.format'], '2');
+    assert.match(meta['seqlab.crc32']!, /^[0-9a-f]{8}$/, 'the file ends with its checksum');
     assert.deepEqual(JSON.parse(meta['seqlab.config']!), fx.config);
     assert.deepEqual(JSON.parse(meta['seqlab.card']!), card);
     assert.deepEqual(JSON.parse(meta['seqlab.norm']!), norm);
@@ -186,15 +188,19 @@ describe('ONNX runtime: validation and load errors', () => {
     // our graph with a weight of the wrong shape: refused at load, not inside a run
     const bent = decodeModel(good);
     bent.graph!.initializer!.find((t) => t.name === 'R0')!.dims = [1, 6, 24];
-    await assert.rejects(OnnxModel.load(encodeModel(bent)), /weights R0 have shape \[1,6,24\], the config needs \[1,24,6\]/);
+    // an edited file must be sealed again with its checksum (reseal), else it is refused as damaged
+    const reseal = (m: typeof bent) => withChecksum(encodeModel({ ...m, metadataProps: m.metadataProps!.filter((p) => p.key !== CRC_KEY) }));
+    await assert.rejects(OnnxModel.load(encodeModel(bent)), /checksum does not match/);
+    await assert.rejects(OnnxModel.load(encodeModel({ ...bent, metadataProps: bent.metadataProps!.filter((p) => p.key !== CRC_KEY) })), /checksum is missing/, 'a format-2 file without its checksum is refused');
+    await assert.rejects(OnnxModel.load(reseal(bent)), /weights R0 have shape \[1,6,24\], the config needs \[1,24,6\]/);
     // a graph onnxruntime refuses (unknown operator) becomes a ModelLoadError
     const odd = decodeModel(good);
     odd.graph!.node!.find((n) => n.opType === 'Add')!.opType = 'FancyAdd';
-    await assert.rejects(OnnxModel.load(encodeModel(odd)), (e: Error) => e instanceof ModelLoadError && /onnxruntime cannot load .*FancyAdd/.test(e.message));
+    await assert.rejects(OnnxModel.load(reseal(odd)), (e: Error) => e instanceof ModelLoadError && /onnxruntime cannot load .*FancyAdd/.test(e.message));
     // our metadata from the future
     const future = decodeModel(good);
     future.metadataProps = future.metadataProps!.map((p) => (p.key === 'seqlab.format' ? { key: p.key, value: '99' } : p));
-    await assert.rejects(OnnxModel.load(encodeModel(future)), /newer Sequence Lab \(format 99/);
+    await assert.rejects(OnnxModel.load(reseal(future)), /newer Sequence Lab, or damaged \(format "99"/);
   });
 
   it('a disposed model refuses to run', async () => {
