@@ -326,7 +326,7 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
   }
   const info = describeForeign(m, meta, vocab, problems, extra);
   if (!info) {
-    throw new ModelImportError(`${what} does not fit Sequence Lab's character-model interface:\n  - ${problems.join('\n  - ')}\n${EXPECTED_SIGNATURE}`, problems);
+    throw new ModelImportError(`${what} does not fit Sequence Lab's character-model interface: ${problems.join('; ')}. ${EXPECTED_SIGNATURE}`, problems);
   }
   if (!extra.length) return { bytes, info };
   const patch = encodePatch({ graph: { output: extra } });

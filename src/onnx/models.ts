@@ -33,11 +33,10 @@ export async function exportModelFolder(dir: string, opts: { out: string }): Pro
   let norm = (ck.meta?.norm as object | undefined) ?? undefined;
   let ownCard: Record<string, unknown> | undefined;
   if (existsSync(own)) {
-    try {
-      const { info } = prepareModel(readFileSync(own), { name: own });
-      norm = info.norm ?? norm;
-      ownCard = info.card;
-    } catch { /* a damaged model.onnx lends nothing; the checkpoint is the source of the weights */ }
+    // a damaged model.onnx is refused (a forecaster's settings live there), never skipped
+    const { info } = prepareModel(readFileSync(own), { name: own });
+    norm = info.norm ?? norm;
+    ownCard = info.card;
   }
   const forecast = ck.meta?.forecast as { spec?: object } | undefined;
   if (!norm && forecast?.spec) norm = { ...forecast.spec, kind: 'forecast', intervals: null };
