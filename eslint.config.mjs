@@ -1,21 +1,11 @@
-// Layer rules from DEVELOPERS.md, enforced with no-restricted-imports.
+// Lint: the recommended TypeScript rules, and the layer rules of DEVELOPERS.md.
+//   - eslint/layers.mjs: each layer of src/ imports only the layers below it and the packages on its allow-list
+//     (engine imports only engine; only host/ and the entry points import vscode; only onnx/runtime.ts imports
+//     onnxruntime-node; webview/ imports no Node module). test/unit/lint-layers.test.ts proves that breaking probes fail.
+//   - no-restricted-globals: only webview/ touches the DOM.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-const NO_VSCODE = { name: 'vscode', message: "Only src/host/ and src/extension.ts may import 'vscode'." };
-const NO_ORT = { name: 'onnxruntime-node', message: "Only src/onnx/runtime.ts may import onnxruntime-node." };
-const NO_NATIVE = ['worker_threads', 'node:worker_threads', 'child_process', 'node:child_process'];
-const pure = (extra = []) => ({
-  'no-restricted-imports': ['error', {
-    paths: [NO_VSCODE, NO_ORT, ...extra],
-    patterns: [
-      { group: ['**/host/**', '**/host'], message: 'Lower layers must not import host/.' },
-      { group: ['**/webview/**'], message: 'Only webview/ code may import webview/.' },
-      { group: ['**/worker/**'], message: 'Lower layers must not import worker/.' },
-    ],
-  }],
-  'no-restricted-globals': ['error', 'document', 'window', 'navigator'],
-});
+import { layersPlugin } from './eslint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'media/**'] },
@@ -27,21 +17,6 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  // engine/ and data/: pure math and data, no vscode, no DOM, no native modules, no node I/O in engine.
-  { files: ['src/engine/**/*.ts'], rules: pure([...NO_NATIVE.map((name) => ({ name, message: 'engine/ is pure TypeScript.' })),
-    { name: 'fs', message: 'engine/ does no I/O.' }, { name: 'node:fs', message: 'engine/ does no I/O.' }]) },
-  { files: ['src/data/**/*.ts', 'src/protocol/**/*.ts', 'src/onnx/export.ts'], rules: pure() },
-  { files: ['src/onnx/**/*.ts'], ignores: ['src/onnx/runtime.ts'], rules: pure() },
-  { files: ['src/worker/**/*.ts', 'src/cli.ts'], rules: pure() },
-  // host/ may import vscode but never touches the DOM.
-  { files: ['src/host/**/*.ts', 'src/extension.ts'], rules: {
-    'no-restricted-imports': ['error', { paths: [NO_ORT], patterns: [{ group: ['**/webview/**'], message: 'host/ talks to webviews through protocol/ only.' }] }],
-    'no-restricted-globals': ['error', 'document', 'window', 'navigator'],
-  } },
-  // webview/: browser only.
-  { files: ['src/webview/**/*.ts'], rules: {
-    'no-restricted-imports': ['error', { paths: [NO_VSCODE, NO_ORT, ...NO_NATIVE.map((name) => ({ name, message: 'webview/ runs in a browser.' })),
-      { name: 'fs', message: 'webview/ runs in a browser.' }, { name: 'node:fs', message: 'webview/ runs in a browser.' }],
-      patterns: [{ group: ['**/host/**', '**/engine/**', '**/worker/**', '**/onnx/**'], message: 'webview/ may import protocol/ and its own code only (plus pure helpers).' }] }],
-  } },
+  { files: ['src/**/*.ts'], plugins: { layers: layersPlugin }, rules: { 'layers/imports': 'error' } },
+  { files: ['src/**/*.ts'], ignores: ['src/webview/**'], rules: { 'no-restricted-globals': ['error', 'document', 'window', 'navigator'] } },
 );

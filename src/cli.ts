@@ -10,7 +10,8 @@ import { type CellType, charConfig } from './engine/config';
 import { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from './engine/options';
 import { memoryProblem } from './engine/params';
 import { isDataError } from './data/errors';
-import { readCard, readCheckpoint } from './data/modelFolder';
+import { readCard } from './data/card';
+import { readCheckpoint } from './data/modelFolder';
 import { effectiveStatus } from './data/runLock';
 import { Vocab } from './data/vocab';
 import { evaluateOnnx } from './onnx/evaluate';
@@ -22,7 +23,7 @@ import { addForecastCommands } from './cliForecast';
 import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
-import { TrainingWorker } from './protocol/workerClient';
+import { TrainingWorker } from './worker/client';
 
 /** A user-facing failure: printed as one line, exit code 1. */
 class UserError extends Error { constructor(m: string) { super(m); this.name = 'UserError'; } }

@@ -16,7 +16,7 @@ import { regressionConfig } from './engine/config';
 import { memoryProblem } from './engine/params';
 import { RemoteError } from './protocol/rpc';
 import type { ForecastReport, ForecastTrainRequest, TrainProgress } from './protocol/worker';
-import { TrainingWorker } from './protocol/workerClient';
+import { TrainingWorker } from './worker/client';
 import { fmt, FORECAST_DEFAULTS, loadForecastData, predictForecast } from './worker/forecast';
 
 const int = (name: string, min = 1) => (v: string) => {

@@ -308,6 +308,10 @@ export async function openFile(page, name, { timeoutMs = 10_000, waitHidden = tr
   await page.keyboard.press('Enter');
   if (waitHidden) await page.locator(QUICK).waitFor({ state: 'hidden', timeout: 10_000 });
   await page.locator('.tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: timeoutMs });
+  // The tab shows as soon as the editor input is active, but the text editor widget (and with it the `activeEditor`
+  // context key that commands such as "Train Model on Current File" are offered under) comes a moment later: wait
+  // until the editor in the active group has focus, which VS Code gives it only once it is the active editor.
+  await page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** "View: Close All Editors" (palette options as for palette()), then 300 ms for the editors to go */

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE, type ModelCard, type ModelStatus } from '../protocol/model';
 import { modelsLocationSetting } from './config';
 import { sanitizeModelName, uniqueName } from './names';
-import { parseCard, writeCard } from '../data/modelFolder';
+import { parseCard, writeCard } from '../data/card';
 import { liveElsewhere } from '../data/runLock';
 
 export type EntryStatus = ModelStatus | 'queued' | 'unreadable';

@@ -5,16 +5,15 @@
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { TrainOptions } from '../engine/options';
 import { CHECKPOINT_FILE } from '../protocol/model';
-import { Rpc } from '../protocol/rpc';
 import { createControl, requestStop, type HostToWorkerRpc, type TrainProgress, type TrainRequest, type TrainResult, type TrainSources } from '../protocol/worker';
 import { maxConcurrentRuns, trainingThreads } from './config';
 import { bits, fmtCount, fmtDuration } from './format';
 import { log } from './log';
 import { removeRunLock } from '../data/runLock';
+import { WorkerClient } from '../worker/client';
 
 export interface JobSpec {
   name: string;
@@ -46,7 +45,7 @@ export interface Job {
 interface JobInternal extends Job {
   resolve(r: TrainResult): void;
   reject(e: Error): void;
-  worker?: Worker;
+  worker?: WorkerClient<HostToWorkerRpc>;
   existedBefore: boolean;
 }
 
@@ -141,16 +140,16 @@ export class TrainingService implements vscode.Disposable {
     this.changed.fire(job);
     const { spec } = job;
     log().info(`[${spec.name}] started → ${spec.outDir}`);
-    let worker: Worker | undefined;
+    let worker: WorkerClient<HostToWorkerRpc> | undefined;
     try {
       if (!existsSync(this.workerPath)) throw new Error(vscode.l10n.t('The training worker is missing ({0}). Rebuild the extension.', this.workerPath));
-      worker = new Worker(this.workerPath);
+      worker = new WorkerClient<HostToWorkerRpc>(this.workerPath, {
+        crashed: (m) => vscode.l10n.t('The training worker crashed: {0}', m),
+        exited: (code) => vscode.l10n.t('The training worker exited unexpectedly (code {0}).', code),
+        onError: (e) => log().error(`[${spec.name}] worker error: ${e.stack ?? e.message}`),
+      });
       job.worker = worker;
-      const w = worker;
-      const rpc: HostToWorkerRpc = new Rpc(w);
-      w.on('message', (m) => rpc.receive(m));
-      w.on('error', (e) => { log().error(`[${spec.name}] worker error: ${e.stack ?? e.message}`); rpc.dispose(vscode.l10n.t('The training worker crashed: {0}', e.message)); });
-      w.on('exit', (code) => rpc.dispose(vscode.l10n.t('The training worker exited unexpectedly (code {0}).', code)));
+      const rpc = worker.rpc;
       rpc.on('train/progress', (p) => { if (p.jobId === job.id) { job.progress = p; this.progressChanged(job); } });
       rpc.on('train/log', (l) => {
         if (l.jobId !== job.id) return;

@@ -8,7 +8,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { ModelConfig } from '../engine/config';
-import { readCard, readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { writeFileAtomic } from '../data/atomic';
+import { readCard, writeCard } from '../data/card';
+import { readCheckpoint } from '../data/modelFolder';
 import { Vocab } from '../data/vocab';
 import { CARD_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import { type SampleResult, type SampleRunOptions, sampleText } from './decode';

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../engine/config';
-import { writeFileAtomic } from '../data/modelFolder';
+import { writeFileAtomic } from '../data/atomic';
 import { type ExportMeta, exportOnnx } from '../onnx/export';
 import { ortStatus } from '../onnx/runtime';
 import { ExportParityError, exportVerified } from '../onnx/verify';

@@ -30,7 +30,9 @@ import {
   WindowBatcher, type Windows, writeForecastCsv,
 } from '../data/csv';
 import { DataError } from '../data/errors';
-import { readCard, readCheckpoint, writeCard, writeFileAtomic } from '../data/modelFolder';
+import { writeFileAtomic } from '../data/atomic';
+import { readCard, writeCard } from '../data/card';
+import { readCheckpoint } from '../data/modelFolder';
 import { removeRunLock, writeRunLock } from '../data/runLock';
 import { exportOnnx } from '../onnx/export';
 import { OnnxModel } from '../onnx/runtime';

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/host/commands';
+import { writeCard } from '../../src/data/card';
 import type { ModelCard } from '../../src/protocol/model';
 import { api, fixture, waitFor } from './helpers';
 
@@ -167,7 +168,8 @@ suite('training through the commands (real worker)', () => {
     const src = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-tiny');
     const dst = path.join(path.dirname(src), 'it-interrupted');
     fs.cpSync(src, dst, { recursive: true });
-    fs.writeFileSync(path.join(dst, 'card.json'), JSON.stringify({ ...readCard(src), name: 'it-interrupted', status: 'training' }));
+    // what a run that was killed leaves: its card, written by the run as it always is, still saying "training"
+    writeCard(dst, { ...readCard(src), name: 'it-interrupted', status: 'training' });
     const e = await waitFor('the interrupted model in the tree', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-interrupted'), 10_000);
     assert.equal(e.status, 'interrupted');
     const ti = a.tree.getTreeItem(e);

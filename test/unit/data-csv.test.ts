@@ -1,11 +1,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import {
-  DataError, Windows, actualY, applyZScore, autocorrelation, buildSeries, compareWithBaselines, denormalizeY, detectDelimiter,
+  Windows, actualY, applyZScore, autocorrelation, buildSeries, compareWithBaselines, denormalizeY, detectDelimiter,
   detectHeader, detectSeason, detectTimeColumn, evaluateBaselines, fillMissing, fitZScore, formatTime, inspectColumns, invertZScore,
   meanForecast, metrics, parseCsvFile, parseCsvText, parseDateCell, parseNumberCell, persistenceForecast, prepareForecast,
   residualQuantiles, scoreForecast, seasonalNaiveForecast, splitChronological, validateZScore,
@@ -13,18 +12,11 @@ import {
   forecastCsvText, writeForecastCsv,
 } from '../../src/data/csv';
 import type { Series } from '../../src/data/csv';
+import { tempDir, throwsData } from './helpers';
 
-function throwsData(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DataError, `expected DataError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one-line message');
-    return true;
-  });
-}
 
 function tmpFile(name: string, content: string | Buffer): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-csv-'));
+  const d = tempDir('seqlab-csv-');
   const f = path.join(d, name);
   fs.writeFileSync(f, content);
   return f;
@@ -157,7 +149,7 @@ describe('data/csv parse', () => {
 
   it('a 200k-row file streams with bounded extra memory', async function () {
     this.timeout(60000);
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-csv-'));
+    const d = tempDir('seqlab-csv-');
     const f = path.join(d, 'big.csv');
     const fd = fs.openSync(f, 'w');
     fs.writeSync(fd, 'step,value,label\n');

@@ -1,26 +1,18 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Vocab } from '../../src/data/vocab';
 import {
-  DataError, binaryReason, collectTextFiles, corpusFromText, decodeTextBytes, findInvalidUtf8, loadCorpus, readTextFileChecked,
+  binaryReason, collectTextFiles, corpusFromText, decodeTextBytes, findInvalidUtf8, loadCorpus, readTextFileChecked,
 } from '../../src/data/text';
+import { tempDir, throwsData } from './helpers';
 
 const MIXED = 'Hello, 世界! 🙂👍🏽 naïve ∑ \n第二行 😀';
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-data-'));
+  return tempDir('seqlab-data-');
 }
 
-function throwsData(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DataError, `expected DataError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one-line message');
-    return true;
-  });
-}
 
 describe('data/vocab', () => {
   it('emoji and CJK are one id each and round-trip', () => {

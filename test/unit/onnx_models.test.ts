@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runTraining } from '../../src/worker/run';
 import { createControl } from '../../src/protocol/worker';
-import { readCard } from '../../src/data/modelFolder';
+import { readCard } from '../../src/data/card';
 import { decodeModel, metadataOf } from '../../src/onnx/proto';
 import { exportModelFolder, hiddenStatesForText, importOnnxFile, sampleModelFolder } from '../../src/onnx/models';
 import { OnnxModel } from '../../src/onnx/runtime';

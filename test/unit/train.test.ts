@@ -13,7 +13,7 @@ import { resolveOptions } from '../../src/engine/options';
 import { generate } from '../../src/engine/sampling';
 import { Trainer } from '../../src/engine/train';
 import { StreamBatcher } from '../../src/data/batches';
-import { readCard } from '../../src/data/modelFolder';
+import { readCard } from '../../src/data/card';
 import { Vocab } from '../../src/data/vocab';
 import { CHECKPOINT_FILE, ONNX_FILE } from '../../src/protocol/model';
 import { createControl, requestStop, stopRequested, type TrainRequest } from '../../src/protocol/worker';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RemoteError } from '../../protocol/rpc';
 import type { ForecastColumns, ForecastReport, ForecastTrainResult, TrainProgress } from '../../protocol/worker';
-import { TrainingWorker } from '../../protocol/workerClient';
+import { TrainingWorker } from '../../worker/client';
 import { log, showFailure, showInfo, showWarning } from '../log';
 import type { ModelStore } from '../modelStore';
 import { userError } from '../modelStore';

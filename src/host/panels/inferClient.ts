@@ -3,31 +3,29 @@
  * stopped when the last panel closes (or the extension deactivates), restarted after a crash.
  */
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { HostToInferRpc, InferWorkerEvents } from '../../protocol/infer';
-import { Rpc } from '../../protocol/rpc';
+import { WorkerClient } from '../../worker/client';
 import { log } from '../log';
 
 export class InferClient implements vscode.Disposable {
-  private worker?: Worker;
-  private rpcInst?: HostToInferRpc;
+  private worker?: WorkerClient<HostToInferRpc>;
   private users = 0;
   private nextReq = 1;
 
   constructor(private readonly workerPath: string) {}
 
   get rpc(): HostToInferRpc {
-    if (this.rpcInst && !this.rpcInst.isClosed) return this.rpcInst;
+    if (this.worker && !this.worker.rpc.isClosed) return this.worker.rpc;
     if (!existsSync(this.workerPath)) throw new Error(vscode.l10n.t('The inference worker is missing ({0}). Rebuild the extension.', this.workerPath));
-    const w = new Worker(this.workerPath);
-    const rpc: HostToInferRpc = new Rpc(w);
-    w.on('message', (m) => rpc.receive(m));
-    w.on('error', (e) => { log().error(`inference worker error: ${e.stack ?? e.message}`); rpc.dispose(vscode.l10n.t('The inference worker crashed: {0}', e.message)); });
-    w.on('exit', (code) => { rpc.dispose(vscode.l10n.t('The inference worker exited (code {0}).', code)); if (this.worker === w) { this.worker = undefined; } });
+    const w: WorkerClient<HostToInferRpc> = new WorkerClient<HostToInferRpc>(this.workerPath, {
+      crashed: (m) => vscode.l10n.t('The inference worker crashed: {0}', m),
+      exited: (code) => vscode.l10n.t('The inference worker exited (code {0}).', code),
+      onError: (e) => log().error(`inference worker error: ${e.stack ?? e.message}`),
+      onExit: () => { if (this.worker === w) this.worker = undefined; },
+    });
     this.worker = w;
-    this.rpcInst = rpc;
-    return rpc;
+    return w.rpc;
   }
 
   reqId(): number { return this.nextReq++; }
@@ -46,9 +44,7 @@ export class InferClient implements vscode.Disposable {
   private stop(): void {
     const w = this.worker;
     this.worker = undefined;
-    this.rpcInst?.dispose(vscode.l10n.t('The inference worker was stopped.'));
-    this.rpcInst = undefined;
-    if (w) void w.terminate().catch(() => undefined);
+    if (w) void w.terminate(vscode.l10n.t('The inference worker was stopped.')).catch(() => undefined);
   }
 
   dispose(): void { this.stop(); }
