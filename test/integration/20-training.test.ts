@@ -150,7 +150,8 @@ suite('training through the commands (real worker)', () => {
     const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-crash');
     const job = await waitFor('a first checkpoint', () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && a.training.active().find((j) => j.spec.name === 'it-crash' && (j.progress?.step ?? 0) > 15), 60_000, 20);
     // what a crash (or VS Code closing) looks like to the host: the worker thread is gone mid-run
-    await (job as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    // (the thread inside the job's WorkerClient ends without the client asking for it)
+    await (job as unknown as { worker: { worker: { terminate(): Promise<number> } } }).worker.worker.terminate();
     const out = await running;
     assert.match(String(out.error), /worker exited unexpectedly/);
     assert.ok(a.messages.slice(since).some((m) => m.level === 'error' && /it-crash/.test(m.text)));
