@@ -1,6 +1,6 @@
 // One entry per runtime: extension host, training worker, CLI (and, later, one per webview).
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -52,6 +52,10 @@ if (OUT === 'dist' && existsSync('test/integration/index.ts')) {
   const its = readdirSync('test/integration', { recursive: true }).map(String).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
   builds.push({ ...node, entryPoints: its, outbase: 'test/integration', outdir: 'out/integration', external: [...node.external, 'mocha'] });
 }
+
+// the PyTorch training script template (seqlab export-pytorch) ships as a plain file beside the bundles
+mkdirSync(`${OUT}/pytorch`, { recursive: true });
+copyFileSync('src/worker/pytorch/train.py', `${OUT}/pytorch/train.py`);
 
 const entries = builds.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 if (watch) {

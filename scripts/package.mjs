@@ -133,7 +133,7 @@ export function checkVsix(file, target) {
   if (bad.length) problems.push(`files that must not ship: ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ' …' : ''}`);
   const bins = [...new Set(files.map((f) => /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v6\/([^/]+\/[^/]+)\//.exec(f)?.[1]).filter(Boolean))];
   if (bins.length !== 1 || bins[0] !== TARGETS[target]) problems.push(`onnxruntime binaries for ${bins.join(', ') || 'nothing'}; want only ${TARGETS[target]}`);
-  for (const f of ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/infer-worker.js', 'extension/dist/cli.js',
+  for (const f of ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/infer-worker.js', 'extension/dist/cli.js', 'extension/dist/pytorch/train.py',
     `extension/node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}/onnxruntime_binding.node`,
     'extension/node_modules/onnxruntime-common/package.json', 'extension/node_modules/protobufjs/light.js', 'extension/node_modules/long/package.json',
     'extension/media/icon.png', 'extension/package.json', 'extension/readme.md']) {

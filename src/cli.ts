@@ -11,6 +11,7 @@ import { DEFAULT_TRAIN_OPTIONS, resolveOptions, type TrainOptions } from './engi
 import { memoryProblem } from './engine/params';
 import { isDataError } from './data/errors';
 import { readCard } from './data/card';
+import { writeFileAtomic } from './data/atomic';
 import { readCheckpoint } from './data/modelFolder';
 import { effectiveStatus } from './data/runLock';
 import { Vocab } from './data/vocab';
@@ -24,6 +25,7 @@ import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE } from './protocol/model';
 import { RemoteError } from './protocol/rpc';
 import type { TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './worker/client';
+import { pytorchScript, readTemplate, recipeFrom } from './worker/pytorchScript';
 
 /** A user-facing failure: printed as one line, exit code 1. */
 class UserError extends Error { constructor(m: string) { super(m); this.name = 'UserError'; } }
@@ -186,8 +188,20 @@ async function exportCmd(model: string, out: string): Promise<void> {
 
 async function importCmd(file: string, o: { vocab?: string; name?: string; out: string; json?: boolean }): Promise<void> {
   const r = await importOnnxFile(resolve(file), { modelsDir: resolve(o.out), name: o.name, vocabFile: o.vocab ? resolve(o.vocab) : undefined });
-  if (o.json) { process.stdout.write(JSON.stringify({ model: r.dir, vocab: r.card.vocabSize, card: r.card }) + '\n'); return; }
-  process.stdout.write(`imported ${file} as ${r.dir} (${r.card.vocabSize}-character vocabulary)\n`);
+  if (o.json) { process.stdout.write(JSON.stringify({ model: r.dir, vocab: r.card.vocabSize, trainable: r.trainable, not_trainable: r.notTrainable, card: r.card }) + '\n'); return; }
+  const more = r.trainable ? '; it can be trained further (seqlab train --finetune)' : r.notTrainable ? `; ${r.notTrainable}, so it runs but cannot be trained further here` : '';
+  process.stdout.write(`imported ${file} as ${r.dir} (${r.card.vocabSize}-character vocabulary${more})\n`);
+}
+
+function exportPytorchCmd(source: string, o: { out: string; force?: boolean }): void {
+  const recipe = recipeFrom(resolve(source));
+  const out = resolve(o.out);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`${o.out} is a folder; give the script's file name (-o train.py)`);
+  if (existsSync(out) && !o.force) throw new UserError(`${o.out} exists; choose another name, or --force to overwrite it`);
+  writeFileAtomic(out, pytorchScript(recipe, readTemplate()));
+  const c = recipe.options;
+  process.stdout.write(`wrote ${o.out}: ${c.cell.toUpperCase()} ${c.layers}×${c.hidden} on ${recipe.files.length} path(s), ${c.steps || '∞'} steps` +
+    `${c.minutes ? `, ${c.minutes} min` : ''}. Run it with: torchrun --standalone --nproc_per_node=N ${o.out}   (or python ${o.out})\n`);
 }
 
 function info(model: string, o: { json?: boolean }): void {
@@ -311,6 +325,11 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'folder for model folders', '.seqlab/models')
     .option('--json', 'print JSON')
     .action((file: string, o: { vocab?: string; name?: string; out: string; json?: boolean }) => importCmd(file, o));
+  p.command('export-pytorch').description('write a PyTorch training script (DDP under torchrun) for a recipe or a model, which exports an ONNX file seqlab import reads')
+    .argument('<recipe|model>', 'a *.seqlab.json recipe or a model folder')
+    .requiredOption('-o, --out <train.py>', 'the script to write')
+    .option('--force', 'overwrite the script if it exists')
+    .action((source: string, o: { out: string; force?: boolean }) => exportPytorchCmd(source, o));
   p.command('info').description('describe a model').argument('<model>', 'model folder').option('--json', 'print the model card as JSON')
     .action((model: string, o: { json?: boolean }) => info(model, o));
   p.command('eval').description('loss and next-character top-1 accuracy on a held-out file (characters outside the vocabulary are counted, not scored)')

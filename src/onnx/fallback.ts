@@ -11,13 +11,22 @@ import { META } from './export';
 import { decodeModel, metadataOf, tensorFloats } from './proto';
 import { ModelImportError, prepareModel, type ModelInfo } from './import';
 import { OnnxModel, ortStatus } from './runtime';
+import { engineWeightsOf, NotConvertibleError } from './toEngine';
 
 /** Weights of a Sequence Lab ONNX file as the engine's flat parameter array. */
 export function paramsFromOnnx(bytes: Uint8Array): { config: ModelConfig; params: Float32Array; vocab?: number[] } {
   const m = decodeModel(bytes);
   const meta = metadataOf(m);
   if (meta[META.config] === undefined) {
-    throw new ModelImportError('the TypeScript engine can only run models exported by Sequence Lab (this file has no seqlab.config metadata)');
+    // a foreign graph: the engine runs it when it is a plain Embedding → RNN → Linear stack (toEngine.ts)
+    const vocab = meta[META.vocab] ? (JSON.parse(meta[META.vocab]) as number[]) : undefined;
+    if (!vocab) throw new ModelImportError('the TypeScript engine needs the vocabulary of this model (import it first: seqlab import FILE --vocab …)');
+    try {
+      return { ...engineWeightsOf(bytes, vocab.length), vocab };
+    } catch (e) {
+      if (e instanceof NotConvertibleError) throw new ModelImportError(`the TypeScript engine cannot run this model: ${e.message}`);
+      throw e;
+    }
   }
   const config = JSON.parse(meta[META.config]) as ModelConfig;
   const { entries, total } = paramLayout(config);

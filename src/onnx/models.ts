@@ -6,13 +6,15 @@
  * Every write is atomic. Errors are plain-language Errors (ModelLoadError, ModelImportError, ExportParityError).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ModelConfig } from '../engine/config';
 import { writeFileAtomic } from '../data/atomic';
 import { readCard, writeCard } from '../data/card';
 import { readCheckpoint } from '../data/modelFolder';
 import { Vocab } from '../data/vocab';
-import { CARD_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
+import type { TrainOptions } from '../engine/options';
+import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
+import { engineWeightsOf, freshCheckpoint, NotConvertibleError } from './toEngine';
 import { type SampleResult, type SampleRunOptions, sampleText } from './decode';
 import { type EngineChoice, openInference } from './fallback';
 import { CRC_KEY, IMPORTED_KEY, withChecksum } from './checksum';
@@ -64,10 +66,11 @@ function readVocabFile(file: string): number[] {
 
 /**
  * Import a foreign ONNX character model into `<modelsDir>/<name>/`: checks its interface, loads it in onnxruntime
- * and runs one short sequence, then writes model.onnx (with the vocabulary added as seqlab.vocab metadata) and card.json.
+ * and runs one short sequence, then writes model.onnx (with the vocabulary added as seqlab.vocab metadata), card.json,
+ * and, when the graph is a plain Embedding → RNN → Linear stack, checkpoint.bin (so it can be trained further).
  */
 export async function importOnnxFile(file: string, opts: { modelsDir: string; name?: string; vocabFile?: string; now?: () => Date }):
-Promise<{ dir: string; card: ModelCard; info: ModelInfo }> {
+Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; notTrainable: string | null }> {
   let bytes: Uint8Array;
   try { bytes = readFileSync(file); } catch (e) {
     throw new ModelLoadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `Model file not found: ${file}` : `Cannot read ${file}: ${(e as Error).message}`);
@@ -96,18 +99,46 @@ Promise<{ dir: string; card: ModelCard; info: ModelInfo }> {
     kind: 'char', cell: shape?.cell ?? 'lstm', layers: shape?.layers ?? 0, hidden: shape?.hidden ?? 0,
     vocab: V, emb: shape?.emb ?? 0, features: 0, outputs: V, dropout: 0,
   };
+  // what our PyTorch script (seqlab export-pytorch) writes beside the weights: the recipe and a training summary
+  const json = <T>(key: string): T | undefined => { try { return info.metadata[key] ? JSON.parse(info.metadata[key]) as T : undefined; } catch { return undefined; } };
+  const recipe = json<{ name?: string; options?: Partial<TrainOptions> }>('seqlab.recipe');
+  const summary = json<{ steps?: number; best_val_loss?: number | null; train_seconds?: number; data?: string[] }>('seqlab.summary');
+  // a plain Embedding → RNN → Linear stack becomes an engine checkpoint, so Continue Training can train it further
+  let checkpoint: Uint8Array | null = null;
+  let notTrainable: string | null = null;
+  if (!info.ours) {
+    try {
+      const w = engineWeightsOf(bytes, V);
+      checkpoint = freshCheckpoint(w.config, w.params, info.vocab, recipe?.options ?? {}, { name, importedFrom: resolve(file) });
+    } catch (e) {
+      if (!(e instanceof NotConvertibleError)) throw e;
+      notTrainable = e.message;
+    }
+  }
   const now = (opts.now ?? (() => new Date()))().toISOString();
+  const best = typeof summary?.best_val_loss === 'number' ? summary.best_val_loss : null;
   const card: ModelCard = {
-    format: 1, name, origin: 'imported', status: 'complete', config,
+    format: 2, name, origin: 'imported', status: 'complete', config,
     params: shape?.params ?? 0, vocabSize: V,
-    data: { files: [resolve(file)], chars: 0, bytes: bytes.length },
-    steps: 0, bestValLoss: null, bestValBpc: null, trainSeconds: 0, createdAt: now, updatedAt: now,
-    options: { importedFrom: resolve(file), producer: info.producer, opset: info.opset, vocabFile: opts.vocabFile ? resolve(opts.vocabFile) : null },
+    data: { files: summary?.data ?? [resolve(file)], chars: 0, bytes: bytes.length },
+    steps: summary?.steps ?? 0, bestValLoss: best, bestValBpc: best === null ? null : best / Math.LN2, trainSeconds: summary?.train_seconds ?? 0,
+    createdAt: now, updatedAt: now,
+    options: {
+      ...(recipe?.options ?? {}), importedFrom: resolve(file), producer: info.producer, opset: info.opset,
+      vocabFile: opts.vocabFile ? resolve(opts.vocabFile) : null, ...(notTrainable ? { notTrainable } : {}),
+    },
   };
   writeFileAtomic(join(dir, ONNX_FILE), stored);
+  if (checkpoint) writeFileAtomic(join(dir, CHECKPOINT_FILE), checkpoint);
+  // the training log of a remote run (train.log.jsonl beside the file) comes along, for its curves
+  const remoteLog = join(dirname(resolve(file)), REMOTE_LOG_FILE);
+  if (existsSync(remoteLog)) writeFileAtomic(join(dir, REMOTE_LOG_FILE), readFileSync(remoteLog));
   writeCard(dir, card);
-  return { dir, card, info };
+  return { dir, card, info, trainable: checkpoint !== null, notTrainable };
 }
+
+/** the JSON-lines log our PyTorch script writes beside model.onnx; an import copies it into the model folder */
+export const REMOTE_LOG_FILE = 'train.log.jsonl';
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
