@@ -33,6 +33,8 @@ export interface SeqlabApi {
   messages: typeof shownMessages;
   /** CSV forecasting: the open forecast panels */
   forecast: ForecastApi;
+  /** the webview panels: the dashboard's run history, the open panels */
+  panels: ReturnType<typeof registerPanels>;
 }
 
 let training: TrainingService | undefined;
@@ -68,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   commands.register(context);
   const completion = registerCompletion(context, { store, training: svc });
   context.subscriptions.push(tree.useAutocompleteSource(() => completion.modelDir, completion.onDidChange));
-  registerPanels(context, { store, training: svc });
+  const panels = registerPanels(context, { store, training: svc });
   const forecast = registerForecast(context, { store });
   context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
   const activationMs = performance.now() - t0;
@@ -78,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const activationThreadCpuMs = nowNs !== undefined ? (nowNs - __seqlabLoadThreadNs!) / 1e6 : undefined;
   // the log channel is created on first use, not here
   setTimeout(() => log().info(`Sequence Lab activated in ${activationMs.toFixed(1)} ms (code loading ${codeLoadingMs?.toFixed(1) ?? '?'} ms)`), 2000).unref?.();
-  return { activationMs, codeLoadingMs, activationCpuMs, activationThreadCpuMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages, forecast };
+  return { activationMs, codeLoadingMs, activationCpuMs, activationThreadCpuMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages, forecast, panels };
 }
 
 export function deactivate(): void {

@@ -66,6 +66,7 @@ export const COMMANDS = {
   refreshModels: 'seqlab.refreshModels',
   exportOnnx: 'seqlab.exportOnnx',
   importOnnx: 'seqlab.importOnnx',
+  exportPytorchScript: 'seqlab.exportPytorchScript',
   showLog: 'seqlab.showLog',
 } as const;
 
@@ -90,6 +91,7 @@ export class Commands {
     reg(COMMANDS.showLog, () => log().show(true));
     reg(COMMANDS.exportOnnx, (a) => this.exportOnnx(a));
     reg(COMMANDS.importOnnx, (a) => this.importOnnx(a));
+    reg(COMMANDS.exportPytorchScript, (a) => this.exportPytorchScript(a));
   }
 
   // ---------------------------------------------------------------- train
@@ -436,6 +438,28 @@ export class Commands {
       const dir = await importModel(this.store, args, a === undefined || a instanceof vscode.Uri);
       if (dir) void showInfo(vscode.l10n.t('Imported "{0}".', path.basename(dir)));
       return dir;
+    });
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /**
+   * Export Training Script for PyTorch…: a recipe Uri (Explorer), a ModelEntry (Models view), { recipe | model, target }
+   * (scripts), or nothing (the recipe in the active editor, else a model picked). Returns the script's path.
+   */
+  async exportPytorchScript(a?: unknown): Promise<string | undefined> {
+    const r = await this.guard(async () => {
+      this.requireTrust();
+      const args = (a && typeof a === 'object' && !isEntry(a) && !(a instanceof vscode.Uri) ? a : {}) as { recipe?: string; model?: string; target?: string };
+      let source: string | undefined = a instanceof vscode.Uri ? a.fsPath : isEntry(a) ? a.dir : args.recipe;
+      if (!source && args.model) source = (await this.resolveModel(args.model, (e) => e.hasCheckpoint, ''))?.dir;
+      if (!source) {
+        const doc = vscode.window.activeTextEditor?.document;
+        if (doc && /\.seqlab\.json$/i.test(doc.fileName)) { if (doc.isDirty) await doc.save(); source = doc.uri.fsPath; }
+      }
+      if (!source) source = (await this.resolveModel(undefined, (e) => e.hasCheckpoint && e.card?.config.kind === 'char', vscode.l10n.t('Export a PyTorch training script for which model?')))?.dir;
+      if (!source) return undefined;
+      const { exportPytorchScript } = await import('./pytorchCommands');
+      return exportPytorchScript(source, args.target, !args.target);
     });
     return typeof r === 'string' ? r : undefined;
   }

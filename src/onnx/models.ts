@@ -13,7 +13,7 @@ import { readCard, writeCard } from '../data/card';
 import { readCheckpoint } from '../data/modelFolder';
 import { Vocab } from '../data/vocab';
 import type { TrainOptions } from '../engine/options';
-import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
+import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE, REMOTE_LOG_FILE } from '../protocol/model';
 import { engineWeightsOf, freshCheckpoint, NotConvertibleError } from './toEngine';
 import { type SampleResult, type SampleRunOptions, sampleText } from './decode';
 import { type EngineChoice, openInference } from './fallback';
@@ -136,9 +136,6 @@ Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; not
   writeCard(dir, card);
   return { dir, card, info, trainable: checkpoint !== null, notTrainable };
 }
-
-/** the JSON-lines log our PyTorch script writes beside model.onnx; an import copies it into the model folder */
-export const REMOTE_LOG_FILE = 'train.log.jsonl';
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -5,12 +5,18 @@
  *     card.json         ModelCard, human-readable (written atomically)
  *     checkpoint.bin    training checkpoint: weights, optimizer state, step, RNG, data position, vocab, config (for resume)
  *     model.onnx        the exported ONNX model (what every inference uses)
+ *     selection.txt     only for a model trained on an editor selection: that text
+ *     train.log.jsonl   only for a model imported from our PyTorch script: the remote run's log
  */
 import type { ModelConfig } from '../engine/config';
 
 export const CARD_FILE = 'card.json';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const ONNX_FILE = 'model.onnx';
+/** models trained on an editor selection keep the text here, so the run can be resumed exactly */
+export const SELECTION_FILE = 'selection.txt';
+/** models imported from our PyTorch script keep that run's JSON-lines log here (its curves in the dashboard) */
+export const REMOTE_LOG_FILE = 'train.log.jsonl';
 
 export type ModelStatus = 'training' | 'complete' | 'stopped' | 'interrupted' | 'failed';
 

@@ -11,7 +11,7 @@ import { readCard } from '../data/card';
 import { DataError } from '../data/errors';
 import { readCheckpoint } from '../data/modelFolder';
 import { DEFAULT_TRAIN_OPTIONS, PRESETS, resolveOptions, type TrainOptions } from '../engine/options';
-import { SELECTION_FILE } from './run';
+import { SELECTION_FILE } from '../protocol/model';
 
 export interface ScriptRecipe {
   name: string;

@@ -24,7 +24,7 @@ import { removeRunLock, writeRunLock } from '../data/runLock';
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
 import { Vocab } from '../data/vocab';
 import { exportOnnx } from '../onnx/export';
-import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
+import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE, SELECTION_FILE } from '../protocol/model';
 import type { TrainProgress, TrainRequest, TrainResult } from '../protocol/worker';
 
 export interface RunHooks {
@@ -39,8 +39,6 @@ export interface RunHooks {
   progressEveryMs?: number;
 }
 
-/** the name of the file that keeps an inline (selection) text so the run can be resumed exactly */
-export const SELECTION_FILE = 'selection.txt';
 
 /** Option names that define the model or the data stream; an exact resume keeps them from the checkpoint. */
 const ARCH_KEYS: (keyof TrainOptions)[] = ['cell', 'layers', 'hidden', 'emb'];

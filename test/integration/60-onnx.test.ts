@@ -61,3 +61,40 @@ suite('ONNX export and import', () => {
     assert.deepEqual(modelDirs(models()), before);
   });
 });
+
+suite('PyTorch: export a training script, bring the result back', () => {
+  test('Export Training Script for PyTorch… writes the script for a recipe and for a model', async () => {
+    fs.writeFileSync(fixture('ddp.seqlab.json'), JSON.stringify({ name: 'it-ddp-recipe', data: 'tiny.txt', preset: 'tiny', options: { lr: 0.005 } }));
+    const target = fixture('exports/train-recipe.py');
+    const out = await vscode.commands.executeCommand<string>('seqlab.exportPytorchScript', { recipe: fixture('ddp.seqlab.json'), target });
+    assert.equal(out, target);
+    const py = fs.readFileSync(target, 'utf8');
+    assert.match(py, /^ {4}'lr': 0\.005,$/m);
+    assert.match(py, /^ {4}'hidden': 32,$/m, 'the tiny preset');
+    assert.ok(py.includes(JSON.stringify(fixture('tiny.txt'))), 'the data, as an absolute path');
+    const fromModel = await vscode.commands.executeCommand<string>('seqlab.exportPytorchScript', { model: 'it-tiny', target: fixture('exports/train-model.py') });
+    assert.match(fs.readFileSync(fromModel, 'utf8'), /^VOCAB = \[\d+(, ?\d+)*\]/m, 'a model continues with its vocabulary');
+  });
+
+  test('a model trained by the script imports with its summary, shows its run in the dashboard, and trains further', async () => {
+    const a = await api();
+    const src = path.join(repo(), 'test/fixtures/onnx/ddp');
+    const dir = await vscode.commands.executeCommand<string>('seqlab.importOnnx', { file: path.join(src, 'model.onnx'), name: 'it-ddp' });
+    const summary = JSON.parse(fs.readFileSync(path.join(src, 'summary.json'), 'utf8')) as { steps: number; best_val_loss: number };
+    const card = JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8')) as ModelCard;
+    assert.equal(card.steps, summary.steps);
+    assert.equal(card.bestValLoss, summary.best_val_loss);
+    assert.ok(fs.existsSync(path.join(dir, 'checkpoint.bin')), 'a plain LSTM stack becomes an engine checkpoint');
+    assert.equal(await vscode.commands.executeCommand('seqlab.openDashboard', { model: 'it-ddp' }), true);
+    const run = a.panels.history.runs.get(`log:${dir}`);
+    assert.ok(run, 'the remote run is in the dashboard');
+    assert.deepEqual(run.points.map((p) => p.step), [10, 20, 30, 40, 50, 60]);
+    assert.deepEqual(run.points.filter((p) => p.val !== undefined).map((p) => p.step), [20, 40, 60]);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    const ft = await vscode.commands.executeCommand<{ error?: string; result?: { steps: number; status: string } }>('seqlab.continueTraining',
+      { model: 'it-ddp', mode: 'finetune', file: fixture('tiny.txt'), name: 'it-ddp-ft', steps: 5, wait: true, notify: false });
+    assert.equal(ft?.error, undefined, ft?.error);
+    assert.equal(ft?.result?.steps, 5);
+    for (const n of ['it-ddp', 'it-ddp-ft']) assert.equal(await vscode.commands.executeCommand('seqlab.deleteModel', { model: n, confirm: false }), true);
+  });
+});

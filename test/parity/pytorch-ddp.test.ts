@@ -60,11 +60,22 @@ describe('PyTorch DDP: export the script, torchrun 2 processes, import, check, t
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
     assert.equal(summary.processes, 2);
     assert.equal(summary.steps, 60);
+    // a pre-empted run continues from its checkpoint: --resume up to 80 steps trains steps 61..80 only
+    const more = spawnSync('torchrun', [...TORCHRUN_311_FIX, '--standalone', '--nproc_per_node=2', 'train.py', '--steps', '80', '--resume', '--out', 'out'],
+      { cwd: dir, encoding: 'utf8', timeout: 600000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    assert.equal(more.status, 0, `torchrun --resume failed:\n${more.stderr.slice(-3000)}`);
+    const resumed = more.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => 'step' in l);
+    assert.equal(resumed[0].step, 70, 'the first logged step after the resume');
+    assert.equal(resumed[resumed.length - 1].step, 80);
+    const log = readFileSync(join(dir, 'out', 'train.log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'step' in l);
+    assert.deepEqual(log.map((l) => l.step), [10, 20, 30, 40, 50, 60, 70, 80], 'one log over both sessions');
+    Object.assign(summary, JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')));
+    assert.equal(summary.steps, 80);
     return (async () => {
       const imp = await importOnnxFile(join(dir, 'out', 'model.onnx'), { modelsDir: join(dir, 'models'), name: 'ddp' });
       assert.equal(imp.trainable, true, imp.notTrainable ?? '');
       const card = readCard(imp.dir);
-      assert.equal(card.steps, 60);
+      assert.equal(card.steps, 80);
       assert.ok(Math.abs(card.bestValLoss! - summary.best_val_loss) < 1e-9);
       assert.ok(existsSync(join(imp.dir, 'train.log.jsonl')), 'the remote log came along');
       // greedy text: onnxruntime and the TypeScript engine (from the converted weights) against PyTorch's own

@@ -111,7 +111,7 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
       [['train', realText, '--batch', '100000', '--seq', '100000'], 2, /GB of memory|buffer of/],
       [['train', '--resume', 'nomodel'], 1, /no model at nomodel/],
       [['train', '--resume', 'not-a-model'], 1, /not a Sequence Lab model folder/],
-      [['train', '--resume', imported], 1, /has no training checkpoint/],
+      [['train', '--resume', imported], 1, /does not record its data files; use fine-tuning instead/],
       // sample
       [['sample'], 2, /missing required argument/],
       [['sample', 'nomodel'], 1, /no model at/],
@@ -129,6 +129,12 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
       [['import', 'bin.dat'], 1, /not a valid ONNX model/],
       [['import', join(ROOT, 'test', 'fixtures', 'onnx', 'bf_lstm1.onnx')], 1, /no vocabulary/],
       [['import', join(ROOT, 'test', 'fixtures', 'onnx', 'bf_lstm1.onnx'), '--vocab', 'missing.json'], 1, /vocabulary file .*not found/],
+      // export-pytorch
+      [['export-pytorch', ck()], 2, /required option '-o, --out/],
+      [['export-pytorch', 'missing.seqlab.json', '-o', 'train.py'], 1, /No such recipe or model folder/],
+      [['export-pytorch', forecast, '-o', 'train.py'], 1, /forecasting model: the PyTorch script trains character models only/],
+      [['export-pytorch', 'empty.txt', '-o', 'train.py'], 1, /neither a \*\.seqlab\.json recipe nor a model folder/],
+      [['export-pytorch', ck(), '-o', '.'], 1, /is a folder/],
       // info
       [['info', 'nomodel'], 1, /no model at/],
       [['info', 'bad-card'], 1, /damaged \(not valid JSON\)/],

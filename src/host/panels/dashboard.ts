@@ -5,6 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { resolveOptions } from '../../engine/options';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseTrainLog } from '../../data/trainLog';
+import { REMOTE_LOG_FILE } from '../../protocol/model';
 import type { DashPoint, DashRun, DashStats, HostPanelRpc } from '../../protocol/webview';
 import type { TrainProgress } from '../../protocol/worker';
 import type { Job, TrainingService } from '../trainingService';
@@ -28,6 +32,11 @@ function stats(p: TrainProgress): DashStats {
 export function hyperOf(job: Job): DashRun['hyper'] {
   let o: Record<string, unknown> = { ...job.spec.options };
   try { o = { ...resolveOptions(job.spec.options) }; } catch { /* show what was given */ }
+  return plainValues(o);
+}
+
+/** the entries of `o` the dashboard can show as hyperparameters (strings, numbers, booleans) */
+export function plainValues(o: Record<string, unknown> = {}): DashRun['hyper'] {
   const out: DashRun['hyper'] = {};
   for (const [k, v] of Object.entries(o)) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) out[k] = v;
@@ -83,6 +92,21 @@ export class DashboardHistory implements vscode.Disposable {
     rec.points.push(point);
     if (rec.points.length > MAX_POINTS) rec.points.splice(0, rec.points.length - MAX_POINTS);
     this.emitter.fire({ type: 'progress', rec });
+  }
+
+  /**
+   * The curves of a run that happened elsewhere (our PyTorch script's train.log.jsonl, kept in the model folder by an
+   * import), as a finished run; returns its id, or undefined when the folder has no such log.
+   */
+  addLog(modelDir: string, name: string, hyper: DashRun['hyper']): string | undefined {
+    const file = path.join(modelDir, REMOTE_LOG_FILE);
+    if (!existsSync(file)) return undefined;
+    const { points } = parseTrainLog(readFileSync(file, 'utf8'));
+    const id = `log:${modelDir}`;
+    const rec: RunRecord = { saved: { id, name, state: 'finished', modelDir, kind: 'char', hyper, stopRequested: false }, points: points.slice(-MAX_POINTS), samples: [] };
+    this.runs.set(id, rec);
+    this.emitter.fire({ type: 'run', rec });
+    return id;
   }
 
   private save(): void {

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { ModelStore } from '../modelStore';
 import type { TrainingService } from '../trainingService';
 import { VIEW_TYPES } from './base';
-import { DashboardHistory, DashboardPanel, type DashboardDeps } from './dashboard';
+import { DashboardHistory, DashboardPanel, type DashboardDeps, plainValues } from './dashboard';
 import { GeneratePanel, type GenerateArgs, type GenerateDeps } from './generate';
 import { HiddenPanel, type HiddenArgs, type HiddenDeps } from './hidden';
 import { InferClient } from './inferClient';
@@ -53,9 +53,16 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     revealModel: (modelDir) => vscode.commands.executeCommand('seqlab.revealModel', { model: path.basename(modelDir) }),
   };
 
-  subs.push(vscode.commands.registerCommand(PANEL_COMMANDS.openDashboard, (a?: unknown) => {
+  subs.push(vscode.commands.registerCommand(PANEL_COMMANDS.openDashboard, async (a?: unknown) => {
     const o = obj(a);
-    return DashboardPanel.show(dashDeps, typeof o.runId === 'string' ? o.runId : undefined) !== undefined;
+    let runId = typeof o.runId === 'string' ? o.runId : undefined;
+    // a model (from the Models view, or { model }) trained elsewhere: the curves of its run's log
+    if (!runId && ((a as { dir?: unknown })?.dir !== undefined || typeof o.model === 'string')) {
+      const dir = await resolveModelRef(deps.store, (a as { dir?: unknown }).dir !== undefined ? a : o.model);
+      const entry = dir ? await deps.store.get(dir) : undefined;
+      if (dir) runId = history.addLog(dir, entry?.name ?? path.basename(dir), plainValues(entry?.card?.options));
+    }
+    return DashboardPanel.show(dashDeps, runId) !== undefined;
   }));
   subs.push(vscode.commands.registerCommand(PANEL_COMMANDS.generateText, async (a?: unknown) => {
     const o = obj(a);

@@ -31,7 +31,7 @@ import sys
 import time
 
 # ---------------------------------------------------------------------------------------------------------------------
-# The recipe (every value can be changed with the flag of the same name, e.g. --hidden 512 --lr 0.001)
+# The recipe (every value can be changed with the flag of the same name, e.g. --hidden 512 --lr 0.001 --eval-every 200)
 RECIPE = {}  # @@RECIPE@@
 # The data files (paths as the recipe gave them, made absolute) and, when continuing a model, its vocabulary
 DATA = []  # @@DATA@@
@@ -61,11 +61,13 @@ def parse_args():
     p = argparse.ArgumentParser(description=f'Train the Sequence Lab recipe "{NAME}" with PyTorch (DDP under torchrun).')
     p.add_argument('--data', nargs='+', default=DATA, help='text files or folders (default: the recipe\'s)')
     p.add_argument('--out', default='.', help='folder for model.onnx, the checkpoint and the log (default: here)')
-    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt')
+    p.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt (after a pre-emption: the same command plus --resume; --steps and --minutes count from the start of the run)')
     p.add_argument('--device', default='auto', help='auto (a GPU when there is one), cpu or cuda')
     for k, v in RECIPE.items():
         kind = type(v) if not isinstance(v, bool) else (lambda s: s.lower() in ('1', 'true', 'yes'))
-        p.add_argument(f'--{k.replace("_", "-")}', dest=k, type=kind, default=v, help=f'(default {v})')
+        kebab = ''.join(f'-{c.lower()}' if c.isupper() else c for c in k)  # evalEvery -> eval-every, as seqlab train
+        names = [f'--{kebab}'] + ([f'--{k}'] if kebab != k else [])
+        p.add_argument(*names, dest=k, type=kind, default=v, help=f'(default {v})')
     return p.parse_args()
 
 
@@ -370,7 +372,7 @@ def main():
         # rank 0 decides for every process: 1 = early stop, 2 = the time budget, 3 = diverged
         stop = torch.zeros(1)
         if rank == 0:
-            if sec >= max_sec:
+            if spent + sec >= max_sec:
                 stop[0] = 2
             if not math.isfinite(loss_value):
                 stop[0] = 3
