@@ -34,9 +34,9 @@ import { CharNgram } from '../src/engine/ngram';
 import { resolveOptions } from '../src/engine/options';
 import { Rng } from '../src/engine/rng';
 import { Trainer } from '../src/engine/train';
-import { Completer, type CompleterOptions } from '../src/host/completion/completer';
+import { Completer, type CompleterOptions } from '../src/worker/completion/completer';
 import { pickKernels, releaseKernels } from '../src/worker/kernels';
-import { applyConfidence, firstWord, trimPartialWord } from '../src/host/completion/confidence';
+import { applyConfidence, firstWord, trimPartialWord } from '../src/worker/completion/confidence';
 import { exportOnnx } from '../src/onnx/export';
 import { openInference, paramsFromOnnx } from '../src/onnx/fallback';
 

@@ -1,5 +1,5 @@
 /**
- * Heatmap render benchmark (issue 6: 10,000 steps × 512 units must render in < 0.5 s on this machine).
+ * Heatmap render benchmark (the budget: 10,000 steps × 512 units must render in < 0.5 s on this machine).
  *
  * Measures the hidden-state panel's render path, the same code the webview runs (src/webview/shared):
  *   1. colour scale for the signal (scaleFor: a percentile for c), LUT build;

@@ -9,7 +9,7 @@
 //   exported model.onnx on disk (ONNX export needs the shipped protobufjs; training needs the bundled worker).
 // Screenshots: artifacts/screenshots/vsix-*.png. Exits non-zero on any failure.
 //
-// --journey: issue 9's whole user journey in the same session, a screenshot at each step under
+// --journey: a new user's whole journey in the same session, a screenshot at each step under
 // artifacts/screenshots/journey/: 1 workspace · 2 train from the palette (LSTM, Tiny, 1 min) · 3 progress notification
 // and Models view · 4 dashboard with a loss curve · 5 Generate Text (characters stream in) · 6 hidden-state heatmap ·
 // 7 autocomplete: ghost text accepted with Tab · 8 a CSV through Forecast CSV… to the forecast plot · 9 Delete Model;

@@ -1,5 +1,5 @@
 /**
- * `seqlab forecast train|predict`: CSV time-series forecasting from the command line (issue 7).
+ * `seqlab forecast train|predict`: CSV time-series forecasting from the command line.
  *   seqlab forecast train <file.csv> --target COL [--features COLS] [--window N] [--horizon N] [--cell lstm|gru]
  *                         [--hidden N] [--steps N|--minutes X] [--out DIR] [--json]
  *   seqlab forecast predict <model> <file.csv> [--steps N] [--write] [--json]
@@ -10,13 +10,14 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { DataError } from './data/errors';
 import { regressionConfig } from './engine/config';
 import { memoryProblem } from './engine/params';
 import { RemoteError } from './protocol/rpc';
 import type { ForecastReport, ForecastTrainRequest, TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './worker/client';
+import { forecastModelName } from './protocol/model';
 import { fmt, FORECAST_DEFAULTS, loadForecastData, predictForecast } from './worker/forecast';
 
 const int = (name: string, min = 1) => (v: string) => {
@@ -68,7 +69,7 @@ async function train(file: string, o: TrainOpts): Promise<void> {
   const path = csvFile(file);
   const resume = o.resume ? resolve(o.resume) : undefined;
   if (resume && !existsSync(join(resume, 'checkpoint.bin'))) throw userFail(`${o.resume} has no training checkpoint to resume`);
-  const name = o.name ?? (resume ? basename(resume) : `${basename(file, extname(file))}-${o.target[0] ?? 'forecast'}-${o.cell}`.replace(/[^\w.-]+/g, '_'));
+  const name = o.name ?? (resume ? basename(resume) : forecastModelName(file, o.target ?? [], o.cell));
   const outDir = resume ?? uniqueDir(resolve(o.out, name));
   // bad data fails here, before a worker starts or anything is written (a resume checks its data against the checkpoint)
   if (!resume) {

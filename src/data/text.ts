@@ -307,14 +307,8 @@ export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
       size = streamFile(file, buf, (text) => {
         const n = text.length;
         for (let i = 0; i < n; i++) {
-          let cp = text.charCodeAt(i);
-          if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
-            const lo = text.charCodeAt(i + 1);
-            if (lo >= 0xdc00 && lo <= 0xdfff) {
-              cp = (cp - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
-              i++;
-            }
-          }
+          const cp = text.codePointAt(i)!; // a surrogate pair is one code point; a lone surrogate is itself
+          if (cp > 0xffff) i++;
           fileChars++;
           if (given) {
             if (given.lookup(cp) < 0) addUnknown(cp);

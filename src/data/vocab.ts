@@ -103,14 +103,8 @@ export class Vocab {
     let o = offset;
     const cap = out.length;
     for (let i = 0; i < n; i++) {
-      let cp = text.charCodeAt(i);
-      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
-        const lo = text.charCodeAt(i + 1);
-        if (lo >= 0xdc00 && lo <= 0xdfff) {
-          cp = (cp - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
-          i++;
-        }
-      }
+      const cp = text.codePointAt(i)!; // a surrogate pair is one code point; a lone surrogate is itself
+      if (cp > 0xffff) i++;
       if (o >= cap) throw new RangeError(`encodeInto: output is full at ${cap} ids`);
       let id: number;
       if (cp <= 0xffff) id = bmp[cp]! - 1;
@@ -157,11 +151,7 @@ export function countCodePoints(text: string): number {
   let n = 0;
   const len = text.length;
   for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
-      const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) i++;
-    }
+    if (text.codePointAt(i)! > 0xffff) i++;
     n++;
   }
   return n;
@@ -171,14 +161,8 @@ export function countCodePoints(text: string): number {
 export function forEachCodePoint(text: string, fn: (cp: number) => void): void {
   const len = text.length;
   for (let i = 0; i < len; i++) {
-    let cp = text.charCodeAt(i);
-    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < len) {
-      const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        cp = (cp - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
-        i++;
-      }
-    }
+    const cp = text.codePointAt(i)!;
+    if (cp > 0xffff) i++;
     fn(cp);
   }
 }

@@ -5,6 +5,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMMANDS } from './commandIds';
 import { charConfig, type CellType } from '../engine/config';
 import { resolveOptions, type TrainOptions } from '../engine/options';
 import { paramCount } from '../engine/params';
@@ -51,24 +52,6 @@ export interface TrainOutcome {
 
 /** Assumed vocabulary size for the parameter counts shown before the data is read. */
 const ASSUMED_VOCAB = 96;
-
-export const COMMANDS = {
-  trainCurrentFile: 'seqlab.trainCurrentFile',
-  trainSelection: 'seqlab.trainSelection',
-  train: 'seqlab.train',
-  trainFromExplorer: 'seqlab.trainFromExplorer',
-  runRecipe: 'seqlab.runRecipe',
-  stopTraining: 'seqlab.stopTraining',
-  continueTraining: 'seqlab.continueTraining',
-  deleteModel: 'seqlab.deleteModel',
-  renameModel: 'seqlab.renameModel',
-  revealModel: 'seqlab.revealModel',
-  refreshModels: 'seqlab.refreshModels',
-  exportOnnx: 'seqlab.exportOnnx',
-  importOnnx: 'seqlab.importOnnx',
-  exportPytorchScript: 'seqlab.exportPytorchScript',
-  showLog: 'seqlab.showLog',
-} as const;
 
 type Budget = Pick<TrainOptions, 'steps' | 'minutes' | 'patience'>;
 

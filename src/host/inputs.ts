@@ -2,6 +2,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { FORECAST_COMMANDS } from './commandIds';
 import { userError } from './modelStore';
 
 const CSV = /\.(csv|tsv)$/i;
@@ -27,7 +28,7 @@ export function csvRoute(a?: unknown, b?: unknown): Promise<unknown> | undefined
   const pass: Record<string, unknown> = { file: files[0] };
   for (const k of ['steps', 'minutes', 'name', 'notify'] as const) if (o?.[k] !== undefined) pass[k] = o[k];
   if (o?.cell === 'lstm' || o?.cell === 'gru') pass.cell = o.cell;
-  return Promise.resolve(vscode.commands.executeCommand('seqlab.forecastCsv', pass));
+  return Promise.resolve(vscode.commands.executeCommand(FORECAST_COMMANDS.forecastCsv, pass));
 }
 
 /** Checks one file or folder given as training data. */

@@ -6,6 +6,7 @@
 import { promises as fsp, existsSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from './disposable';
 import { CARD_FILE, CHECKPOINT_FILE, ONNX_FILE, type ModelCard, type ModelStatus } from '../protocol/model';
 import { modelsLocationSetting } from './config';
 import { sanitizeModelName, uniqueName } from './names';
@@ -33,7 +34,7 @@ export interface ModelsRoot {
   where: 'workspace' | 'global';
 }
 
-export class ModelStore implements vscode.Disposable {
+export class ModelStore extends Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private watcher?: vscode.FileSystemWatcher;
@@ -42,9 +43,9 @@ export class ModelStore implements vscode.Disposable {
    * recursive watcher misses an event (it can, just after it was created, or on a remote/server host). */
   private rootWatch?: FSWatcher;
   private timer?: ReturnType<typeof setTimeout>;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly globalStorage: vscode.Uri, private readonly isLive: (dir: string) => boolean) {
+    super();
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('seqlab.modelsLocation')) { this.rewatch(); this.fire(); }
     }));
@@ -178,12 +179,12 @@ export class ModelStore implements vscode.Disposable {
     this.rootWatch = undefined;
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.watcher?.dispose();
     this.unwatchRoot();
     this.changed.dispose();
-    for (const s of this.subs) s.dispose();
+    super.dispose();
   }
 }
 

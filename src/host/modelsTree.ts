@@ -1,17 +1,18 @@
 /** The "Models" view: one item per model folder, plus queued runs that have no folder yet. */
 import * as vscode from 'vscode';
+import { Disposable } from './disposable';
 import { bits, fmtCount, fmtDuration } from './format';
 import type { ModelEntry, ModelStore } from './modelStore';
 import { progressLine, type TrainingService } from './trainingService';
 
-export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, vscode.Disposable {
+export class ModelsTreeProvider extends Disposable implements vscode.TreeDataProvider<ModelEntry> {
   private readonly changed = new vscode.EventEmitter<ModelEntry | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subs: vscode.Disposable[] = [];
   private last: ModelEntry[] = [];
   private hasModels: boolean | undefined;
 
   constructor(private readonly store: ModelStore, private readonly training: TrainingService) {
+    super();
     this.subs.push(store.onDidChange(() => this.changed.fire()));
     this.subs.push(training.onDidChange(() => this.changed.fire()));
   }
@@ -70,9 +71,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelEntry>, 
     return item;
   }
 
-  dispose(): void {
-    for (const s of this.subs) s.dispose();
+  override dispose(): void {
     this.changed.dispose();
+    super.dispose();
   }
 }
 

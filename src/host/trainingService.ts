@@ -6,6 +6,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { PANEL_COMMANDS } from './commandIds';
 import type { TrainOptions } from '../engine/options';
 import { CHECKPOINT_FILE } from '../protocol/model';
 import { createControl, requestStop, type HostToWorkerRpc, type TrainProgress, type TrainRequest, type TrainResult, type TrainSources } from '../protocol/worker';
@@ -71,7 +72,7 @@ export class TrainingService implements vscode.Disposable {
     if (!this.statusItem) {
       this.statusItem = vscode.window.createStatusBarItem('seqlab.training', vscode.StatusBarAlignment.Left, 10);
       this.statusItem.name = vscode.l10n.t('Sequence Lab Training');
-      this.statusItem.command = 'seqlab.openDashboard';
+      this.statusItem.command = PANEL_COMMANDS.openDashboard;
     }
     return this.statusItem;
   }

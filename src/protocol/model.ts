@@ -48,3 +48,12 @@ export interface ModelCard {
   /** CRC-32 (8 hex digits) of the card's other fields, written by data/modelFolder.ts */
   checksum?: string;
 }
+
+/** A forecasting model's default name: the file, the target(s) unless the file is named after them, the cell
+ * (sales.csv, target sales → "sales-lstm"; shop.csv, target sales → "shop-sales-lstm"). */
+export function forecastModelName(file: string, targets: string[], cell: string): string {
+  const base = file.replace(/^.*[\\/]/, '').replace(/\.[^.]+$/, '');
+  const t = targets.join('+');
+  const parts = !t || t.toLowerCase() === base.toLowerCase() ? [base, cell] : [base, t, cell];
+  return parts.join('-').replace(/[^\w.+-]+/g, '_');
+}

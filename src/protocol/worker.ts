@@ -80,7 +80,7 @@ export type HostToWorkerRpc = Rpc<WorkerRequests, Record<string, never>, Record<
 /** The worker side. */
 export type WorkerToHostRpc = Rpc<Record<string, never>, WorkerEvents, WorkerRequests, Record<string, never>>;
 
-// ---- CSV time-series forecasting (issue 7): src/worker/forecast.ts
+// ---- CSV time-series forecasting: src/worker/forecast.ts
 
 /** One forecasting run: a CSV file → a regression model folder (card.json with a `forecast` section, checkpoint.bin, model.onnx, forecast.json). */
 export interface ForecastTrainRequest {
@@ -156,13 +156,8 @@ export interface ForecastReport {
   test: { t: number[]; actual: number[]; pred: number[]; lower: number[]; upper: number[] };
 }
 
-export interface ForecastTrainResult {
-  jobId: string;
-  modelDir: string;
-  steps: number;
-  bestValLoss: number | null;
-  status: ModelStatus;
-  stopReason: string;
+/** a training run's result, with the forecaster's report */
+export interface ForecastTrainResult extends TrainResult {
   report: ForecastReport;
 }
 

@@ -1,5 +1,5 @@
 /**
- * CSV time-series forecasting, end to end (issue 7): CSV → series → prepareForecast (70/20/10, train-only z-score,
+ * CSV time-series forecasting, end to end: CSV → series → prepareForecast (70/20/10, train-only z-score,
  * relative windows) → regression Model + Trainer (last-step MSE, early stopping on validation loss) → model folder:
  *
  *   card.json      kind regression, bestValLoss (MSE in the model's units), plus a `forecast` section (targets,

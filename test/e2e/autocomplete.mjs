@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /* global process, console, document */
-// Autocomplete in the browser (issue 8): a real VS Code (code-server 4.100.3 + Debian chromium + playwright-core,
+// Autocomplete in the browser: a real VS Code (code-server 4.100.3 + Debian chromium + playwright-core,
 // see ../shared/vscode-e2e.md) with the extension loaded in development mode. A tiny model is trained by the CLI on a
 // repeated sentence; then, through the UI only:
 //   1. "Sequence Lab: Use Model for Autocomplete…" picks it; the status bar shows it;

@@ -12,7 +12,7 @@ import { Rng } from '../../src/engine/rng';
 import { argmaxLogProb, greedyDecode } from '../../src/onnx/decode';
 import { exportOnnx } from '../../src/onnx/export';
 import { EngineStepper, openInference } from '../../src/onnx/fallback';
-import { Completer } from '../../src/host/completion/completer';
+import { Completer } from '../../src/worker/completion/completer';
 import { buildGreedyModel, greedyUnsupported } from '../../src/onnx/greedy';
 import { prepareModel } from '../../src/onnx/import';
 import { OnnxModel, type Stepper } from '../../src/onnx/runtime';

@@ -1,6 +1,6 @@
-/** Autocomplete state cache: typing, deleting, edits elsewhere, window and eviction (src/host/completion/stateCache.ts). */
+/** Autocomplete state cache: typing, deleting, edits elsewhere, window and eviction (src/worker/completion/stateCache.ts). */
 import * as assert from 'node:assert/strict';
-import { type Advancer, type ContextSource, DocumentStateCache } from '../../src/host/completion/stateCache';
+import { type Advancer, type ContextSource, DocumentStateCache } from '../../src/worker/completion/stateCache';
 
 /** A fake model whose "state" is exactly the text it has read (from its start), counting characters run. */
 function fakeAdvancer(): Advancer<string> & { ran: number; starts: number } {

@@ -1,9 +1,9 @@
 /** Autocomplete logic without VS Code: language map, debounce and cancellation, confidence threshold, statistics, the completer. */
 import * as assert from 'node:assert/strict';
 import type { TokenStepper } from '../../src/onnx/decode';
-import { Completer, suggestsAt } from '../../src/host/completion/completer';
-import { applyConfidence, firstWord, trimPartialWord } from '../../src/host/completion/confidence';
-import { debounce, LatestOnly, SerialQueue, SimpleCancelSource } from '../../src/host/completion/debounce';
+import { Completer, suggestsAt } from '../../src/worker/completion/completer';
+import { applyConfidence, firstWord, trimPartialWord } from '../../src/worker/completion/confidence';
+import { debounce, LatestOnly, SerialQueue, SimpleCancelSource } from '../../src/worker/completion/debounce';
 import { isLanguageEnabled, normalizeLanguageMap, withLanguage } from '../../src/host/completion/languages';
 import { CompletionStats, percentile } from '../../src/host/completion/stats';
 import { languageGlob, selectTrainingFiles } from '../../src/host/completion/workspaceFiles';

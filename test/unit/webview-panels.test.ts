@@ -13,6 +13,7 @@ import { brightness, buildLut, LUT_SIZE, lutIndex, parseColor, probColor, scaleF
 import { cellAt, clampView, fillTile, tiles, zoomTime } from '../../src/webview/shared/heatmap';
 import { extractHidden, generateChars, topN } from '../../src/worker/inferCore';
 import { fromSaved, MAX_SAVED_RUNS, thin, toSaved } from '../../src/host/panels/runHistory';
+import { applicableHyper } from '../../src/webview/dashboard/hyper';
 import type { DashRun } from '../../src/protocol/webview';
 
 const settings = { prime: 'ab', length: 10, temperature: 0.8, topK: 0, topP: 1, seed: 1, greedy: false };
@@ -319,5 +320,14 @@ describe('dashboard run history (workspace state)', () => {
     assert.deepEqual(fromSaved(JSON.parse(JSON.stringify(many))).map((r) => r.id), many.map((r) => r.id));
     assert.deepEqual(fromSaved('nope'), []);
     assert.deepEqual(fromSaved([{ id: 1 }, null, { ...run('x', 'finished', 2), points: [{ step: 'a' }] }]), []);
+  });
+});
+
+describe('dashboard: the hyperparameters shown', () => {
+  it('leave out what does not apply: momentum with Adam, betas with SGD, unused budgets, patience and decay', () => {
+    const adam = Object.fromEntries(applicableHyper({ optimizer: 'adam', lr: 0.002, momentum: 0.9, beta1: 0.9, beta2: 0.999, minutes: 0, steps: 1000, patience: 0, lrDecay: 1, lrDecayEvery: 1000, layers: 1, dropout: 0 }));
+    assert.deepEqual(Object.keys(adam), ['optimizer', 'lr', 'beta1', 'beta2', 'steps', 'layers']);
+    const sgd = Object.fromEntries(applicableHyper({ optimizer: 'sgd', momentum: 0.9, beta1: 0.9, eps: 1e-8, minutes: 5, steps: 0, patience: 3, lrDecay: 0.5, lrDecayEvery: 100 }));
+    assert.deepEqual(Object.keys(sgd), ['optimizer', 'momentum', 'minutes', 'patience', 'lrDecay', 'lrDecayEvery']);
   });
 });

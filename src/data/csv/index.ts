@@ -1,5 +1,5 @@
 /**
- * CSV time-series pipeline (issue 7, data half). Typical use:
+ * CSV time-series pipeline (the data half). Typical use:
  *
  *   const table = parseCsvFile(file);                       // or parseCsvText(text); streams, bounded memory
  *   const plan = inspectColumns(table);                     // time column, numeric columns, excluded + reasons, defaults

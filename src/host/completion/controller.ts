@@ -6,10 +6,12 @@
 import { promises as fsp, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMPLETION_COMMANDS } from '../commandIds';
+import { Disposable } from '../disposable';
 import { ONNX_FILE } from '../../protocol/model';
 import { log } from '../log';
 import type { ModelStore } from '../modelStore';
-import { Completer } from './completer';
+import { Completer } from '../../worker/completion/completer';
 import { isLanguageEnabled } from './languages';
 import { readSettings } from './settings';
 import { CompletionStats, type StatsSnapshot } from './stats';
@@ -21,7 +23,7 @@ export const SNOOZE_MS = 30 * 60 * 1000;
 
 interface Loaded { dir: string; stamp: string; completer: Completer; engine: string; dispose(): Promise<void> }
 
-export class CompletionController implements vscode.Disposable {
+export class CompletionController extends Disposable {
   readonly stats: CompletionStats;
   private loaded?: Loaded;
   private loading?: Promise<Loaded | undefined>;
@@ -36,13 +38,13 @@ export class CompletionController implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly store: ModelStore) {
+    super();
     this.stats = new CompletionStats(context.globalState.get<Partial<StatsSnapshot>>(STATS_KEY));
     this.item = vscode.window.createStatusBarItem('seqlab.completion', vscode.StatusBarAlignment.Right, 100);
     this.item.name = vscode.l10n.t('Sequence Lab Autocomplete');
-    this.item.command = 'seqlab.completion.menu';
+    this.item.command = COMPLETION_COMMANDS.menu;
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('seqlab.completion')) return;
       if (this.loaded) this.loaded.completer.setOptions(this.optionsFor(this.loaded.engine));
@@ -223,10 +225,10 @@ export class CompletionController implements vscode.Disposable {
     this.changed.fire();
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.snoozeTimer) clearTimeout(this.snoozeTimer);
     if (this.saveTimer) { clearTimeout(this.saveTimer); void this.saveStats(); }
-    for (const s of this.subs) s.dispose();
+    super.dispose();
     void this.unload();
     this.item.dispose();
     this.changed.dispose();

@@ -1,5 +1,5 @@
 /**
- * Inline ghost-text autocomplete from a trained char model (issue 8). `registerCompletion(context, deps)` is the
+ * Inline ghost-text autocomplete from a trained char model. `registerCompletion(context, deps)` is the
  * only entry point (called from extension.ts); everything else lives in this folder. Commands:
  *   seqlab.useModelForAutocomplete      (ModelEntry from the Models view | { model: name or folder } | name)
  *   seqlab.toggleAutocomplete           (optional boolean) → the new on/off state
@@ -11,28 +11,18 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMPLETION_COMMANDS } from '../commandIds';
 import { ONNX_FILE } from '../../protocol/model';
 import { log, showFailure, showInfo } from '../log';
 import { type ModelEntry, type ModelStore, userError } from '../modelStore';
 import type { TrainingService } from '../trainingService';
 import { withLanguage } from './languages';
 import { CompletionController, SNOOZE_MS } from './controller';
-import { ACCEPTED_COMMAND, SeqlabInlineProvider } from './provider';
+import { SeqlabInlineProvider } from './provider';
 import { SECTION } from './settings';
 import { trainOnWorkspace, type TrainWorkspaceArgs } from './trainWorkspace';
 
 export interface CompletionDeps { store: ModelStore; training: TrainingService }
-
-export const COMPLETION_COMMANDS = {
-  useModel: 'seqlab.useModelForAutocomplete',
-  toggle: 'seqlab.toggleAutocomplete',
-  showStats: 'seqlab.showAutocompleteStatistics',
-  train: 'seqlab.trainAutocompleteModel',
-  menu: 'seqlab.completion.menu',
-  accepted: ACCEPTED_COMMAND,
-  snooze: 'seqlab.completion.snooze',
-  state: 'seqlab.completion.state',
-} as const;
 
 export function registerCompletion(context: vscode.ExtensionContext, deps: CompletionDeps): CompletionController {
   const ctrl = new CompletionController(context, deps.store);

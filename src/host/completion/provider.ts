@@ -5,12 +5,13 @@
  * Latency is measured from the end of the debounce to the items (the debounce is a deliberate wait).
  */
 import * as vscode from 'vscode';
-import { suggestsAt } from './completer';
+import { COMPLETION_COMMANDS } from '../commandIds';
+import { suggestsAt } from '../../worker/completion/completer';
 import type { CompletionController } from './controller';
-import { debounce, LatestOnly } from './debounce';
+import { debounce, LatestOnly } from '../../worker/completion/debounce';
 import { readSettings } from './settings';
 
-export const ACCEPTED_COMMAND = 'seqlab.completion.accepted';
+export const ACCEPTED_COMMAND = COMPLETION_COMMANDS.accepted;
 
 export class SeqlabInlineProvider implements vscode.InlineCompletionItemProvider {
   private readonly latest = new LatestOnly();

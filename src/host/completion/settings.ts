@@ -1,6 +1,6 @@
 /** `seqlab.completion.*` settings, read fresh each time and clamped to their documented ranges. */
 import * as vscode from 'vscode';
-import type { CompleterOptions } from './completer';
+import type { CompleterOptions } from '../../worker/completion/completer';
 import { DEFAULT_LANGUAGES, type LanguageMap, normalizeLanguageMap } from './languages';
 
 export const SECTION = 'seqlab.completion';

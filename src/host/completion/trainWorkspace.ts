@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMMANDS } from '../commandIds';
 import { countCodePoints } from '../../data/vocab';
 import { looksBinary } from '../inputs';
 import { fmtCount } from '../format';
@@ -155,7 +156,7 @@ export async function trainOnWorkspace(args: TrainWorkspaceArgs | undefined, dep
     for (let i = 2; deps.exists(name); i++) name = `${base}-${i}`;
   }
   // the existing training path: seqlab.train with a file list and options queues a TrainingService run
-  const outcome = await vscode.commands.executeCommand<{ jobId?: string; modelDir?: string; name?: string; error?: string } | undefined>('seqlab.train', {
+  const outcome = await vscode.commands.executeCommand<{ jobId?: string; modelDir?: string; name?: string; error?: string } | undefined>(COMMANDS.train, {
     files: sel.files, preset: args?.preset ?? presetForBudget(minutes), name, wait: false, notify: args?.notify,
     ...(steps !== undefined || minutes !== undefined ? { steps, minutes } : { minutes: 5 }),
     // validation blocks spread over the files, so every file is trained on (the tail split would never train on the last files)

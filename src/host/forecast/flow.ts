@@ -9,17 +9,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { forecastModelName } from '../../protocol/model';
 import { RemoteError } from '../../protocol/rpc';
 import type { ForecastColumns, ForecastReport, ForecastTrainResult, TrainProgress } from '../../protocol/worker';
 import { TrainingWorker } from '../../worker/client';
 import { log, showFailure, showInfo, showWarning } from '../log';
 import type { ModelStore } from '../modelStore';
 import { userError } from '../modelStore';
-
-export const FORECAST_COMMANDS = {
-  forecastCsv: 'seqlab.forecastCsv',
-  openForecast: 'seqlab.openForecast',
-} as const;
 
 /** Options for seqlab.forecastCsv; any of them given (besides file) = no prompts. */
 export interface ForecastArgs {
@@ -118,7 +114,7 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
   }
   targets = targets ?? cols.defaultTargets;
   cell = cell ?? 'lstm';
-  const base = args.name ?? `${path.basename(file).replace(/\.[^.]+$/, '')}-${targets.join('+')}-${cell}`;
+  const base = args.name ?? forecastModelName(file, targets, cell);
   const name = deps.store.freeName(base);
   const outDir = deps.store.dirFor(name);
   if (deps.store.exists(name)) throw userError(vscode.l10n.t('A model named "{0}" already exists.', name));

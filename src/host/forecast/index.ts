@@ -10,10 +10,11 @@ import { FORECAST_VIEW_TYPE } from '../../protocol/forecastPanel';
 import type { ModelStore } from '../modelStore';
 import { userError } from '../modelStore';
 import { showFailure } from '../log';
-import { FORECAST_COMMANDS, forecastCsv, type ForecastOutcome, liveForecastRuns } from './flow';
+import { FORECAST_COMMANDS } from '../commandIds';
+import { forecastCsv, type ForecastOutcome, liveForecastRuns } from './flow';
 import { ForecastPanel, type ForecastPanelDeps } from './panel';
 
-export { FORECAST_COMMANDS, ForecastPanel };
+export { ForecastPanel };
 
 /** is a forecasting run of this window writing into this model folder? (the Models view shows it as training) */
 export function isForecastLive(dir: string): boolean { return liveForecastRuns.has(path.resolve(dir)); }

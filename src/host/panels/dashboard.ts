@@ -4,6 +4,7 @@
  * The history is recorded from activation on (DashboardHistory), so a dashboard opened mid-run has the whole curve.
  */
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import { resolveOptions } from '../../engine/options';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -45,13 +46,13 @@ export function plainValues(o: Record<string, unknown> = {}): DashRun['hyper'] {
 }
 
 /** Records every run's curve and samples from activation on. */
-export class DashboardHistory implements vscode.Disposable {
+export class DashboardHistory extends Disposable {
   readonly runs = new Map<string, RunRecord>();
-  private readonly subs: vscode.Disposable[] = [];
   private readonly emitter = new vscode.EventEmitter<{ type: 'run' | 'progress' | 'sample'; rec: RunRecord; sample?: { step: number; text: string } }>();
   readonly onDidUpdate = this.emitter.event;
 
   constructor(readonly training: TrainingService, private readonly memento?: vscode.Memento) {
+    super();
     // finished runs of earlier sessions in this workspace, so their curves can be overlaid
     for (const r of fromSaved(memento?.get(HISTORY_KEY))) {
       const { points, samples, ...info } = r;
@@ -127,7 +128,7 @@ export class DashboardHistory implements vscode.Disposable {
     return [...this.runs.values()].map((r) => ({ ...DashboardHistory.runInfo(r), points: r.points, samples: r.samples }));
   }
 
-  dispose(): void { for (const s of this.subs) s.dispose(); this.emitter.dispose(); }
+  override dispose(): void { this.emitter.dispose(); super.dispose(); }
 }
 
 export interface DashboardDeps {
@@ -138,10 +139,9 @@ export interface DashboardDeps {
   revealModel(modelDir: string): Thenable<unknown>;
 }
 
-export class DashboardPanel {
+export class DashboardPanel extends Disposable {
   static current: DashboardPanel | undefined;
   readonly rpc: HostPanelRpc<'dashboard'>;
-  private readonly subs: vscode.Disposable[] = [];
   private ready = false;
 
   static show(deps: DashboardDeps, runId?: string): DashboardPanel {
@@ -163,6 +163,7 @@ export class DashboardPanel {
   }
 
   private constructor(readonly panel: vscode.WebviewPanel, deps: DashboardDeps, private selected?: string) {
+    super();
     DashboardPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'dashboard', vscode.l10n.t('Training Dashboard'));
@@ -197,6 +198,6 @@ export class DashboardPanel {
     }));
     // the webview is discarded when hidden (no retainContextWhenHidden); it sends 'ready' again when shown
     panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }, null, this.subs);
-    panel.onDidDispose(() => { for (const s of this.subs) s.dispose(); if (DashboardPanel.current === this) DashboardPanel.current = undefined; });
+    panel.onDidDispose(() => { this.dispose(); if (DashboardPanel.current === this) DashboardPanel.current = undefined; });
   }
 }

@@ -4,6 +4,7 @@
  * candidates; Insert at Cursor, Open in New Editor, Copy, Regenerate.
  */
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { GenerateSettings, HostPanelRpc } from '../../protocol/webview';
 import type { ModelStore } from '../modelStore';
 import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
@@ -28,10 +29,9 @@ export interface GenerateArgs extends Partial<GenerateSettings> {
 
 export const DEFAULT_SETTINGS: GenerateSettings = { prime: '', length: 300, temperature: 0.8, topK: 0, topP: 1, seed: 1, greedy: false };
 
-export class GeneratePanel {
+export class GeneratePanel extends Disposable {
   static current: GeneratePanel | undefined;
   readonly rpc: HostPanelRpc<'generate'>;
-  private readonly subs: vscode.Disposable[] = [];
   private reqId: number | undefined;
   /** the last finished generation (tests read it) */
   lastResult?: { text: string; stoppedBy: string; engine: string; ms: number };
@@ -57,6 +57,7 @@ export class GeneratePanel {
   }
 
   private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: GenerateDeps, private args: GenerateArgs & { modelDir?: string }) {
+    super();
     GeneratePanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'generate', vscode.l10n.t('Generate Text'));
@@ -119,7 +120,7 @@ export class GeneratePanel {
     this.subs.push(deps.store.onDidChange(() => void this.pushModels()));
     panel.onDidDispose(() => {
       if (this.reqId !== undefined) { try { deps.infer.rpc.notify('infer/cancel', { reqId: this.reqId }); } catch { /* worker gone */ } }
-      for (const s of this.subs) s.dispose();
+      this.dispose();
       use.dispose();
       if (GeneratePanel.current === this) GeneratePanel.current = undefined;
     });

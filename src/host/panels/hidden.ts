@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { HiddenMeta, HostPanelRpc } from '../../protocol/webview';
 import type { ModelStore } from '../modelStore';
 import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
@@ -35,10 +36,9 @@ export interface HiddenArgs {
   exportDir?: string;
 }
 
-export class HiddenPanel {
+export class HiddenPanel extends Disposable {
   static current: HiddenPanel | undefined;
   readonly rpc: HostPanelRpc<'hidden'>;
-  private readonly subs: vscode.Disposable[] = [];
   private text = '';
   private source = '';
   lastMeta?: HiddenMeta;
@@ -80,6 +80,7 @@ export class HiddenPanel {
   }
 
   private constructor(readonly panel: vscode.WebviewPanel, deps: HiddenDeps, private args: HiddenArgs & { modelDir?: string }) {
+    super();
     HiddenPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'hidden', vscode.l10n.t('Hidden States'));
@@ -126,7 +127,7 @@ export class HiddenPanel {
     });
     this.subs.push(deps.store.onDidChange(() => void textModels(deps.store).then((models) => this.rpc.notify('hidden/models', { models }))));
     panel.onDidDispose(() => {
-      for (const s of this.subs) s.dispose();
+      this.dispose();
       use.dispose();
       if (HiddenPanel.current === this) HiddenPanel.current = undefined;
     });

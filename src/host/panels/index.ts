@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMMANDS, PANEL_COMMANDS } from '../commandIds';
 import type { ModelStore } from '../modelStore';
 import type { TrainingService } from '../trainingService';
 import { VIEW_TYPES } from './base';
@@ -17,12 +18,6 @@ import { GeneratePanel, type GenerateArgs, type GenerateDeps } from './generate'
 import { HiddenPanel, type HiddenArgs, type HiddenDeps } from './hidden';
 import { InferClient } from './inferClient';
 import { resolveModelRef } from './models';
-
-export const PANEL_COMMANDS = {
-  openDashboard: 'seqlab.openDashboard',
-  generateText: 'seqlab.generateText',
-  showHiddenStates: 'seqlab.showHiddenStates',
-} as const;
 
 export interface PanelDeps { store: ModelStore; training: TrainingService }
 
@@ -50,7 +45,7 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
   const dashDeps: DashboardDeps = {
     extensionUri, history, training: deps.training,
     generate: (modelDir) => vscode.commands.executeCommand(PANEL_COMMANDS.generateText, { model: modelDir }),
-    revealModel: (modelDir) => vscode.commands.executeCommand('seqlab.revealModel', { model: path.basename(modelDir) }),
+    revealModel: (modelDir) => vscode.commands.executeCommand(COMMANDS.revealModel, { model: path.basename(modelDir) }),
   };
 
   subs.push(vscode.commands.registerCommand(PANEL_COMMANDS.openDashboard, async (a?: unknown) => {

@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import uPlot from 'uplot';
+import { applicableHyper } from './hyper';
 import 'uplot/dist/uPlot.min.css';
 import '../shared/base.css';
 import './style.css';
@@ -26,7 +27,11 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
-const colorOf = (i: number) => cssVar(PALETTE[i % PALETTE.length], ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'][i % 6]);
+const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
+/** run i's train colour (its own in the palette of the theme's chart colours) */
+const colorOf = (i: number) => cssVar(PALETTE[(2 * i) % PALETTE.length], FALLBACK[(2 * i) % 6]);
+/** run i's validation colour: the next one of the palette, so train and validation never look alike */
+const valColorOf = (i: number) => cssVar(PALETTE[(2 * i + 1) % PALETTE.length], FALLBACK[(2 * i + 1) % 6]);
 
 const bits = (r: DashRun, v: number) => (r.kind === 'char' ? v / Math.LN2 : v);
 
@@ -112,12 +117,12 @@ function rebuildPlot(): void {
   const fg = cssVar('--vscode-foreground', '#ccc');
   const grid = cssVar('--vscode-editorWidget-border', '#8883');
   const series: uPlot.Series[] = [{ label: t('Step') }];
-  vis.forEach((r, i) => {
-    const c = colorOf([...runs.keys()].indexOf(r.id));
-    void i;
+  for (const r of vis) {
+    const i = [...runs.keys()].indexOf(r.id);
+    const c = colorOf(i), v = valColorOf(i);
     series.push({ label: `${r.name} · ${t('train')}`, stroke: c, width: 1.5, spanGaps: true, points: { show: false } });
-    series.push({ label: `${r.name} · ${t('validation')}`, stroke: c, width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 5, fill: c } });
-  });
+    series.push({ label: `${r.name} · ${t('validation')}`, stroke: v, width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 5, fill: v } });
+  }
   const unit = [...runs.values()][0]?.kind === 'regression' ? 'MSE' : t('bits/char');
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
   plot = new uPlot({
@@ -127,8 +132,16 @@ function rebuildPlot(): void {
     axes: [{ ...axis, label: t('Step') }, { ...axis, label: unit, size: 60 }],
     legend: { show: true, live: true },
     cursor: { drag: { x: true, y: false } },
+    // with nothing hovered the legend shows the latest values, not dashes
+    hooks: { setCursor: [(u) => { if (u.cursor.idx == null) showLatest(u); }] },
   }, buildData(), $('chart'));
+  showLatest(plot);
   $('chart').dataset.points = String(vis.reduce((n, r) => n + r.points.length, 0));
+}
+
+function showLatest(u: uPlot): void {
+  const n = u.data[0]?.length ?? 0;
+  if (n > 0) u.setLegend({ idx: n - 1 }, false);
 }
 
 let pending = false;
@@ -140,6 +153,7 @@ function redraw(): void {
     const vis = visibleRuns();
     if (!plot || plot.series.length !== 1 + vis.length * 2) { rebuildPlot(); return; }
     plot.setData(buildData());
+    if (plot.cursor.idx == null) showLatest(plot);
     $('chart').dataset.points = String(vis.reduce((n, r) => n + r.points.length, 0));
   }, 200);
 }
@@ -170,8 +184,9 @@ function renderStats(r: DashRun | undefined): void {
     rows.push([t('Step'), s.totalSteps ? `${s.step} / ${s.totalSteps}` : String(s.step)], [t('Epoch'), String(s.epoch)]);
     if (last) rows.push([t('Train loss'), `${bits(r!, last.train).toFixed(3)} ${r!.kind === 'char' ? t('bits/char') : ''}`]);
     if (s.bestValLoss !== undefined) rows.push([t('Best validation loss'), `${bits(r!, s.bestValLoss).toFixed(3)} ${r!.kind === 'char' ? t('bits/char') : ''}`]);
-    rows.push([t('Chars/s'), Math.round(s.charsPerSec).toLocaleString()], [t('ETA'), fmtSeconds(s.etaSec)],
-      [t('Learning rate'), s.lr.toExponential(2)], [t('Gradient norm'), s.gradNorm.toFixed(3)], [t('Elapsed'), fmtSeconds(s.elapsedSec)]);
+    rows.push([t('Chars/s'), Math.round(s.charsPerSec).toLocaleString()]);
+    if (r!.state === 'running') rows.push([t('ETA'), fmtSeconds(s.etaSec)]); // a finished run has no time left
+    rows.push([t('Learning rate'), s.lr.toExponential(2)], [t('Gradient norm'), s.gradNorm.toFixed(3)], [t('Elapsed'), fmtSeconds(s.elapsedSec)]);
   }
   $('stats').replaceChildren(...rows.map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', { 'data-stat': k }, v))));
   const stop = $('stop') as HTMLElement & { disabled: boolean };
@@ -181,7 +196,7 @@ function renderStats(r: DashRun | undefined): void {
 function renderSelected(): void {
   const r = ui.selected ? runs.get(ui.selected) : undefined;
   renderStats(r);
-  $('hyper').replaceChildren(...Object.entries(r?.hyper ?? {}).map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, String(v)))));
+  $('hyper').replaceChildren(...applicableHyper(r?.hyper ?? {}).map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, String(v)))));
   const box = $('samples');
   box.replaceChildren(...[...(r?.samples ?? [])].reverse().map((s) =>
     el('div', { class: 'sample' }, el('div', { class: 'muted' }, t('Sample at step {0}', s.step)), el('div', { class: 'mono' }, s.text))));
