@@ -43,10 +43,15 @@ builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, out
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too: wall time, the
 // process's CPU time, and (Linux) this thread's own CPU time from /proc/thread-self/schedstat, which other threads of the
 // extension host (GC helpers, other extensions' workers) do not inflate.
-// protobufjs (+ long) stay in node_modules for the extension: only the ONNX commands need them, loaded on first use,
-// and compiling ~220 KB of them at every activation would double the code-loading time (ship them in the .vsix).
-if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: OUT,
-  external: [...node.external, 'protobufjs', 'protobufjs/*', 'long'], banner: { js: '"use strict"; var __seqlabLoadStart = performance.now(), __seqlabLoadCpu = process.cpuUsage(), __seqlabLoadThreadNs = (() => { try { return Number(require("fs").readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]); } catch { return undefined; } })();' } });
+// protobufjs (+ long) for the extension: bundled on their own into OUT/protobuf-light.js, which extension.js requires
+// only when an ONNX command first needs it (compiling ~220 KB of them at every activation would double the code-loading
+// time). So the .vsix ships no node_modules but onnxruntime-node's.
+builds.push({ ...node, entryPoints: { 'protobuf-light': 'node_modules/protobufjs/light.js' }, outdir: OUT });
+const protobufBeside = { name: 'protobuf-beside', setup(b) {
+  b.onResolve({ filter: /^protobufjs\/light$/ }, () => ({ path: './protobuf-light.js', external: true }));
+} };
+if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: OUT, plugins: [protobufBeside],
+  banner: { js: '"use strict"; var __seqlabLoadStart = performance.now(), __seqlabLoadCpu = process.cpuUsage(), __seqlabLoadThreadNs = (() => { try { return Number(require("fs").readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]); } catch { return undefined; } })();' } });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external
 if (OUT === 'dist' && existsSync('test/integration/index.ts')) {
   const its = readdirSync('test/integration', { recursive: true }).map(String).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);

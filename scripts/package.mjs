@@ -11,7 +11,7 @@
 // How: one production build (`node esbuild.mjs --production --outdir <stage>/dist`: minified, no source maps) into a
 // staging folder, so the developer's dist/ is never touched. Per target, a staging copy gets package.json (only the
 // run-time dependencies), the README/CHANGELOG/LICENSE, l10n, schemas, syntaxes, media, the production dist/, and the
-// run-time node_modules closure of onnxruntime-node + protobufjs holding only that target's onnxruntime binaries.
+// run-time node_modules closure of onnxruntime-node holding only that target's onnxruntime binaries.
 // A per-target variant of .vscodeignore (the PLATFORM block rewritten, plus onnxruntime-node's install-time-only
 // dependencies) is written beside it, and `vsce package --target T` runs there. Each .vsix is then checked: no source,
 // tests, source maps or other platforms' binaries; the linux-x64 one must be under 30 MB. Prints each file's size.
@@ -38,7 +38,8 @@ const ORT_BIN = join(ORT, 'bin/napi-v6');
 /** every os/arch folder onnxruntime-node ships, e.g. ['darwin/arm64', 'linux/arm64', 'linux/x64', …] */
 const shippedBinaries = () => readdirSync(ORT_BIN).flatMap((os) => readdirSync(join(ORT_BIN, os)).map((arch) => `${os}/${arch}`));
 // loaded at run time (onnxruntime-node's own adm-zip / global-agent are only for its install script)
-const RUNTIME_PACKAGES = ['onnxruntime-node', 'onnxruntime-common', 'protobufjs', 'long'];
+// protobufjs (+ long) are bundled (dist/protobuf-light.js): only onnxruntime's native package ships as node_modules
+const RUNTIME_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
 
 if (args.includes('--icon')) {
   const html = join(ROOT, 'artifacts/icon.html');
@@ -129,14 +130,14 @@ function listVsix(file) {
 export function checkVsix(file, target) {
   const files = listVsix(file);
   const problems = [];
-  const bad = files.filter((f) => /^extension\/(src|test|bench|scripts|out|artifacts|media\/screenshots)\//.test(f) || /\.map$/.test(f) || /^extension\/dist\/bench\//.test(f));
+  const bad = files.filter((f) => /^extension\/(src|test|bench|scripts|out|artifacts)\//.test(f) || /\.map$/.test(f) || /^extension\/dist\/bench\//.test(f));
   if (bad.length) problems.push(`files that must not ship: ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ' …' : ''}`);
   const bins = [...new Set(files.map((f) => /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v6\/([^/]+\/[^/]+)\//.exec(f)?.[1]).filter(Boolean))];
   if (bins.length !== 1 || bins[0] !== TARGETS[target]) problems.push(`onnxruntime binaries for ${bins.join(', ') || 'nothing'}; want only ${TARGETS[target]}`);
   for (const f of ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/infer-worker.js', 'extension/dist/cli.js', 'extension/dist/pytorch/train.py',
     `extension/node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}/onnxruntime_binding.node`,
-    'extension/node_modules/onnxruntime-common/package.json', 'extension/node_modules/protobufjs/light.js', 'extension/node_modules/long/package.json',
-    'extension/media/icon.png', 'extension/package.json', 'extension/readme.md']) {
+    'extension/node_modules/onnxruntime-common/package.json', 'extension/dist/protobuf-light.js',
+    'extension/media/icon.png', 'extension/media/screenshots/dashboard.png', 'extension/package.json', 'extension/readme.md']) {
     if (!files.includes(f)) problems.push(`missing ${f}`);
   }
   // the production bundle: minified, no source-map references
@@ -171,7 +172,9 @@ async function main() {
     const file = join(outDir, `${pkg.name}-${target}-${pkg.version}.vsix`);
     rmSync(file, { force: true });
     const t1 = Date.now();
-    run(process.execPath, [vsce, 'package', '--target', target, '--out', file], dir);
+    // the README's pictures ship in the .vsix (media/screenshots) and its links stay relative, so the extension's
+    // details page shows them from the installed copy instead of a repository URL
+    run(process.execPath, [vsce, 'package', '--target', target, '--no-rewrite-relative-links', '--out', file], dir);
     const { files, problems } = checkVsix(file, target);
     const mb = statSync(file).size / 1024 / 1024;
     if (target === 'linux-x64' && mb >= MAX_LINUX_X64_MB) problems.push(`${mb.toFixed(1)} MB: over the ${MAX_LINUX_X64_MB} MB budget`);
