@@ -30,7 +30,7 @@ export interface HiddenArgs {
   text?: string;
   /** a file to read instead */
   file?: string;
-  /** run as soon as the panel is ready */
+  /** read as soon as the panel is ready (default true: the command says what the user wants; false waits for Run) */
   run?: boolean;
   /** write exports here without a save dialog (tests) */
   exportDir?: string;
@@ -76,7 +76,14 @@ export class HiddenPanel extends Disposable {
     if (!ed) return { text: '', source: '' };
     const name = path.basename(ed.document.uri.fsPath || ed.document.uri.path);
     if (!ed.selection.isEmpty) return { text: ed.document.getText(ed.selection), source: vscode.l10n.t('selection in {0}', name) };
-    return { text: ed.document.getText(), source: name };
+    const doc = ed.document;
+    const all = doc.getText();
+    if (all.length <= HIDDEN_MAX_CHARS) return { text: all, source: name };
+    // a long file: the window the panel reads, around the cursor (the part the user is looking at)
+    const at = doc.offsetAt(ed.selection.active);
+    const start = Math.max(0, Math.min(all.length - HIDDEN_MAX_CHARS, at - HIDDEN_MAX_CHARS / 2));
+    const from = doc.positionAt(start).line + 1, to = doc.positionAt(start + HIDDEN_MAX_CHARS).line + 1;
+    return { text: all.slice(start, start + HIDDEN_MAX_CHARS), source: vscode.l10n.t('{0}, lines {1}–{2} around the cursor', name, from, to) };
   }
 
   private constructor(readonly panel: vscode.WebviewPanel, deps: HiddenDeps, private args: HiddenArgs & { modelDir?: string }) {
@@ -90,7 +97,7 @@ export class HiddenPanel extends Disposable {
       const models = await textModels(deps.store);
       const a = this.args;
       const selected = a.modelDir ?? models.find((m) => m.name === a.model || m.id === a.model)?.id;
-      const init = { models, selected, source: this.source, chars: [...this.text].length, autoRun: a.run === true, strings: webviewStrings('hidden') };
+      const init = { models, selected, source: this.source, chars: [...this.text].length, autoRun: a.run !== false, strings: webviewStrings('hidden') };
       this.args = { modelDir: a.modelDir, exportDir: a.exportDir };
       return init;
     });

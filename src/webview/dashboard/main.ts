@@ -140,8 +140,8 @@ function rebuildPlot(): void {
 }
 
 function showLatest(u: uPlot): void {
-  const n = u.data[0]?.length ?? 0;
-  if (n > 0) u.setLegend({ idx: n - 1 }, false);
+  const n = u.data?.[0]?.length ?? 0; // (uPlot calls the hook before its data is set)
+  if (n > 0 && u.legend.values) u.setLegend({ idx: n - 1 }, false);
 }
 
 let pending = false;
