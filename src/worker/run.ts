@@ -1,6 +1,7 @@
 /**
- * One training run, end to end: data → model → Trainer.run → model folder. Synchronous; used by the
- * worker entry (main.ts) and directly by tests. Bad input throws DataError (a one-line, user-facing message).
+ * One training run, end to end, in named steps: the session's options → the data → the model and its trainer →
+ * the model folder → the training loop and the final export. Used by the worker entry (main.ts) and directly by
+ * tests. Bad input throws a DataError (a one-line, user-facing message) before anything is written.
  */
 import { writeFinalOnnx } from './finalExport';
 import { runSession } from './session';
@@ -23,7 +24,7 @@ import { readCheckpoint } from '../data/modelFolder';
 import { removeRunLock, writeRunLock } from '../data/runLock';
 import { corpusFromText, loadCorpus, type Corpus } from '../data/text';
 import { Vocab } from '../data/vocab';
-import { exportOnnx } from '../onnx/export';
+import { type ExportMeta, exportOnnx } from '../onnx/export';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE, SELECTION_FILE } from '../protocol/model';
 import type { TrainProgress, TrainRequest, TrainResult } from '../protocol/worker';
 
@@ -44,66 +45,76 @@ export interface RunHooks {
 const ARCH_KEYS: (keyof TrainOptions)[] = ['cell', 'layers', 'hidden', 'emb'];
 const STREAM_KEYS: (keyof TrainOptions)[] = ['batch', 'seq', 'seed', 'valFraction', 'valSplit', 'optimizer', 'dropout'];
 
+type Log = NonNullable<RunHooks['log']>;
+
+/** One training run: the session's options → its data → the model and trainer → the folder → the training loop. */
 export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? (() => {});
   const now = hooks.now ?? (() => Date.now());
-  const outDir = req.outDir;
-  const resume = req.resume;
-  let ck: Checkpoint | null = null;
-  if (resume) ck = readCheckpoint(resume.from);
-  if (!resume || resume.from !== outDir) {
-    if (existsSync(outDir) && readdirSync(outDir).some((f) => f === CARD_FILE || f === CHECKPOINT_FILE)) {
-      throw new DataError(`A model already exists at ${outDir}; choose another name.`);
-    }
+  const ck = openCheckpoint(req);
+  const { opts: asked, changed } = sessionOptions(req, ck, log);
+  const data = prepareData(req, ck, asked, log);
+  const run = buildRun(req, ck, data, hooks);
+  // every check passed: only now does the model folder exist (a refused run leaves nothing behind)
+  mkdirSync(req.outDir, { recursive: true });
+  writeRunLock(req.outDir, req.jobId);
+  if (req.sources.text !== undefined) writeFileAtomic(join(req.outDir, SELECTION_FILE), req.sources.text);
+  const folder = folderWriters(req, ck, data, run, changed, now);
+  log('info', `training ${req.name}: ${run.config.cell.toUpperCase()} ${run.config.layers}×${run.config.hidden}, ${folder.card.params.toLocaleString('en-US')} parameters, ` +
+    `vocabulary ${data.corpus.vocab.size}, ${data.corpus.chars.toLocaleString('en-US')} characters (batch ${data.opts.batch}, seq ${data.opts.seq}; kernels ${run.model.k.name})`);
+  try {
+    return await train(req, hooks, data, run, folder, now, log);
+  } finally {
+    removeRunLock(req.outDir, req.jobId);
   }
-  // ---- options: a resume keeps the checkpoint's value of every option the request does not give
-  let opts: TrainOptions;
-  let optionChanges: string[] = [];
-  if (ck) {
-    const r = resumeOptions(ck.options, req.options, resume!.mode === 'exact' ? [...ARCH_KEYS, ...STREAM_KEYS] : ARCH_KEYS);
-    opts = r.options;
-    optionChanges = r.changed;
-    if (r.changed.length) log('info', `options changed for this session: ${r.changed.join(', ')}`);
-    if (r.kept.length) log('warn', `an exact resume keeps the model and data-stream options: ${r.kept.join(', ')}`);
-  } else opts = resolveOptions(req.options);
+}
 
-  // ---- data
-  const vocabIn = ck?.vocab ? Vocab.fromJSON(ck.vocab) : undefined;
-  let corpus: Corpus;
-  let dataFiles: string[];
-  if (ck && resume!.mode === 'exact') {
-    const d = ck.meta.data as { files: string[]; chars: number; selection?: boolean } | undefined;
-    if (!d) throw new DataError('This checkpoint does not record its data files; use fine-tuning instead.');
-    dataFiles = d.files;
-    corpus = d.selection
-      ? loadCorpus([join(resume!.from, SELECTION_FILE)], { vocab: vocabIn })
-      : loadCorpus(d.files, { vocab: vocabIn });
-    if (corpus.chars !== d.chars) {
-      throw new DataError(`The training data changed since this run started (${d.chars} → ${corpus.chars} characters); an exact resume needs the same data. Fine-tune instead.`);
+/** The checkpoint a resume starts from, and the refusal to train over another model. */
+function openCheckpoint(req: TrainRequest): Checkpoint | null {
+  const ck = req.resume ? readCheckpoint(req.resume.from) : null;
+  if (!req.resume || req.resume.from !== req.outDir) {
+    if (existsSync(req.outDir) && readdirSync(req.outDir).some((f) => f === CARD_FILE || f === CHECKPOINT_FILE)) {
+      throw new DataError(`A model already exists at ${req.outDir}; choose another name.`);
     }
-  } else if (req.sources.text !== undefined) {
-    if (req.sources.text.length === 0) throw new DataError('The selection is empty: select some text to train on.');
-    corpus = corpusFromText(req.sources.text, vocabIn, req.sources.label ?? 'selection');
-    dataFiles = [req.sources.label ?? 'selection'];
-  } else {
-    corpus = loadCorpus(req.sources.files ?? [], { vocab: vocabIn });
-    dataFiles = corpus.files;
   }
+  return ck;
+}
+
+/** The options of this session: a resume keeps the checkpoint's value of every option the request does not give. */
+function sessionOptions(req: TrainRequest, ck: Checkpoint | null, log: Log): { opts: TrainOptions; changed: string[] } {
+  if (!ck) return { opts: resolveOptions(req.options), changed: [] };
+  const r = resumeOptions(ck.options, req.options, req.resume!.mode === 'exact' ? [...ARCH_KEYS, ...STREAM_KEYS] : ARCH_KEYS);
+  if (r.changed.length) log('info', `options changed for this session: ${r.changed.join(', ')}`);
+  if (r.kept.length) log('warn', `an exact resume keeps the model and data-stream options: ${r.kept.join(', ')}`);
+  return { opts: r.options, changed: r.changed };
+}
+
+interface RunData {
+  corpus: Corpus;
+  dataFiles: string[];
+  /** the options, with the batch fitted to a small text (and validation dropped when it cannot be held out) */
+  opts: TrainOptions;
+  trainSrc: StreamBatcher;
+  valSrc: StreamBatcher | null;
+}
+
+/** The text (the files, the selection, or for an exact resume the same data as before), split and batched. */
+function prepareData(req: TrainRequest, ck: Checkpoint | null, asked: TrainOptions, log: Log): RunData {
+  const exact = !!ck && req.resume!.mode === 'exact';
+  const { corpus, dataFiles } = loadRunText(req, ck);
   for (const s of corpus.skipped ?? []) log('warn', `skipped ${s.path}: ${s.reason}`);
   if (corpus.unknownChars > 0) {
     log('warn', `${corpus.unknownChars} characters are not in the model's vocabulary and were mapped to a fallback (${(corpus.unknownSample ?? []).join(' ')})`);
   }
-  const vocab = corpus.vocab;
-
-  // ---- split, fitting the batch to small texts
-  let { batch: B } = opts;
+  let opts = asked;
+  let B = opts.batch;
   const T = opts.seq;
   // the train and validation ids: the tail of the text validates, or (valSplit 'spread') blocks spread over it
   const splitIds = (vf: number) => trainValIds(corpus.ids, vf, opts.valSplit);
   let split = splitIds(opts.valFraction);
   const trainChars = split.train.length, valChars = split.val.length;
   const fitB = Math.min(maxBatchFor(trainChars, T), opts.valFraction > 0 ? maxBatchFor(valChars, T) : Infinity);
-  if (fitB < B && !(ck && resume!.mode === 'exact')) {
+  if (fitB < B && !exact) {
     if (fitB >= 1) {
       log('warn', `the text is small (${corpus.chars} characters): batch reduced from ${B} to ${fitB}`);
       B = fitB;
@@ -120,89 +131,122 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   const trainSrc = new StreamBatcher(split.train, 0, split.train.length, B, T);
   const valSrc = opts.valFraction > 0 ? new StreamBatcher(split.val, 0, split.val.length, B, T) : null;
   if (split.blocks > 1) log('info', `validation: ${split.val.length} characters in ${split.blocks} blocks spread over the text`);
+  return { corpus, dataFiles, opts, trainSrc, valSrc };
+}
 
-  // ---- model
-  const config: ModelConfig = ck ? ck.config : charConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, emb: opts.emb, vocab: vocab.size, dropout: opts.dropout });
-  if (ck && resume!.mode === 'finetune') config.dropout = opts.dropout;
-  const memory = memoryProblem(config, B, T, totalmem());
+function loadRunText(req: TrainRequest, ck: Checkpoint | null): { corpus: Corpus; dataFiles: string[] } {
+  const vocab = ck?.vocab ? Vocab.fromJSON(ck.vocab) : undefined;
+  if (ck && req.resume!.mode === 'exact') {
+    const d = ck.meta.data as { files: string[]; chars: number; selection?: boolean } | undefined;
+    if (!d) throw new DataError('This checkpoint does not record its data files; use fine-tuning instead.');
+    const corpus = d.selection ? loadCorpus([join(req.resume!.from, SELECTION_FILE)], { vocab }) : loadCorpus(d.files, { vocab });
+    if (corpus.chars !== d.chars) {
+      throw new DataError(`The training data changed since this run started (${d.chars} → ${corpus.chars} characters); an exact resume needs the same data. Fine-tune instead.`);
+    }
+    return { corpus, dataFiles: d.files };
+  }
+  if (req.sources.text !== undefined) {
+    if (req.sources.text.length === 0) throw new DataError('The selection is empty: select some text to train on.');
+    return { corpus: corpusFromText(req.sources.text, vocab, req.sources.label ?? 'selection'), dataFiles: [req.sources.label ?? 'selection'] };
+  }
+  const corpus = loadCorpus(req.sources.files ?? [], { vocab });
+  return { corpus, dataFiles: corpus.files };
+}
+
+interface Run { config: ModelConfig; model: Model; trainer: Trainer; stepBase: number }
+
+/** The model and its trainer: fresh, the checkpoint's best weights (fine-tune), or the whole checkpoint (exact). */
+function buildRun(req: TrainRequest, ck: Checkpoint | null, data: RunData, hooks: RunHooks): Run {
+  const { opts } = data;
+  const config: ModelConfig = ck ? ck.config
+    : charConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, emb: opts.emb, vocab: data.corpus.vocab.size, dropout: opts.dropout });
+  if (ck && req.resume!.mode === 'finetune') config.dropout = opts.dropout;
+  const memory = memoryProblem(config, opts.batch, opts.seq, totalmem());
   if (memory) throw new DataError(memory);
-
-  // ---- every check passed: only now does the model folder exist (a refused run leaves nothing behind)
-  mkdirSync(outDir, { recursive: true });
-  writeRunLock(outDir, req.jobId);
-  if (req.sources.text !== undefined) writeFileAtomic(join(outDir, SELECTION_FILE), req.sources.text);
   const model = new Model(config, { kernels: hooks.kernels });
-  const stepBase = ck && resume!.mode === 'exact' ? ck.trainer.step : 0;
+  const exact = !!ck && req.resume!.mode === 'exact';
+  const stepBase = exact ? ck!.trainer.step : 0;
   // `steps` counts the steps of this session; the trainer's limit is absolute
-  const trainer = new Trainer(model, { ...opts, steps: opts.steps > 0 ? stepBase + opts.steps : 0 }, trainSrc, valSrc);
-  if (ck && resume!.mode === 'exact') {
-    model.params.data.set(ck.params);
-    trainer.optimizer.state.set(ck.optimizer);
-    trainer.bestParams.set(ck.bestParams);
-    for (let l = 0; l < config.layers; l++) { trainer.state.h[l].set(ck.h[l]); trainer.state.c[l].set(ck.c[l]); }
-    trainer.restore(ck.trainer);
+  const trainer = new Trainer(model, { ...opts, steps: opts.steps > 0 ? stepBase + opts.steps : 0 }, data.trainSrc, data.valSrc);
+  if (exact) {
+    model.params.data.set(ck!.params);
+    trainer.optimizer.state.set(ck!.optimizer);
+    trainer.bestParams.set(ck!.bestParams);
+    for (let l = 0; l < config.layers; l++) { trainer.state.h[l].set(ck!.h[l]); trainer.state.c[l].set(ck!.c[l]); }
+    trainer.restore(ck!.trainer);
   } else if (ck) {
     model.params.data.set(ck.bestParams);
     trainer.bestParams.set(ck.bestParams);
   } else trainer.init();
+  return { config, model, trainer, stepBase };
+}
 
+interface Folder {
+  card: ModelCard;
+  saveCheckpoint(): void;
+  /** patch and write the card; `{}` refreshes its steps, losses and time */
+  updateCard(patch: Partial<ModelCard>): void;
+  onnxMeta(): ExportMeta;
+  /** a fast unverified export of the best weights, at each new best, so an interrupted run still has a model.onnx */
+  writeOnnx(): void;
+}
+
+/** What the run writes in its folder: the card (with every checkpoint), the checkpoint, model.onnx. */
+function folderWriters(req: TrainRequest, ck: Checkpoint | null, data: RunData, run: Run, optionChanges: string[], now: () => number): Folder {
+  const { outDir } = req;
+  const { config, model, trainer, stepBase } = run;
+  const { corpus, dataFiles, opts } = data;
+  const vocab = corpus.vocab;
   // an exact resume continues the same card: its creation time and the history of option changes
-  const prev = ck && resume!.mode === 'exact' ? tryReadCard(outDir) : null;
+  const prev = ck && req.resume!.mode === 'exact' ? tryReadCard(outDir) : null;
   const createdAt = prev?.createdAt ?? new Date(now()).toISOString();
   const history = [...(prev?.optionChanges ?? []), ...(optionChanges.length ? [{ step: stepBase, changed: optionChanges }] : [])];
+  const bpc = () => (trainer.bestValLoss === null ? null : trainer.bestValLoss / Math.LN2);
   const card: ModelCard = {
-    format: 1, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: vocab.size,
-    data: { files: dataFiles, chars: corpus.chars, bytes: corpus.bytes }, steps: trainer.step,
-    bestValLoss: trainer.bestValLoss, bestValBpc: trainer.bestValLoss === null ? null : trainer.bestValLoss / Math.LN2,
+    format: 2, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: vocab.size,
+    data: { files: dataFiles, chars: corpus.chars, bytes: corpus.bytes }, steps: trainer.step, bestValLoss: trainer.bestValLoss, bestValBpc: bpc(),
     trainSeconds: trainer.trainSeconds, createdAt, updatedAt: createdAt, options: { ...opts }, stopReason: undefined,
     ...(history.length ? { optionChanges: history } : {}),
   };
-  const meta = { data: { files: dataFiles, chars: corpus.chars, selection: req.sources.text !== undefined && !ck ? true : (ck?.meta.data as { selection?: boolean } | undefined)?.selection ?? false }, name: req.name };
-  const saveCheckpoint = () => {
-    const snap: Checkpoint = {
-      config, options: opts, vocab: vocab.toJSON(), trainer: trainer.snapshot(), meta,
-      params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
-      h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
-    };
-    writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+  const selection = req.sources.text !== undefined && !ck ? true : (ck?.meta.data as { selection?: boolean } | undefined)?.selection ?? false;
+  const meta = { data: { files: dataFiles, chars: corpus.chars, selection }, name: req.name };
+  const onnxMeta = (): ExportMeta => ({ vocab: vocab.toJSON(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, data: card.data } });
+  return {
+    card, onnxMeta,
+    saveCheckpoint: () => {
+      const snap: Checkpoint = {
+        config, options: opts, vocab: vocab.toJSON(), trainer: trainer.snapshot(), meta,
+        params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
+        h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
+      };
+      writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+    },
+    // written with every checkpoint: after a crash or kill -9 the card holds the checkpoint's steps and time
+    updateCard: (patch) => {
+      Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds, bestValBpc: bpc(), updatedAt: new Date(now()).toISOString() });
+      writeCard(outDir, card);
+    },
+    writeOnnx: () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta())),
   };
-  // the card is written with every checkpoint: after a crash or kill -9 it holds the checkpoint's steps and time
-  const updateCard = (patch: Partial<ModelCard>) => {
-    Object.assign(card, patch, {
-      steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds,
-      bestValBpc: trainer.bestValLoss === null ? null : trainer.bestValLoss / Math.LN2,
-      updatedAt: new Date(now()).toISOString(),
-    });
-    writeCard(outDir, card);
-  };
-  const onnxMeta = () => ({ vocab: vocab.toJSON(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, data: card.data } });
-  // during the run: a fast unverified export at each new best, so an interrupted run still has a usable model.onnx
-  const writeOnnx = () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta()));
-  updateCard({});
-  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters, vocabulary ${vocab.size}, ${corpus.chars.toLocaleString('en-US')} characters (batch ${B}, seq ${T}; kernels ${model.k.name})`);
+}
 
-  // ---- run
-  let result: ReturnType<typeof runSession>;
-  let status: TrainResult['status'];
-  try {
-    result = runSession(trainer, {
-      jobId: req.jobId, stepBase, now, shouldStop: hooks.shouldStop, progress: hooks.progress, progressEveryMs: hooks.progressEveryMs,
-      onEval: (e) => {
-        log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
-        if (opts.sampleChars > 0 && hooks.sample) {
-          const text = generate(model, vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step });
-          hooks.sample(e.step, text);
-        }
-      },
-      saveCheckpoint, updateCard, writeOnnx,
-    });
-    // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
-    await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }));
-    status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
-    updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
-  } finally {
-    removeRunLock(outDir, req.jobId);
-  }
+/** The training loop (runSession), the verified final export, the card's last word. */
+async function train(req: TrainRequest, hooks: RunHooks, data: RunData, run: Run, folder: Folder, now: () => number, log: Log): Promise<TrainResult> {
+  const { model, trainer, config, stepBase } = run;
+  const { opts, corpus } = data;
+  folder.updateCard({});
+  const result = runSession(trainer, {
+    jobId: req.jobId, stepBase, now, shouldStop: hooks.shouldStop, progress: hooks.progress, progressEveryMs: hooks.progressEveryMs,
+    onEval: (e) => {
+      log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
+      if (opts.sampleChars > 0 && hooks.sample) hooks.sample(e.step, generate(model, corpus.vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step }));
+    },
+    saveCheckpoint: folder.saveCheckpoint, updateCard: folder.updateCard, writeOnnx: folder.writeOnnx,
+  });
+  // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
+  await writeFinalOnnx(req.outDir, config, trainer.bestParams, folder.onnxMeta(), log, (reason) => folder.updateCard({ status: 'failed', stopReason: reason }));
+  const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
+  folder.updateCard({ status, stopReason: result.reason });
   log(result.stop === 'diverged' ? 'warn' : 'info', `${req.name}: ${result.reason}; best validation loss ${trainer.bestValLoss === null ? 'n/a' : trainer.bestValLoss.toFixed(4)}`);
-  return { jobId: req.jobId, modelDir: outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason };
+  return { jobId: req.jobId, modelDir: req.outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason };
 }
