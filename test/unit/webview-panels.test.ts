@@ -285,7 +285,7 @@ describe('webview strings', () => {
       const src = readFileSync(join(root, `src/webview/${panel}/main.ts`), 'utf8');
       const keys = [...src.matchAll(/\bt\(\s*'((?:\\.|[^'\\])*)'/g)].map((m) => m[1]);
       assert.ok(keys.length > 10, panel);
-      const block = table.slice(table.indexOf(`    ${panel}: [`));
+      const block = table.slice(table.indexOf(`const ${panel.toUpperCase()}_EN = [`));
       for (const k of keys) assert.ok(block.includes(`'${k}'`), `${panel}: "${k}" is missing from strings.ts`);
     }
   });
