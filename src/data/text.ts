@@ -258,6 +258,24 @@ export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
   if (paths.length === 0) throw new DataError('No text to train on: no file or folder was given.');
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const chunkBytes = Math.max(4, Math.floor(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES));
+  const { files, explicit, skipped } = corpusFiles(paths, opts, maxBytes);
+  const buf = new Uint8Array(Math.min(chunkBytes, maxBytes + 1));
+  let totalBytes = 0;
+  for (const f of files) totalBytes += fs.statSync(f).size;
+  const progress = opts.onProgress ? (done: number) => opts.onProgress!(done, 2 * totalBytes) : undefined;
+  const counted = countPass(files, explicit, skipped, buf, maxBytes, opts.vocab, progress);
+  if (counted.files.length === 0) throw new DataError(`No readable text in ${paths.join(', ')}: ${skipped.map((s) => `${path.basename(s.path)}: ${s.reason}`).slice(0, 3).join('; ')}.`);
+  const vocab = opts.vocab ?? Vocab.fromCounts(counted.counts);
+  const { ids, mask } = encodePass(counted, vocab, buf, !!opts.vocab && !!opts.markUnknown, progress);
+  const corpus: Corpus = { ids, vocab, files: counted.files, chars: counted.chars, bytes: counted.bytes, unknownChars: counted.unknown };
+  if (opts.vocab) corpus.unknownSample = topUnknown(counted.unknownCounts);
+  if (mask) corpus.unknownMask = mask;
+  if (skipped.length) corpus.skipped = skipped;
+  return corpus;
+}
+
+/** The files to read (named files checked first: missing, empty, too large, binary are errors; found in folders, skipped). */
+function corpusFiles(paths: string[], opts: LoadOptions, maxBytes: number): { files: string[]; explicit: Set<string>; skipped: SkippedFile[] } {
   const explicit = new Set<string>();
   for (const p of paths) {
     const st = statOrThrow(p);
@@ -272,118 +290,99 @@ export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
   for (const s of skipped) {
     if (explicit.has(path.resolve(s.path))) throw new DataError(`${s.path} cannot be used: ${s.reason}.`);
   }
-  let files = collected.files;
-  if (files.length === 0) {
+  if (collected.files.length === 0) {
     const why = skipped.length ? ` (skipped ${skipped.length}: ${skipped.slice(0, 3).map((s) => `${path.basename(s.path)}: ${s.reason}`).join('; ')})` : '';
     throw new DataError(`No text files found in ${paths.join(', ')}${why}.`);
   }
+  return { files: collected.files, explicit, skipped };
+}
 
-  const buf = new Uint8Array(Math.min(chunkBytes, maxBytes + 1));
-  const given = opts.vocab;
-  // Pass 1: validate, count code points (or unknowns for a given vocab).
+interface Counted {
+  /** the files kept, their characters, and whether a newline joins each to the next */
+  files: string[]; sizes: number[]; needsNewline: boolean[];
+  chars: number; bytes: number; doneBytes: number;
+  /** per code point (no given vocabulary), or the unknown ones (a given vocabulary) */
+  counts: Map<number, number>; unknown: number; unknownCounts: Map<number, number>;
+}
+
+/** Pass 1: validate every file and count its code points (or, with a given vocabulary, the unknown ones). */
+function countPass(files: string[], explicit: Set<string>, skipped: SkippedFile[], buf: Uint8Array, maxBytes: number, given: Vocab | undefined,
+  progress?: (done: number) => void): Counted {
   const bmpCounts = new Float64Array(0x10000);
   const astralCounts = new Map<number, number>();
-  const unknownCounts = new Map<number, number>();
-  let chars = 0;
-  let unknown = 0;
-  let bytes = 0;
-  const kept: string[] = [];
-  const sizes: number[] = [];
-  let totalBytes = 0;
-  for (const f of files) totalBytes += fs.statSync(f).size;
-  const progress = opts.onProgress;
-  let done = 0;
-  const addUnknown = (cp: number): void => {
-    unknown++;
-    unknownCounts.set(cp, (unknownCounts.get(cp) ?? 0) + 1);
+  const c: Counted = { files: [], sizes: [], needsNewline: [], chars: 0, bytes: 0, doneBytes: 0, counts: new Map(), unknown: 0, unknownCounts: new Map() };
+  const addUnknown = (cp: number): void => { c.unknown++; c.unknownCounts.set(cp, (c.unknownCounts.get(cp) ?? 0) + 1); };
+  const count = (cp: number): void => {
+    if (given) { if (given.lookup(cp) < 0) addUnknown(cp); } else if (cp <= 0xffff) bmpCounts[cp]!++;
+    else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
   };
-  const needsNewline: boolean[] = [];
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi]!;
-    let fileChars = 0;
-    let last = -1;
-    let size = 0;
+  for (const file of files) {
+    let fileChars = 0, last = -1, size = 0;
     try {
       size = streamFile(file, buf, (text) => {
-        const n = text.length;
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < text.length; i++) {
           const cp = text.codePointAt(i)!; // a surrogate pair is one code point; a lone surrogate is itself
           if (cp > 0xffff) i++;
           fileChars++;
-          if (given) {
-            if (given.lookup(cp) < 0) addUnknown(cp);
-          } else if (cp <= 0xffff) bmpCounts[cp]!++;
-          else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
+          count(cp);
           last = cp;
         }
-      }, (d) => progress?.(done + d, 2 * totalBytes));
+      }, (d) => progress?.(c.doneBytes + d));
     } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      if (explicit.has(path.resolve(file))) throw e;
+      if (!(e instanceof DataError) || explicit.has(path.resolve(file))) throw e;
       skipped.push({ path: file, reason: e.message });
       continue;
     }
-    done += size;
+    c.doneBytes += size;
     if (fileChars === 0) {
       if (explicit.has(path.resolve(file))) throw new DataError(`${file} is empty (only a byte order mark).`);
       skipped.push({ path: file, reason: 'empty file' });
       continue;
     }
-    bytes += size;
-    if (bytes > maxBytes) throw new DataError(`The text is too large: more than ${mb(maxBytes)} in ${kept.length + 1} files; the limit is ${mb(maxBytes)}.`);
-    chars += fileChars;
-    kept.push(file);
-    sizes.push(fileChars);
-    needsNewline.push(last !== 0x0a);
+    c.bytes += size;
+    if (c.bytes > maxBytes) throw new DataError(`The text is too large: more than ${mb(maxBytes)} in ${c.files.length + 1} files; the limit is ${mb(maxBytes)}.`);
+    c.chars += fileChars;
+    c.files.push(file);
+    c.sizes.push(fileChars);
+    c.needsNewline.push(last !== 0x0a);
   }
-  files = kept;
-  if (files.length === 0) throw new DataError(`No readable text in ${paths.join(', ')}: ${skipped.map((s) => `${path.basename(s.path)}: ${s.reason}`).slice(0, 3).join('; ')}.`);
   // separators between files
-  for (let fi = 0; fi < files.length - 1; fi++) {
-    if (!needsNewline[fi]) continue;
-    chars++;
-    if (given) {
-      if (given.lookup(0x0a) < 0) addUnknown(0x0a);
-    } else bmpCounts[0x0a]!++;
+  for (let fi = 0; fi < c.files.length - 1; fi++) {
+    if (!c.needsNewline[fi]) continue;
+    c.chars++;
+    count(0x0a);
   }
-
-  let vocab: Vocab;
-  if (given) vocab = given;
-  else {
-    const counts = new Map<number, number>();
-    for (let cp = 0; cp < 0x10000; cp++) if (bmpCounts[cp]! > 0) counts.set(cp, bmpCounts[cp]!);
-    for (const [cp, n] of astralCounts) counts.set(cp, n);
-    vocab = Vocab.fromCounts(counts);
+  if (!given) {
+    for (let cp = 0; cp < 0x10000; cp++) if (bmpCounts[cp]! > 0) c.counts.set(cp, bmpCounts[cp]!);
+    for (const [cp, n] of astralCounts) c.counts.set(cp, n);
   }
+  return c;
+}
 
-  // Pass 2: encode into one preallocated array.
-  const ids = vocab.size <= 0x10000 ? new Uint16Array(chars) : new Int32Array(chars);
-  const mask = given && opts.markUnknown ? new Uint8Array(chars) : undefined;
+/** Pass 2: encode every file into one preallocated id array (and, when asked, flag the unknown characters). */
+function encodePass(c: Counted, vocab: Vocab, buf: Uint8Array, markUnknown: boolean, progress?: (done: number) => void): { ids: Uint16Array | Int32Array; mask?: Uint8Array } {
+  const ids = vocab.size <= 0x10000 ? new Uint16Array(c.chars) : new Int32Array(c.chars); // (N)
+  const mask = markUnknown ? new Uint8Array(c.chars) : undefined; // (N)
   let o = 0;
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi]!;
+  let done = c.doneBytes;
+  for (let fi = 0; fi < c.files.length; fi++) {
+    const file = c.files[fi]!;
     const start = o;
     try {
-      streamFile(file, buf, (text) => {
-        o += vocab.encodeInto(text, ids, o, mask);
-      }, (d) => progress?.(done + d, 2 * totalBytes));
+      streamFile(file, buf, (text) => { o += vocab.encodeInto(text, ids, o, mask); }, (d) => progress?.(done + d));
     } catch (e) {
       if (e instanceof RangeError) throw new DataError(`${file} changed while it was being read; try again.`);
       throw e;
     }
-    if (o - start !== sizes[fi]) throw new DataError(`${file} changed while it was being read; try again.`);
+    if (o - start !== c.sizes[fi]) throw new DataError(`${file} changed while it was being read; try again.`);
     done += fs.statSync(file).size;
-    if (fi < files.length - 1 && needsNewline[fi]) {
+    if (fi < c.files.length - 1 && c.needsNewline[fi]) {
       if (mask && !vocab.has(0x0a)) mask[o] = 1;
       ids[o++] = vocab.id(0x0a);
     }
   }
-  if (o !== chars) throw new DataError('The text changed while it was being read; try again.');
-  const corpus: Corpus = { ids, vocab, files, chars, bytes, unknownChars: unknown };
-  if (given) corpus.unknownSample = topUnknown(unknownCounts);
-  if (mask) corpus.unknownMask = mask;
-  if (skipped.length) corpus.skipped = skipped;
-  return corpus;
+  if (o !== c.chars) throw new DataError('The text changed while it was being read; try again.');
+  return { ids, mask };
 }
 
 /** a corpus from a string (the editor selection); empty text throws a DataError; a leading BOM is dropped */
