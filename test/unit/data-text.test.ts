@@ -2,9 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Vocab } from '../../src/data/vocab';
-import {
-  binaryReason, collectTextFiles, corpusFromText, decodeTextBytes, findInvalidUtf8, loadCorpus, readTextFileChecked,
-} from '../../src/data/text';
+import { binaryReason, decodeTextBytes, findInvalidUtf8 } from '../../src/data/decode';
+import { collectTextFiles, corpusFromText, loadCorpus, readTextFileChecked } from '../../src/data/text';
 import { tempDir, throwsData } from './helpers';
 
 const MIXED = 'Hello, 世界! 🙂👍🏽 naïve ∑ \n第二行 😀';

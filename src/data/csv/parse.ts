@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Papa from 'papaparse';
 import { DataError } from '../errors';
-import { DEFAULT_MAX_BYTES, readTextChunks } from '../text';
+import { readTextChunks } from '../decode';
+import { DEFAULT_MAX_BYTES } from '../text';
 
 export type ColumnKind = 'numeric' | 'date' | 'text' | 'empty';
 
