@@ -34,7 +34,7 @@ import { writeFileAtomic } from '../data/atomic';
 import { readCard, writeCard } from '../data/card';
 import { readCheckpoint } from '../data/modelFolder';
 import { removeRunLock, writeRunLock } from '../data/runLock';
-import { exportOnnx } from '../onnx/export';
+import { type ExportMeta, exportOnnx } from '../onnx/export';
 import { OnnxModel } from '../onnx/runtime';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
 import type {
@@ -145,10 +145,47 @@ export async function runForecastTraining(req: ForecastTrainRequest, hooks: Fore
   }
 }
 
+/** A forecasting run in named steps: settings → data → model and trainer → folder → train → evaluate and report. */
 async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Promise<ForecastTrainResult> {
   const log = hooks.log ?? (() => {});
   const now = hooks.now ?? (() => Date.now());
-  const outDir = req.outDir;
+  const { ck, s } = forecastSettings(req);
+  // ---- data (every check before anything is written)
+  const { fd, window: W, notes } = loadForecastData(s);
+  if (ck) {
+    const rows = (ck.meta.forecast as { rows?: number }).rows;
+    if (rows !== fd.series.n) throw new DataError(`The data changed since this run started (${rows} → ${fd.series.n} rows); an exact resume needs the same data.`);
+  }
+  const run = forecastTrainer(s, ck, fd, W, hooks);
+  mkdirSync(req.outDir, { recursive: true });
+  writeRunLock(req.outDir, req.jobId);
+  const folder = forecastFolder(req, s, fd, W, run, now);
+  folder.updateCard({});
+  for (const n of notes) log('info', n);
+  for (const e of fd.series.excluded) log('info', `left out ${e.name}: ${e.reason}`);
+  for (const [c, n] of Object.entries(fd.series.filled)) log('info', `filled ${n} missing value${n === 1 ? '' : 's'} in ${c} (${fd.series.fill})`);
+  const { config } = run, spec = folder.spec, K = fd.K;
+  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${folder.card.params.toLocaleString('en-US')} parameters; ` +
+    `${fd.series.n} rows, target${K > 1 ? 's' : ''} ${spec.targets.join(', ')}${spec.features.length ? `, features ${spec.features.join(', ')}` : ''}; window ${W}, horizon ${fd.horizon}; ` +
+    `${fd.train.N}/${fd.val.N}/${fd.test.N} train/validation/test windows`);
+  const result = runSession(run.trainer, {
+    jobId: req.jobId, stepBase: run.stepBase, now, shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
+    progress: hooks.progress, progressEveryMs: hooks.progressEveryMs, saveCheckpoint: folder.saveCheckpoint, updateCard: folder.updateCard, writeOnnx: folder.writeOnnx,
+  });
+  const { report, scored, base, cmp } = evaluateForecast(s, fd, W, run, folder, notes);
+  writeFileAtomic(join(req.outDir, REPORT_FILE), JSON.stringify(report) + '\n');
+  // ---- final export, checked against onnxruntime
+  await writeFinalOnnx(req.outDir, config, run.trainer.bestParams, folder.onnxMeta(), log, (reason) => folder.updateCard({ status: 'failed', stopReason: reason }), { T: Math.min(W, 16) });
+  const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
+  folder.updateCard({ status, stopReason: result.reason });
+  log('info', `test RMSE ${fmt(scored.metrics.rmse)} (MAE ${fmt(scored.metrics.mae)}${scored.metrics.mape === null ? '' : `, MAPE ${scored.metrics.mape.toFixed(2)}%`}); ` +
+    base.results.map((r) => `${r.name} ${fmt(r.metrics.rmse)}`).join(', '));
+  log(cmp.beatsPersistence ? 'info' : 'warn', cmp.summary);
+  return { jobId: req.jobId, modelDir: req.outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason, report };
+}
+
+/** The settings of this run: an exact resume takes the data and model keys from its checkpoint. */
+function forecastSettings(req: ForecastTrainRequest): { ck: Checkpoint | null; s: Settings } {
   let ck: Checkpoint | null = null;
   let s: Settings = req;
   if (req.resume) {
@@ -158,20 +195,18 @@ async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Pro
     const keep = Object.fromEntries(FIXED_KEYS.map((k) => [k, m.request![k]]));
     s = { ...m.request, ...definedEntries(req), ...keep };
   }
-  if (!req.resume || req.resume.from !== outDir) {
-    if (existsSync(outDir) && readdirSync(outDir).some((f) => f === CARD_FILE || f === CHECKPOINT_FILE)) {
-      throw new DataError(`A model already exists at ${outDir}; choose another name.`);
+  if (!req.resume || req.resume.from !== req.outDir) {
+    if (existsSync(req.outDir) && readdirSync(req.outDir).some((f) => f === CARD_FILE || f === CHECKPOINT_FILE)) {
+      throw new DataError(`A model already exists at ${req.outDir}; choose another name.`);
     }
   }
-  // ---- data (every check before anything is written)
-  const { fd, window: W, notes } = loadForecastData(s);
-  if (ck) {
-    const rows = (ck.meta.forecast as { rows?: number }).rows;
-    if (rows !== fd.series.n) throw new DataError(`The data changed since this run started (${rows} → ${fd.series.n} rows); an exact resume needs the same data.`);
-  }
-  const K = fd.K;
-  const Hz = fd.horizon;
-  const O = K * Hz;
+  return { ck, s };
+}
+
+interface ForecastRunParts { opts: TrainOptions; config: ModelConfig; model: Model; trainer: Trainer; stepBase: number; B: number; O: number }
+
+function forecastTrainer(s: Settings, ck: Checkpoint | null, fd: ForecastData, W: number, hooks: ForecastHooks): ForecastRunParts {
+  const O = fd.K * fd.horizon;
   const B = Math.min(s.batch ?? FORECAST_DEFAULTS.batch, fd.train.N);
   const minutes = s.minutes ?? 0;
   const stepsIn = s.steps ?? (minutes > 0 ? 0 : FORECAST_DEFAULTS.steps);
@@ -197,62 +232,64 @@ async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Pro
     trainer.bestParams.set(ck.bestParams);
     trainer.restore(ck.trainer);
   } else trainer.init();
+  return { opts, config, model, trainer, stepBase, B, O };
+}
 
+interface ForecastFolder {
+  card: ForecastCard; section: ForecastCardSection; spec: ReturnType<typeof forecastSpec>; coverage: number;
+  intervals: ForecastNorm['intervals'];
+  saveCheckpoint(): void; updateCard(patch: Partial<ForecastCard>): void; onnxMeta(): ExportMeta; writeOnnx(): void;
+}
+
+/** What the run writes in its folder: the card with its forecast section, the checkpoint, model.onnx (with the spec). */
+function forecastFolder(req: ForecastTrainRequest, s: Settings, fd: ForecastData, W: number, run: ForecastRunParts, now: () => number): ForecastFolder {
+  const { config, opts, model, trainer } = run;
+  const outDir = req.outDir;
   const spec = forecastSpec(fd);
   const coverage = s.coverage ?? FORECAST_DEFAULTS.coverage;
-  mkdirSync(outDir, { recursive: true });
-  writeRunLock(outDir, req.jobId);
   const createdAt = new Date(now()).toISOString();
   const section: ForecastCardSection = {
-    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, window: W, horizon: Hz, rows: fd.series.n,
+    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, window: W, horizon: fd.horizon, rows: fd.series.n,
     test: null, baselines: [], beatsPersistence: null, verdict: null, coverage,
   };
   const card: ForecastCard = {
-    format: 1, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: 0,
+    format: 2, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: 0,
     data: { files: [s.file], chars: fd.series.n, bytes: 0 }, steps: trainer.step, bestValLoss: trainer.bestValLoss, bestValBpc: null,
     trainSeconds: trainer.trainSeconds, createdAt, updatedAt: createdAt, options: { ...opts }, stopReason: undefined, forecast: section,
   };
   const request: Settings = Object.fromEntries(Object.entries(s).filter(([k]) => !['jobId', 'outDir', 'name', 'control', 'resume'].includes(k))) as Settings;
   const meta = { forecast: { spec, request, rows: fd.series.n }, name: req.name };
-  const saveCheckpoint = () => {
-    const snap: Checkpoint = {
-      config, options: opts, vocab: null, trainer: trainer.snapshot(), meta,
-      params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
-      h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
-    };
-    writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+  const folder: ForecastFolder = {
+    card, section, spec, coverage, intervals: null,
+    saveCheckpoint: () => {
+      const snap: Checkpoint = {
+        config, options: opts, vocab: null, trainer: trainer.snapshot(), meta,
+        params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
+        h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
+      };
+      writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+    },
+    updateCard: (patch) => {
+      Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds, updatedAt: new Date(now()).toISOString() });
+      writeCard(outDir, card);
+    },
+    onnxMeta: () => ({ norm: { ...spec, kind: 'forecast', intervals: folder.intervals } satisfies ForecastNorm, card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, forecast: section } }),
+    writeOnnx: () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, folder.onnxMeta())),
   };
-  const updateCard = (patch: Partial<ForecastCard>) => {
-    Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds, updatedAt: new Date(now()).toISOString() });
-    writeCard(outDir, card);
-  };
-  let intervals: ForecastNorm['intervals'] = null;
-  const norm = (): ForecastNorm => ({ ...spec, kind: 'forecast', intervals });
-  const onnxMeta = () => ({ norm: norm(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, forecast: section } });
-  const writeOnnx = () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta()));
-  updateCard({});
-  for (const n of notes) log('info', n);
-  for (const e of fd.series.excluded) log('info', `left out ${e.name}: ${e.reason}`);
-  for (const [c, n] of Object.entries(fd.series.filled)) log('info', `filled ${n} missing value${n === 1 ? '' : 's'} in ${c} (${fd.series.fill})`);
-  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${card.params.toLocaleString('en-US')} parameters; ` +
-    `${fd.series.n} rows, target${K > 1 ? 's' : ''} ${spec.targets.join(', ')}${spec.features.length ? `, features ${spec.features.join(', ')}` : ''}; window ${W}, horizon ${Hz}; ` +
-    `${fd.train.N}/${fd.val.N}/${fd.test.N} train/validation/test windows`);
+  return folder;
+}
 
-  // ---- train
-  const result = runSession(trainer, {
-    jobId: req.jobId, stepBase, now, shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
-    progress: hooks.progress, progressEveryMs: hooks.progressEveryMs, saveCheckpoint, updateCard, writeOnnx,
-  });
-
-  // ---- evaluate the best weights: validation residuals → intervals; test metrics against the baselines
+/** The best weights on validation (residuals → intervals) and on test, against the baselines: the report. */
+function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: ForecastRunParts, folder: ForecastFolder, notes: string[]) {
+  const { config, trainer, B, O } = run;
+  const { spec, coverage, section } = folder;
   const best = new Model(config, { params: trainer.bestParams });
-  const valPred = fd.val.toOriginal(predictWindows(best, fd.val, B));
-  const valAct = actualY(fd, fd.val);
-  const q = residualQuantiles(valPred, valAct, O, coverage);
-  intervals = { coverage, lower: Array.from(q.lower), upper: Array.from(q.upper) };
+  const q = residualQuantiles(fd.val.toOriginal(predictWindows(best, fd.val, B)), actualY(fd, fd.val), O, coverage);
+  const intervals = { coverage, lower: Array.from(q.lower), upper: Array.from(q.upper) };
+  folder.intervals = intervals;
   const testPred = fd.test.toOriginal(predictWindows(best, fd.test, B));
   const testAct = actualY(fd, fd.test);
-  const scored = scoreForecast(testPred, testAct, K);
+  const scored = scoreForecast(testPred, testAct, fd.K);
   const base = evaluateBaselines(fd, { season: s.season });
   const cmp = compareWithBaselines(scored.metrics, base);
   let inside = 0;
@@ -270,31 +307,21 @@ async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Pro
   const hi = thin(ser.n, 4000);
   const test: ForecastReport['test'] = { t: [], actual: [], pred: [], lower: [], upper: [] };
   for (let j = 0; j < fd.test.N; j++) {
-    const r = fd.test.rowOf(j);
     const p = testPred[j * O]!;
-    test.t.push(tOf(r)); test.actual.push(testAct[j * O]!); test.pred.push(p);
+    test.t.push(tOf(fd.test.rowOf(j))); test.actual.push(testAct[j * O]!); test.pred.push(p);
     test.lower.push(p + q.lower[0]!); test.upper.push(p + q.upper[0]!);
   }
   const report: ForecastReport = {
-    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, timeKind: spec.timeKind, window: W, horizon: Hz,
+    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, timeKind: spec.timeKind, window: W, horizon: fd.horizon,
     rows: ser.n, split: fd.ranges, filled: ser.filled, excluded: ser.excluded, notes: [...notes, ...base.notes],
     season: base.season ? { period: base.season.period, detected: base.season.detected } : null,
     model: pick(scored.metrics), baselines: base.results.map((r) => ({ name: r.name, metrics: pick(r.metrics), ...(r.period ? { period: r.period } : {}) })),
     beatsPersistence: cmp.beatsPersistence, beatsAll: cmp.beatsAll, verdict: cmp.summary,
-    intervals: { coverage, lower: intervals.lower, upper: intervals.upper, testCoverage: testAct.length ? inside / testAct.length : null },
+    intervals: { ...intervals, testCoverage: testAct.length ? inside / testAct.length : null },
     history: { t: hi.map(tOf), y: hi.map((r) => ser.values[r * ser.C]!) },
     test,
   };
-  writeFileAtomic(join(outDir, REPORT_FILE), JSON.stringify(report) + '\n');
-
-  // ---- final export, checked against onnxruntime
-  await writeFinalOnnx(outDir, config, trainer.bestParams, onnxMeta(), log, (reason) => updateCard({ status: 'failed', stopReason: reason }), { T: Math.min(W, 16) });
-  const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
-  updateCard({ status, stopReason: result.reason, trainSeconds: trainer.trainSeconds });
-  log('info', `test RMSE ${fmt(scored.metrics.rmse)} (MAE ${fmt(scored.metrics.mae)}${scored.metrics.mape === null ? '' : `, MAPE ${scored.metrics.mape.toFixed(2)}%`}); ` +
-    base.results.map((r) => `${r.name} ${fmt(r.metrics.rmse)}`).join(', '));
-  log(cmp.beatsPersistence ? 'info' : 'warn', cmp.summary);
-  return { jobId: req.jobId, modelDir: outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason, report };
+  return { report, scored, base, cmp };
 }
 
 export function fmt(x: number): string {
