@@ -18,7 +18,8 @@ import { RemoteError } from './protocol/rpc';
 import type { ForecastReport, ForecastTrainRequest, TrainProgress } from './protocol/worker';
 import { TrainingWorker } from './worker/client';
 import { forecastModelName } from './protocol/model';
-import { fmt, FORECAST_DEFAULTS, loadForecastData, predictForecast } from './worker/forecast';
+import { fmt, FORECAST_DEFAULTS, loadForecastData } from './worker/forecast';
+import { predictForecast } from './worker/forecastPredict';
 
 const int = (name: string, min = 1) => (v: string) => {
   const n = Number(v);

@@ -14,7 +14,7 @@
  */
 import { writeFinalOnnx } from './finalExport';
 import { runSession } from './session';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
@@ -25,22 +25,17 @@ import { definedEntries, resolveOptions, type TrainOptions } from '../engine/opt
 import { memoryProblem, paramCount } from '../engine/params';
 import { Trainer } from '../engine/train';
 import {
-  actualY, buildSeries, detectSeason, inspectColumns, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec, formatTime,
-  futureTimes, metrics as metricsOf, parseCsvFile, prepareForecast, residualQuantiles, scoreForecast, validateForecastSpec,
-  WindowBatcher, type Windows, writeForecastCsv,
+  actualY, buildSeries, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec,
+  parseCsvFile, prepareForecast, residualQuantiles, scoreForecast, WindowBatcher, type Windows,
 } from '../data/csv';
 import { DataError } from '../data/errors';
 import { writeFileAtomic } from '../data/atomic';
-import { readCard, writeCard } from '../data/card';
+import { writeCard } from '../data/card';
 import { readCheckpoint } from '../data/modelFolder';
 import { removeRunLock, writeRunLock } from '../data/runLock';
 import { type ExportMeta, exportOnnx } from '../onnx/export';
-import { OnnxModel } from '../onnx/runtime';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
-import type {
-  ForecastColumns, ForecastMetrics, ForecastPredictRequest, ForecastPredictResult, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress,
-  TrainRequest, TrainResult,
-} from '../protocol/worker';
+import type { ForecastMetrics, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress } from '../protocol/worker';
 import { stopRequested } from '../protocol/worker';
 
 export const REPORT_FILE = 'forecast.json';
@@ -327,140 +322,3 @@ function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: Forecas
 export function fmt(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toPrecision(3);
 }
-
-/** reads the forecast report of a model folder (null when there is none) */
-export function readForecastReport(modelDir: string): ForecastReport | null {
-  const f = join(modelDir, REPORT_FILE);
-  if (!existsSync(f)) return null;
-  try { return JSON.parse(readFileSync(f, 'utf8')) as ForecastReport; } catch { throw new DataError(`${f} is damaged (not valid JSON).`); }
-}
-
-/** the ForecastNorm stored in an ONNX model's metadata, checked */
-export function forecastNormOf(model: OnnxModel, name: string): ForecastNorm {
-  const n = model.info.norm as Partial<ForecastNorm> | undefined;
-  if (!n || n.kind !== 'forecast' || model.signature.kind === 'char') throw new DataError(`${name} is not a forecasting model (its ONNX file has no forecasting settings).`);
-  validateForecastSpec(n);
-  return n as ForecastNorm;
-}
-
-/**
- * Forecasts the next `steps` rows after the end of `file` with the model folder's model.onnx (onnxruntime-node).
- * steps <= horizon: one call. Beyond the horizon a targets-only model feeds its forecasts back in as inputs
- * (autoregressive); the interval of step s then uses the last horizon step's quantiles widened by √⌈s/horizon⌉.
- */
-export async function predictForecast(req: ForecastPredictRequest): Promise<ForecastPredictResult> {
-  const dir = req.modelDir;
-  if (!existsSync(join(dir, CARD_FILE))) throw new DataError(`${dir} is not a Sequence Lab model folder (no ${CARD_FILE}).`);
-  const card = readCard(dir);
-  if (card.config.kind !== 'regression') throw new DataError(`${card.name} is a text model, not a forecasting model.`);
-  const onnxFile = join(dir, ONNX_FILE);
-  if (!existsSync(onnxFile)) throw new DataError(`${card.name} has no ${ONNX_FILE} yet (training has not reached its first evaluation).`);
-  if (!existsSync(req.file)) throw new DataError(`No such file: ${req.file}`);
-  const table = parseCsvFile(req.file);
-  const model = await OnnxModel.load(onnxFile, { name: card.name });
-  try {
-    const spec = forecastNormOf(model, card.name);
-    const series = buildSeries(table, { time: spec.timeColumn, targets: spec.targets, features: spec.features, fill: spec.fill, allowConstantTarget: true });
-    const W = spec.window;
-    const Hz = spec.horizon;
-    const K = spec.targets.length;
-    const F = series.C;
-    if (series.n < W) throw new DataError(`${req.file} has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${W} rows, so it needs at least ${W}.`);
-    const steps = req.steps ?? Hz;
-    if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new DataError(`The number of steps must be a whole number from 1 to 10000, not ${steps}.`);
-    if (steps > Hz && spec.features.length > 0) {
-      throw new DataError(`This model uses the feature column${spec.features.length > 1 ? 's' : ''} ${spec.features.join(', ')}, whose future values are unknown: it can forecast at most its horizon of ${Hz} step${Hz > 1 ? 's' : ''}.`);
-    }
-    // the last W raw rows (W, F), extended with each round's forecasts
-    const rows: number[][] = [];
-    for (let i = series.n - W; i < series.n; i++) rows.push(Array.from(series.values.subarray(i * F, (i + 1) * F)));
-    const { mean, std } = spec.stats;
-    const ds = spec.deltaScale;
-    const values: number[] = [];
-    while (values.length < steps * K) {
-      const win = rows.slice(rows.length - W);
-      const zLast = win[W - 1]!.map((v, j) => (v - mean[j]!) / std[j]!);
-      const x = new Float32Array(W * F);
-      for (let w = 0; w < W; w++) {
-        for (let j = 0; j < F; j++) {
-          const z = (win[w]![j]! - mean[j]!) / std[j]!;
-          x[w * F + j] = ds && j < K ? (z - zLast[j]!) / ds[j]! : z;
-        }
-      }
-      const r = await model.run(x, W, 1);
-      const out = r.logits.subarray((W - 1) * Hz * K, W * Hz * K);
-      for (let h = 0; h < Hz && values.length < steps * K; h++) {
-        const row: number[] = [];
-        for (let k = 0; k < K; k++) {
-          const v = out[h * K + k]!;
-          const z = ds ? zLast[k]! + v * ds[k]! : v;
-          const orig = z * std[k]! + mean[k]!;
-          values.push(orig);
-          row.push(orig);
-        }
-        rows.push(row);
-      }
-    }
-    const times = futureTimes(series, steps);
-    const lower: number[] = [];
-    const upper: number[] = [];
-    const iv = spec.intervals;
-    for (let st = 0; st < steps; st++) {
-      for (let k = 0; k < K; k++) {
-        const h = Math.min(st, Hz - 1);
-        const widen = st < Hz ? 1 : Math.sqrt(Math.ceil((st + 1) / Hz));
-        const v = values[st * K + k]!;
-        lower.push(iv ? v + widen * iv.lower[h * K + k]! : v);
-        upper.push(iv ? v + widen * iv.upper[h * K + k]! : v);
-      }
-    }
-    const timeColumn = spec.timeColumn ?? 'step';
-    const res: ForecastPredictResult = {
-      targets: spec.targets, timeColumn, timeKind: spec.timeKind, times, labels: times.map((t) => formatTime(t, spec.timeKind)),
-      values, lower, upper, coverage: iv?.coverage ?? 0,
-    };
-    if (req.write) {
-      res.written = writeForecastCsv(req.file, { timeColumn, timeKind: spec.timeKind, times, targets: spec.targets, values, ...(iv ? { lower, upper } : {}) });
-    }
-    return res;
-  } finally {
-    await model.dispose();
-  }
-}
-
-/** whether a model folder's checkpoint is a forecasting run's (so "Continue Training" resumes it as one) */
-export function isForecastCheckpoint(dir: string): boolean {
-  try { return !!(readCheckpoint(dir).meta.forecast as { request?: unknown } | undefined)?.request; } catch { return false; }
-}
-
-/** "Continue Training" on a forecaster (a text-training request with resume): an exact resume of the forecasting run */
-export async function continueForecast(req: TrainRequest, hooks: ForecastHooks = {}): Promise<TrainResult> {
-  if (!req.resume || req.resume.mode !== 'exact' || req.resume.from !== req.outDir) {
-    throw new DataError('A forecasting model can only be continued exactly, in its own folder (fine-tuning on other data is for text models).');
-  }
-  const r = await runForecastTraining({
-    jobId: req.jobId, file: '', outDir: req.outDir, name: req.name, control: req.control, resume: { from: req.resume.from },
-    steps: req.options.steps, minutes: req.options.minutes,
-  }, hooks);
-  return { jobId: r.jobId, modelDir: r.modelDir, steps: r.steps, bestValLoss: r.bestValLoss, status: r.status, stopReason: r.stopReason };
-}
-
-/** the column choices of a CSV file (bad files throw a DataError with one clear line) */
-export function inspectForecastCsv(file: string): ForecastColumns {
-  if (!existsSync(file)) throw new DataError(`No such file: ${file}`);
-  const table = parseCsvFile(file);
-  const plan = inspectColumns(table);
-  let season: number | null = null;
-  const col = table.columns.find((c) => c.name === plan.defaultTargets[0]);
-  if (col?.values) {
-    const v = Float64Array.from(col.values, (x) => (Number.isFinite(x) ? x : 0));
-    season = detectSeason(v.subarray(0, Math.floor(v.length * 0.7)))?.period ?? null;
-  }
-  return {
-    rows: table.rows, time: plan.time, numeric: plan.numeric, excluded: plan.excluded, defaultTargets: plan.defaultTargets,
-    defaultFeatures: plan.defaultFeatures, season, notes: table.notes,
-  };
-}
-
-/** MAE/RMSE/MAPE for arrays (re-exported for the bench and tests) */
-export const forecastMetrics = metricsOf;

@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { Rpc } from '../protocol/rpc';
 import { stopRequested, type WorkerEvents, type WorkerRequests } from '../protocol/worker';
 import { pickKernels } from './kernels';
-import { continueForecast, inspectForecastCsv, isForecastCheckpoint, predictForecast, runForecastTraining } from './forecast';
+import { runForecastTraining } from './forecast';
+import { continueForecast, inspectForecastCsv, isForecastCheckpoint, predictForecast } from './forecastPredict';
 import { runTraining } from './run';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread');

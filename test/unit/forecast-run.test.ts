@@ -16,7 +16,8 @@ import { inferenceInput, parseCsvFile, validateForecastSpec } from '../../src/da
 import { exportModelFolder } from '../../src/onnx/models';
 import { OnnxModel } from '../../src/onnx/runtime';
 import { createControl } from '../../src/protocol/worker';
-import { type ForecastCard, forecastNormOf, predictForecast, REPORT_FILE, runForecastTraining } from '../../src/worker/forecast';
+import { type ForecastCard, REPORT_FILE, runForecastTraining } from '../../src/worker/forecast';
+import { forecastNormOf, predictForecast } from '../../src/worker/forecastPredict';
 
 /** y = 10 + 5 sin(2πt/12) + 0.02 t + N(0, 0.3²), daily dates, plus an unrelated noisy column */
 function seasonalCsv(n: number, seed = 7): string {
