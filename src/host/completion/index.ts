@@ -35,19 +35,43 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
     vscode.workspace.onDidCloseTextDocument((d) => ctrl.documentClosed(d)),
   );
 
-  const useModel = async (a?: unknown): Promise<string | undefined> => {
+  const cmds = new CompletionCommands(ctrl, deps);
+  reg(COMPLETION_COMMANDS.useModel, (a) => cmds.useModel(a));
+  reg(COMPLETION_COMMANDS.toggle, (a) => cmds.toggle(a));
+  reg(COMPLETION_COMMANDS.showStats, () => cmds.showStats());
+  reg(COMPLETION_COMMANDS.train, (a) => cmds.train(a));
+  reg(COMPLETION_COMMANDS.menu, () => cmds.menu());
+  reg(COMPLETION_COMMANDS.accepted, (n) => { ctrl.recordAccepted(typeof n === 'number' ? n : 0); });
+  reg(COMPLETION_COMMANDS.snooze, (m) => ctrl.snooze(typeof m === 'number' ? m * 60_000 : SNOOZE_MS));
+  reg(COMPLETION_COMMANDS.state, () => ({
+    model: ctrl.modelDir, enabled: ctrl.enabled, snoozedUntil: ctrl.snoozedUntil, active: ctrl.active, engine: ctrl.engine,
+    error: ctrl.lastError, statusText: ctrl.statusText, last: provider.last, stats: ctrl.stats.snapshot(),
+  }));
+  // the model in use may be deleted or renamed from the Models view
+  context.subscriptions.push(deps.store.onDidChange(() => {
+    const dir = ctrl.modelDir;
+    if (dir && !existsSync(path.join(dir, ONNX_FILE)) && !deps.training.isLive(dir)) void ctrl.setModel(undefined);
+  }));
+  return ctrl;
+}
+
+/** The autocomplete commands a user runs: choose the model, turn it on or off, statistics, the menu, train a model. */
+export class CompletionCommands {
+  constructor(private readonly ctrl: CompletionController, private readonly deps: CompletionDeps) {}
+
+  async useModel(a?: unknown): Promise<string | undefined> {
     try {
       let entry: ModelEntry | undefined;
-      if (isEntry(a)) entry = (await deps.store.get(a.dir)) ?? a;
+      if (isEntry(a)) entry = (await this.deps.store.get(a.dir)) ?? a;
       else {
         const ref = typeof a === 'string' ? a : a && typeof a === 'object' && typeof (a as { model?: unknown }).model === 'string' ? (a as { model: string }).model : undefined;
         if (ref !== undefined) {
-          entry = await deps.store.get(ref);
+          entry = await this.deps.store.get(ref);
           if (!entry) throw userError(vscode.l10n.t('There is no model named "{0}".', ref));
         } else {
-          const usable = (await deps.store.list()).filter(usableForCompletion);
+          const usable = (await this.deps.store.list()).filter(usableForCompletion);
           if (usable.length === 0) { void showInfo(vscode.l10n.t('There is no trained character model yet. Train one first, e.g. with "Train Autocomplete Model on Workspace…".')); return undefined; }
-          const current = ctrl.modelDir;
+          const current = this.ctrl.modelDir;
           const pick = await vscode.window.showQuickPick(usable.map((e) => ({
             label: e.name, entry: e,
             description: [e.card ? `${e.card.config.cell.toUpperCase()} ${e.card.config.layers}×${e.card.config.hidden}` : '', e.card?.bestValBpc != null ? vscode.l10n.t('{0} bits/char', e.card.bestValBpc.toFixed(2)) : '', e.dir === current ? vscode.l10n.t('in use') : ''].filter(Boolean).join(' · '),
@@ -61,47 +85,47 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
           ? vscode.l10n.t('"{0}" is a forecasting model; autocomplete needs a character model.', entry.name)
           : vscode.l10n.t('"{0}" has no {1} yet, so it cannot be used for autocomplete.', entry.name, ONNX_FILE));
       }
-      await ctrl.setModel(entry.dir);
+      await this.ctrl.setModel(entry.dir);
       log().info(`[autocomplete] model: ${entry.dir}`);
-      if (!ctrl.enabled) void showInfo(vscode.l10n.t('Autocomplete will use "{0}". It is switched off; turn it on from the status bar.', entry.name));
+      if (!this.ctrl.enabled) void showInfo(vscode.l10n.t('Autocomplete will use "{0}". It is switched off; turn it on from the status bar.', entry.name));
       return entry.name;
     } catch (e) {
       showFailure('', e);
       return undefined;
     }
-  };
+  }
 
-  const toggle = async (a?: unknown): Promise<boolean> => {
-    const on = typeof a === 'boolean' ? a : !(ctrl.enabled && !ctrl.snoozedUntil);
-    await ctrl.setEnabled(on);
+  async toggle(a?: unknown): Promise<boolean> {
+    const on = typeof a === 'boolean' ? a : !(this.ctrl.enabled && !this.ctrl.snoozedUntil);
+    await this.ctrl.setEnabled(on);
     return on;
-  };
+  }
 
-  const showStats = (): Record<string, unknown> => {
-    const s = ctrl.stats;
+  showStats(): Record<string, unknown> {
+    const s = this.ctrl.stats;
     const ms = (v: number | null) => (v === null ? '–' : v.toFixed(1));
     const rate = s.acceptRate === null ? '–' : `${(100 * s.acceptRate).toFixed(0)}%`;
     const text = vscode.l10n.t('Autocomplete statistics (local only, since {0}): {1} suggestions shown, {2} accepted ({3}), {4} characters saved; latency p50 {5} ms, p95 {6} ms over {7} requests.',
       new Date(s.snapshot().since).toLocaleString(), s.shown, s.accepted, rate, s.charsSaved, ms(s.p50), ms(s.p95), s.requests);
     const reset = vscode.l10n.t('Reset');
-    void showInfo(text, reset).then((r) => { if (r === reset) void ctrl.resetStats(); });
+    void showInfo(text, reset).then((r) => { if (r === reset) void this.ctrl.resetStats(); });
     return { text, shown: s.shown, accepted: s.accepted, charsSaved: s.charsSaved, requests: s.requests, p50: s.p50, p95: s.p95 };
-  };
+  }
 
-  const menu = async (): Promise<void> => {
+  async menu(): Promise<void> {
     const lang = vscode.window.activeTextEditor?.document.languageId;
-    const snoozed = ctrl.snoozedUntil;
+    const snoozed = this.ctrl.snoozedUntil;
     type Item = vscode.QuickPickItem & { run(): unknown };
     const items: Item[] = [
-      ctrl.enabled
-        ? { label: '$(circle-slash) ' + vscode.l10n.t('Turn Autocomplete Off'), run: () => toggle(false) }
-        : { label: '$(check) ' + vscode.l10n.t('Turn Autocomplete On'), run: () => toggle(true) },
+      this.ctrl.enabled
+        ? { label: '$(circle-slash) ' + vscode.l10n.t('Turn Autocomplete Off'), run: () => this.toggle(false) }
+        : { label: '$(check) ' + vscode.l10n.t('Turn Autocomplete On'), run: () => this.toggle(true) },
       snoozed
-        ? { label: '$(play) ' + vscode.l10n.t('Resume Now'), description: vscode.l10n.t('snoozed until {0}', new Date(snoozed).toLocaleTimeString()), run: () => ctrl.snooze(0) }
-        : { label: '$(clock) ' + vscode.l10n.t('Snooze for 30 Minutes'), run: () => ctrl.snooze(SNOOZE_MS) },
+        ? { label: '$(play) ' + vscode.l10n.t('Resume Now'), description: vscode.l10n.t('snoozed until {0}', new Date(snoozed).toLocaleTimeString()), run: () => this.ctrl.snooze(0) }
+        : { label: '$(clock) ' + vscode.l10n.t('Snooze for 30 Minutes'), run: () => this.ctrl.snooze(SNOOZE_MS) },
     ];
     if (lang) {
-      const on = ctrl.activeFor(lang) || !ctrl.active;
+      const on = this.ctrl.activeFor(lang) || !this.ctrl.active;
       const cfg = vscode.workspace.getConfiguration(SECTION);
       items.push({
         label: '$(symbol-misc) ' + (on ? vscode.l10n.t('Turn Off for {0}', lang) : vscode.l10n.t('Turn On for {0}', lang)),
@@ -109,52 +133,34 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
       });
     }
     items.push(
-      { label: '$(symbol-text) ' + vscode.l10n.t('Choose Model…'), description: ctrl.modelName, run: () => useModel() },
-      { label: '$(graph) ' + vscode.l10n.t('Show Statistics'), run: () => showStats() },
+      { label: '$(symbol-text) ' + vscode.l10n.t('Choose Model…'), description: this.ctrl.modelName, run: () => this.useModel() },
+      { label: '$(graph) ' + vscode.l10n.t('Show Statistics'), run: () => this.showStats() },
       { label: '$(gear) ' + vscode.l10n.t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', SECTION) },
     );
     const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Sequence Lab Autocomplete') });
     await pick?.run();
-  };
+  }
 
-  const train = async (a?: unknown) => {
+  async train(a?: unknown): Promise<unknown> {
     try {
       const args = a && typeof a === 'object' && !(a instanceof vscode.Uri) ? a as TrainWorkspaceArgs : undefined;
-      if (deps.store.blockedByTrust) throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not train on its files. Trust the workspace first.'));
+      if (this.deps.store.blockedByTrust) throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not train on its files. Trust the workspace first.'));
       return await trainOnWorkspace(args, {
-        exists: (n) => deps.store.exists(n),
-        done: (id) => deps.training.get(id)?.done,
+        exists: (n) => this.deps.store.exists(n),
+        done: (id) => this.deps.training.get(id)?.done,
         onTrained: async (dir, name) => {
-          if (!ctrl.modelDir) { await ctrl.setModel(dir); void showInfo(vscode.l10n.t('"{0}" is trained and now used for autocomplete.', name)); return; }
+          if (!this.ctrl.modelDir) { await this.ctrl.setModel(dir); void showInfo(vscode.l10n.t('"{0}" is trained and now used for autocomplete.', name)); return; }
           const use = vscode.l10n.t('Use for Autocomplete');
           // not awaited: the question stays open as long as the user likes
-          void showInfo(vscode.l10n.t('"{0}" is trained. Use it for autocomplete instead of "{1}"?', name, ctrl.modelName ?? ''), use)
-            .then((r) => (r === use ? ctrl.setModel(dir) : undefined));
+          void showInfo(vscode.l10n.t('"{0}" is trained. Use it for autocomplete instead of "{1}"?', name, this.ctrl.modelName ?? ''), use)
+            .then((r) => (r === use ? this.ctrl.setModel(dir) : undefined));
         },
       });
     } catch (e) {
       showFailure('', e);
       return { error: (e as Error).message };
     }
-  };
-
-  reg(COMPLETION_COMMANDS.useModel, (a) => useModel(a));
-  reg(COMPLETION_COMMANDS.toggle, (a) => toggle(a));
-  reg(COMPLETION_COMMANDS.showStats, () => showStats());
-  reg(COMPLETION_COMMANDS.train, (a) => train(a));
-  reg(COMPLETION_COMMANDS.menu, () => menu());
-  reg(COMPLETION_COMMANDS.accepted, (n) => { ctrl.recordAccepted(typeof n === 'number' ? n : 0); });
-  reg(COMPLETION_COMMANDS.snooze, (m) => ctrl.snooze(typeof m === 'number' ? m * 60_000 : SNOOZE_MS));
-  reg(COMPLETION_COMMANDS.state, () => ({
-    model: ctrl.modelDir, enabled: ctrl.enabled, snoozedUntil: ctrl.snoozedUntil, active: ctrl.active, engine: ctrl.engine,
-    error: ctrl.lastError, statusText: ctrl.statusText, last: provider.last, stats: ctrl.stats.snapshot(),
-  }));
-  // the model in use may be deleted or renamed from the Models view
-  context.subscriptions.push(deps.store.onDidChange(() => {
-    const dir = ctrl.modelDir;
-    if (dir && !existsSync(path.join(dir, ONNX_FILE)) && !deps.training.isLive(dir)) void ctrl.setModel(undefined);
-  }));
-  return ctrl;
+  }
 }
 
 function isEntry(a: unknown): a is ModelEntry {
