@@ -196,73 +196,17 @@ export interface Series {
 export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
   const explicit = !!(opts.targets && opts.targets.length && opts.features);
   // with explicit columns (e.g. inference with a stored spec) nothing is refused for the sake of defaults
-  const plan: Pick<ColumnPlan, 'time' | 'numeric' | 'excluded' | 'defaultTargets'> = explicit
+  const plan: SeriesPlan = explicit
     ? (() => { const time = detectTimeColumn(table, opts.time); return { time, ...classify(table, time), defaultTargets: [] }; })()
     : inspectColumns(table, { time: opts.time });
   const notes = [...table.notes];
-  const targets = opts.targets && opts.targets.length ? opts.targets : plan.defaultTargets;
-  const targetCols = targets.map((t) => findColumn(table, t));
-  for (const c of targetCols) {
-    if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; choose another target.`);
-    if (c.kind !== 'numeric') throw new DataError(`The target ${c.name} ${exclusionReason(c)}.`);
-  }
-  const tnames = targetCols.map((c) => c.name);
-  const featNames = (opts.features ?? plan.numeric.filter((n) => n !== opts.filter?.column)).filter((f) => !tnames.includes(findColumn(table, f).name));
-  const featCols = featNames.map((f) => findColumn(table, f));
-  for (const c of featCols) {
-    if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; it cannot also be a feature.`);
-    if (c.kind !== 'numeric') throw new DataError(`The feature ${c.name} ${exclusionReason(c)}.`);
-  }
+  const { targetCols, featCols } = seriesColumns(table, plan, opts);
   const cols = [...targetCols, ...featCols];
-  if (new Set(cols.map((c) => c.name)).size !== cols.length) throw new DataError('A column is listed twice among the targets and features.');
-
-  // rows: those with a timestamp, in time order
-  let order: Int32Array;
-  let time: Float64Array | null = null;
-  let rowsIn: number[] = Array.from({ length: table.rows }, (_, i) => i);
-  if (opts.filter) {
-    const fc = findColumn(table, opts.filter.column);
-    const code = fc.categories ? fc.categories.indexOf(opts.filter.value.trim()) : -1;
-    if (code < 0) {
-      const vals = fc.categories ? `; its values are ${listValues(fc.categories)}` : '';
-      throw new DataError(`The column ${fc.name} has no value "${opts.filter.value}"${vals}.`);
-    }
-    rowsIn = rowsIn.filter((i) => fc.codes![i] === code);
-    notes.push(`Only the ${rowsIn.length} rows where ${fc.name} is "${opts.filter.value.trim()}" are used.`);
-  }
-  const rows = rowsIn.length;
-  if (plan.time.column) {
-    const tv = findColumn(table, plan.time.column).values!;
-    const keep: number[] = [];
-    for (const i of rowsIn) if (!Number.isNaN(tv[i]!)) keep.push(i);
-    if (keep.length < rows) notes.push(`${rows - keep.length} row${rows - keep.length === 1 ? '' : 's'} without a value in ${plan.time.column} were left out.`);
-    const sorted = keep.slice().sort((a, b) => tv[a]! - tv[b]! || a - b);
-    let wasSorted = true;
-    for (let i = 0; i < keep.length; i++) if (sorted[i] !== keep[i]) wasSorted = false;
-    if (!wasSorted) notes.push(`Rows were sorted by ${plan.time.column} (the file is not in time order).`);
-    for (let i = 1; i < sorted.length; i++) {
-      const a = sorted[i - 1]!;
-      const b = sorted[i]!;
-      if (tv[a] === tv[b]) {
-        const shown = plan.time.kind === 'date' ? formatTime(tv[a]!, 'date') : String(tv[a]);
-        const g = opts.filter ? undefined : seriesIdColumn(table, tv, keep, plan.time.column);
-        const hint = g
-          ? `; the file seems to hold several series told apart by ${g.name} (${listValues(g.categories!)}): choose one of them`
-          : '; aggregate or remove duplicates first';
-        throw new DataError(
-          `Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}${hint}.`,
-        );
-      }
-    }
-    order = Int32Array.from(sorted);
-    time = new Float64Array(order.length);
-    for (let i = 0; i < order.length; i++) time[i] = tv[order[i]!]!;
-  } else order = Int32Array.from(rowsIn);
-
+  const { order, time } = seriesRows(table, plan, opts, notes);
   const n = order.length;
   const C = cols.length;
   if (n === 0) throw new DataError(`${baseName(table.source)} has no rows with a value in ${plan.time.column}.`);
-  const values = new Float64Array(n * C);
+  const values = new Float64Array(n * C); // (n,C)
   const filled: Record<string, number> = {};
   const method = opts.fill ?? 'interpolate';
   for (let j = 0; j < C; j++) {
@@ -283,18 +227,79 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
     for (let i = 1; i < n && constant; i++) if (values[i * C + j] !== v0) constant = false;
     if (constant) throw new DataError(`The target ${cols[j]!.name} is constant (every value is ${v0}): there is nothing to forecast.`);
   }
-  let step = 1;
-  if (time && n > 1) {
-    const d = new Float64Array(n - 1);
-    for (let i = 1; i < n; i++) d[i - 1] = time[i]! - time[i - 1]!;
-    d.sort();
-    step = d[(d.length - 1) >> 1]!;
-  }
   return {
-    source: table.source, time, timeColumn: plan.time.column, timeKind: plan.time.kind, step,
-    columns: cols.map((c) => c.name), targets: tnames, features: featCols.map((c) => c.name),
+    source: table.source, time, timeColumn: plan.time.column, timeKind: plan.time.kind, step: medianStep(time),
+    columns: cols.map((c) => c.name), targets: targetCols.map((c) => c.name), features: featCols.map((c) => c.name),
     values, n, C, fill: method, filled, excluded: plan.excluded, notes,
   };
+}
+
+type SeriesPlan = Pick<ColumnPlan, 'time' | 'numeric' | 'excluded' | 'defaultTargets'>;
+
+/** The target and feature columns: numeric, not the time column, none twice. */
+function seriesColumns(table: CsvTable, plan: SeriesPlan, opts: SeriesOptions): { targetCols: CsvColumn[]; featCols: CsvColumn[] } {
+  const targets = opts.targets && opts.targets.length ? opts.targets : plan.defaultTargets;
+  const targetCols = targets.map((t) => findColumn(table, t));
+  for (const c of targetCols) {
+    if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; choose another target.`);
+    if (c.kind !== 'numeric') throw new DataError(`The target ${c.name} ${exclusionReason(c)}.`);
+  }
+  const tnames = targetCols.map((c) => c.name);
+  const featNames = (opts.features ?? plan.numeric.filter((n) => n !== opts.filter?.column)).filter((f) => !tnames.includes(findColumn(table, f).name));
+  const featCols = featNames.map((f) => findColumn(table, f));
+  for (const c of featCols) {
+    if (c.name === plan.time.column) throw new DataError(`${c.name} is the time column; it cannot also be a feature.`);
+    if (c.kind !== 'numeric') throw new DataError(`The feature ${c.name} ${exclusionReason(c)}.`);
+  }
+  const cols = [...targetCols, ...featCols];
+  if (new Set(cols.map((c) => c.name)).size !== cols.length) throw new DataError('A column is listed twice among the targets and features.');
+  return { targetCols, featCols };
+}
+
+/** The rows of the series: the filter's, those with a timestamp, in time order; duplicate timestamps refused. */
+function seriesRows(table: CsvTable, plan: SeriesPlan, opts: SeriesOptions, notes: string[]): { order: Int32Array; time: Float64Array | null } {
+  let rowsIn: number[] = Array.from({ length: table.rows }, (_, i) => i);
+  if (opts.filter) {
+    const fc = findColumn(table, opts.filter.column);
+    const code = fc.categories ? fc.categories.indexOf(opts.filter.value.trim()) : -1;
+    if (code < 0) {
+      const vals = fc.categories ? `; its values are ${listValues(fc.categories)}` : '';
+      throw new DataError(`The column ${fc.name} has no value "${opts.filter.value}"${vals}.`);
+    }
+    rowsIn = rowsIn.filter((i) => fc.codes![i] === code);
+    notes.push(`Only the ${rowsIn.length} rows where ${fc.name} is "${opts.filter.value.trim()}" are used.`);
+  }
+  if (!plan.time.column) return { order: Int32Array.from(rowsIn), time: null };
+  const rows = rowsIn.length;
+  const tv = findColumn(table, plan.time.column).values!;
+  const keep: number[] = [];
+  for (const i of rowsIn) if (!Number.isNaN(tv[i]!)) keep.push(i);
+  if (keep.length < rows) notes.push(`${rows - keep.length} row${rows - keep.length === 1 ? '' : 's'} without a value in ${plan.time.column} were left out.`);
+  const sorted = keep.slice().sort((a, b) => tv[a]! - tv[b]! || a - b);
+  if (sorted.some((r, i) => r !== keep[i])) notes.push(`Rows were sorted by ${plan.time.column} (the file is not in time order).`);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!, b = sorted[i]!;
+    if (tv[a] !== tv[b]) continue;
+    const shown = plan.time.kind === 'date' ? formatTime(tv[a]!, 'date') : String(tv[a]);
+    const g = opts.filter ? undefined : seriesIdColumn(table, tv, keep, plan.time.column);
+    const hint = g
+      ? `; the file seems to hold several series told apart by ${g.name} (${listValues(g.categories!)}): choose one of them`
+      : '; aggregate or remove duplicates first';
+    throw new DataError(`Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}${hint}.`);
+  }
+  const order = Int32Array.from(sorted);
+  const time = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) time[i] = tv[order[i]!]!;
+  return { order, time };
+}
+
+/** the median step between consecutive times (1 for row order) */
+function medianStep(time: Float64Array | null): number {
+  if (!time || time.length < 2) return 1;
+  const d = new Float64Array(time.length - 1);
+  for (let i = 1; i < time.length; i++) d[i - 1] = time[i]! - time[i - 1]!;
+  d.sort();
+  return d[(d.length - 1) >> 1]!;
 }
 
 /**
