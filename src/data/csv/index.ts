@@ -14,6 +14,8 @@
  *   const spec = forecastSpec(fd);                          // JSON: store in the model; inferenceInput(table, spec) later
  *   writeForecastCsv(file, { ... futureTimes(series, N) ... });        // never overwrites
  */
+export * from './cells';
+export * from './detect';
 export * from './parse';
 export * from './columns';
 export * from './prepare';

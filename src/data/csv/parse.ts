@@ -8,6 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Papa from 'papaparse';
+import { isMissingCell, parseDateCell, parseNumberCell } from './cells';
+import { detectDelimiter, detectHeader, detectNewline, HEADER_SNIFF_ROWS, SAMPLE_CHARS } from './detect';
 import { DataError } from '../errors';
 import { readTextChunks } from '../decode';
 import { DEFAULT_MAX_BYTES } from '../text';
@@ -59,95 +61,6 @@ export interface CsvParseOptions {
   label?: string;
 }
 
-const DELIMITERS = [',', ';', '\t', '|'];
-const NA = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '-', '?', '#n/a', 'missing', 'nil', '.']);
-const SAMPLE_CHARS = 64 * 1024;
-const HEADER_SNIFF_ROWS = 20;
-
-// ---- cell parsing ----
-
-const NUM_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const THOUSANDS_RE = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
-const DECIMAL_COMMA_RE = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
-
-/** true for an empty / NA cell */
-export function isMissingCell(cell: string): boolean {
-  const c = cell.charCodeAt(0);
-  if (c >= 48 && c <= 57) return false; // starts with a digit: the usual case, no NA token does
-  return NA.has(cell.trim().toLowerCase());
-}
-
-/**
- * A cell as a number, or NaN. Accepts plain decimals and exponents; with delimiter ',' also "1,234,567.8"
- * (thousands separators, only possible inside quotes); with delimiter ';' also a decimal comma "3,14".
- */
-export function parseNumberCell(cell: string, delimiter = ','): number {
-  const s = cell.trim();
-  if (NUM_RE.test(s)) return Number(s);
-  if (delimiter === ',') {
-    if (THOUSANDS_RE.test(s)) return Number(s.replace(/,/g, ''));
-  } else if (delimiter === ';' && DECIMAL_COMMA_RE.test(s)) return Number(s.replace(',', '.'));
-  return NaN;
-}
-
-const ISO_RE = /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-const DMY_RE = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
-const MONTH_RE = /(?:^|[^a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:$|[^a-z])/i;
-
-function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
-  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const back = new Date(t);
-  return back.getUTCDate() === d && back.getUTCMonth() === mo - 1 ? t : NaN; // refuses 2021-02-30
-}
-
-/** a parsed date cell: epoch ms (UTC); for day/month/year cells both readings (NaN when impossible) */
-export interface DateCell {
-  t: number;
-  /** for 'a/b/yyyy': the day-first reading (t is the month-first one) */
-  dayFirst?: number;
-  format: string;
-}
-
-/**
- * A cell as a date, or null. Formats: ISO 'YYYY-MM-DD', 'YYYY-MM', with time and zone, also with '/' or '.';
- * 'MM/DD/YYYY' / 'DD/MM/YYYY' (both readings returned, the column decides); strings with an English month name
- * and a 4-digit year ('Jan 5 2020', '5 January 2020'). Times without a zone are read as UTC.
- */
-export function parseDateCell(cell: string): DateCell | null {
-  const s = cell.trim();
-  if (s.length < 6 || s.length > 40) return null;
-  let m = ISO_RE.exec(s);
-  if (m) {
-    let t = utc(+m[1]!, +m[2]!, m[3] ? +m[3] : 1, m[4] ? +m[4] : 0, m[5] ? +m[5] : 0, m[6] ? +m[6] : 0, m[7] ? Math.round(+`0.${m[7]}` * 1000) : 0);
-    if (Number.isNaN(t)) return null;
-    if (m[8] && m[8].toUpperCase() !== 'Z') {
-      const z = m[8].replace(':', '');
-      const off = (z[0] === '-' ? -1 : 1) * (+z.slice(1, 3) * 60 + +z.slice(3, 5));
-      t -= off * 60000;
-    }
-    return { t, format: m[3] ? (m[4] ? 'YYYY-MM-DD hh:mm' : 'YYYY-MM-DD') : 'YYYY-MM' };
-  }
-  m = DMY_RE.exec(s);
-  if (m) {
-    const a = +m[1]!;
-    const b = +m[2]!;
-    const y = +m[3]!;
-    const h = m[4] ? +m[4] : 0;
-    const mi = m[5] ? +m[5] : 0;
-    const sec = m[6] ? +m[6] : 0;
-    const md = utc(y, a, b, h, mi, sec);
-    const dm = utc(y, b, a, h, mi, sec);
-    if (Number.isNaN(md) && Number.isNaN(dm)) return null;
-    return { t: md, dayFirst: dm, format: 'a/b/YYYY' };
-  }
-  if (MONTH_RE.test(s) && /\d{4}/.test(s)) {
-    let t = Date.parse(`${s} UTC`);
-    if (Number.isNaN(t)) t = Date.parse(s);
-    if (!Number.isNaN(t)) return { t, format: 'month name' };
-  }
-  return null;
-}
 
 // ---- column builder ----
 
@@ -289,58 +202,6 @@ class ColumnBuilder {
     }
     return { ...base, kind: 'text', values: null };
   }
-}
-
-// ---- detection ----
-
-/**
- * Picks the delimiter from a sample: the candidate (',', ';', tab, '|') that splits the first rows into the
- * same number (>= 2) of fields most consistently; ties go to more fields, then to the order above.
- * A file with one column gives ','.
- */
-export function detectDelimiter(sample: string): string {
-  const lines = sample.length >= SAMPLE_CHARS ? sample.slice(0, sample.lastIndexOf('\n') + 1) || sample : sample;
-  let best = ',';
-  let bestScore = -1;
-  let bestFields = 1;
-  for (const d of DELIMITERS) {
-    const rows = Papa.parse<string[]>(lines, { delimiter: d, preview: 50, skipEmptyLines: 'greedy' }).data;
-    if (rows.length === 0) continue;
-    const counts = new Map<number, number>();
-    for (const r of rows) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
-    let mode = 1;
-    let modeN = 0;
-    for (const [c, k] of counts) if (k > modeN || (k === modeN && c > mode)) [mode, modeN] = [c, k];
-    if (mode < 2) continue;
-    const score = modeN / rows.length;
-    if (score > bestScore + 1e-9 || (Math.abs(score - bestScore) <= 1e-9 && mode > bestFields)) {
-      best = d;
-      bestScore = score;
-      bestFields = mode;
-    }
-  }
-  return best;
-}
-
-/** header when no cell of the first row is a number and at least one is not empty */
-export function detectHeader(rows: string[][], delimiter = ','): boolean {
-  const first = rows[0];
-  if (!first) return false;
-  let nonEmpty = 0;
-  for (const c of first) {
-    if (isMissingCell(c)) continue;
-    nonEmpty++;
-    if (!Number.isNaN(parseNumberCell(c, delimiter))) return false;
-    if (parseDateCell(c)) return false;
-  }
-  return nonEmpty > 0;
-}
-
-function detectNewline(sample: string): '\n' | '\r\n' | '\r' {
-  const n = sample.indexOf('\n');
-  const r = sample.indexOf('\r');
-  if (r >= 0 && n === r + 1) return '\r\n';
-  return r >= 0 && (n < 0 || r < n) ? '\r' : '\n';
 }
 
 // ---- the streaming reader ----
