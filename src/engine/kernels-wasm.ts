@@ -28,6 +28,7 @@ import { type Kernels, gemmRef, refKernels } from './kernels';
 import { refFused } from './pointwise';
 import type { Arr } from './shapes';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './wasm/kernels-bytes';
+import { decodeBase64 } from './wasm/base64';
 
 /** A full backend (kept as a name for callers): every `Kernels` has the fused cell math now. */
 export type FastKernels = Kernels;
@@ -397,13 +398,6 @@ export class WasmKernels implements FastKernels {
 
 function checkSpan(name: string, a: Arr, off: number, span: number): void {
   if (!(off >= 0 && off + span <= a.length)) throw new RangeError(`gemm: ${name} needs ${off + span} values from offset ${off}, has ${a.length}`);
-}
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 const compiled: Partial<Record<'plain' | 'relaxed', WebAssembly.Module | null>> = {};
