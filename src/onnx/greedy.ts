@@ -39,6 +39,51 @@ export function greedyUnsupported(sig: Signature, opset: number): string | null 
 const vi = (name: string, elemType: number, dims: (number | string)[]): ValueInfoProto =>
   ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
 
+const P = 'greedy/';
+const attrI = (name: string, i: number) => ({ name, type: AttrType.INT, i });
+const stateVi = (name: string, s: Signature['states'][number]) => vi(name, DataType.FLOAT, [s.n, 1, s.hidden]);
+
+/** Nodes that turn logits [.., V] (last row = the next-token distribution) into token [1,1] (model type) and its log-prob [1,1]. */
+function pickNodes(pre: string, logits: string, row: boolean, tokType: number): NodeProto[] {
+  const out: NodeProto[] = [];
+  let r = logits;
+  if (row) {
+    out.push({ opType: 'Reshape', name: `${pre}flat`, input: [logits, `${P}flatV`], output: [`${pre}flat`] });
+    out.push({ opType: 'Gather', name: `${pre}lastrow`, input: [`${pre}flat`, `${P}last`], output: [`${pre}lastrow`], attribute: [attrI('axis', 0)] });
+    r = `${pre}lastrow`;
+  }
+  out.push({ opType: 'Reshape', name: `${pre}row`, input: [r, `${P}rowV`], output: [`${pre}row`] });
+  out.push({ opType: 'LogSoftmax', name: `${pre}lsm`, input: [`${pre}row`], output: [`${pre}lsm`], attribute: [attrI('axis', -1)] });
+  out.push({ opType: 'TopK', name: `${pre}top`, input: [`${pre}lsm`, `${P}k1`], output: [`${pre}lp`, `${pre}id64`], attribute: [attrI('axis', -1)] });
+  out.push(tokType === DataType.INT64
+    ? { opType: 'Identity', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`] }
+    : { opType: 'Cast', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`], attribute: [attrI('to', DataType.INT32)] });
+  // go on while the token is not a stop id: stop[tok] < 0.5, as a scalar bool
+  out.push({ opType: 'Gather', name: `${pre}isstop`, input: [GREEDY.stop, `${pre}id64`], output: [`${pre}isstop`], attribute: [attrI('axis', 0)] });
+  out.push({ opType: 'Less', name: `${pre}go2`, input: [`${pre}isstop`, `${P}half`], output: [`${pre}go2`] });
+  out.push({ opType: 'Reshape', name: `${pre}go`, input: [`${pre}go2`, `${P}scalar`], output: [`${pre}go`] });
+  return out;
+}
+
+/** The loop body: the model over one token (its nodes renamed), then the pick. */
+function loopBody(nodes: NodeProto[], inits: Set<string>, sig: Signature, tokType: number): GraphProto {
+  const B = 'body/';
+  const rename = (x: string) => (x === '' || inits.has(x) ? x : B + x);
+  const bodyNodes: NodeProto[] = nodes.map((n) => ({
+    ...n, name: n.name ? B + n.name : undefined, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename),
+  }));
+  bodyNodes.push(...pickNodes(B, rename(sig.logits), false, tokType));
+  bodyNodes.push({ opType: 'Identity', name: `${B}scan_id`, input: [`${B}id64`], output: [`${B}scan_id`] });
+  return {
+    name: 'greedy_body',
+    node: bodyNodes,
+    input: [vi(`${B}iter`, DataType.INT64, []), vi(`${B}cond`, DataType.BOOL, []), vi(rename(sig.input), tokType, [1, 1]),
+      ...sig.states.map((s) => stateVi(rename(s.input), s))],
+    output: [vi(`${B}go`, DataType.BOOL, []), vi(`${B}tok`, tokType, [1, 1]), ...sig.states.map((s) => stateVi(rename(s.output), s)),
+      vi(`${B}scan_id`, DataType.INT64, [1, 1]), vi(`${B}lp`, DataType.FLOAT, [1, 1])],
+  };
+}
+
 /** Build the greedy-decoding model from a prepared char model (see prepareModel). Throws when it cannot. */
 export function buildGreedyModel(bytes: Uint8Array, sig: Signature, opset: number): Uint8Array {
   const why = greedyUnsupported(sig, opset);
@@ -52,65 +97,22 @@ export function buildGreedyModel(bytes: Uint8Array, sig: Signature, opset: numbe
   const V = sig.outputs;
   const tokType = sig.inputType === 'int32' ? DataType.INT32 : DataType.INT64;
   const inits = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
-  const P = 'greedy/';
   const init = [
     ...(g.initializer ?? []),
     int64Tensor(`${P}flatV`, [2], [-1, V]), int64Tensor(`${P}rowV`, [2], [1, V]), int64Tensor(`${P}last`, [], [-1]),
     int64Tensor(`${P}k1`, [1], [1]), int64Tensor(`${P}scalar`, [0], []),
     { name: `${P}half`, dims: [], dataType: DataType.FLOAT, floatData: [0.5] },
   ];
-  const attrI = (name: string, i: number) => ({ name, type: AttrType.INT, i });
-  /** nodes that turn logits [.., V] (last row = the next-token distribution) into token [1,1] (model type) and its log-prob [1,1] */
-  const pick = (pre: string, logits: string, row: boolean): NodeProto[] => {
-    const out: NodeProto[] = [];
-    let r = logits;
-    if (row) {
-      out.push({ opType: 'Reshape', name: `${pre}flat`, input: [logits, `${P}flatV`], output: [`${pre}flat`] });
-      out.push({ opType: 'Gather', name: `${pre}lastrow`, input: [`${pre}flat`, `${P}last`], output: [`${pre}lastrow`], attribute: [attrI('axis', 0)] });
-      r = `${pre}lastrow`;
-    }
-    out.push({ opType: 'Reshape', name: `${pre}row`, input: [r, `${P}rowV`], output: [`${pre}row`] });
-    out.push({ opType: 'LogSoftmax', name: `${pre}lsm`, input: [`${pre}row`], output: [`${pre}lsm`], attribute: [attrI('axis', -1)] });
-    out.push({ opType: 'TopK', name: `${pre}top`, input: [`${pre}lsm`, `${P}k1`], output: [`${pre}lp`, `${pre}id64`], attribute: [attrI('axis', -1)] });
-    out.push(tokType === DataType.INT64
-      ? { opType: 'Identity', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`] }
-      : { opType: 'Cast', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`], attribute: [attrI('to', DataType.INT32)] });
-    // go on while the token is not a stop id: stop[tok] < 0.5, as a scalar bool
-    out.push({ opType: 'Gather', name: `${pre}isstop`, input: [GREEDY.stop, `${pre}id64`], output: [`${pre}isstop`], attribute: [attrI('axis', 0)] });
-    out.push({ opType: 'Less', name: `${pre}go2`, input: [`${pre}isstop`, `${P}half`], output: [`${pre}go2`] });
-    out.push({ opType: 'Reshape', name: `${pre}go`, input: [`${pre}go2`, `${P}scalar`], output: [`${pre}go`] });
-    return out;
-  };
-
-  // the loop body: the model over one token, renamed
-  const B = 'body/';
-  const rename = (x: string) => (x === '' || inits.has(x) ? x : B + x);
-  const bodyNodes: NodeProto[] = nodes.map((n) => ({
-    ...n, name: n.name ? B + n.name : undefined, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename),
-  }));
-  bodyNodes.push(...pick(B, rename(sig.logits), false));
-  bodyNodes.push({ opType: 'Identity', name: `${B}scan_id`, input: [`${B}id64`], output: [`${B}scan_id`] });
-  const stateVi = (name: string, s: Signature['states'][number]) => vi(name, DataType.FLOAT, [s.n, 1, s.hidden]);
-  const body: GraphProto = {
-    name: 'greedy_body',
-    node: bodyNodes,
-    input: [vi(`${B}iter`, DataType.INT64, []), vi(`${B}cond`, DataType.BOOL, []), vi(rename(sig.input), tokType, [1, 1]),
-      ...sig.states.map((s) => stateVi(rename(s.input), s))],
-    output: [vi(`${B}go`, DataType.BOOL, []), vi(`${B}tok`, tokType, [1, 1]), ...sig.states.map((s) => stateVi(rename(s.output), s)),
-      vi(`${B}scan_id`, DataType.INT64, [1, 1]), vi(`${B}lp`, DataType.FLOAT, [1, 1])],
-  };
-
   // the main graph: the model over the context, the first pick, then the loop
-  const main: NodeProto[] = [...nodes, ...pick(P, sig.logits, true)];
+  const main: NodeProto[] = [...nodes, ...pickNodes(P, sig.logits, true, tokType)];
   main.push({
     opType: 'Loop', name: `${P}loop`,
     input: [GREEDY.steps, `${P}go`, `${P}tok`, ...sig.states.map((s) => s.output)],
     output: [`${P}last_tok`, ...sig.states.map((s) => `${P}end_${s.output}`), GREEDY.ids, GREEDY.lps],
-    attribute: [{ name: 'body', type: AttrType.GRAPH, g: body }],
+    attribute: [{ name: 'body', type: AttrType.GRAPH, g: loopBody(nodes, inits, sig, tokType) }],
   });
   main.push({ opType: 'Identity', name: `${P}first`, input: [`${P}id64`], output: [GREEDY.first] });
   main.push({ opType: 'Identity', name: `${P}first_lp`, input: [`${P}lp`], output: [GREEDY.firstLp] });
-
   const byName = new Map((g.input ?? []).map((x) => [x.name, x]));
   const outByName = new Map((g.output ?? []).map((x) => [x.name, x]));
   const graph: GraphProto = {
