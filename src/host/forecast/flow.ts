@@ -75,8 +75,8 @@ function toPath(f: string | vscode.Uri): string {
   return path.isAbsolute(p) ? p : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p);
 }
 
-async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> {
-  if (!vscode.workspace.isTrusted) throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not load or write models in it: model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to use its models.'));
+/** The CSV a forecast command is about: its argument (Explorer, options), the active editor's, or one picked. */
+async function flowFile(a?: unknown, b?: unknown): Promise<{ file: string | undefined; args: ForecastArgs }> {
   let args: ForecastArgs = {};
   let file: string | undefined;
   if (a instanceof vscode.Uri) file = a.fsPath;
@@ -92,14 +92,20 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
       openLabel: vscode.l10n.t('Forecast This'), title: vscode.l10n.t('Choose a CSV time series to forecast'),
       defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
     });
-    if (!picked?.[0]) return undefined;
-    file = picked[0].fsPath;
+    file = picked?.[0]?.fsPath;
   }
+  return { file, args };
+}
+
+async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> {
+  if (!vscode.workspace.isTrusted) throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not load or write models in it: model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to use its models.'));
+  const { file, args } = await flowFile(a, b);
+  if (!file) return undefined;
   if (!existsSync(file)) throw userError(vscode.l10n.t('{0} does not exist.', file));
   const interactive = !PROMPT_KEYS.some((k) => args[k] !== undefined);
 
   // ---- read the columns in a worker (bad files fail here, before anything is written)
-  const cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file: file! }));
+  const cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file }));
   let targets = args.targets ?? (args.target ? [args.target] : undefined);
   let features = args.features;
   let window = args.window;
