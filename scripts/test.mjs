@@ -10,7 +10,7 @@
 // artifacts/ after a run is from that run. After the run: temp folders the suites left in the system temp folder
 // (named seqlab-*) are listed as a failed check and removed.
 //
-// Usage: node scripts/test.mjs [--only name,name]   (names: typecheck lint build unit integration e2e autocomplete vsix)
+// Usage: node scripts/test.mjs [--only name,name]   (names: typecheck lint size build unit integration e2e autocomplete vsix)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ const npmRun = (script) => ['npm', ['run', '-s', script]];
 const STAGES = [
   { name: 'typecheck', cmd: npmRun('typecheck') },
   { name: 'lint', cmd: npmRun('lint') },
+  { name: 'size', cmd: ['node', ['scripts/check-size.mjs']] },
   { name: 'build', cmd: npmRun('build'), required: true },
   { name: 'unit', cmd: npmRun('test:unit'), mocha: true },
   { name: 'integration', cmd: npmRun('test:integration'), mocha: true },

@@ -178,6 +178,23 @@ function alpha(color: string, a: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
 }
 
+/** the main chart's series (history, test actual and predicted with its interval, the forecast with its interval) and bands */
+function mainSeries(target: string, cHist: string, cAct: string, cPred: string, cFc: string): { series: uPlot.Series[]; bands: uPlot.Band[] } {
+  const line = (label: string, stroke: string, width: number, more: Partial<uPlot.Series> = {}): uPlot.Series => ({ label, stroke, width, spanGaps: true, points: { show: false }, ...more });
+  const series: uPlot.Series[] = [
+    { label: t('Time') },
+    line(`${t('History')} (${target})`, cHist, 1),
+    line(t('Actual (test)'), cAct, 1.5),
+    line(t('Predicted (test)'), cPred, 1.5, { dash: [5, 3] }),
+    line(`${t('Interval')} −`, alpha(cPred, 0.35), 0.5),
+    line(`${t('Interval')} +`, alpha(cPred, 0.35), 0.5),
+    line(t('Forecast (next steps)'), cFc, 2, { points: { show: true, size: 4, fill: cFc } }),
+    line(`${t('Forecast')} −`, alpha(cFc, 0.35), 0.5),
+    line(`${t('Forecast')} +`, alpha(cFc, 0.35), 0.5),
+  ];
+  return { series, bands: [{ series: [5, 4], fill: alpha(cPred, 0.18) }, { series: [8, 7], fill: alpha(cFc, 0.18) }] };
+}
+
 function buildCharts(): void {
   if (!report) return;
   main?.destroy(); range?.destroy();
@@ -191,18 +208,7 @@ function buildCharts(): void {
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
   const width = Math.max(320, $('app').clientWidth - 8);
   const target = report.targets[0]!;
-  const series: uPlot.Series[] = [
-    { label: t('Time') },
-    { label: `${t('History')} (${target})`, stroke: cHist, width: 1, spanGaps: true, points: { show: false } },
-    { label: t('Actual (test)'), stroke: cAct, width: 1.5, spanGaps: true, points: { show: false } },
-    { label: t('Predicted (test)'), stroke: cPred, width: 1.5, dash: [5, 3], spanGaps: true, points: { show: false } },
-    { label: `${t('Interval')} −`, stroke: alpha(cPred, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
-    { label: `${t('Interval')} +`, stroke: alpha(cPred, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
-    { label: t('Forecast (next steps)'), stroke: cFc, width: 2, spanGaps: true, points: { show: true, size: 4, fill: cFc } },
-    { label: `${t('Forecast')} −`, stroke: alpha(cFc, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
-    { label: `${t('Forecast')} +`, stroke: alpha(cFc, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
-  ];
-  const bands: uPlot.Band[] = [{ series: [5, 4], fill: alpha(cPred, 0.18) }, { series: [8, 7], fill: alpha(cFc, 0.18) }];
+  const { series, bands } = mainSeries(target, cHist, cAct, cPred, cFc);
   const xScale: uPlot.Scale = { time: isDate() };
   // zoom to the test part by default: that is where the comparison is
   const x = data[0] as number[];
