@@ -6,10 +6,10 @@
  * Strict CSP (default-src 'none', script nonce, only dist/webview as a resource root); the webview keeps its UI
  * state with getState/setState, and a serializer restores the panel (its state names the model folder).
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { escapeAttr, panelHtml, webviewOptions } from '../panels/base';
 import {
   FORECAST_VIEW_TYPE, type ForecastPanelModel, type FromForecastWebview, type ToForecastWebview, validateFromForecastWebview,
 } from '../../protocol/forecastPanel';
@@ -48,11 +48,11 @@ export class ForecastPanel {
     const dir = (state as { modelDir?: unknown } | undefined)?.modelDir;
     panel.webview.options = webviewOptions(deps.extensionUri);
     if (typeof dir !== 'string' || !existsSync(path.join(dir, 'forecast.json'))) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(vscode.l10n.t('This forecast is no longer available (its model folder was moved or deleted).'))}</p></body></html>`;
+      panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeAttr(vscode.l10n.t('This forecast is no longer available (its model folder was moved or deleted).'))}</p></body></html>`;
       return;
     }
     try { new ForecastPanel(panel, deps, path.resolve(dir), await loadPanelData(dir)); } catch (e) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml((e as Error).message)}</p></body></html>`;
+      panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeAttr((e as Error).message)}</p></body></html>`;
     }
   }
 
@@ -60,7 +60,7 @@ export class ForecastPanel {
     private data: { model: ForecastPanelModel; report: ForecastReport }) {
     ForecastPanel.panels.set(modelDir, this);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
-    panel.webview.html = html(panel.webview, deps.extensionUri, vscode.l10n.t('Forecast: {0}', data.model.name));
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'forecast', vscode.l10n.t('Forecast: {0}', data.model.name));
     this.subs.push(panel.webview.onDidReceiveMessage((raw: unknown) => {
       let msg: FromForecastWebview;
       try { msg = validateFromForecastWebview(raw, MAX_FORECAST_STEPS); } catch (e) {
@@ -131,36 +131,6 @@ async function loadPanelData(dir: string): Promise<{ model: ForecastPanelModel; 
     report,
   };
 }
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')], enableFindWidget: true };
-}
-
-function html(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
-  const n = randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
-  const base = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-  const js = webview.asWebviewUri(vscode.Uri.joinPath(base, 'forecast.js'));
-  const css = webview.asWebviewUri(vscode.Uri.joinPath(base, 'forecast.css'));
-  const src = webview.cspSource;
-  const csp = ["default-src 'none'", `img-src ${src} data:`, `style-src ${src}`, `font-src ${src}`, `script-src 'nonce-${n}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="${escapeHtml(vscode.env.language || 'en')}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>${escapeHtml(title)}</title>
-</head>
-<body data-panel="forecast">
-<main id="app" aria-busy="true"></main>
-<div id="status" role="status" aria-live="polite"></div>
-<script nonce="${n}" src="${js}"></script>
-</body>
-</html>`;
-}
-
-function escapeHtml(s: string): string { return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`); }
 
 /** the webview's strings, localized here (English is the key) */
 export function panelStrings(): Record<string, string> {

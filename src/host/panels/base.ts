@@ -25,7 +25,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 export function nonce(): string { return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, ''); }
 
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: PanelKind, title: string): string {
+/** The HTML of a panel whose bundle is dist/webview/<kind>.js (and .css); the forecast panel uses it too. */
+export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: PanelKind | 'forecast', title: string): string {
   const n = nonce();
   const base = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   const js = webview.asWebviewUri(vscode.Uri.joinPath(base, `${kind}.js`));
@@ -56,7 +57,8 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kin
 </html>`;
 }
 
-function escapeAttr(s: string): string { return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`); }
+/** text and attribute values in HTML, escaped */
+export function escapeAttr(s: string): string { return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`); }
 
 /**
  * Wires a webview to a typed host-side Rpc: every incoming message is validated first (invalid ones are answered
