@@ -12,7 +12,7 @@ import { ModelsTreeProvider } from './host/modelsTree';
 import { TrainingService } from './host/trainingService';
 import { registerCompletion } from './host/completion';
 import { registerPanels } from './host/panels';
-import { type ForecastApi, isForecastLive, registerForecast } from './host/forecast';
+import { type ForecastApi, registerForecast } from './host/forecast';
 
 /** What activate() returns: used by the integration tests (and by other extensions, read-only). */
 export interface SeqlabApi {
@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const codeLoadingMs = typeof __seqlabLoadStart === 'number' ? t0 - __seqlabLoadStart : undefined;
   training = new TrainingService(path.join(context.extensionPath, 'dist', 'worker.js'));
   const svc = training;
-  const store = new ModelStore(context.globalStorageUri, (dir) => svc.isLive(dir) || isForecastLive(dir));
+  const store = new ModelStore(context.globalStorageUri, (dir) => svc.isLive(dir));
   const tree = new ModelsTreeProvider(store, svc);
   const treeView = vscode.window.createTreeView('seqlab.models', { treeDataProvider: tree, showCollapseAll: false });
   const updateMessage = () => {
@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const completion = registerCompletion(context, { store, training: svc });
   context.subscriptions.push(tree.useAutocompleteSource(() => completion.modelDir, completion.onDidChange));
   const panels = registerPanels(context, { store, training: svc });
-  const forecast = registerForecast(context, { store });
+  const forecast = registerForecast(context, { store, training: svc });
   context.subscriptions.push(store, tree, treeView, svc, { dispose: disposeLog });
   const activationMs = performance.now() - t0;
   const cpu = typeof __seqlabLoadCpu === 'object' ? process.cpuUsage(__seqlabLoadCpu) : undefined;

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { PANEL_COMMANDS } from './commandIds';
 import type { TrainOptions } from '../engine/options';
 import { CHECKPOINT_FILE } from '../protocol/model';
-import { createControl, requestStop, type HostToWorkerRpc, type TrainProgress, type TrainRequest, type TrainResult, type TrainSources } from '../protocol/worker';
+import { createControl, type ForecastTrainRequest, requestStop, type HostToWorkerRpc, type TrainProgress, type TrainRequest, type TrainResult, type TrainSources } from '../protocol/worker';
 import { maxConcurrentRuns, trainingThreads } from './config';
 import { bits, fmtCount, fmtDuration } from './format';
 import { log } from './log';
@@ -24,6 +24,8 @@ export interface JobSpec {
   resume?: TrainRequest['resume'];
   /** show the cancellable notification (default true) */
   notify?: boolean;
+  /** a CSV forecasting run (its request less what the service fills in); the queue and the limits are the same */
+  forecast?: Omit<ForecastTrainRequest, 'jobId' | 'outDir' | 'name' | 'control'>;
 }
 
 export type JobState = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
@@ -169,7 +171,9 @@ export class TrainingService implements vscode.Disposable {
         options: spec.options, control: job.control, threads: job.threads,
       };
       // the worker creates the model folder (and its run lock) only once the data and options pass every check
-      const result = await rpc.request('train/start', req);
+      const result: TrainResult = spec.forecast
+        ? await rpc.request('forecast/train', { ...spec.forecast, jobId: job.id, outDir: spec.outDir, name: spec.name, control: job.control })
+        : await rpc.request('train/start', req);
       job.result = result;
       job.state = 'finished';
       const loss = result.bestValLoss === null ? '' : ` best val ${bits(result.bestValLoss).toFixed(3)} bits/char`;

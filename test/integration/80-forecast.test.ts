@@ -116,4 +116,30 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     assert.deepEqual(modelDirs(modelsRoot()), before);
     assert.deepEqual(fs.readdirSync(path.dirname(fixture('words.csv'))).filter((f) => f.startsWith('words.forecast')), []);
   });
+
+  test('a forecasting run waits in the same queue as text runs (seqlab.training.maxConcurrentRuns), and Stop Training reaches it', async () => {
+    const a = await api();
+    const cfg = vscode.workspace.getConfiguration('seqlab');
+    await cfg.update('training.maxConcurrentRuns', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const text = await vscode.commands.executeCommand<{ jobId?: string }>('seqlab.train', {
+        file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, name: 'it-queue-text', options: { evalEvery: 10, sampleChars: 0 }, wait: false, notify: false,
+      });
+      const first = a.training.get(text.jobId!)!;
+      await waitFor('the text run to make progress', () => first.progress, 60_000, 20);
+      const fc = vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
+        file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 8, steps: 40, name: 'it-queue-fc', notify: false, openPanel: false,
+      });
+      const queued = await waitFor('the forecasting run in the queue', () => a.training.active().find((j) => j.spec.name === 'it-queue-fc'), 20_000, 20);
+      assert.equal(queued.state, 'queued', 'the forecaster waits for the running text model');
+      assert.ok(queued.spec.forecast, 'a forecasting job of the training service');
+      assert.equal(a.training.stop(first.id), true);
+      const out = await fc;
+      assert.equal(out?.result?.steps !== undefined && out.result.steps > 0, true, JSON.stringify(out?.error));
+      assert.equal(queued.state, 'finished');
+    } finally {
+      await cfg.update('training.maxConcurrentRuns', undefined, vscode.ConfigurationTarget.Workspace);
+      for (const n of ['it-queue-text', 'it-queue-fc']) await vscode.commands.executeCommand('seqlab.deleteModel', { model: n, confirm: false });
+    }
+  });
 });

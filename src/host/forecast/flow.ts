@@ -9,9 +9,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { TrainingService } from '../trainingService';
 import { forecastModelName } from '../../protocol/model';
 import { RemoteError } from '../../protocol/rpc';
-import type { ForecastColumns, ForecastReport, ForecastTrainResult, TrainProgress } from '../../protocol/worker';
+import type { ForecastColumns, ForecastReport, ForecastTrainResult } from '../../protocol/worker';
 import { TrainingWorker } from '../../worker/client';
 import { log, showFailure, showInfo, showWarning } from '../log';
 import type { ModelStore } from '../modelStore';
@@ -51,14 +52,13 @@ export interface ForecastOutcome {
 
 export interface FlowDeps {
   store: ModelStore;
+  training: TrainingService;
   workerPath: string;
   openPanel(modelDir: string): Promise<unknown>;
 }
 
 const PROMPT_KEYS: (keyof ForecastArgs)[] = ['targets', 'target', 'features', 'window', 'horizon', 'cell', 'hidden', 'steps', 'minutes', 'name'];
 
-/** live forecasting runs (model folder → worker), so "stop" and the tree can see them */
-export const liveForecastRuns = new Map<string, TrainingWorker>();
 
 export async function forecastCsv(deps: FlowDeps, a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> {
   try {
@@ -125,35 +125,18 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
   const outDir = deps.store.dirFor(name);
   if (deps.store.exists(name)) throw userError(vscode.l10n.t('A model named "{0}" already exists.', name));
 
-  // ---- train in a worker, with a cancellable notification
-  const worker = new TrainingWorker(deps.workerPath);
-  liveForecastRuns.set(path.resolve(outDir), worker);
-  const jobId = `forecast-${Date.now().toString(36)}`;
-  worker.on('train/log', (l) => {
-    const line = `[${name}] ${l.message}`;
-    if (l.level === 'error') log().error(line); else if (l.level === 'warn') log().warn(line); else log().info(line);
-  });
+  // ---- train: a run of the training service, queued and limited like every other, with its notification
   log().info(`[${name}] forecasting ${targets.join(', ')} from ${file} → ${outDir}`);
-  const run = worker.rpc.request('forecast/train', {
-    jobId, file, outDir, name, targets, features, time: args.time, window, horizon, cell, hidden: args.hidden,
-    steps: minutes !== undefined && steps === undefined ? 0 : steps, minutes, seed: args.seed, control: worker.control,
+  const job = deps.training.start({
+    name, outDir, sources: { files: [file] }, options: {}, notify: args.notify,
+    forecast: {
+      file, targets, features, time: args.time, window, horizon, cell, hidden: args.hidden,
+      steps: minutes !== undefined && steps === undefined ? 0 : steps, minutes, seed: args.seed,
+    },
   });
   deps.store.fire();
   try {
-    const result = args.notify === false ? await run : await vscode.window.withProgress({
-      location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Training forecaster "{0}"', name), cancellable: true,
-    }, (progress, token) => {
-      token.onCancellationRequested(() => worker.stop());
-      let lastPct = 0;
-      const sub = worker.on('train/progress', (p: TrainProgress) => {
-        const pct = p.totalSteps ? (100 * p.step) / p.totalSteps : minutes ? Math.min(100, (100 * p.elapsedSec) / (minutes * 60)) : 0;
-        const inc = Math.max(0, pct - lastPct);
-        lastPct = Math.max(lastPct, pct);
-        progress.report({ increment: inc, message: progressText(p) });
-      });
-      return run.finally(() => sub.dispose());
-    });
-    deps.store.fire();
+    const result = await job.done as ForecastTrainResult;
     const r = result.report;
     log().info(`[${name}] ${result.status}: ${result.stopReason}; test RMSE ${r.model.rmse.toPrecision(4)}; ${r.verdict}`);
     if (args.openPanel !== false) await deps.openPanel(outDir);
@@ -161,8 +144,6 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
     if (r.beatsPersistence) void showInfo(msg); else void showWarning(msg);
     return { name, modelDir: outDir, result, report: r };
   } finally {
-    liveForecastRuns.delete(path.resolve(outDir));
-    await worker.terminate();
     deps.store.fire();
   }
 }
@@ -182,11 +163,6 @@ export function baselineName(n: string): string {
     case 'training mean': return vscode.l10n.t('training mean');
     default: return n;
   }
-}
-
-function progressText(p: TrainProgress): string {
-  const step = p.totalSteps ? `${p.step}/${p.totalSteps}` : String(p.step);
-  return vscode.l10n.t('step {0} · loss {1} · validation {2}', step, p.trainLoss.toFixed(4), p.valLoss === undefined ? '–' : p.valLoss.toFixed(4));
 }
 
 async function withWorker<T>(workerPath: string, fn: (w: TrainingWorker) => Promise<T>): Promise<T> {

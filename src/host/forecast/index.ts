@@ -8,29 +8,28 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FORECAST_VIEW_TYPE } from '../../protocol/forecastPanel';
 import type { ModelStore } from '../modelStore';
+import type { TrainingService } from '../trainingService';
 import { userError } from '../modelStore';
 import { showFailure } from '../log';
 import { FORECAST_COMMANDS } from '../commandIds';
-import { forecastCsv, type ForecastOutcome, liveForecastRuns } from './flow';
+import { forecastCsv, type ForecastOutcome } from './flow';
 import { ForecastPanel, type ForecastPanelDeps } from './panel';
 
 export { ForecastPanel };
 
-/** is a forecasting run of this window writing into this model folder? (the Models view shows it as training) */
-export function isForecastLive(dir: string): boolean { return liveForecastRuns.has(path.resolve(dir)); }
 export type { ForecastArgs, ForecastOutcome } from './flow';
 
 export interface ForecastApi {
   panel(modelDir: string): ForecastPanel | undefined;
 }
 
-export function registerForecast(context: vscode.ExtensionContext, deps: { store: ModelStore }): ForecastApi {
+export function registerForecast(context: vscode.ExtensionContext, deps: { store: ModelStore; training: TrainingService }): ForecastApi {
   const workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
   const panelDeps: ForecastPanelDeps = { extensionUri: context.extensionUri, workerPath };
   const openPanel = (dir: string) => ForecastPanel.show(panelDeps, dir);
   context.subscriptions.push(
     vscode.commands.registerCommand(FORECAST_COMMANDS.forecastCsv, (a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> =>
-      forecastCsv({ store: deps.store, workerPath, openPanel }, a, b)),
+      forecastCsv({ store: deps.store, training: deps.training, workerPath, openPanel }, a, b)),
     vscode.commands.registerCommand(FORECAST_COMMANDS.openForecast, async (a?: unknown) => {
       try {
         const o = a as { dir?: unknown; model?: unknown } | undefined;

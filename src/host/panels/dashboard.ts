@@ -31,6 +31,7 @@ function stats(p: TrainProgress): DashStats {
 }
 
 export function hyperOf(job: Job): DashRun['hyper'] {
+  if (job.spec.forecast) return plainValues({ ...job.spec.forecast, targets: job.spec.forecast.targets?.join(', '), features: job.spec.forecast.features?.join(', ') });
   let o: Record<string, unknown> = { ...job.spec.options };
   try { o = { ...resolveOptions(job.spec.options) }; } catch { /* show what was given */ }
   return plainValues(o);
@@ -119,7 +120,7 @@ export class DashboardHistory extends Disposable {
     const j = rec.job;
     if (!j) return rec.saved!;
     return {
-      id: j.id, name: j.spec.name, state: j.state, modelDir: j.spec.outDir, kind: 'char', hyper: hyperOf(j),
+      id: j.id, name: j.spec.name, state: j.state, modelDir: j.spec.outDir, kind: j.spec.forecast ? 'regression' : 'char', hyper: hyperOf(j),
       stats: j.progress ? stats(j.progress) : undefined, stopRequested: j.stopRequested,
     };
   }
