@@ -1,5 +1,5 @@
 /**
- * Host ↔ webview boundary for the three panels (dashboard, generate, hidden states), on the generic Rpc.
+ * Host ↔ webview boundary for the four panels (dashboard, generate, hidden states, forecast), on the generic Rpc.
  *
  * - The webview side posts through acquireVsCodeApi().postMessage and receives window 'message' events
  *   (src/webview/shared/rpc.ts); the host side posts with webview.postMessage and receives onDidReceiveMessage
@@ -13,8 +13,9 @@
  * Pure: no vscode, no DOM.
  */
 import { Rpc, type Port } from './rpc';
+import type { ForecastPredictResult, ForecastReport } from './worker';
 
-export type PanelKind = 'dashboard' | 'generate' | 'hidden';
+export type PanelKind = 'dashboard' | 'generate' | 'hidden' | 'forecast';
 
 // ------------------------------------------------------------------ shared
 
@@ -139,11 +140,42 @@ export type HiddenEvents = {
   'hidden/models': { models: ModelChoice[]; selected?: string };
 };
 
+// ------------------------------------------------------------------ forecast
+
+/** what the forecast panel shows about the model (from its card) */
+export interface ForecastPanelModel {
+  name: string;
+  dir: string;
+  cell: string;
+  hidden: number;
+  layers: number;
+  steps: number;
+  status: string;
+  stopReason?: string;
+}
+
+/** the most steps "Forecast next N" asks for */
+export const MAX_FORECAST_STEPS = 10000;
+
+export interface ForecastInit { model: ForecastPanelModel; report: ForecastReport; verdict: string; strings: Record<string, string>; maxSteps: number }
+
+export type ForecastRequests = {
+  'forecast/ready': [Record<string, never>, ForecastInit];
+  /** forecast the next N rows through the model and write them beside the input (a new file each time) */
+  'forecast/next': [{ steps: number }, ForecastPredictResult];
+  /** open one of this model's forecast files in an editor */
+  'forecast/openFile': [{ path: string }, boolean];
+};
+export type ForecastEvents = {
+  /** the panel shown again with new data (the model was trained again) */
+  'forecast/init': ForecastInit;
+};
+
 // ------------------------------------------------------------------ typed RPC per side
 
 type Empty = Record<string, never>;
-export type PanelRequests = { dashboard: DashboardRequests; generate: GenerateRequests; hidden: HiddenRequests };
-export type PanelEvents = { dashboard: DashboardEvents; generate: GenerateEvents; hidden: HiddenEvents };
+export type PanelRequests = { dashboard: DashboardRequests; generate: GenerateRequests; hidden: HiddenRequests; forecast: ForecastRequests };
+export type PanelEvents = { dashboard: DashboardEvents; generate: GenerateEvents; hidden: HiddenEvents; forecast: ForecastEvents };
 
 /** The host side of panel P: receives P's requests, sends P's events. */
 export type HostPanelRpc<P extends PanelKind> = Rpc<Empty, PanelEvents[P], PanelRequests[P], Empty>;
@@ -215,6 +247,11 @@ export const FROM_WEBVIEW: { [P in PanelKind]: { [M in keyof PanelRequests[P]]: 
     'hidden/run': V.obj({ model: V.str(4096) }),
     'hidden/signal': V.obj({ layer: V.int(0, 3), signal }),
     'hidden/saveFile': V.obj({ kind: V.oneOf('png', 'csv'), name: V.str(200), data: V.str(200_000_000) }),
+  },
+  forecast: {
+    'forecast/ready': empty,
+    'forecast/next': V.obj({ steps: V.int(1, MAX_FORECAST_STEPS) }),
+    'forecast/openFile': V.obj({ path: V.str(4096) }),
   },
 };
 

@@ -11,7 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { type Kernels, refKernels } from '../engine/kernels';
 import { createWasmKernels, KERNEL_HELPER_SOURCE, WasmKernels, wasmLoadError } from '../engine/kernels-wasm';
-import { loadNativeKernels, NativeKernels, nativeLoadError } from './kernels-native';
+import { NativeKernels } from '../engine/kernels-native';
+import { loadNativeKernels, nativeLoadError } from './kernels-native';
 
 let chosen: Kernels | null = null;
 const helpers: Worker[] = [];

@@ -1,18 +1,20 @@
-/** The forecast panel's webview → host messages are validated before use (src/protocol/forecastPanel.ts). */
+/** The forecast panel's webview → host requests are validated before use (src/protocol/webview.ts, like every panel's). */
 import assert from 'node:assert/strict';
-import { validateFromForecastWebview } from '../../src/protocol/forecastPanel';
+import { MAX_FORECAST_STEPS, validateFromWebview } from '../../src/protocol/webview';
+
+const req = (method: string, params: unknown) => ({ kind: 'req', id: 1, method, params });
 
 describe('forecast panel messages', () => {
-  it('accepts the three message kinds', () => {
-    assert.deepEqual(validateFromForecastWebview({ type: 'ready' }), { type: 'ready' });
-    assert.deepEqual(validateFromForecastWebview({ type: 'forecastNext', steps: 24, extra: 1 }), { type: 'forecastNext', steps: 24 });
-    assert.deepEqual(validateFromForecastWebview({ type: 'openFile', path: '/x/y.forecast.csv' }), { type: 'openFile', path: '/x/y.forecast.csv' });
+  it('accepts its three requests', () => {
+    assert.deepEqual(validateFromWebview('forecast', req('forecast/ready', {})), req('forecast/ready', {}));
+    assert.deepEqual(validateFromWebview('forecast', req('forecast/next', { steps: 24 })), req('forecast/next', { steps: 24 }));
+    assert.deepEqual(validateFromWebview('forecast', req('forecast/openFile', { path: '/x/y.forecast.csv' })), req('forecast/openFile', { path: '/x/y.forecast.csv' }));
   });
   it('refuses anything else', () => {
-    for (const bad of [null, 1, 'ready', {}, { type: 'nope' }, { type: 'forecastNext' }, { type: 'forecastNext', steps: 0 }, { type: 'forecastNext', steps: 2.5 },
-      { type: 'forecastNext', steps: '3' }, { type: 'forecastNext', steps: 10001 }, { type: 'openFile', path: '' }, { type: 'openFile', path: 3 }]) {
-      assert.throws(() => validateFromForecastWebview(bad), Error, JSON.stringify(bad));
+    for (const bad of [null, 1, 'ready', {}, { kind: 'evt', method: 'forecast/ready' }, req('forecast/nope', {}), req('forecast/next', {}),
+      req('forecast/next', { steps: 0 }), req('forecast/next', { steps: 2.5 }), req('forecast/next', { steps: '3' }), req('forecast/next', { steps: MAX_FORECAST_STEPS + 1 }),
+      req('forecast/next', { steps: 3, extra: 1 }), req('forecast/openFile', { path: 3 }), req('dashboard/stop', { runId: 'x' })]) {
+      assert.throws(() => validateFromWebview('forecast', bad), Error, JSON.stringify(bad));
     }
-    assert.throws(() => validateFromForecastWebview({ type: 'forecastNext', steps: 50 }, 40), /1 to 40/);
   });
 });

@@ -10,18 +10,9 @@ import { Rng } from '../../src/engine/rng';
 import { Trainer } from '../../src/engine/train';
 import { splitTrainVal, StreamBatcher } from '../../src/data/batches';
 import { Vocab } from '../../src/data/vocab';
-import { loadNativeKernels, nativeLoadError, type NativeKernels } from '../../src/worker/kernels-native';
-
-/** max |a-b| / max(1, |b|) over the checked range (NaN counts as infinite) */
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to = b.length): number {
-  let m = 0;
-  for (let i = from; i < to; i++) {
-    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
-    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
-  }
-  return m;
-}
-const fill = (a: Float32Array, rng: Rng, scale = 1) => { for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-scale, scale); return a; };
+import type { NativeKernels } from '../../src/engine/kernels-native';
+import { loadNativeKernels, nativeLoadError } from '../../src/worker/kernels-native';
+import { fill, maxRelErr } from './helpers';
 
 describe('native AVX2/FMA kernels', function () {
   this.timeout(120_000);

@@ -4,24 +4,9 @@ import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { gemmRef } from '../../src/engine/kernels';
 import { Rng } from '../../src/engine/rng';
-import type { Arr } from '../../src/engine/shapes';
 import { createWasmKernels, refFastKernels, KERNEL_HELPER_SOURCE, type WasmKernels } from '../../src/engine/kernels-wasm';
 import { type FusedKernels, refFused } from '../../src/engine/pointwise';
-
-/** max |a-b| / max(1, |b|) over the checked range */
-function maxRelErr(a: Arr, b: Arr, from = 0, to = b.length): number {
-  let m = 0;
-  for (let i = from; i < to; i++) {
-    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
-    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
-  }
-  return m;
-}
-
-function fill(a: Float32Array, rng: Rng, scale = 1): Float32Array {
-  for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-scale, scale);
-  return a;
-}
+import { fill, maxRelErr } from './helpers';
 
 // Node 20 (V8 11.3) has relaxed SIMD behind a flag; Electron and Node >= 22 have it on. Test both builds.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');

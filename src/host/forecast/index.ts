@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FORECAST_VIEW_TYPE } from '../../protocol/forecastPanel';
+import { VIEW_TYPES } from '../panels/base';
 import type { ModelStore } from '../modelStore';
 import type { TrainingService } from '../trainingService';
 import { userError } from '../modelStore';
@@ -49,7 +49,7 @@ export function registerForecast(context: vscode.ExtensionContext, deps: { store
         return false;
       }
     }),
-    vscode.window.registerWebviewPanelSerializer(FORECAST_VIEW_TYPE, {
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.forecast, {
       async deserializeWebviewPanel(panel, state) { await ForecastPanel.revive(panel, panelDeps, state); },
     }),
   );

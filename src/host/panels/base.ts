@@ -13,6 +13,7 @@ export const VIEW_TYPES: Record<PanelKind, string> = {
   dashboard: 'seqlab.dashboard',
   generate: 'seqlab.generate',
   hidden: 'seqlab.hiddenStates',
+  forecast: 'seqlab.forecast',
 };
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -25,8 +26,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 export function nonce(): string { return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, ''); }
 
-/** The HTML of a panel whose bundle is dist/webview/<kind>.js (and .css); the forecast panel uses it too. */
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: PanelKind | 'forecast', title: string): string {
+/** The HTML of a panel whose bundle is dist/webview/<kind>.js (and .css). */
+export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: PanelKind, title: string): string {
   const n = nonce();
   const base = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   const js = webview.asWebviewUri(vscode.Uri.joinPath(base, `${kind}.js`));

@@ -8,19 +8,16 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import '../shared/base.css';
 import './style.css';
-import type { ForecastPanelModel, FromForecastWebview, ToForecastWebview } from '../../protocol/forecastPanel';
+import type { ForecastInit, ForecastPanelModel } from '../../protocol/webview';
 import type { ForecastPredictResult, ForecastReport } from '../../protocol/worker';
 import { makeT } from '../shared/i18n';
+import { $, connect, el, getState, setState, status } from '../shared/rpc';
 
-interface VsCodeApi { postMessage(msg: unknown): void; getState(): unknown; setState(s: unknown): void }
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
+const rpc = connect<'forecast'>();
 
 interface UiState { modelDir?: string; steps: number; zoom?: [number, number] | null; forecast?: ForecastPredictResult | null }
-const saved = vscode.getState() as Partial<UiState> | undefined;
-const ui: UiState = { steps: 12, zoom: null, forecast: null, ...(saved && typeof saved === 'object' ? saved : {}) };
-const save = () => vscode.setState(ui);
-const send = (m: FromForecastWebview) => vscode.postMessage(m);
+const ui: UiState = getState<UiState>({ steps: 12, zoom: null, forecast: null });
+const save = () => setState(ui);
 
 let t = makeT({});
 let report: ForecastReport | undefined;
@@ -30,15 +27,7 @@ let main: uPlot | undefined;
 let range: uPlot | undefined;
 let maxSteps = 10000;
 
-const $ = (id: string) => document.getElementById(id)!;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(c);
-  return e;
-}
 function cssVar(name: string, fallback: string): string { return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback; }
-function status(text: string, error = false): void { const s = $('status'); s.textContent = text; s.classList.toggle('error', error); }
 function fmt(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
   const a = Math.abs(x);
@@ -48,28 +37,35 @@ function fmt(x: number | null | undefined): string {
 const isDate = () => report?.timeKind === 'date';
 const xOf = (v: number) => (isDate() ? v / 1000 : v);
 
-window.addEventListener('message', (e: MessageEvent) => {
-  const m = e.data as ToForecastWebview;
-  if (!m || typeof m !== 'object') return;
-  if (m.type === 'init') {
-    t = makeT(m.strings); report = m.report; model = m.model; verdict = m.verdict; maxSteps = m.maxSteps;
-    if (ui.modelDir !== m.model.dir) { ui.modelDir = m.model.dir; ui.zoom = null; ui.forecast = null; }
-    save();
-    render();
-  } else if (m.type === 'forecast') {
-    // show the whole forecast: back to the default view (the test part and what follows)
-    ui.forecast = m.result; ui.zoom = null; save();
+function init(m: ForecastInit): void {
+  t = makeT(m.strings); report = m.report; model = m.model; verdict = m.verdict; maxSteps = m.maxSteps;
+  if (ui.modelDir !== m.model.dir) { ui.modelDir = m.model.dir; ui.zoom = null; ui.forecast = null; }
+  save();
+  render();
+}
+rpc.on('forecast/init', init);
+
+function setBusy(busy: boolean): void {
+  const b = $('go') as HTMLElement & { disabled: boolean };
+  b.disabled = busy;
+  document.body.classList.toggle('busy', busy);
+  if (busy) status(t('Working…'));
+}
+
+/** "Forecast next N": the host forecasts through the model and writes the file; the chart then shows the whole forecast */
+async function forecastNext(steps: number): Promise<void> {
+  setBusy(true);
+  try {
+    const result = await rpc.request('forecast/next', { steps });
+    ui.forecast = result; ui.zoom = null; save();
     renderForecastNote(); buildCharts();
     status('');
-  } else if (m.type === 'busy') {
-    const b = $('go') as HTMLElement & { disabled: boolean };
-    b.disabled = m.busy;
-    document.body.classList.toggle('busy', m.busy);
-    if (m.busy) status(t('Working…'));
-  } else if (m.type === 'error') {
-    status(m.message, true);
+  } catch (e) {
+    status((e as Error).message, true);
+  } finally {
+    setBusy(false);
   }
-});
+}
 
 function render(): void {
   const r = report!;
@@ -99,7 +95,7 @@ function render(): void {
     const n = Number(input.value);
     if (!Number.isInteger(n) || n < 1 || n > maxSteps) { status(`1 … ${maxSteps}`, true); return; }
     ui.steps = n; save();
-    send({ type: 'forecastNext', steps: n });
+    void forecastNext(n);
   });
   reset.addEventListener('click', () => { ui.zoom = null; save(); buildCharts(); });
   renderForecastNote();
@@ -139,7 +135,7 @@ function renderForecastNote(): void {
   const f = ui.forecast;
   if (!f?.written) { box.replaceChildren(); return; }
   const link = el('a', { href: '#' }, t('Open'));
-  link.addEventListener('click', (e) => { e.preventDefault(); send({ type: 'openFile', path: f.written! }); });
+  link.addEventListener('click', (e) => { e.preventDefault(); void rpc.request('forecast/openFile', { path: f.written! }); });
   box.replaceChildren(t('Written to {0}', f.written), ' ', link);
 }
 
@@ -270,4 +266,4 @@ function buildCharts(): void {
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(buildCharts, 150); });
-send({ type: 'ready' });
+void rpc.request('forecast/ready', {}).then(init, (e: Error) => status(e.message, true));
