@@ -4,7 +4,7 @@
 // Without a C compiler (or on a CPU/OS it does not target) it prints one warning and builds nothing: training then
 // uses the WebAssembly kernels, which is slower but the same math.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
@@ -24,10 +24,12 @@ function headers() {
   return null;
 }
 
-/** Compile if the output is missing or older than the source. Returns the output path, or null (with a warning). */
+/** Compile if the output is missing or older than any source file. Returns the output path, or null (with a warning). */
 export function buildNative(outdir = join(root, 'dist')) {
   const out = join(outdir, 'native', NATIVE_FILE);
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(SRC).mtimeMs) return out;
+  // the source is seqlab_kernels.c and the parts it includes (every native/*.c and *.h)
+  const newest = Math.max(...readdirSync(dirname(SRC)).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(dirname(SRC), f)).mtimeMs));
+  if (existsSync(out) && statSync(out).mtimeMs >= newest) return out;
   const warn = (why) => { console.warn(`[build-native] native kernels not built (${why}); training will use the WebAssembly kernels`); return null; };
   if (process.platform !== 'linux' || process.arch !== 'x64') return warn(`no native build for ${process.platform}-${process.arch}`);
   const inc = headers();
