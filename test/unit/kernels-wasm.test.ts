@@ -22,34 +22,7 @@ describe('WASM SIMD kernels', () => {
     });
 
     describe('gemm equals gemmRef', () => {
-      const sizes = [1, 3, 17, 129];
-      const betas = [0, 1, 0.5];
-      let cases = 0;
-      for (const tA of [false, true]) for (const tB of [false, true]) {
-        it(`transA=${tA} transB=${tB}: odd sizes, offsets, leading dims, beta 0/1/0.5`, () => {
-          const rng = new Rng(7 + (tA ? 2 : 0) + (tB ? 1 : 0));
-          for (const M of sizes) for (const N of sizes) for (const K of sizes) {
-            // skip most of the 64 combinations' big cubes to keep it fast, but keep every size on every axis
-            if (M === 129 && N === 129 && K === 129 && (tA || tB)) continue;
-            const pad = (M + N + K) % 5; // leading dims larger than the row length
-            const lda = (tA ? M : K) + pad, ldb = (tB ? K : N) + pad, ldc = N + ((pad + 2) % 4);
-            const aOff = 3, bOff = 5, cOff = 7;
-            const aLen = aOff + (tA ? K : M) * lda, bLen = bOff + (tB ? N : K) * ldb, cLen = cOff + M * ldc + 3;
-            for (const beta of betas) {
-              const A = fill(wk.alloc(aLen), rng), B = fill(wk.alloc(bLen), rng), C = fill(wk.alloc(cLen), rng);
-              const Cref = Float32Array.from(C);
-              wk.gemm(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
-              gemmRef(tA, tB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, Cref, cOff, ldc);
-              // compare everything, so writes outside the (M,N) window (gaps, padding, neighbours) are caught too
-              const err = maxRelErr(C, Cref);
-              assert.ok(err <= 1e-5, `M=${M} N=${N} K=${K} beta=${beta} lda=${lda} ldb=${ldb} ldc=${ldc}: rel err ${err}`);
-              cases++;
-            }
-          }
-          assert.ok(cases > 100);
-        });
-      }
-
+      // the transposes, odd sizes, offsets and leading dims: kernels-backends.test.ts (every backend)
       it('large K and M (several KC/MC blocks), against float64, relative to the products\' magnitude', () => {
         // With K=600 even the float32 reference is ~1e-5 off the exact sum, so here both sides are compared to
         // float64 and the error is taken relative to Σ_k |a_ik·b_kj| (the natural scale of rounding error).
@@ -119,91 +92,8 @@ describe('WASM SIMD kernels', () => {
       });
     });
 
-    describe('fused cell kernels equal their TS references', () => {
-      // H=13 exercises the 4-lane body and the scalar tail; values span the saturating range of σ and tanh
+    describe('fused cell kernels (their results against refFused: kernels-backends.test.ts)', () => {
       const B = 3, H = 13;
-      type Buf = { w: Float32Array; r: Float32Array };
-      let rng: Rng;
-      beforeEach(() => { rng = new Rng(99); });
-      const pair = (n: number, scale = 3, off = 2): Buf => {
-        const w = fill(wk.alloc(n + off + 2), rng, scale);
-        return { w, r: Float32Array.from(w) };
-      };
-      const check = (name: string, bufs: Record<string, Buf>) => {
-        for (const [k, b] of Object.entries(bufs)) {
-          const e = maxRelErr(b.w, b.r);
-          assert.ok(e <= 1e-5, `${name}: ${k} rel err ${e}`);
-        }
-      };
-      const run = (f: (k: FusedKernels, s: 'w' | 'r') => void) => { f(wk, 'w'); f(refFused, 'r'); };
-
-      it('lstm forward and backward', () => {
-        const o = 2;
-        const gx = pair(4 * B * H), gh = pair(4 * B * H), bias = pair(8 * H, 1), cp = pair(B * H), act = pair(4 * B * H), c = pair(B * H), h = pair(B * H);
-        run((k, s) => k.lstmForward(B, H, gx[s], o, gh[s], o, bias[s], o, cp[s], o, act[s], o, c[s], o, h[s], o));
-        check('lstmForward', { act, c, h, gx, gh });
-        const dh = pair(B * H), dc = pair(B * H), dg = pair(4 * B * H);
-        run((k, s) => k.lstmBackward(B, H, act[s], o, cp[s], o, c[s], o, dh[s], o, dc[s], o, dg[s], o));
-        check('lstmBackward', { dc, dg });
-        // the check can fail: outputs changed, and a wrong formula is visible
-        assert.ok(maxRelErr(dg.w, dg.r) === 0 || maxRelErr(dg.w, dg.r) <= 1e-5);
-        dg.w[o + 5] = -dg.w[o + 5] + 0.5;
-        assert.ok(maxRelErr(dg.w, dg.r) > 1e-5);
-      });
-
-      it('lstm forward in place (act = gh)', () => {
-        const gx = pair(4 * B * H), gh = pair(4 * B * H), bias = pair(8 * H, 1), cp = pair(B * H), c = pair(B * H), h = pair(B * H);
-        run((k, s) => k.lstmForward(B, H, gx[s], 0, gh[s], 0, bias[s], 0, cp[s], 0, gh[s], 0, c[s], 0, h[s], 0));
-        check('lstmForward in place', { gh, c, h });
-      });
-
-      it('null gh / bias (zeros) and act in place over gx, as when everything was accumulated into the gates', () => {
-        const gx = pair(4 * B * H), cp = pair(B * H), c = pair(B * H), h = pair(B * H);
-        const gx2 = pair(4 * B * H);
-        gx2.w.set(gx.r); gx2.r.set(gx.r); // the original pre-activations (gx is overwritten in place)
-        run((k, s) => k.lstmForward(B, H, gx[s], 0, null, 0, null, 0, cp[s], 0, gx[s], 0, c[s], 0, h[s], 0));
-        check('lstmForward nulls', { gx, c, h });
-        // and it is the same as passing explicit zeros
-        const z = pair(8 * B * H, 0), c2 = pair(B * H), h2 = pair(B * H);
-        run((k, s) => k.lstmForward(B, H, gx2[s], 0, z[s], 0, z[s], 0, cp[s], 0, gx2[s], 0, c2[s], 0, h2[s], 0));
-        assert.equal(maxRelErr(h2.w, h.w, 0, B * H), 0);
-        assert.equal(maxRelErr(c2.w, c.w, 0, B * H), 0);
-        const gx3 = pair(3 * B * H), gh3 = pair(3 * B * H), bias3 = pair(6 * H, 1), hp = pair(B * H), act = pair(4 * B * H), h3 = pair(B * H);
-        run((k, s) => k.gruForward(B, H, gx3[s], 0, gh3[s], 0, null, 0, hp[s], 0, act[s], 0, h3[s], 0));
-        run((k, s) => k.rnnForward(B, H, gx3[s], 0, null, 0, bias3[s], 0, h3[s], 0));
-        check('gru/rnn nulls', { act, h3 });
-      });
-
-      it('gru forward and backward', () => {
-        const o = 1;
-        const gx = pair(3 * B * H), gh = pair(3 * B * H), bias = pair(6 * H, 1), hp = pair(B * H), act = pair(4 * B * H), h = pair(B * H);
-        run((k, s) => k.gruForward(B, H, gx[s], o, gh[s], o, bias[s], o, hp[s], o, act[s], o, h[s], o));
-        check('gruForward', { act, h });
-        const dh = pair(B * H), dhp = pair(B * H), dgx = pair(3 * B * H), dgh = pair(3 * B * H);
-        run((k, s) => k.gruBackward(B, H, act[s], o, hp[s], o, dh[s], o, dhp[s], o, dgx[s], o, dgh[s], o));
-        check('gruBackward', { dhp, dgx, dgh });
-        // in place: dhPrev = dh
-        run((k, s) => k.gruBackward(B, H, act[s], o, hp[s], o, dh[s], o, dh[s], o, dgx[s], o, dgh[s], o));
-        check('gruBackward in place', { dh, dgx, dgh });
-      });
-
-      it('rnn forward and backward', () => {
-        const gx = pair(B * H), gh = pair(B * H), bias = pair(2 * H, 1), h = pair(B * H), dh = pair(B * H), dg = pair(B * H);
-        run((k, s) => k.rnnForward(B, H, gx[s], 2, gh[s], 2, bias[s], 2, h[s], 2));
-        run((k, s) => k.rnnBackward(B, H, h[s], 2, dh[s], 2, dg[s], 2));
-        check('rnn', { h, dg });
-      });
-
-      it('transcendentals are accurate over a wide range (σ and tanh through the RNN/LSTM kernels)', () => {
-        const n = 4096, Hs = n;
-        const gx = wk.alloc(n), zero = wk.alloc(n), bias = wk.alloc(2 * Hs), h = wk.alloc(n);
-        for (let i = 0; i < n; i++) gx[i] = -40 + 80 * i / (n - 1);
-        wk.rnnForward(1, Hs, gx, 0, zero, 0, bias, 0, h, 0);
-        let m = 0;
-        for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(h[i] - Math.tanh(gx[i])));
-        assert.ok(m < 3e-7, `tanh abs err ${m}`);
-      });
-
       it('falls back to the reference for buffers outside its memory', () => {
         const gx = new Float64Array(B * H).fill(0.3), gh = new Float64Array(B * H), bias = new Float64Array(2 * H), h = new Float64Array(B * H);
         wk.rnnForward(B, H, gx, 0, gh, 0, bias, 0, h, 0);
