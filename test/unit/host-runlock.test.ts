@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveElsewhere, removeRunLock, RUN_LOCK_FILE, writeRunLock } from '../../src/data/runLock';
 
-describe('run locks (host/runLock): live in another window, or interrupted?', () => {
+describe('run locks (data/runLock): live in another process, or interrupted?', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'seqlab-lock-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
