@@ -37,8 +37,17 @@ const builds = [
 // inference worker (generation + hidden states for the webview panels)
 builds.push({ ...node, entryPoints: { 'infer-worker': 'src/worker/infer.ts' }, outdir: OUT });
 // webviews: one browser bundle (+ CSS) per panel
-const webview = { bundle: true, platform: 'browser', format: 'iife', target: 'chrome114', sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning' };
-for (const p of ['dashboard', 'generate', 'hidden', 'forecast']) builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: `${OUT}/webview` });
+const webview = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome114',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+for (const p of ['dashboard', 'generate', 'hidden', 'forecast'])
+  builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: `${OUT}/webview` });
 builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, outdir: OUT });
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too: wall time, the
 // process's CPU time, and (Linux) this thread's own CPU time from /proc/thread-self/schedstat, which other threads of the
@@ -47,14 +56,28 @@ builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, out
 // only when an ONNX command first needs it (compiling ~220 KB of them at every activation would double the code-loading
 // time). So the .vsix ships no node_modules but onnxruntime-node's.
 builds.push({ ...node, entryPoints: { 'protobuf-light': 'node_modules/protobufjs/light.js' }, outdir: OUT });
-const protobufBeside = { name: 'protobuf-beside', setup(b) {
-  b.onResolve({ filter: /^protobufjs\/light$/ }, () => ({ path: './protobuf-light.js', external: true }));
-} };
-if (existsSync('src/extension.ts')) builds.push({ ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: OUT, plugins: [protobufBeside],
-  banner: { js: '"use strict"; var __seqlabLoadStart = performance.now(), __seqlabLoadCpu = process.cpuUsage(), __seqlabLoadThreadNs = (() => { try { return Number(require("fs").readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]); } catch { return undefined; } })();' } });
+const protobufBeside = {
+  name: 'protobuf-beside',
+  setup(b) {
+    b.onResolve({ filter: /^protobufjs\/light$/ }, () => ({ path: './protobuf-light.js', external: true }));
+  },
+};
+if (existsSync('src/extension.ts'))
+  builds.push({
+    ...node,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: OUT,
+    plugins: [protobufBeside],
+    banner: {
+      js: '"use strict"; var __seqlabLoadStart = performance.now(), __seqlabLoadCpu = process.cpuUsage(), __seqlabLoadThreadNs = (() => { try { return Number(require("fs").readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]); } catch { return undefined; } })();',
+    },
+  });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external
 if (OUT === 'dist' && existsSync('test/integration/index.ts')) {
-  const its = readdirSync('test/integration', { recursive: true }).map(String).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
+  const its = readdirSync('test/integration', { recursive: true })
+    .map(String)
+    .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
+    .map((f) => `test/integration/${f}`);
   builds.push({ ...node, entryPoints: its, outbase: 'test/integration', outdir: 'out/integration', external: [...node.external, 'mocha'] });
 }
 

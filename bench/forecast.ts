@@ -12,7 +12,13 @@ import { dirname, join } from 'node:path';
 import { createControl, type ForecastReport } from '../src/protocol/worker';
 import { fmt, runForecastTraining } from '../src/worker/forecast';
 
-interface Case { id: string; file: string; target: string; window: number; what: string }
+interface Case {
+  id: string;
+  file: string;
+  target: string;
+  window: number;
+  what: string;
+}
 
 const CASES: Case[] = [
   { id: 'co2', file: 'co2-concentration.csv', target: 'CO2', window: 24, what: 'Mauna Loa CO2, monthly ppm, 1958–2020' },
@@ -23,7 +29,11 @@ const CASES: Case[] = [
 
 function dataDir(): string {
   const candidates: string[] = [];
-  try { candidates.push(join(dirname(require.resolve('vega-datasets')), '..', 'data')); } catch { /* exports may hide it */ }
+  try {
+    candidates.push(join(dirname(require.resolve('vega-datasets')), '..', 'data'));
+  } catch {
+    /* exports may hide it */
+  }
   candidates.push(join(process.cwd(), 'node_modules', 'vega-datasets', 'data'), join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data'));
   const d = candidates.find((c) => existsSync(join(c, 'co2-concentration.csv')));
   if (!d) throw new Error('vega-datasets is not installed (it is a dev dependency: npm ci)');
@@ -43,8 +53,15 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       process.stderr.write(`${c.id}: ${c.what} … `);
       const res = await runForecastTraining({
-        jobId: c.id, file: join(data, c.file), outDir: join(out, c.id), name: c.id, control: createControl(),
-        targets: [c.target], features: [], window: c.window, cell,
+        jobId: c.id,
+        file: join(data, c.file),
+        outDir: join(out, c.id),
+        name: c.id,
+        control: createControl(),
+        targets: [c.target],
+        features: [],
+        window: c.window,
+        cell,
       });
       const sec = (Date.now() - t0) / 1000;
       process.stderr.write(`${res.steps} steps, ${sec.toFixed(0)} s (${res.stopReason})\n`);
@@ -54,19 +71,39 @@ async function main(): Promise<void> {
     rmSync(out, { recursive: true, force: true });
   }
   if (json) {
-    process.stdout.write(JSON.stringify(rows.map(({ c, r, steps, sec }) => ({
-      series: c.id, file: c.file, target: c.target, rows: r.rows, window: r.window, steps, seconds: sec, model: r.model.rmse,
-      baselines: Object.fromEntries(r.baselines.map((b) => [b.name, b.metrics.rmse])), season: r.season, beats_persistence: r.beatsPersistence,
-    }))) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        rows.map(({ c, r, steps, sec }) => ({
+          series: c.id,
+          file: c.file,
+          target: c.target,
+          rows: r.rows,
+          window: r.window,
+          steps,
+          seconds: sec,
+          model: r.model.rmse,
+          baselines: Object.fromEntries(r.baselines.map((b) => [b.name, b.metrics.rmse])),
+          season: r.season,
+          beats_persistence: r.beatsPersistence,
+        })),
+      ) + '\n',
+    );
     return;
   }
-  const table: string[][] = [['series', 'rows', 'test n', `model (${cell.toUpperCase()})`, 'persistence', 'seasonal naive', 'training mean', 'model / persistence']];
+  const table: string[][] = [
+    ['series', 'rows', 'test n', `model (${cell.toUpperCase()})`, 'persistence', 'seasonal naive', 'training mean', 'model / persistence'],
+  ];
   for (const { c, r } of rows) {
     const b = (n: string) => r.baselines.find((x) => x.name === n);
     const sn = b('seasonal naive');
     table.push([
-      `${c.id} (${c.target})`, String(r.rows), String(r.model.count), fmt(r.model.rmse), fmt(b('persistence')!.metrics.rmse),
-      sn ? `${fmt(sn.metrics.rmse)} (s=${sn.period})` : '– (no season)', fmt(b('training mean')!.metrics.rmse),
+      `${c.id} (${c.target})`,
+      String(r.rows),
+      String(r.model.count),
+      fmt(r.model.rmse),
+      fmt(b('persistence')!.metrics.rmse),
+      sn ? `${fmt(sn.metrics.rmse)} (s=${sn.period})` : '– (no season)',
+      fmt(b('training mean')!.metrics.rmse),
       (r.model.rmse / b('persistence')!.metrics.rmse).toFixed(3),
     ]);
   }
@@ -77,4 +114,7 @@ async function main(): Promise<void> {
   for (const { c, r } of rows) process.stdout.write(`${c.id}: ${r.verdict}\n`);
 }
 
-main().catch((e) => { process.stderr.write(`bench:forecast failed: ${(e as Error).stack ?? e}\n`); process.exitCode = 1; });
+main().catch((e) => {
+  process.stderr.write(`bench:forecast failed: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+});

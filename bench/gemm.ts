@@ -24,26 +24,47 @@ import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { gemmRef } from '../src/engine/kernels';
-import { createWasmKernels, KERNEL_HELPER_SOURCE, type WasmKernels } from '../src/engine/kernels-wasm';
+import { createWasmKernels, type WasmKernels } from '../src/engine/kernels-wasm';
+import { KERNEL_HELPER_SOURCE } from '../src/engine/wasm/helpers';
 import { type FusedKernels, refFused } from '../src/engine/pointwise';
 import { encodeModel, DataType, AttrType } from '../src/onnx/proto';
 
-interface Shape { cfg: string; name: string; tA: boolean; tB: boolean; M: number; N: number; K: number; perStep: number }
+interface Shape {
+  cfg: string;
+  name: string;
+  tA: boolean;
+  tB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  perStep: number;
+}
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(n);
-const opt = (n: string, d: string) => { const i = args.indexOf(n); return i >= 0 && args[i + 1] ? args[i + 1] : d; };
+const opt = (n: string, d: string) => {
+  const i = args.indexOf(n);
+  return i >= 0 && args[i + 1] ? args[i + 1] : d;
+};
 const budgetMs = Number(opt('--ms', '300'));
-const threads = opt('--threads', '1,2').split(',').map(Number).filter((x) => x > 0);
+const threads = opt('--threads', '1,2')
+  .split(',')
+  .map(Number)
+  .filter((x) => x > 0);
 const only = opt('--only', '');
 
 function shapes(): Shape[] {
-  const B = 32, T = 64, TB = B * T, V = 65, E = 64;
+  const B = 32,
+    T = 64,
+    TB = B * T,
+    V = 65,
+    E = 64;
   const out: Shape[] = [];
   const cell = (cfg: string, G: number, H: number, layers: number) => {
     const GH = G * H;
     for (let l = 0; l < layers; l++) {
-      const I = l === 0 ? E : H, s = layers > 1 ? `L${l} ` : '';
+      const I = l === 0 ? E : H,
+        s = layers > 1 ? `L${l} ` : '';
       out.push({ cfg, name: `${s}inproj (TB,I)x(I,GH)`, tA: false, tB: true, M: TB, N: GH, K: I, perStep: 1 });
       if (l === 0) {
         out.push({ cfg, name: 'rec (B,H)x(H,GH)', tA: false, tB: true, M: B, N: GH, K: H, perStep: T * layers });
@@ -72,7 +93,9 @@ function rand(n: number, into?: Float32Array): Float32Array {
 /** Best seconds per call: repeat batches until the budget is spent. */
 async function timeIt(fn: () => void | Promise<void>, budget = budgetMs): Promise<number> {
   await fn(); // warm up (JIT, packing buffers, ORT arena)
-  let best = Infinity, spent = 0, reps = 1;
+  let best = Infinity,
+    spent = 0,
+    reps = 1;
   while (spent < budget) {
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) await fn();
@@ -86,7 +109,9 @@ async function timeIt(fn: () => void | Promise<void>, budget = budgetMs): Promis
 
 function syncTime(fn: () => void, budget = budgetMs): number {
   fn();
-  let best = Infinity, spent = 0, reps = 1;
+  let best = Infinity,
+    spent = 0,
+    reps = 1;
   while (spent < budget) {
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) fn();
@@ -99,14 +124,29 @@ function syncTime(fn: () => void, budget = budgetMs): number {
 }
 
 function gemmModel(s: Shape): Uint8Array {
-  const aDims = s.tA ? [s.K, s.M] : [s.M, s.K], bDims = s.tB ? [s.N, s.K] : [s.K, s.N];
-  const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const aDims = s.tA ? [s.K, s.M] : [s.M, s.K],
+    bDims = s.tB ? [s.N, s.K] : [s.K, s.N];
+  const vi = (name: string, dims: number[]) => ({
+    name,
+    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  });
   return encodeModel({
-    irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'seqlab-bench',
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 14 }],
+    producerName: 'seqlab-bench',
     graph: {
       name: 'g',
-      node: [{ opType: 'Gemm', input: ['A', 'B'], output: ['C'], attribute: [
-        { name: 'transA', type: AttrType.INT, i: s.tA ? 1 : 0 }, { name: 'transB', type: AttrType.INT, i: s.tB ? 1 : 0 }] }],
+      node: [
+        {
+          opType: 'Gemm',
+          input: ['A', 'B'],
+          output: ['C'],
+          attribute: [
+            { name: 'transA', type: AttrType.INT, i: s.tA ? 1 : 0 },
+            { name: 'transB', type: AttrType.INT, i: s.tB ? 1 : 0 },
+          ],
+        },
+      ],
       input: [vi('A', aDims), vi('B', bDims)],
       output: [vi('C', [s.M, s.N])],
     },
@@ -115,7 +155,10 @@ function gemmModel(s: Shape): Uint8Array {
 
 async function ortCall(s: Shape, nThreads: number): Promise<number> {
   const session = await ort.InferenceSession.create(gemmModel(s), {
-    intraOpNumThreads: nThreads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    intraOpNumThreads: nThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
   });
   const A = new ort.Tensor('float32', rand(s.M * s.K), s.tA ? [s.K, s.M] : [s.M, s.K]);
   const B = new ort.Tensor('float32', rand(s.K * s.N), s.tB ? [s.N, s.K] : [s.K, s.N]);
@@ -154,7 +197,10 @@ for s in json.loads(sys.stdin.read()):
 print(json.dumps(out))
 `;
   const r = spawnSync(py, ['-c', code], { input: JSON.stringify(list), encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (r.status !== 0) { console.log(`(PyTorch column skipped: ${r.stderr.trim().split('\n').pop()})`); return null; }
+  if (r.status !== 0) {
+    console.log(`(PyTorch column skipped: ${r.stderr.trim().split('\n').pop()})`);
+    return null;
+  }
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
 }
 
@@ -167,20 +213,52 @@ async function variants(): Promise<void> {
   console.log('\nWASM micro-kernel variants (GFLOP/s):');
   console.log(`${'MRxNR, KC, unr'.padEnd(16)}${pick.map((s) => s.name.slice(0, 12).padStart(14)).join('')}`);
   const relaxed = flag('--relaxed'); // needs node --experimental-wasm-relaxed-simd (V8 < 11.4)
-  const vs = [[4, 2, 256, 1, 0], ...(relaxed ? [[4, 2, 256, 1, 1], [6, 2, 256, 1, 1], [4, 3, 256, 1, 1], [4, 2, 512, 1, 1]] : []), [4, 2, 256, 2], [4, 2, 128, 1], [4, 2, 512, 1], [4, 2, 512, 2], [6, 2, 256, 1], [4, 3, 256, 1], [3, 4, 256, 1], [2, 4, 256, 1]];
-  const ks = await Promise.all(vs.map(async ([MR, NV, KC, U, F]) => createWasmKernels({ wasmBytes: (await assemble(genWat({ MR, NV, KC, MC: 128, U, FMA: F === 1 }))) as Uint8Array<ArrayBuffer>, minGemmWork: 0 })!));
+  const vs = [
+    [4, 2, 256, 1, 0],
+    ...(relaxed
+      ? [
+          [4, 2, 256, 1, 1],
+          [6, 2, 256, 1, 1],
+          [4, 3, 256, 1, 1],
+          [4, 2, 512, 1, 1],
+        ]
+      : []),
+    [4, 2, 256, 2],
+    [4, 2, 128, 1],
+    [4, 2, 512, 1],
+    [4, 2, 512, 2],
+    [6, 2, 256, 1],
+    [4, 3, 256, 1],
+    [3, 4, 256, 1],
+    [2, 4, 256, 1],
+  ];
+  const ks = await Promise.all(
+    vs.map(async ([MR, NV, KC, U, F]) =>
+      createWasmKernels({ wasmBytes: (await assemble(genWat({ MR, NV, KC, MC: 128, U, FMA: F === 1 }))) as Uint8Array<ArrayBuffer>, minGemmWork: 0 })!,
+    ),
+  );
   const best = vs.map(() => pick.map(() => 0));
-  for (let round = 0; round < 3; round++) { // interleaved rounds, best of: fair on a shared machine
-    ks.forEach((k, v) => pick.forEach((s, i) => { best[v][i] = Math.max(best[v][i], gflops(s, wasmTime(k, s))); }));
+  for (let round = 0; round < 3; round++) {
+    // interleaved rounds, best of: fair on a shared machine
+    ks.forEach((k, v) =>
+      pick.forEach((s, i) => {
+        best[v][i] = Math.max(best[v][i], gflops(s, wasmTime(k, s)));
+      }),
+    );
   }
-  vs.forEach(([MR, NV, KC, U, F], v) => console.log(`${`${MR} x ${4 * NV}, ${KC}, u${U}${F ? ' fma' : ''}`.padEnd(16)}${best[v].map((g) => fmt(g, 14)).join('')}`));
+  vs.forEach(([MR, NV, KC, U, F], v) =>
+    console.log(`${`${MR} x ${4 * NV}, ${KC}, u${U}${F ? ' fma' : ''}`.padEnd(16)}${best[v].map((g) => fmt(g, 14)).join('')}`),
+  );
 }
 
 const gflops = (s: Shape, sec: number) => (2 * s.M * s.N * s.K) / sec / 1e9;
 
 function wasmTime(k: WasmKernels, s: Shape): number {
-  const A = rand(s.M * s.K, k.alloc(s.M * s.K)), B = rand(s.K * s.N, k.alloc(s.K * s.N)), C = k.alloc(s.M * s.N);
-  const lda = s.tA ? s.M : s.K, ldb = s.tB ? s.K : s.N;
+  const A = rand(s.M * s.K, k.alloc(s.M * s.K)),
+    B = rand(s.K * s.N, k.alloc(s.K * s.N)),
+    C = k.alloc(s.M * s.N);
+  const lda = s.tA ? s.M : s.K,
+    ldb = s.tB ? s.K : s.N;
   return syncTime(() => k.gemm(s.tA, s.tB, s.M, s.N, s.K, A, 0, lda, B, 0, ldb, 0, C, 0, s.N));
 }
 
@@ -192,17 +270,24 @@ async function main(): Promise<void> {
   if (!wk || !wf || !w2) throw new Error('WASM kernels failed to load');
   const helper = new Worker(KERNEL_HELPER_SOURCE, { eval: true, workerData: w2.createHelper() });
   for (let i = 0; i < 500 && w2.readyHelpers() === 0; i++) await new Promise((r) => setTimeout(r, 10));
-  w2.parallelMinWork = 0;
-  console.log(`node ${process.version}, V8 ${process.versions.v8}, onnxruntime-node ${ort.env.versions.common ?? '?'}; best of short batches, ${budgetMs} ms per cell`);
-  if (flag('--fused')) { fusedTable(wf); w2.stopHelpers(); return; }
+  w2.pool.parallelMinWork = 0;
+  console.log(
+    `node ${process.version}, V8 ${process.versions.v8}, onnxruntime-node ${ort.env.versions.common ?? '?'}; best of short batches, ${budgetMs} ms per cell`,
+  );
+  if (flag('--fused')) {
+    fusedTable(wf);
+    w2.stopHelpers();
+    return;
+  }
   if (!flag('--no-ort')) {
     const tiny: Shape = { cfg: '', name: 'tiny', tA: false, tB: false, M: 1, N: 1, K: 1, perStep: 0 };
-    console.log(`onnxruntime-node per-call overhead (Gemm 1x1x1, 1 thread): ${(await ortCall(tiny, 1) * 1e6).toFixed(1)} µs`);
+    console.log(`onnxruntime-node per-call overhead (Gemm 1x1x1, 1 thread): ${((await ortCall(tiny, 1)) * 1e6).toFixed(1)} µs`);
   }
   const ortCols = flag('--no-ort') ? [] : threads;
   const torch = flag('--torch') ? torchGflops(shapes(), budgetMs) : null;
-  const head = `${'config'.padEnd(13)}${'product'.padEnd(24)}${'M'.padStart(5)}${'N'.padStart(5)}${'K'.padStart(5)}${'×/step'.padStart(7)}`
-    + `${torch ? '  torch' : ''}${flag('--no-ref') ? '' : '    ref'}${'   wasm'}${'    fma'}${' fma 2t'}${ortCols.map((t) => `  ort${t}t  µs/call`).join('')}`;
+  const head =
+    `${'config'.padEnd(13)}${'product'.padEnd(24)}${'M'.padStart(5)}${'N'.padStart(5)}${'K'.padStart(5)}${'×/step'.padStart(7)}` +
+    `${torch ? '  torch' : ''}${flag('--no-ref') ? '' : '    ref'}${'   wasm'}${'    fma'}${' fma 2t'}${ortCols.map((t) => `  ort${t}t  µs/call`).join('')}`;
   console.log(head);
   type Tot = { flop: number; torch: number; ref: number; wasm: number; fma: number; fma2: number; ort: Record<number, number> };
   const totals: Record<string, Tot> = {};
@@ -211,15 +296,25 @@ async function main(): Promise<void> {
     let line = `${s.cfg.padEnd(13)}${s.name.padEnd(24)}${String(s.M).padStart(5)}${String(s.N).padStart(5)}${String(s.K).padStart(5)}${String(s.perStep).padStart(7)}`;
     const tot = (totals[s.cfg] ??= { flop: 0, torch: 0, ref: 0, wasm: 0, fma: 0, fma2: 0, ort: {} });
     tot.flop += flop * s.perStep;
-    if (torch) { tot.torch += flop / (torch[si] * 1e9) * s.perStep; line += fmt(torch[si]); }
+    if (torch) {
+      tot.torch += (flop / (torch[si] * 1e9)) * s.perStep;
+      line += fmt(torch[si]);
+    }
     if (!flag('--no-ref')) {
-      const A = rand(s.M * s.K), B = rand(s.K * s.N), C = new Float32Array(s.M * s.N);
-      const lda = s.tA ? s.M : s.K, ldb = s.tB ? s.K : s.N;
+      const A = rand(s.M * s.K),
+        B = rand(s.K * s.N),
+        C = new Float32Array(s.M * s.N);
+      const lda = s.tA ? s.M : s.K,
+        ldb = s.tB ? s.K : s.N;
       const sec = syncTime(() => gemmRef(s.tA, s.tB, s.M, s.N, s.K, A, 0, lda, B, 0, ldb, 0, C, 0, s.N), Math.min(budgetMs, 200));
       tot.ref += sec * s.perStep;
       line += fmt(gflops(s, sec));
     }
-    for (const [k, key] of [[wk, 'wasm'], [wf, 'fma'], [w2, 'fma2']] as const) {
+    for (const [k, key] of [
+      [wk, 'wasm'],
+      [wf, 'fma'],
+      [w2, 'fma2'],
+    ] as const) {
       const sec = wasmTime(k, s);
       tot[key] += sec * s.perStep;
       line += fmt(gflops(s, sec));
@@ -250,12 +345,30 @@ async function main(): Promise<void> {
 /** Fused pointwise cell math per time step: TS reference vs WASM, µs, and ms per training step (T=64 fwd+bwd). */
 function fusedTable(k: WasmKernels): void {
   console.log('\nFused cell kernels, one time step, forward + backward (µs), and per training step (ms, ×T×L):');
-  const B = 32, T = 64;
-  for (const [name, cell, H, L] of [['C1 LSTM128', 'lstm', 128, 1], ['C2 2xLSTM256', 'lstm', 256, 2], ['C3 GRU256', 'gru', 256, 1]] as const) {
-    const n = B * H, G = cell === 'lstm' ? 4 : 3;
+  const B = 32,
+    T = 64;
+  for (const [name, cell, H, L] of [
+    ['C1 LSTM128', 'lstm', 128, 1],
+    ['C2 2xLSTM256', 'lstm', 256, 2],
+    ['C3 GRU256', 'gru', 256, 1],
+  ] as const) {
+    const n = B * H,
+      G = cell === 'lstm' ? 4 : 3;
     const bufs = (alloc: (n: number) => Float32Array) => {
       const r = (m: number) => rand(m, alloc(m));
-      return { gx: r(G * n), gh: r(G * n), bias: r(2 * G * H), hp: r(n), act: alloc(4 * n), c: alloc(n), h: alloc(n), dh: r(n), dc: r(n), dg: alloc(4 * n), dg2: alloc(4 * n) };
+      return {
+        gx: r(G * n),
+        gh: r(G * n),
+        bias: r(2 * G * H),
+        hp: r(n),
+        act: alloc(4 * n),
+        c: alloc(n),
+        h: alloc(n),
+        dh: r(n),
+        dc: r(n),
+        dg: alloc(4 * n),
+        dg2: alloc(4 * n),
+      };
     };
     const step = (f: FusedKernels, b: ReturnType<typeof bufs>) => () => {
       if (cell === 'lstm') {
@@ -266,10 +379,26 @@ function fusedTable(k: WasmKernels): void {
         f.gruBackward(B, H, b.act, 0, b.hp, 0, b.dh, 0, b.dc, 0, b.dg, 0, b.dg2, 0);
       }
     };
-    const tr = syncTime(step(refFused, bufs((m) => new Float32Array(m))), Math.min(budgetMs, 200));
-    const tw = syncTime(step(k, bufs((m) => k.alloc(m))));
-    console.log(`  ${name.padEnd(13)} ref ${fmt(tr * 1e6, 7, 0)} µs (${(tr * T * L * 1e3).toFixed(1)} ms/step)   wasm ${fmt(tw * 1e6, 6, 1)} µs (${(tw * T * L * 1e3).toFixed(2)} ms/step)   ${(tr / tw).toFixed(1)}x`);
+    const tr = syncTime(
+      step(
+        refFused,
+        bufs((m) => new Float32Array(m)),
+      ),
+      Math.min(budgetMs, 200),
+    );
+    const tw = syncTime(
+      step(
+        k,
+        bufs((m) => k.alloc(m)),
+      ),
+    );
+    console.log(
+      `  ${name.padEnd(13)} ref ${fmt(tr * 1e6, 7, 0)} µs (${(tr * T * L * 1e3).toFixed(1)} ms/step)   wasm ${fmt(tw * 1e6, 6, 1)} µs (${(tw * T * L * 1e3).toFixed(2)} ms/step)   ${(tr / tw).toFixed(1)}x`,
+    );
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

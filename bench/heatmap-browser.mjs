@@ -11,9 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const T = Number(process.argv[2] ?? 10_000), H = Number(process.argv[3] ?? 512);
+const T = Number(process.argv[2] ?? 10_000),
+  H = Number(process.argv[3] ?? 512);
 const exe = process.env.CHROMIUM ?? '/usr/bin/chromium';
-if (!existsSync(exe)) { console.log(`heatmap (browser): skipped, no Chromium at ${exe}`); process.exit(0); }
+if (!existsSync(exe)) {
+  console.log(`heatmap (browser): skipped, no Chromium at ${exe}`);
+  process.exit(0);
+}
 
 const entry = `
 import { buildLut, scaleFor } from './src/webview/shared/colors';
@@ -40,7 +44,14 @@ window.bench = (T, H, signal) => {
   const t2 = performance.now();
   return { fill: t1 - t0, draw: t2 - t1, total: t2 - t0 };
 };`;
-const out = await esbuild.build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, format: 'iife', platform: 'browser', write: false, target: 'chrome114' });
+const out = await esbuild.build({
+  stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' },
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  write: false,
+  target: 'chrome114',
+});
 const browser = await chromium.launch({ executablePath: exe, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 try {
   const page = await browser.newPage();
@@ -53,7 +64,11 @@ try {
     for (let i = 0; i < 5; i++) runs.push(await page.evaluate(([t, h, s]) => window.bench(t, h, s), [T, H, signal]));
     runs.sort((a, b) => a.total - b.total);
     const m = runs[2];
-    console.log(`heatmap in Chromium ${version} (headless, no GPU), ${T} × ${H}, signal ${signal}: ` +
-      `${m.total.toFixed(1)} ms (scale + pixels + tiles ${m.fill.toFixed(1)} ms, draw ${m.draw.toFixed(1)} ms), median of 5 — ${m.total < 500 ? 'within' : 'OVER'} the 500 ms budget`);
+    console.log(
+      `heatmap in Chromium ${version} (headless, no GPU), ${T} × ${H}, signal ${signal}: ` +
+        `${m.total.toFixed(1)} ms (scale + pixels + tiles ${m.fill.toFixed(1)} ms, draw ${m.draw.toFixed(1)} ms), median of 5 — ${m.total < 500 ? 'within' : 'OVER'} the 500 ms budget`,
+    );
   }
-} finally { await browser.close(); }
+} finally {
+  await browser.close();
+}

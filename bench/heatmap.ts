@@ -18,16 +18,22 @@ const T = Number(process.argv[2] ?? 10_000);
 const H = Number(process.argv[3] ?? 512);
 const reps = Number(process.argv[4] ?? 7);
 
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
 
 // activations like a trained LSTM's c: mostly small, some large, smooth in time
 const data = new Float32Array(T * H);
 let seed = 12345;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 for (let u = 0; u < H; u++) {
   let v = 0;
   const gain = 0.5 + 3 * rnd();
-  for (let t = 0; t < T; t++) { v = 0.9 * v + 0.1 * (rnd() * 2 - 1) * gain; data[t * H + u] = v; }
+  for (let t = 0; t < T; t++) {
+    v = 0.9 * v + 0.1 * (rnd() * 2 - 1) * gain;
+    data[t * H + u] = v;
+  }
 }
 
 function renderAll(signal: string): number {
@@ -49,11 +55,22 @@ function anchor(): number {
   return performance.now() - t0;
 }
 
-renderAll('h'); renderAll('c'); // warm up the JIT
-const h: number[] = [], c: number[] = [], a: number[] = [];
-for (let i = 0; i < reps; i++) { h.push(renderAll('h')); c.push(renderAll('c')); a.push(anchor()); }
-const mh = median(h), mc = median(c), ma = median(a);
-console.log(`heatmap render, ${T} steps × ${H} units (${((T * H) / 1e6).toFixed(2)} M values, ${tiles(T).length} tile(s)), median of ${reps}, node ${process.version}`);
+renderAll('h');
+renderAll('c'); // warm up the JIT
+const h: number[] = [],
+  c: number[] = [],
+  a: number[] = [];
+for (let i = 0; i < reps; i++) {
+  h.push(renderAll('h'));
+  c.push(renderAll('c'));
+  a.push(anchor());
+}
+const mh = median(h),
+  mc = median(c),
+  ma = median(a);
+console.log(
+  `heatmap render, ${T} steps × ${H} units (${((T * H) / 1e6).toFixed(2)} M values, ${tiles(T).length} tile(s)), median of ${reps}, node ${process.version}`,
+);
 console.log(`  signal h (fixed scale)      ${mh.toFixed(1)} ms`);
 console.log(`  signal c (percentile scale) ${mc.toFixed(1)} ms`);
 console.log(`  anchor: copy ${((T * H * 4) / 1e6).toFixed(1)} MB  ${ma.toFixed(1)} ms  (render / copy = ${(mc / ma).toFixed(1)}×)`);

@@ -32,20 +32,51 @@ const CONFIGS: [string, ModelConfig][] = [
 ];
 const codec = { decode: (ids: ArrayLike<number>) => String.fromCharCode(...Array.from(ids, (i) => 32 + i)) };
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]!; };
-const argmax = (x: Float32Array) => { let b = 0; for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i; return b; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+};
+const argmax = (x: Float32Array) => {
+  let b = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
+  return b;
+};
 
-interface Row { step50: number; step95: number; auto50: number; auto95: number; stepped50?: number; stepped95?: number; warm50?: number; warm95?: number; beam50?: number; beam95?: number; charsPerSec: number }
+interface Row {
+  step50: number;
+  step95: number;
+  auto50: number;
+  auto95: number;
+  stepped50?: number;
+  stepped95?: number;
+  warm50?: number;
+  warm95?: number;
+  beam50?: number;
+  beam95?: number;
+  charsPerSec: number;
+}
 
 async function measure(mk: () => TokenStepper): Promise<Row> {
   const rng = new Rng(1);
   const ctx = Array.from({ length: 256 }, () => rng.int(V));
   // warm up
-  { const s = mk(); let lg = await s.prime(ctx.slice(0, 16)); for (let i = 0; i < 20; i++) lg = await s.step(argmax(lg)); }
+  {
+    const s = mk();
+    let lg = await s.prime(ctx.slice(0, 16));
+    for (let i = 0; i < 20; i++) lg = await s.step(argmax(lg));
+  }
   const steps: number[] = [];
-  { const s = mk(); let lg = await s.prime(ctx.slice(0, 8));
-    for (let i = 0; i < (quick ? 200 : 1000); i++) { const t0 = performance.now(); lg = await s.step(argmax(lg)); steps.push(performance.now() - t0); } }
-  const autos: number[] = [], stepped: number[] = [];
+  {
+    const s = mk();
+    let lg = await s.prime(ctx.slice(0, 8));
+    for (let i = 0; i < (quick ? 200 : 1000); i++) {
+      const t0 = performance.now();
+      lg = await s.step(argmax(lg));
+      steps.push(performance.now() - t0);
+    }
+  }
+  const autos: number[] = [],
+    stepped: number[] = [];
   for (let r = 0; r < (quick ? 10 : 40); r++) {
     let t0 = performance.now();
     let s = mk();
@@ -56,7 +87,10 @@ async function measure(mk: () => TokenStepper): Promise<Row> {
     t0 = performance.now();
     s = mk();
     let lg = await s.prime(ctx);
-    for (let i = 0; i < 32; i++) { const id = argmax(lg); if (i < 31) lg = await s.step(id); }
+    for (let i = 0; i < 32; i++) {
+      const id = argmax(lg);
+      if (i < 31) lg = await s.step(id);
+    }
     stepped.push(performance.now() - t0);
   }
   // typing: the context grows by one character per completion; the PrefixCache runs only the new one
@@ -86,7 +120,19 @@ async function measure(mk: () => TokenStepper): Promise<Row> {
   const t0 = performance.now();
   await sampleText(s, first, codec, { length: n, seed: 1 });
   const charsPerSec = n / ((performance.now() - t0) / 1000);
-  return { step50: pct(steps, 0.5), step95: pct(steps, 0.95), auto50: pct(autos, 0.5), auto95: pct(autos, 0.95), stepped50: pct(stepped, 0.5), stepped95: pct(stepped, 0.95), warm50: pct(warm, 0.5), warm95: pct(warm, 0.95), beam50: pct(beams, 0.5), beam95: pct(beams, 0.95), charsPerSec };
+  return {
+    step50: pct(steps, 0.5),
+    step95: pct(steps, 0.95),
+    auto50: pct(autos, 0.5),
+    auto95: pct(autos, 0.95),
+    stepped50: pct(stepped, 0.5),
+    stepped95: pct(stepped, 0.95),
+    warm50: pct(warm, 0.5),
+    warm95: pct(warm, 0.95),
+    beam50: pct(beams, 0.5),
+    beam95: pct(beams, 0.95),
+    charsPerSec,
+  };
 }
 
 function torchRows(): Record<string, Row> | string {
@@ -97,7 +143,9 @@ function torchRows(): Record<string, Row> | string {
     if (!script) return 'bench/infer_torch.py not found';
     const out = execFileSync(py, [script, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return JSON.parse(out.trim().split('\n').pop()!) as Record<string, Row>;
-  } catch (e) { return `failed: ${(e as Error).message.split('\n')[0]}`; }
+  } catch (e) {
+    return `failed: ${(e as Error).message.split('\n')[0]}`;
+  }
 }
 
 async function main() {
@@ -105,8 +153,11 @@ async function main() {
   const k = fastKernels(() => undefined);
   const torch = torchRows();
   const ms = (a: number | undefined, d: number) => (a === undefined ? '-' : a.toFixed(d)).padStart(7);
-  const fmt = (r: Row) => `${ms(r.step50, 3)} ${ms(r.step95, 3)} ms | ${ms(r.auto50, 2)} ${ms(r.auto95, 2)} ms | ${ms(r.stepped50, 2)} ${ms(r.stepped95, 2)} ms | ${ms(r.warm50, 2)} ${ms(r.warm95, 2)} ms | ${ms(r.beam50, 2)} ${ms(r.beam95, 2)} ms | ${Math.round(r.charsPerSec).toString().padStart(7)} chars/s`;
-  console.log(`${'model'.padEnd(14)} ${'runtime'.padEnd(20)} step p50/p95         | cold: prime256+32     | cold, 1 run per char  | typed: +1 char +32    | typed: beam 3x32      | sampling`);
+  const fmt = (r: Row) =>
+    `${ms(r.step50, 3)} ${ms(r.step95, 3)} ms | ${ms(r.auto50, 2)} ${ms(r.auto95, 2)} ms | ${ms(r.stepped50, 2)} ${ms(r.stepped95, 2)} ms | ${ms(r.warm50, 2)} ${ms(r.warm95, 2)} ms | ${ms(r.beam50, 2)} ${ms(r.beam95, 2)} ms | ${Math.round(r.charsPerSec).toString().padStart(7)} chars/s`;
+  console.log(
+    `${'model'.padEnd(14)} ${'runtime'.padEnd(20)} step p50/p95         | cold: prime256+32     | cold, 1 run per char  | typed: +1 char +32    | typed: beam 3x32      | sampling`,
+  );
   let goal = '';
   for (const [name, c] of CONFIGS) {
     const m = new Model(c, { kernels: k });
@@ -116,8 +167,11 @@ async function main() {
     try {
       const r = await measure(() => onnx.stepper());
       console.log(`${name.padEnd(14)} ${'onnxruntime-node'.padEnd(20)} ${fmt(r)}`);
-      if (name.startsWith('C1')) goal = `C1 autocomplete path (prime 256 + 32 greedy) through onnxruntime-node: p95 ${r.auto95.toFixed(2)} ms, goal ≤ 5 ms ${r.auto95 <= 5 ? 'met' : 'NOT met'} (greedy graph: ${onnx.greedyFallbackReason ?? 'used'}; one run per char: p95 ${r.stepped95!.toFixed(2)} ms)`;
-    } finally { await onnx.dispose(); }
+      if (name.startsWith('C1'))
+        goal = `C1 autocomplete path (prime 256 + 32 greedy) through onnxruntime-node: p95 ${r.auto95.toFixed(2)} ms, goal ≤ 5 ms ${r.auto95 <= 5 ? 'met' : 'NOT met'} (greedy graph: ${onnx.greedyFallbackReason ?? 'used'}; one run per char: p95 ${r.stepped95!.toFixed(2)} ms)`;
+    } finally {
+      await onnx.dispose();
+    }
     console.log(`${name.padEnd(14)} ${`ts engine (${k.name})`.padEnd(20)} ${fmt(await measure(() => new EngineStepper(m)))}`);
     if (typeof torch === 'string') console.log(`${name.padEnd(14)} ${'pytorch'.padEnd(20)} ${torch}`);
     else if (torch[name]) console.log(`${name.padEnd(14)} ${'pytorch'.padEnd(20)} ${fmt(torch[name]!)}`);

@@ -14,24 +14,78 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
+const arg = (k, d) => {
+  const i = process.argv.indexOf(`--${k}`);
+  return i > 0 ? process.argv[i + 1] : d;
+};
 const steps = Number(arg('steps', '300'));
 const data = arg('data', join(ROOT, '..', 'shared', 'data', 'tinyshakespeare.txt'));
-if (!existsSync(data)) { console.error(`no data at ${data}`); process.exit(1); }
+if (!existsSync(data)) {
+  console.error(`no data at ${data}`);
+  process.exit(1);
+}
 const setup = spawnSync('bash', [join(ROOT, 'scripts', 'setup-torch.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-if (setup.status !== 0) { console.error('PyTorch is not available (scripts/setup-torch.sh failed)'); process.exit(1); }
+if (setup.status !== 0) {
+  console.error('PyTorch is not available (scripts/setup-torch.sh failed)');
+  process.exit(1);
+}
 const cores = availableParallelism();
 const dir = mkdtempSync(join(tmpdir(), 'seqlab-bench-pytorch-'));
 const cli = join(ROOT, 'dist', 'cli.js');
-const options = { cell: 'lstm', layers: 1, hidden: 128, emb: 64, batch: 32, seq: 64, lr: 0.002, clip: 5, steps, evalEvery: steps, valFraction: 0.1, sampleChars: 0 };
+const options = {
+  cell: 'lstm',
+  layers: 1,
+  hidden: 128,
+  emb: 64,
+  batch: 32,
+  seq: 64,
+  lr: 0.002,
+  clip: 5,
+  steps,
+  evalEvery: steps,
+  valFraction: 0.1,
+  sampleChars: 0,
+};
 writeFileSync(join(dir, 'c1.seqlab.json'), JSON.stringify({ name: 'c1', data, options }));
 
-const jsonLines = (out) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const jsonLines = (out) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 const rows = [];
 try {
   // 1. the TypeScript engine
-  const ts = spawnSync(process.execPath, [cli, 'train', data, '--hidden', '128', '--emb', '64', '--batch', '32', '--seq', '64', '--lr', '0.002', '--clip', '5',
-    '--steps', String(steps), '--eval-every', String(steps), '--out', join(dir, 'models'), '--name', 'c1-ts', '--json'], { encoding: 'utf8' });
+  const ts = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      data,
+      '--hidden',
+      '128',
+      '--emb',
+      '64',
+      '--batch',
+      '32',
+      '--seq',
+      '64',
+      '--lr',
+      '0.002',
+      '--clip',
+      '5',
+      '--steps',
+      String(steps),
+      '--eval-every',
+      String(steps),
+      '--out',
+      join(dir, 'models'),
+      '--name',
+      'c1-ts',
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   if (ts.status !== 0) throw new Error(`seqlab train failed: ${ts.stderr}`);
   const tl = jsonLines(ts.stdout);
   const tsLast = tl.filter((l) => 'step' in l).pop();
@@ -42,7 +96,11 @@ try {
   const runs = [
     // one thread: on this 2-core machine torch with 2 intra-op threads runs at a third of its 1-thread speed
     { what: 'script, 1 process (1 thread)', cmd: ['/usr/bin/python3', [join(dir, 'train.py'), '--out', join(dir, 'p1')]], env: { OMP_NUM_THREADS: '1' } },
-    { what: 'script, 2 processes (torchrun, 1 thread each)', cmd: ['torchrun', ['--redirects', '2', '--tee', '2', '--standalone', '--nproc_per_node=2', join(dir, 'train.py'), '--out', join(dir, 'p2')]], env: { OMP_NUM_THREADS: '1' } },
+    {
+      what: 'script, 2 processes (torchrun, 1 thread each)',
+      cmd: ['torchrun', ['--redirects', '2', '--tee', '2', '--standalone', '--nproc_per_node=2', join(dir, 'train.py'), '--out', join(dir, 'p2')]],
+      env: { OMP_NUM_THREADS: '1' },
+    },
   ];
   for (const r of runs) {
     const p = spawnSync(r.cmd[0], r.cmd[1], { encoding: 'utf8', cwd: dir, env: { ...process.env, ...r.env } });

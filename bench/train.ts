@@ -24,13 +24,20 @@ import { splitTrainVal, StreamBatcher } from '../src/data/batches';
 import { loadCorpus } from '../src/data/text';
 import { pickKernels } from '../src/worker/kernels';
 
-interface Cfg { name: string; cell: CellType; layers: number; hidden: number; emb: number }
+interface Cfg {
+  name: string;
+  cell: CellType;
+  layers: number;
+  hidden: number;
+  emb: number;
+}
 const CONFIGS: Cfg[] = [
   { name: 'C1', cell: 'lstm', layers: 1, hidden: 128, emb: 64 },
   { name: 'C2', cell: 'lstm', layers: 2, hidden: 256, emb: 64 },
   { name: 'C3', cell: 'gru', layers: 1, hidden: 256, emb: 64 },
 ];
-const B = 32, T = 64;
+const B = 32,
+  T = 64;
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,37 +53,77 @@ function flopsPerChar(c: Cfg, V: number): number {
   return 3 * 2 * macs;
 }
 
-interface Row { config: string; engine: string; charsPerSec: number; msPerStep: number; gflops: number; valLoss: number | null; peakRssMb: number; steps: number; note?: string }
+interface Row {
+  config: string;
+  engine: string;
+  charsPerSec: number;
+  msPerStep: number;
+  gflops: number;
+  valLoss: number | null;
+  peakRssMb: number;
+  steps: number;
+  note?: string;
+}
 
 /** Child mode: train one config with one engine and print a JSON line. */
 function runOne(cfgName: string, engine: string, steps: number, data: string): void {
   const c = CONFIGS.find((x) => x.name === cfgName)!;
   const corpus = loadCorpus([data]);
   const split = splitTrainVal(corpus.chars, 0.1);
-  const opts = resolveOptions({ cell: c.cell, layers: c.layers, hidden: c.hidden, emb: c.emb, batch: B, seq: T, lr: 2e-3, clip: 5, steps, evalEvery: 1e9, seed: 1, sampleChars: 0 });
+  const opts = resolveOptions({
+    cell: c.cell,
+    layers: c.layers,
+    hidden: c.hidden,
+    emb: c.emb,
+    batch: B,
+    seq: T,
+    lr: 2e-3,
+    clip: 5,
+    steps,
+    evalEvery: 1e9,
+    seed: 1,
+    sampleChars: 0,
+  });
   let kernels: Kernels = refKernels;
   let note: string | undefined;
   // fastN: the backend pickKernels chooses (native first); wasmN: the WebAssembly kernels forced, for comparison
   const fast = engine.startsWith('fast') || engine.startsWith('wasm');
   const threads = fast ? Number(engine.slice(4)) || 1 : 1;
   if (engine.startsWith('wasm')) process.env.SEQLAB_KERNELS = 'wasm';
-  if (fast) { kernels = pickKernels((m) => { note = m; }, threads); if (kernels === refKernels) note = note ?? 'fast kernels unavailable: reference used'; }
+  if (fast) {
+    kernels = pickKernels((m) => {
+      note = m;
+    }, threads);
+    if (kernels === refKernels) note = note ?? 'fast kernels unavailable: reference used';
+  }
   const model = new Model(charConfig({ cell: c.cell, layers: c.layers, hidden: c.hidden, emb: c.emb, vocab: corpus.vocab.size }), { kernels });
-  const tr = new Trainer(model, opts, new StreamBatcher(corpus.ids, split.train[0], split.train[1], B, T),
-    new StreamBatcher(corpus.ids, split.val[0], split.val[1], B, T));
+  const tr = new Trainer(
+    model,
+    opts,
+    new StreamBatcher(corpus.ids, split.train[0], split.train[1], B, T),
+    new StreamBatcher(corpus.ids, split.val[0], split.val[1], B, T),
+  );
   tr.init();
   tr.trainStep(); // warm-up (JIT, allocation, helper threads starting), not timed
-  if (threads > 1) { const t = Date.now(); while (Date.now() - t < 300) tr.trainStep(); }
+  if (threads > 1) {
+    const t = Date.now();
+    while (Date.now() - t < 300) tr.trainStep();
+  }
   const t0 = performance.now();
   for (let s = 1; s < steps; s++) tr.trainStep();
   const sec = (performance.now() - t0) / 1000;
   const timed = Math.max(1, steps - 1);
   const valLoss = steps >= 300 ? tr.evaluate() : null;
   const row: Row = {
-    config: c.name, engine: fast ? `fast (${kernels.name}, ${threads} thread${threads > 1 ? 's' : ''})` : 'reference (TS)', steps,
-    charsPerSec: (timed * B * T) / sec, msPerStep: (1000 * sec) / timed,
-    gflops: ((timed * B * T) / sec) * flopsPerChar(c, corpus.vocab.size) / 1e9,
-    valLoss, peakRssMb: process.resourceUsage().maxRSS / 1024, note,
+    config: c.name,
+    engine: fast ? `fast (${kernels.name}, ${threads} thread${threads > 1 ? 's' : ''})` : 'reference (TS)',
+    steps,
+    charsPerSec: (timed * B * T) / sec,
+    msPerStep: (1000 * sec) / timed,
+    gflops: (((timed * B * T) / sec) * flopsPerChar(c, corpus.vocab.size)) / 1e9,
+    valLoss,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    note,
   };
   process.stdout.write(JSON.stringify(row) + '\n');
 }
@@ -104,7 +151,10 @@ function gemmCeiling(threads: number): { gflops: number; what: string } | null {
 function nativeGemmGflops(threads: number): void {
   process.env.SEQLAB_KERNELS = 'native';
   const k = pickKernels(() => undefined, threads);
-  const n = 1024, A = new Float32Array(n * n).fill(0.5), B = new Float32Array(n * n).fill(0.25), C = new Float32Array(n * n);
+  const n = 1024,
+    A = new Float32Array(n * n).fill(0.5),
+    B = new Float32Array(n * n).fill(0.25),
+    C = new Float32Array(n * n);
   for (let i = 0; i < 3; i++) k.gemm(false, false, n, n, n, A, 0, n, B, 0, n, 0, C, 0, n);
   let best = Infinity;
   for (let r = 0; r < 5; r++) {
@@ -121,17 +171,33 @@ function torchRows(cfg: Cfg, threads: number, steps: number, data: string, V: nu
   const script = join(__dirname, '..', '..', 'bench', 'torch_train.py');
   const scriptAlt = join(process.cwd(), 'bench', 'torch_train.py');
   const s = existsSync(script) ? script : scriptAlt;
-  if (!existsSync(py) || !existsSync(s)) return 'PyTorch rows skipped: needs /usr/bin/python3 with torch (apt-get install python3-torch libopenblas0) and bench/torch_train.py';
-  try { execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' }); } catch { return 'PyTorch rows skipped: /usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0)'; }
-  const r = spawnSync(py, [s, '--configs', cfg.name, '--steps', String(steps), '--threads', String(threads), '--data', data], { encoding: 'utf8', timeout: 3600_000 });
-  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (!existsSync(py) || !existsSync(s))
+    return 'PyTorch rows skipped: needs /usr/bin/python3 with torch (apt-get install python3-torch libopenblas0) and bench/torch_train.py';
+  try {
+    execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return 'PyTorch rows skipped: /usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0)';
+  }
+  const r = spawnSync(py, [s, '--configs', cfg.name, '--steps', String(steps), '--threads', String(threads), '--data', data], {
+    encoding: 'utf8',
+    timeout: 3600_000,
+  });
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) return `PyTorch ${cfg.name} failed: ${r.stderr.trim().split('\n').pop()}`;
   const j = JSON.parse(line);
   const cps = j.chars_per_s ?? j.chars_per_sec;
   return {
-    config: cfg.name, engine: `PyTorch ${j.torch ?? ''} ${threads} thread${threads > 1 ? 's' : ''}`.replace('  ', ' '), steps,
-    charsPerSec: cps, msPerStep: j.ms_per_step,
-    gflops: cps * flopsPerChar(cfg, V) / 1e9, valLoss: steps >= 300 ? j.val_loss : null,
+    config: cfg.name,
+    engine: `PyTorch ${j.torch ?? ''} ${threads} thread${threads > 1 ? 's' : ''}`.replace('  ', ' '),
+    steps,
+    charsPerSec: cps,
+    msPerStep: j.ms_per_step,
+    gflops: (cps * flopsPerChar(cfg, V)) / 1e9,
+    valLoss: steps >= 300 ? j.val_loss : null,
     peakRssMb: j.peak_rss_mb,
   };
 }
@@ -140,9 +206,18 @@ function main(): void {
   const data = arg('data', join(__dirname, '..', '..', '..', 'shared', 'data', 'tinyshakespeare.txt'));
   const dataPath = existsSync(data) ? data : join(process.cwd(), '..', 'shared', 'data', 'tinyshakespeare.txt');
   const steps = Number(arg('steps', '300'));
-  if (process.argv.includes('--one')) { runOne(arg('one', 'C1'), arg('engine', 'ref'), steps, dataPath); return; }
-  if (process.argv.includes('--gemm-ceiling')) { nativeGemmGflops(Number(arg('gemm-ceiling', '1'))); return; }
-  if (!existsSync(dataPath)) { console.error(`bench: reference corpus not found at ${dataPath} (pass --data FILE)`); process.exit(1); }
+  if (process.argv.includes('--one')) {
+    runOne(arg('one', 'C1'), arg('engine', 'ref'), steps, dataPath);
+    return;
+  }
+  if (process.argv.includes('--gemm-ceiling')) {
+    nativeGemmGflops(Number(arg('gemm-ceiling', '1')));
+    return;
+  }
+  if (!existsSync(dataPath)) {
+    console.error(`bench: reference corpus not found at ${dataPath} (pass --data FILE)`);
+    process.exit(1);
+  }
   const timeSteps = Number(arg('time-steps', '10'));
   const configs = arg('configs', 'C1,C2,C3').split(',');
   const engines = arg('engines', 'ref,wasm1,wasm2,fast1,fast2,torch1,torch2').split(',');
@@ -150,7 +225,9 @@ function main(): void {
   const V = loadCorpus([dataPath]).vocab.size;
   const rows: Row[] = [];
   const notes: string[] = [];
-  console.log(`bench:train on ${dataPath} (V=${V}), B=${B}, T=${T}, Adam lr 2e-3, clip 5; val loss after ${steps} steps for ${[...quality].join(', ')}; others timed over ${timeSteps} steps`);
+  console.log(
+    `bench:train on ${dataPath} (V=${V}), B=${B}, T=${T}, Adam lr 2e-3, clip 5; val loss after ${steps} steps for ${[...quality].join(', ')}; others timed over ${timeSteps} steps`,
+  );
   for (const name of configs) {
     const cfg = CONFIGS.find((c) => c.name === name);
     if (!cfg) throw new Error(`unknown config ${name}`);
@@ -158,12 +235,20 @@ function main(): void {
       const n = quality.has(e) ? steps : timeSteps;
       if (e.startsWith('torch')) {
         const r = torchRows(cfg, Number(e.slice(5)) || 1, n, dataPath, V);
-        if (typeof r === 'string') { if (!notes.includes(r)) notes.push(r); } else rows.push(r);
+        if (typeof r === 'string') {
+          if (!notes.includes(r)) notes.push(r);
+        } else rows.push(r);
         continue;
       }
-      const r = spawnSync(process.execPath, [__filename, '--one', name, '--engine', e, '--steps', String(n), '--data', dataPath], { encoding: 'utf8', timeout: 3600_000 });
+      const r = spawnSync(process.execPath, [__filename, '--one', name, '--engine', e, '--steps', String(n), '--data', dataPath], {
+        encoding: 'utf8',
+        timeout: 3600_000,
+      });
       const line = r.stdout.trim().split('\n').pop() ?? '';
-      if (r.status !== 0 || !line.startsWith('{')) { notes.push(`${name}/${e} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`); continue; }
+      if (r.status !== 0 || !line.startsWith('{')) {
+        notes.push(`${name}/${e} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+        continue;
+      }
       const row = JSON.parse(line) as Row;
       if (row.note) notes.push(`${name}/${e}: ${row.note}`);
       rows.push(row);
@@ -174,16 +259,30 @@ function main(): void {
   const ceilings = new Map<number, { gflops: number; what: string } | null>();
   for (const t of [1, 2]) ceilings.set(t, gemmCeiling(t));
   const threadsOf = (r: Row) => (/(\d+) threads?/.exec(r.engine)?.[1] ? Number(/(\d+) threads?/.exec(r.engine)![1]) : 1);
-  const ofCeiling = (r: Row) => { const c = ceilings.get(threadsOf(r)); return c ? `${((100 * r.gflops) / c.gflops).toFixed(0)}%` : '-'; };
+  const ofCeiling = (r: Row) => {
+    const c = ceilings.get(threadsOf(r));
+    return c ? `${((100 * r.gflops) / c.gflops).toFixed(0)}%` : '-';
+  };
   const hdr = ['config', 'engine', 'chars/s', 'ms/step', 'GFLOP/s', '% of GEMM ceiling', `val loss @${steps}`, 'peak RSS MB'];
-  const body = rows.map((r) => [r.config, r.engine, Math.round(r.charsPerSec).toLocaleString('en-US'), r.msPerStep.toFixed(1), r.gflops.toFixed(2), ofCeiling(r),
-    r.valLoss === null || r.valLoss === undefined ? '-' : r.valLoss.toFixed(4), Number.isFinite(r.peakRssMb) ? r.peakRssMb.toFixed(0) : '-']);
+  const body = rows.map((r) => [
+    r.config,
+    r.engine,
+    Math.round(r.charsPerSec).toLocaleString('en-US'),
+    r.msPerStep.toFixed(1),
+    r.gflops.toFixed(2),
+    ofCeiling(r),
+    r.valLoss === null || r.valLoss === undefined ? '-' : r.valLoss.toFixed(4),
+    Number.isFinite(r.peakRssMb) ? r.peakRssMb.toFixed(0) : '-',
+  ]);
   const w = hdr.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
   console.log(line(hdr));
   console.log('| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |');
   for (const b of body) console.log(line(b));
-  for (const [t, c] of ceilings) console.log(`GEMM ceiling, ${t} thread${t > 1 ? 's' : ''}: ${c ? `${c.gflops.toFixed(1)} GFLOP/s (${c.what}, 1024³ float32, best in this run)` : 'not measured'}`);
+  for (const [t, c] of ceilings)
+    console.log(
+      `GEMM ceiling, ${t} thread${t > 1 ? 's' : ''}: ${c ? `${c.gflops.toFixed(1)} GFLOP/s (${c.what}, 1024³ float32, best in this run)` : 'not measured'}`,
+    );
   for (const n of notes) console.log(`note: ${n}`);
   const ratios: string[] = [];
   for (const name of configs) {

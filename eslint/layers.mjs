@@ -18,7 +18,8 @@ export const ALLOW = {
   worker: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker'], packages: ['node'] },
   host: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker', 'host'], packages: ['node', 'vscode', 'ignore'] },
   webview: { layers: ['protocol', 'webview'], packages: ['uplot', '@vscode-elements/elements'] },
-  top: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker', 'host', 'top'], packages: ['node', 'vscode', 'commander', 'cli-progress'] },
+  cli: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker', 'cli'], packages: ['node', 'commander', 'cli-progress'] },
+  top: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker', 'host', 'cli', 'top'], packages: ['node', 'vscode', 'commander', 'cli-progress'] },
 };
 /** files that may import one more package than their layer */
 const EXTRA = { 'src/onnx/runtime.ts': ['onnxruntime-node'] };
@@ -27,7 +28,7 @@ function layerOf(root, file) {
   const rel = relative(resolve(root, 'src'), file).split(sep);
   if (rel[0] === '..' || rel.length === 0) return null;
   if (rel.length === 1) return 'top';
-  return rel[0] in ALLOW ? rel[0] : null;
+  return rel[0] in ALLOW ? rel[0] : `unknown:${rel[0]}`;
 }
 
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
@@ -41,13 +42,18 @@ export const layersPlugin = {
         const file = context.filename;
         const from = layerOf(root, file);
         if (!from) return {};
+        if (from.startsWith('unknown:')) {
+          const folder = from.slice('unknown:'.length);
+          const message = `src/${folder}/ is not a layer: add it to ALLOW in eslint/layers.mjs (and to DEVELOPERS.md, "Layers")`;
+          return { Program: (node) => context.report({ node, message }) };
+        }
         const allow = ALLOW[from];
         const extra = EXTRA[relative(root, file).split(sep).join('/')] ?? [];
         const check = (node, spec) => {
           if (typeof spec !== 'string') return;
           if (spec.startsWith('.')) {
             const to = layerOf(root, resolve(dirname(file), spec));
-            if (to && !allow.layers.includes(to)) {
+            if (to && !to.startsWith('unknown:') && !allow.layers.includes(to)) {
               context.report({ node, message: `${from}/ may import ${allow.layers.join(', ')}; not ${to}/ ('${spec}'). See DEVELOPERS.md, "Layers".` });
             }
             return;
@@ -55,7 +61,10 @@ export const layersPlugin = {
           const ok = NODE.has(spec) ? allow.packages.includes('node') : [...allow.packages, ...extra].includes(packageName(spec));
           if (!ok) {
             const what = NODE.has(spec) ? `Node's '${spec}'` : `the package '${packageName(spec)}'`;
-            context.report({ node, message: `${from}/ may not import ${what}; its packages: ${allow.packages.join(', ') || 'none'}. See DEVELOPERS.md, "Layers".` });
+            context.report({
+              node,
+              message: `${from}/ may not import ${what}; its packages: ${allow.packages.join(', ') || 'none'}. See DEVELOPERS.md, "Layers".`,
+            });
           }
         };
         return {

@@ -19,8 +19,11 @@ function headers() {
   try {
     const dir = createRequire(import.meta.url)('node-api-headers').include_dir;
     if (existsSync(join(dir, 'node_api.h'))) return dir;
-  } catch { /* not installed */ }
-  for (const d of [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node']) if (existsSync(join(d, 'node_api.h'))) return d;
+  } catch {
+    /* not installed */
+  }
+  for (const d of [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'])
+    if (existsSync(join(d, 'node_api.h'))) return d;
   return null;
 }
 
@@ -28,9 +31,16 @@ function headers() {
 export function buildNative(outdir = join(root, 'dist')) {
   const out = join(outdir, 'native', NATIVE_FILE);
   // the source is seqlab_kernels.c and the parts it includes (every native/*.c and *.h)
-  const newest = Math.max(...readdirSync(dirname(SRC)).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(dirname(SRC), f)).mtimeMs));
+  const newest = Math.max(
+    ...readdirSync(dirname(SRC))
+      .filter((f) => /\.[ch]$/.test(f))
+      .map((f) => statSync(join(dirname(SRC), f)).mtimeMs),
+  );
   if (existsSync(out) && statSync(out).mtimeMs >= newest) return out;
-  const warn = (why) => { console.warn(`[build-native] native kernels not built (${why}); training will use the WebAssembly kernels`); return null; };
+  const warn = (why) => {
+    console.warn(`[build-native] native kernels not built (${why}); training will use the WebAssembly kernels`);
+    return null;
+  };
   if (process.platform !== 'linux' || process.arch !== 'x64') return warn(`no native build for ${process.platform}-${process.arch}`);
   const inc = headers();
   if (!inc) return warn('Node-API headers not found');
@@ -38,8 +48,28 @@ export function buildNative(outdir = join(root, 'dist')) {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   try {
-    execFileSync(cc, ['-O3', '-mavx2', '-mfma', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror',
-      `-I${inc}`, '-o', tmp, SRC, '-lpthread', '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(
+      cc,
+      [
+        '-O3',
+        '-mavx2',
+        '-mfma',
+        '-fPIC',
+        '-shared',
+        '-fvisibility=hidden',
+        '-Wall',
+        '-Wextra',
+        '-Wno-unused-parameter',
+        '-Werror',
+        `-I${inc}`,
+        '-o',
+        tmp,
+        SRC,
+        '-lpthread',
+        '-lm',
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
   } catch (e) {
     return warn(e.code === 'ENOENT' ? `no C compiler: ${cc}` : `${cc} failed`);
   }

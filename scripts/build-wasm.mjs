@@ -13,7 +13,14 @@ import { genWat, assemble, DEFAULT_TILE } from './wasm/gen-kernels-wat.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(root, 'src/engine/wasm/kernels-bytes.ts');
 
-const b64lines = (bytes) => (Buffer.from(bytes).toString('base64').match(/.{1,120}/g) ?? []).map((l) => `  '${l}'`).join(' +\n');
+const b64lines = (bytes) =>
+  (
+    Buffer.from(bytes)
+      .toString('base64')
+      .match(/.{1,120}/g) ?? []
+  )
+    .map((l) => `  '${l}'`)
+    .join(' +\n');
 
 export async function kernelsModuleSource() {
   const plain = await assemble(genWat(DEFAULT_TILE));

@@ -9,11 +9,19 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? Number(process.argv[i + 1]) : d; };
-const MAX_FILE = arg('max-file', 450), MAX_FN = arg('max-fn', 80);
+const arg = (k, d) => {
+  const i = process.argv.indexOf(`--${k}`);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const MAX_FILE = arg('max-file', 450),
+  MAX_FN = arg('max-fn', 80);
 const EXEMPT = new Set(['src/engine/wasm/kernels-bytes.ts']);
-const files = readdirSync(join(ROOT, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join(ROOT, 'src', f));
-const long = [], big = [];
+const files = readdirSync(join(ROOT, 'src'), { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+  .map((f) => join(ROOT, 'src', f));
+const long = [],
+  big = [];
 for (const f of files) {
   const rel = relative(ROOT, f).split('\\').join('/');
   if (EXEMPT.has(rel)) continue;
@@ -23,7 +31,8 @@ for (const f of files) {
   const sf = ts.createSourceFile(f, text, ts.ScriptTarget.ES2022, true);
   const visit = (n) => {
     if (ts.isFunctionLike(n) && n.body) {
-      const a = sf.getLineAndCharacterOfPosition(n.getStart()).line, b = sf.getLineAndCharacterOfPosition(n.end).line;
+      const a = sf.getLineAndCharacterOfPosition(n.getStart()).line,
+        b = sf.getLineAndCharacterOfPosition(n.end).line;
       const name = n.name?.getText(sf) ?? (ts.isVariableDeclaration(n.parent) ? n.parent.name.getText(sf) : '(anonymous)');
       if (b - a + 1 > MAX_FN) long.push([b - a + 1, `${rel}:${a + 1} ${name}`]);
     }

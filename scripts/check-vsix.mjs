@@ -23,10 +23,34 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  ROOT, assert, canvasColours, canvasInk, closeEditors as closeAll, codeServerEntry, failureShot, loadChromium, makeLog,
-  onSignals, openFile as quickOpen, palette as runPalette, paletteWhenListed, panelFrame as findPanel,
-  profileArgs, saveShot, screenshotSettings, setupCodeServer, sleep, startCodeServer, stopRun, tempWorkspace, until as untilEvery, waitForHealthz,
-  waitForWorkbench, withTimeout, writeUserSettings, xdgEnv,
+  ROOT,
+  assert,
+  canvasColours,
+  canvasInk,
+  closeEditors as closeAll,
+  codeServerEntry,
+  failureShot,
+  loadChromium,
+  makeLog,
+  onSignals,
+  openFile as quickOpen,
+  palette as runPalette,
+  paletteWhenListed,
+  panelFrame as findPanel,
+  profileArgs,
+  saveShot,
+  screenshotSettings,
+  setupCodeServer,
+  sleep,
+  startCodeServer,
+  stopRun,
+  tempWorkspace,
+  until as untilEvery,
+  waitForHealthz,
+  waitForWorkbench,
+  withTimeout,
+  writeUserSettings,
+  xdgEnv,
 } from './lib/vscode-harness.mjs';
 
 const args = process.argv.slice(2);
@@ -43,11 +67,17 @@ if (!vsix) {
   vsix = join(ROOT, `artifacts/vsix/${pkg.name}-linux-x64-${pkg.version}.vsix`);
   if (args.includes('--build') || !existsSync(vsix)) {
     const b = spawnSync(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--target', 'linux-x64'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (b.status !== 0) { console.error('npm run package failed'); process.exit(1); }
+    if (b.status !== 0) {
+      console.error('npm run package failed');
+      process.exit(1);
+    }
   }
 }
 vsix = resolve(vsix);
-if (!existsSync(vsix)) { console.error(`no ${vsix}`); process.exit(1); }
+if (!existsSync(vsix)) {
+  console.error(`no ${vsix}`);
+  process.exit(1);
+}
 
 const CS = setupCodeServer();
 const ENTRY = codeServerEntry(CS);
@@ -61,11 +91,19 @@ mkdirSync(join(TMP, 'ud/User'), { recursive: true });
 const env = xdgEnv(TMP);
 const csArgs = profileArgs(TMP);
 const inst = spawnSync(process.execPath, [ENTRY, ...csArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8' });
-log('install:', (inst.stdout + inst.stderr).trim().split('\n').filter((l) => !/open-vsx|ENOTFOUND/.test(l)).join(' | '));
+log(
+  'install:',
+  (inst.stdout + inst.stderr)
+    .trim()
+    .split('\n')
+    .filter((l) => !/open-vsx|ENOTFOUND/.test(l))
+    .join(' | '),
+);
 const list = spawnSync(process.execPath, [ENTRY, ...csArgs, '--list-extensions', '--show-versions'], { env, encoding: 'utf8' });
 const installedDirs = readdirSync(EXT).filter((d) => d.toLowerCase().startsWith(ID.toLowerCase()));
 let code = 1;
-let server; let page;
+let server;
+let page;
 const cleanup = () => stopRun({ server, tmp: TMP, keep, log });
 onSignals(cleanup);
 const shots = join(ROOT, 'artifacts/screenshots');
@@ -75,13 +113,28 @@ const shot = (name, dir = shots) => saveShot(page, join(dir, name), log, 400);
 
 try {
   assert(inst.status === 0, `--install-extension exited ${inst.status}`);
-  assert(new RegExp(`^${ID.replace('.', '\\.')}@${pkg.version.replace(/\./g, '\\.')}$`, 'mi').test(list.stdout), `--list-extensions shows ${ID}@${pkg.version}: ${list.stdout.trim()}`);
+  assert(
+    new RegExp(`^${ID.replace('.', '\\.')}@${pkg.version.replace(/\./g, '\\.')}$`, 'mi').test(list.stdout),
+    `--list-extensions shows ${ID}@${pkg.version}: ${list.stdout.trim()}`,
+  );
   assert(installedDirs.length === 1, `one installed folder for ${ID} in ${EXT}: ${readdirSync(EXT).join(', ')}`);
   const installed = join(EXT, installedDirs[0]);
   assert(!lstatSync(installed).isSymbolicLink(), 'the installed copy is a real folder, not a link to the development folder');
-  assert(existsSync(join(installed, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node')), 'the installed copy holds the linux-x64 onnxruntime binary');
-  assert(!existsSync(join(installed, 'src')) && !existsSync(join(installed, 'test')) && !existsSync(join(installed, 'dist/extension.js.map')), 'no sources, tests or source maps installed');
-  log(`installed ${installedDirs[0]} (${list.stdout.trim().split('\n').filter((l) => l.includes(ID)).join()})`);
+  assert(
+    existsSync(join(installed, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node')),
+    'the installed copy holds the linux-x64 onnxruntime binary',
+  );
+  assert(
+    !existsSync(join(installed, 'src')) && !existsSync(join(installed, 'test')) && !existsSync(join(installed, 'dist/extension.js.map')),
+    'no sources, tests or source maps installed',
+  );
+  log(
+    `installed ${installedDirs[0]} (${list.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes(ID))
+      .join()})`,
+  );
 
   // ------------------------------------------------------------------ workspace + code-server on the installed copy
   const text = readFileSync(join(ROOT, 'test/integration/fixtures/workspace/tiny.txt'), 'utf8');
@@ -110,9 +163,17 @@ try {
     await openFile('journey.txt');
     // 2. Train Model on Current File (the commands appear once the installed extension is registered: retry)
     await paletteWhenListed(page, 'Sequence Lab: Train Model on Current File', {
-      what: 'the installed extension\'s Train command in the palette', timeoutMs: 60_000, everyMs: 1000, rowTimeoutMs: 5_000, waitHidden: false,
+      what: "the installed extension's Train command in the palette",
+      timeoutMs: 60_000,
+      everyMs: 1000,
+      rowTimeoutMs: 5_000,
+      waitHidden: false,
     });
-    for (const [step, pick] of [['(1/4)', 'LSTM'], ['(2/4)', 'Tiny'], ['(3/4)', '1 min']]) {
+    for (const [step, pick] of [
+      ['(1/4)', 'LSTM'],
+      ['(2/4)', 'Tiny'],
+      ['(3/4)', '1 min'],
+    ]) {
       await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).waitFor({ state: 'visible', timeout: 30_000 });
       if (step === '(2/4)') await j('02-train-size-pick.png');
       await row(pick).click();
@@ -149,12 +210,17 @@ try {
     await sleep(3000);
     await palette('Sequence Lab: Stop Training');
     const dir = join(WS, '.seqlab/models', name);
-    await until('model.onnx + a stopped/complete card on disk', async () => {
-      if (!existsSync(join(dir, 'model.onnx'))) return false;
-      const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8'));
-      return card.status === 'stopped' || card.status === 'complete';
-    }, 90_000, 500);
-    await until('the finished model\'s description in the Models view', async () => /LSTM.*params/.test(await modelRow.innerText()), 30_000);
+    await until(
+      'model.onnx + a stopped/complete card on disk',
+      async () => {
+        if (!existsSync(join(dir, 'model.onnx'))) return false;
+        const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8'));
+        return card.status === 'stopped' || card.status === 'complete';
+      },
+      90_000,
+      500,
+    );
+    await until("the finished model's description in the Models view", async () => /LSTM.*params/.test(await modelRow.innerText()), 30_000);
     log('finished model:', (await modelRow.innerText()).replace(/\s+/g, ' '));
     await shot('vsix-2-models-view.png');
     if (full) await fullJourney(name);
@@ -210,11 +276,15 @@ try {
     log(`ghost text: ${JSON.stringify(suggestion)}`);
     await j('07a-autocomplete-ghost-text.png');
     await page.keyboard.press('Tab');
-    const line = await until('the suggestion inserted by Tab', async () => {
-      const l = await page.locator('.editor-instance .monaco-editor .view-line').first().innerText();
-      const clean = l.replace(/\u00a0/g, ' ');
-      return clean.length > typed.length && clean.startsWith(typed) ? clean : false;
-    }, 10_000);
+    const line = await until(
+      'the suggestion inserted by Tab',
+      async () => {
+        const l = await page.locator('.editor-instance .monaco-editor .view-line').first().innerText();
+        const clean = l.replace(/\u00a0/g, ' ');
+        return clean.length > typed.length && clean.startsWith(typed) ? clean : false;
+      },
+      10_000,
+    );
     log(`line after Tab: ${JSON.stringify(line)}`);
     await j('07b-autocomplete-accepted.png');
     await cmd('Sequence Lab: Toggle Autocomplete'); // off again for the rest
@@ -223,8 +293,14 @@ try {
     await openFile('sales.csv');
     await cmd('Sequence Lab: Forecast CSV');
     for (let i = 0; i < 12; i++) {
-      const title = await page.locator('.quick-input-widget .quick-input-title').innerText({ timeout: 15_000 }).catch(() => '');
-      if (/budget/i.test(title)) { await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Quick' }).first().click(); break; }
+      const title = await page
+        .locator('.quick-input-widget .quick-input-title')
+        .innerText({ timeout: 15_000 })
+        .catch(() => '');
+      if (/budget/i.test(title)) {
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Quick' }).first().click();
+        break;
+      }
       await sleep(300);
       await page.keyboard.press('Enter');
       await sleep(500);
@@ -253,7 +329,10 @@ try {
     // bad input: an empty file and a binary file get one clear message and no model
     // (the empty file from the palette; the binary one from the Explorer's context menu: VS Code shows no text
     // editor for a binary file, so "Train Model on Current File" is not offered)
-    for (const [file, re] of [['empty.txt', /empty/i], ['blob.txt', /binary|UTF-8/i]]) {
+    for (const [file, re] of [
+      ['empty.txt', /empty/i],
+      ['blob.txt', /binary|UTF-8/i],
+    ]) {
       if (file === 'empty.txt') {
         await openFile(file);
         await cmd('Sequence Lab: Train Model on Current File');
@@ -270,11 +349,16 @@ try {
         await entry.waitFor({ state: 'hidden', timeout: 5_000 });
       }
       const t = toastWith(re);
-      await until(`the message for ${file}`, async () => {
-        if (await t.isVisible()) return true;
-        if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Enter'); // defaults, if it asks first
-        return false;
-      }, 30_000, 500);
+      await until(
+        `the message for ${file}`,
+        async () => {
+          if (await t.isVisible()) return true;
+          if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Enter'); // defaults, if it asks first
+          return false;
+        },
+        30_000,
+        500,
+      );
       log(`${file}: ${(await t.innerText()).split('\n')[0]}`);
       await j(`10-bad-input-${file.replace('.txt', '')}.png`);
       await page.keyboard.press('Escape');

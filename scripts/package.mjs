@@ -22,7 +22,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const MAX_LINUX_X64_MB = 30;
 
 // target → onnxruntime-node's binary folder (bin/napi-v6/<os>/<arch>)
@@ -44,14 +47,33 @@ const RUNTIME_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
 if (args.includes('--icon')) {
   const html = join(ROOT, 'artifacts/icon.html');
   mkdirSync(dirname(html), { recursive: true });
-  writeFileSync(html, `<!doctype html><style>html,body{margin:0;background:transparent;overflow:hidden}</style>${readFileSync(join(ROOT, 'media/icon.svg'), 'utf8')}`);
-  const r = spawnSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars',
-    '--default-background-color=00000000', '--window-size=128,128', `--screenshot=${join(ROOT, 'media/icon.png')}`, `file://${html}`], { stdio: 'inherit' });
+  writeFileSync(
+    html,
+    `<!doctype html><style>html,body{margin:0;background:transparent;overflow:hidden}</style>${readFileSync(join(ROOT, 'media/icon.svg'), 'utf8')}`,
+  );
+  const r = spawnSync(
+    process.env.CHROMIUM ?? '/usr/bin/chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--default-background-color=00000000',
+      '--window-size=128,128',
+      `--screenshot=${join(ROOT, 'media/icon.png')}`,
+      `file://${html}`,
+    ],
+    { stdio: 'inherit' },
+  );
   process.exit(r.status ?? 1);
 }
 
 const targets = args.includes('--all') ? Object.keys(TARGETS) : [opt('--target', 'linux-x64')];
-for (const t of targets) if (!TARGETS[t]) { console.error(`unknown target ${t}; one of ${Object.keys(TARGETS).join(', ')}`); process.exit(2); }
+for (const t of targets)
+  if (!TARGETS[t]) {
+    console.error(`unknown target ${t}; one of ${Object.keys(TARGETS).join(', ')}`);
+    process.exit(2);
+  }
 const outDir = resolve(ROOT, opt('--out', 'artifacts/vsix'));
 const stageRoot = join(ROOT, 'artifacts/vsix-stage');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -85,10 +107,17 @@ function runtimeClosure() {
 function vscodeignoreFor(target, closure) {
   const base = readFileSync(join(ROOT, '.vscodeignore'), 'utf8');
   const keep = TARGETS[target];
-  const drop = shippedBinaries().filter((b) => b !== keep).map((b) => `node_modules/onnxruntime-node/bin/napi-v6/${b}/**`);
+  const drop = shippedBinaries()
+    .filter((b) => b !== keep)
+    .map((b) => `node_modules/onnxruntime-node/bin/napi-v6/${b}/**`);
   const installOnly = closure.filter((d) => !RUNTIME_PACKAGES.some((n) => d === `node_modules/${n}`)).map((d) => `${d}/**`);
-  const block = [`# >>> PLATFORM (${target}: keeps bin/napi-v6/${keep})`, ...drop,
-    '# onnxruntime-node install-time-only dependencies', ...installOnly, '# <<< PLATFORM'].join('\n');
+  const block = [
+    `# >>> PLATFORM (${target}: keeps bin/napi-v6/${keep})`,
+    ...drop,
+    '# onnxruntime-node install-time-only dependencies',
+    ...installOnly,
+    '# <<< PLATFORM',
+  ].join('\n');
   const out = base.replace(/# >>> PLATFORM[\s\S]*?# <<< PLATFORM/, block);
   if (out === base) throw new Error('.vscodeignore has no PLATFORM block');
   return out;
@@ -109,12 +138,15 @@ function stage(target, prodDist, closure) {
   cpSync(prodDist, join(dir, 'dist'), { recursive: true });
   const keepBin = TARGETS[target];
   for (const d of closure) {
-    cpSync(join(ROOT, d), join(dir, d), { recursive: true, filter: (src) => {
-      const r = relative(ORT_BIN, src);
-      if (r.startsWith('..') || r === '') return true; // outside onnxruntime's binaries
-      const parts = r.split(/[\\/]/);
-      return parts.length < 2 ? keepBin.startsWith(`${parts[0]}/`) : `${parts[0]}/${parts[1]}` === keepBin;
-    } });
+    cpSync(join(ROOT, d), join(dir, d), {
+      recursive: true,
+      filter: (src) => {
+        const r = relative(ORT_BIN, src);
+        if (r.startsWith('..') || r === '') return true; // outside onnxruntime's binaries
+        const parts = r.split(/[\\/]/);
+        return parts.length < 2 ? keepBin.startsWith(`${parts[0]}/`) : `${parts[0]}/${parts[1]}` === keepBin;
+      },
+    });
   }
   writeFileSync(join(dir, '.vscodeignore'), vscodeignoreFor(target, closure));
   return dir;
@@ -134,10 +166,20 @@ export function checkVsix(file, target) {
   if (bad.length) problems.push(`files that must not ship: ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ' …' : ''}`);
   const bins = [...new Set(files.map((f) => /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v6\/([^/]+\/[^/]+)\//.exec(f)?.[1]).filter(Boolean))];
   if (bins.length !== 1 || bins[0] !== TARGETS[target]) problems.push(`onnxruntime binaries for ${bins.join(', ') || 'nothing'}; want only ${TARGETS[target]}`);
-  for (const f of ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/infer-worker.js', 'extension/dist/cli.js', 'extension/dist/pytorch/train.py',
+  for (const f of [
+    'extension/dist/extension.js',
+    'extension/dist/worker.js',
+    'extension/dist/infer-worker.js',
+    'extension/dist/cli.js',
+    'extension/dist/pytorch/train.py',
     `extension/node_modules/onnxruntime-node/bin/napi-v6/${TARGETS[target]}/onnxruntime_binding.node`,
-    'extension/node_modules/onnxruntime-common/package.json', 'extension/dist/protobuf-light.js',
-    'extension/media/icon.png', 'extension/media/screenshots/dashboard.png', 'extension/package.json', 'extension/readme.md']) {
+    'extension/node_modules/onnxruntime-common/package.json',
+    'extension/dist/protobuf-light.js',
+    'extension/media/icon.png',
+    'extension/media/screenshots/dashboard.png',
+    'extension/package.json',
+    'extension/readme.md',
+  ]) {
     if (!files.includes(f)) problems.push(`missing ${f}`);
   }
   // the production bundle: minified, no source-map references
@@ -154,7 +196,9 @@ export function checkVsix(file, target) {
 async function main() {
   const missing = targets.filter((t) => !shippedBinaries().includes(TARGETS[t]));
   for (const t of missing) {
-    console.error(`[package] ${t}: onnxruntime-node ${JSON.parse(readFileSync(join(ORT, 'package.json'), 'utf8')).version} ships no ${TARGETS[t]} binary (bin/napi-v6/${TARGETS[t]}); skipping it`);
+    console.error(
+      `[package] ${t}: onnxruntime-node ${JSON.parse(readFileSync(join(ORT, 'package.json'), 'utf8')).version} ships no ${TARGETS[t]} binary (bin/napi-v6/${TARGETS[t]}); skipping it`,
+    );
   }
   const todo = targets.filter((t) => !missing.includes(t));
   if (!todo.length) process.exit(1);
@@ -178,14 +222,22 @@ async function main() {
     const { files, problems } = checkVsix(file, target);
     const mb = statSync(file).size / 1024 / 1024;
     if (target === 'linux-x64' && mb >= MAX_LINUX_X64_MB) problems.push(`${mb.toFixed(1)} MB: over the ${MAX_LINUX_X64_MB} MB budget`);
-    console.log(`[package] ${relative(ROOT, file)}: ${mb.toFixed(2)} MB, ${files.length} files, ${((Date.now() - t1) / 1000).toFixed(1)} s${problems.length ? '' : ' — OK'}`);
-    for (const p of problems) { console.error(`[package] ${target}: ${p}`); failed = true; }
+    console.log(
+      `[package] ${relative(ROOT, file)}: ${mb.toFixed(2)} MB, ${files.length} files, ${((Date.now() - t1) / 1000).toFixed(1)} s${problems.length ? '' : ' — OK'}`,
+    );
+    for (const p of problems) {
+      console.error(`[package] ${target}: ${p}`);
+      failed = true;
+    }
     if (!args.includes('--keep-stage')) rmSync(dir, { recursive: true, force: true });
   }
   if (!args.includes('--keep-stage')) rmSync(prodDist, { recursive: true, force: true });
-  if (failed || missing.length && !args.includes('--all')) process.exit(1);
+  if (failed || (missing.length && !args.includes('--all'))) process.exit(1);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e) => { console.error(e?.stack ?? e); process.exit(1); });
+  main().catch((e) => {
+    console.error(e?.stack ?? e);
+    process.exit(1);
+  });
 }

@@ -17,7 +17,11 @@ export function tables(root = ROOT) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8'));
   const t = (s) => (typeof s === 'string' ? s.replace(/^%(.+)%$/, (m, k) => nls[k] ?? m) : s);
-  const cell = (s) => String(s ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+  const cell = (s) =>
+    String(s ?? '')
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\|/g, '\\|')
+      .trim();
   const c = pkg.contributes;
   const hidden = new Set((c.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
   const when = new Map((c.menus?.commandPalette ?? []).filter((m) => m.when !== 'false').map((m) => [m.command, m.when]));
@@ -32,7 +36,7 @@ export function tables(root = ROOT) {
   props.sort(([, a], [, b]) => (a.order ?? 1e9) - (b.order ?? 1e9));
   const sets = ['| Setting | Type | Default | Description |', '| --- | --- | --- | --- |'];
   for (const [key, p] of props) {
-    const type = p.enum ? p.enum.map((v) => `\`${v}\``).join(' \\| ') : Array.isArray(p.type) ? p.type.join(' \\| ') : p.type ?? '';
+    const type = p.enum ? p.enum.map((v) => `\`${v}\``).join(' \\| ') : Array.isArray(p.type) ? p.type.join(' \\| ') : (p.type ?? '');
     const dflt = p.default === undefined ? '' : `\`${cell(JSON.stringify(p.default))}\``;
     sets.push(`| \`${key}\` | ${type} | ${dflt} | ${cell(t(p.markdownDescription ?? p.description ?? ''))} |`);
   }
@@ -55,7 +59,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const before = readFileSync(file, 'utf8');
   const after = render(before);
   if (process.argv.includes('--check')) {
-    if (after !== before) { console.error('README.md: the commands/settings tables are out of date; run node scripts/readme-tables.mjs'); process.exit(1); }
+    if (after !== before) {
+      console.error('README.md: the commands/settings tables are out of date; run node scripts/readme-tables.mjs');
+      process.exit(1);
+    }
     console.log('README.md tables are up to date');
   } else if (after !== before) {
     writeFileSync(file, after);

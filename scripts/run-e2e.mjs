@@ -16,17 +16,25 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  ROOT, driveWorkbench, makeLog, prepareCodeServer, screenshotSettings, tempWorkspace, writeUserSettings,
-} from './lib/vscode-harness.mjs';
+import { ROOT, driveWorkbench, makeLog, prepareCodeServer, screenshotSettings, tempWorkspace, writeUserSettings } from './lib/vscode-harness.mjs';
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const timeoutS = Number(process.env.SEQLAB_E2E_TIMEOUT_S ?? 170);
 const log = makeLog('e2e');
 
-const { cs, chromium } = prepareCodeServer({ build: !args.includes('--no-build'),
-  need: ['dist/extension.js', 'dist/worker.js', 'dist/infer-worker.js', 'dist/cli.js', 'dist/webview/dashboard.js', 'dist/webview/generate.js', 'dist/webview/hidden.js'] });
+const { cs, chromium } = prepareCodeServer({
+  build: !args.includes('--no-build'),
+  need: [
+    'dist/extension.js',
+    'dist/worker.js',
+    'dist/infer-worker.js',
+    'dist/cli.js',
+    'dist/webview/dashboard.js',
+    'dist/webview/generate.js',
+    'dist/webview/hidden.js',
+  ],
+});
 
 // ------------------------------------------------------------------ workspace: text, a trained model, a live recipe
 const { tmp: TMP, ws: WS } = tempWorkspace('seqlab-e2e-', { fixture: true });
@@ -35,22 +43,78 @@ const corpus = join(ROOT, '../shared/data/tinyshakespeare.txt');
 const story = existsSync(corpus) ? readFileSync(corpus, 'utf8').slice(0, 24_000) : readFileSync(join(WS, 'tiny.txt'), 'utf8').repeat(3);
 writeFileSync(join(WS, 'story.txt'), story);
 const models = join(WS, '.seqlab/models');
-const tr = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join(WS, 'story.txt'), '--hidden', process.env.SEQLAB_E2E_DEMO_HIDDEN ?? '48', '--emb', '16',
-  '--batch', '8', '--seq', '64', '--steps', process.env.SEQLAB_E2E_DEMO_STEPS ?? '120', '--eval-every', '40', '--lr', '0.01', '--out', models, '--name', 'demo-lstm', '--json'],
-{ encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(TMP, 'xdg-cache') } });
-if (tr.status !== 0) { console.error('training the demo model failed:', tr.stderr || tr.stdout); process.exit(1); }
+const tr = spawnSync(
+  process.execPath,
+  [
+    join(ROOT, 'dist/cli.js'),
+    'train',
+    join(WS, 'story.txt'),
+    '--hidden',
+    process.env.SEQLAB_E2E_DEMO_HIDDEN ?? '48',
+    '--emb',
+    '16',
+    '--batch',
+    '8',
+    '--seq',
+    '64',
+    '--steps',
+    process.env.SEQLAB_E2E_DEMO_STEPS ?? '120',
+    '--eval-every',
+    '40',
+    '--lr',
+    '0.01',
+    '--out',
+    models,
+    '--name',
+    'demo-lstm',
+    '--json',
+  ],
+  { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(TMP, 'xdg-cache') } },
+);
+if (tr.status !== 0) {
+  console.error('training the demo model failed:', tr.stderr || tr.stdout);
+  process.exit(1);
+}
 log('demo model trained:', tr.stdout.trim().split('\n').pop());
-writeFileSync(join(WS, 'live.seqlab.json'), JSON.stringify({
-  name: 'poem-live', data: ['tiny.txt'],
-  options: { cell: 'gru', layers: 1, hidden: Number(process.env.SEQLAB_E2E_LIVE_HIDDEN ?? 32), emb: 16, batch: 8, seq: 32, steps: Number(process.env.SEQLAB_E2E_LIVE_STEPS ?? 50000), minutes: 0, evalEvery: 20, sampleChars: 80, lr: 0.01 },
-}, null, 2));
+writeFileSync(
+  join(WS, 'live.seqlab.json'),
+  JSON.stringify(
+    {
+      name: 'poem-live',
+      data: ['tiny.txt'],
+      options: {
+        cell: 'gru',
+        layers: 1,
+        hidden: Number(process.env.SEQLAB_E2E_LIVE_HIDDEN ?? 32),
+        emb: 16,
+        batch: 8,
+        seq: 32,
+        steps: Number(process.env.SEQLAB_E2E_LIVE_STEPS ?? 50000),
+        minutes: 0,
+        evalEvery: 20,
+        sampleChars: 80,
+        lr: 0.01,
+      },
+    },
+    null,
+    2,
+  ),
+);
 
 // ------------------------------------------------------------------ code-server
 writeUserSettings(TMP, screenshotSettings(process.env.SEQLAB_E2E_THEME ?? 'Default Dark Modern'));
 const shots = resolve(ROOT, process.env.SEQLAB_E2E_SHOTS ?? 'artifacts/screenshots');
 mkdirSync(shots, { recursive: true });
 const code = await driveWorkbench({
-  cs, chromium, tmp: TMP, ws: WS, keep, log, timeoutS, failureShotPath: join(shots, 'e2e-failure.png'), logUp: true,
+  cs,
+  chromium,
+  tmp: TMP,
+  ws: WS,
+  keep,
+  log,
+  timeoutS,
+  failureShotPath: join(shots, 'e2e-failure.png'),
+  logUp: true,
   steps: async (page) => {
     const { runPanels } = await import(join(ROOT, 'test/e2e/panels.mjs'));
     await runPanels({ page, ws: WS, shots, log });

@@ -18,7 +18,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import {
-  BASE_SETTINGS, ROOT, failureShot, makeLog, onSignals, prepareCodeServer, startCodeServer, stopRun, tempWorkspace, waitForHealthz,
+  BASE_SETTINGS,
+  ROOT,
+  failureShot,
+  makeLog,
+  onSignals,
+  prepareCodeServer,
+  startCodeServer,
+  stopRun,
+  tempWorkspace,
+  waitForHealthz,
   writeUserSettings,
 } from './lib/vscode-harness.mjs';
 
@@ -35,7 +44,8 @@ async function runPass(pass) {
   const restricted = pass === 'restricted';
   const { tmp: TMP, ws: WS } = tempWorkspace(`seqlab-it-${pass}-`, { fixture: true });
   writeUserSettings(TMP, {
-    ...BASE_SETTINGS, 'security.workspace.trust.enabled': restricted,
+    ...BASE_SETTINGS,
+    'security.workspace.trust.enabled': restricted,
     ...(restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
   });
   if (pass === 'zh') {
@@ -44,13 +54,24 @@ async function runPass(pass) {
     const pack = join(TMP, 'zh-pack');
     mkdirSync(pack, { recursive: true });
     writeFileSync(join(pack, 'main.i18n.json'), JSON.stringify({ version: '1.0.0', contents: {} }));
-    writeFileSync(join(TMP, 'ud', 'languagepacks.json'), JSON.stringify({ 'zh-cn': {
-      hash: 'seqlab-it-zh', label: '中文(简体)', extensions: [{ extensionIdentifier: { id: 'seqlab-it.zh-pack' }, version: '0.0.0' }],
-      translations: { vscode: join(pack, 'main.i18n.json') },
-    } }));
+    writeFileSync(
+      join(TMP, 'ud', 'languagepacks.json'),
+      JSON.stringify({
+        'zh-cn': {
+          hash: 'seqlab-it-zh',
+          label: '中文(简体)',
+          extensions: [{ extensionIdentifier: { id: 'seqlab-it.zh-pack' }, version: '0.0.0' }],
+          translations: { vscode: join(pack, 'main.i18n.json') },
+        },
+      }),
+    );
   }
   const server = await startCodeServer({
-    cs, tmp: TMP, folder: pass === 'nofolder' ? undefined : WS, trust: restricted, args: pass === 'zh' ? ['--locale', 'zh-cn'] : [],
+    cs,
+    tmp: TMP,
+    folder: pass === 'nofolder' ? undefined : WS,
+    trust: restricted,
+    args: pass === 'zh' ? ['--locale', 'zh-cn'] : [],
     // read by the suite in the extension host (code-server's environment is inherited by the extension host)
     env: { SEQLAB_IT: '1', SEQLAB_IT_SUITE: pass, SEQLAB_IT_WORKSPACE: WS, SEQLAB_IT_GREP: process.env.SEQLAB_IT_GREP ?? '' },
   });
@@ -63,22 +84,33 @@ async function runPass(pass) {
     await waitForHealthz(server.base);
     log(`[${pass}] code-server up on ${server.base}`);
     let done;
-    const exited = new Promise((r) => { done = r; });
+    const exited = new Promise((r) => {
+      done = r;
+    });
     const listen = async (page) => {
       await page.exposeFunction('codeAutomationLog', (type, a) => {
         const text = format(...(a ?? []));
         if (type === 'error' && /open-vsx|ENOTFOUND|gallery/i.test(text)) return; // expected offline noise
-        if (/^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore)/.test(text)) return; // workbench chatter
+        if (
+          /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|\[Service Worker\]|ChatSessionStore)/.test(text)
+        )
+          return; // workbench chatter
         console.log(text);
       });
       await page.exposeFunction('codeAutomationExit', (c) => done(c));
       // an extension host that dies never reports: fail fast instead of waiting for the timeout
       page.on('console', (m) => {
-        if (/extension host .*(terminated unexpectedly|crashed)/i.test(m.text())) { console.error(`[${pass}] ${m.text()}`); done('crashed'); }
+        if (/extension host .*(terminated unexpectedly|crashed)/i.test(m.text())) {
+          console.error(`[${pass}] ${m.text()}`);
+          done('crashed');
+        }
       });
     };
-    const page = await server.open(chromium, { folder: pass === 'nofolder' ? undefined : WS, devPath: ROOT, testsPath: join(ROOT, 'out/integration/index.js') },
-      { beforeGoto: listen }); // exposed before the workbench loads: it reports through them
+    const page = await server.open(
+      chromium,
+      { folder: pass === 'nofolder' ? undefined : WS, devPath: ROOT, testsPath: join(ROOT, 'out/integration/index.js') },
+      { beforeGoto: listen },
+    ); // exposed before the workbench loads: it reports through them
     log(`[${pass}] workbench loading; the suite runs in the extension host`);
     const timer = new Promise((r) => setTimeout(() => r('timeout'), timeoutS * 1000));
     const result = await Promise.race([exited, timer]);

@@ -10,7 +10,7 @@
 // artifacts/ after a run is from that run. After the run: temp folders the suites left in the system temp folder
 // (named seqlab-*) are listed as a failed check and removed.
 //
-// Usage: node scripts/test.mjs [--only name,name]   (names: typecheck lint size build unit integration e2e autocomplete vsix)
+// Usage: node scripts/test.mjs [--only name,name]   (names: typecheck lint format size build unit integration e2e autocomplete vsix)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ const npmRun = (script) => ['npm', ['run', '-s', script]];
 const STAGES = [
   { name: 'typecheck', cmd: npmRun('typecheck') },
   { name: 'lint', cmd: npmRun('lint') },
+  { name: 'format', cmd: npmRun('format:check') },
   { name: 'size', cmd: ['node', ['scripts/check-size.mjs']] },
   { name: 'build', cmd: npmRun('build'), required: true },
   { name: 'unit', cmd: npmRun('test:unit'), mocha: true },
@@ -31,7 +32,10 @@ const STAGES = [
   { name: 'vsix', cmd: npmRun('test:vsix') },
 ];
 
-const only = (() => { const i = process.argv.indexOf('--only'); return i > 0 ? new Set(process.argv[i + 1].split(',')) : null; })();
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i > 0 ? new Set(process.argv[i + 1].split(',')) : null;
+})();
 
 function clearOldArtifacts() {
   const shots = join(ROOT, 'artifacts', 'screenshots');
@@ -50,15 +54,19 @@ function runStage(stage) {
   return new Promise((resolve) => {
     const [cmd, args] = stage.cmd;
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let passing = 0, failing = 0, buf = '';
+    let passing = 0,
+      failing = 0,
+      buf = '';
     const scan = (chunk, out) => {
       out.write(chunk);
       buf += chunk.toString('utf8');
       const lines = buf.split('\n');
       buf = lines.pop();
       for (const l of lines) {
-        const p = /^\s+(\d+) passing/.exec(l); if (p) passing += Number(p[1]);
-        const f = /^\s+(\d+) failing/.exec(l); if (f) failing += Number(f[1]);
+        const p = /^\s+(\d+) passing/.exec(l);
+        if (p) passing += Number(p[1]);
+        const f = /^\s+(\d+) failing/.exec(l);
+        if (f) failing += Number(f[1]);
       }
     };
     child.stdout.on('data', (c) => scan(c, process.stdout));
@@ -69,7 +77,8 @@ function runStage(stage) {
 
 clearOldArtifacts();
 const tempBefore = tempFolders();
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 const summary = [];
 for (const stage of STAGES) {
   if (only && !only.has(stage.name)) continue;
@@ -80,14 +89,23 @@ for (const stage of STAGES) {
   if (stage.mocha) {
     // a suite that exits non-zero without a failing test (it crashed, or ran nothing) is one more failure
     const extra = r.code !== 0 && r.failing === 0 ? 1 : 0;
-    if (r.passing === 0 && r.code === 0) { failed++; summary.push(`${stage.name}: ran no test (${s} s)`); continue; }
-    passed += r.passing; failed += r.failing + extra;
+    if (r.passing === 0 && r.code === 0) {
+      failed++;
+      summary.push(`${stage.name}: ran no test (${s} s)`);
+      continue;
+    }
+    passed += r.passing;
+    failed += r.failing + extra;
     summary.push(`${stage.name}: ${r.passing} passed, ${r.failing + extra} failed (${s} s)`);
   } else {
-    if (r.code === 0) passed++; else failed++;
+    if (r.code === 0) passed++;
+    else failed++;
     summary.push(`${stage.name}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`} (${s} s)`);
   }
-  if (stage.required && r.code !== 0) { summary.push('the build failed: the later stages need it and did not run'); break; }
+  if (stage.required && r.code !== 0) {
+    summary.push('the build failed: the later stages need it and did not run');
+    break;
+  }
 }
 const left = [...tempFolders()].filter((f) => !tempBefore.has(f));
 if (left.length) {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { Commands } from './host/commands';
+import { ModelCommands } from './host/modelCommands';
 import { disposeLog, log, shownMessages } from './host/log';
 import { ModelStore } from './host/modelStore';
 import { ModelsTreeProvider } from './host/modelsTree';
@@ -48,7 +49,9 @@ function threadCpuNs(): number | undefined {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const v = Number((require('node:fs') as typeof import('node:fs')).readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
     return Number.isFinite(v) ? v : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 export function activate(context: vscode.ExtensionContext): SeqlabApi {
@@ -61,13 +64,16 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const treeView = vscode.window.createTreeView('seqlab.models', { treeDataProvider: tree, showCollapseAll: false });
   const updateMessage = () => {
     treeView.message = store.blockedByTrust
-      ? vscode.l10n.t('Restricted Mode: models in this workspace are not loaded, because model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to see them.')
+      ? vscode.l10n.t(
+          'Restricted Mode: models in this workspace are not loaded, because model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to see them.',
+        )
       : undefined;
   };
   updateMessage();
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(updateMessage), store.onDidChange(updateMessage));
   const commands = new Commands(store, svc, tree);
   commands.register(context);
+  new ModelCommands(store, svc).register(context);
   const completion = registerCompletion(context, { store, training: svc });
   context.subscriptions.push(tree.useAutocompleteSource(() => completion.modelDir, completion.onDidChange));
   const panels = registerPanels(context, { store, training: svc });
@@ -80,7 +86,20 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const activationThreadCpuMs = nowNs !== undefined ? (nowNs - __seqlabLoadThreadNs!) / 1e6 : undefined;
   // the log channel is created on first use, not here
   setTimeout(() => log().info(`Sequence Lab activated in ${activationMs.toFixed(1)} ms (code loading ${codeLoadingMs?.toFixed(1) ?? '?'} ms)`), 2000).unref?.();
-  return { activationMs, codeLoadingMs, activationCpuMs, activationThreadCpuMs, store, training: svc, tree, treeView: treeView as vscode.TreeView<unknown>, commands, messages: shownMessages, forecast, panels };
+  return {
+    activationMs,
+    codeLoadingMs,
+    activationCpuMs,
+    activationThreadCpuMs,
+    store,
+    training: svc,
+    tree,
+    treeView: treeView as vscode.TreeView<unknown>,
+    commands,
+    messages: shownMessages,
+    forecast,
+    panels,
+  };
 }
 
 export function deactivate(): void {

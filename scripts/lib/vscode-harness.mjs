@@ -44,14 +44,21 @@ export function makeLog(tag) {
   return (...a) => console.log(`[${tag} ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 }
 
-export function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+export function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
 
 /** polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws, with the last error if any) */
 export async function until(what, fn, timeoutMs = 30_000, everyMs = 200) {
   const end = Date.now() + timeoutMs;
   let last;
   for (;;) {
-    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await sleep(everyMs);
   }
@@ -60,18 +67,34 @@ export async function until(what, fn, timeoutMs = 30_000, everyMs = 200) {
 /** `promise`, or a rejection with `message` after `seconds` */
 export async function withTimeout(promise, seconds, message) {
   let timer;
-  const timeout = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(message)), seconds * 1000); });
-  try { return await Promise.race([promise, timeout]); } finally { clearTimeout(timer); }
+  const timeout = new Promise((_, rej) => {
+    timer = setTimeout(() => rej(new Error(message)), seconds * 1000);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-export const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+export const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
 
 // ------------------------------------------------------------------ install, build, playwright
 
 /** runs scripts/setup-code-server.sh (cached install); exits 1 if it fails; returns the install dir */
 export function setupCodeServer() {
   const setup = spawnSync('bash', [join(ROOT, 'scripts/setup-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  if (setup.status !== 0) { console.error('setup-code-server.sh failed'); process.exit(1); }
+  if (setup.status !== 0) {
+    console.error('setup-code-server.sh failed');
+    process.exit(1);
+  }
   return setup.stdout.trim().split('\n').pop();
 }
 
@@ -84,7 +107,10 @@ export function prepareCodeServer({ build = true, need = [] } = {}) {
     if (b.status !== 0) process.exit(1);
   }
   for (const f of need) {
-    if (!existsSync(join(ROOT, f))) { console.error(`missing ${f}: build failed?`); process.exit(1); }
+    if (!existsSync(join(ROOT, f))) {
+      console.error(`missing ${f}: build failed?`);
+      process.exit(1);
+    }
   }
   return { cs, chromium: loadChromium(cs) };
 }
@@ -109,15 +135,25 @@ export function tempWorkspace(prefix, { fixture = false } = {}) {
 
 /** the user settings every run starts from: no tips, telemetry, updates, experiments, git or trust prompt */
 export const BASE_SETTINGS = Object.freeze({
-  'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-  'update.mode': 'none', 'workbench.enableExperiments': false, 'chat.commandCenter.enabled': false, 'git.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'workbench.enableExperiments': false,
+  'chat.commandCenter.enabled': false,
+  'git.enabled': false,
   'security.workspace.trust.enabled': false,
 });
 
 /** BASE_SETTINGS plus a tidy window for screenshots: colour `theme`, no command center, no layout control */
 export const screenshotSettings = (theme) => ({
-  ...BASE_SETTINGS, 'workbench.colorTheme': theme, 'window.commandCenter': false, 'workbench.layoutControl.enabled': false,
+  ...BASE_SETTINGS,
+  'workbench.colorTheme': theme,
+  'window.commandCenter': false,
+  'workbench.layoutControl.enabled': false,
 });
 
 /** writes tmp/ud/User/settings.json and creates the (empty) extensions dir tmp/ext */
@@ -128,7 +164,12 @@ export function writeUserSettings(tmp, settings) {
 }
 
 /** process.env with code-server's (and onnxruntime's) data, config and caches kept inside `tmp`, out of $HOME */
-export const xdgEnv = (tmp) => ({ ...process.env, XDG_DATA_HOME: join(tmp, 'xdg-data'), XDG_CONFIG_HOME: join(tmp, 'xdg-config'), XDG_CACHE_HOME: join(tmp, 'xdg-cache') });
+export const xdgEnv = (tmp) => ({
+  ...process.env,
+  XDG_DATA_HOME: join(tmp, 'xdg-data'),
+  XDG_CONFIG_HOME: join(tmp, 'xdg-config'),
+  XDG_CACHE_HOME: join(tmp, 'xdg-cache'),
+});
 
 /** `--user-data-dir tmp/ud --extensions-dir tmp/ext`: also what `--install-extension` needs */
 export const profileArgs = (tmp) => ['--user-data-dir', join(tmp, 'ud'), '--extensions-dir', join(tmp, 'ext')];
@@ -146,18 +187,45 @@ export const profileArgs = (tmp) => ['--user-data-dir', join(tmp, 'ud'), '--exte
 export async function startCodeServer({ cs, tmp, folder, trust = false, args = [], env = {} }) {
   const port = await freePort();
   writeFileSync(join(tmp, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const proc = spawn(process.execPath, [codeServerEntry(cs),
-    '--config', join(tmp, 'config.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
-    ...(trust ? [] : ['--disable-workspace-trust']), ...args, ...profileArgs(tmp), ...(folder ? [folder] : [])],
-  { env: { ...xdgEnv(tmp), ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [
+      codeServerEntry(cs),
+      '--config',
+      join(tmp, 'config.yaml'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-getting-started-override',
+      ...(trust ? [] : ['--disable-workspace-trust']),
+      ...args,
+      ...profileArgs(tmp),
+      ...(folder ? [folder] : []),
+    ],
+    { env: { ...xdgEnv(tmp), ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const log = [];
   proc.stdout.on('data', (d) => log.push(String(d)));
   proc.stderr.on('data', (d) => log.push(String(d)));
-  const tail = (n, { quiet = false } = {}) => log.join('').split('\n').filter((l) => !quiet || !/open-vsx|ENOTFOUND/.test(l)).slice(-n).join('\n');
+  const tail = (n, { quiet = false } = {}) =>
+    log
+      .join('')
+      .split('\n')
+      .filter((l) => !quiet || !/open-vsx|ENOTFOUND/.test(l))
+      .slice(-n)
+      .join('\n');
   const base = `http://127.0.0.1:${port}`;
   const handle = {
-    proc, port, base, log, tail, browser: undefined, page: undefined,
+    proc,
+    port,
+    base,
+    log,
+    tail,
+    browser: undefined,
+    page: undefined,
     async open(chromium, where, { beforeGoto } = {}) {
       handle.browser = await launchChromium(chromium);
       handle.page = await newWorkbenchPage(handle.browser);
@@ -172,7 +240,11 @@ export async function startCodeServer({ cs, tmp, folder, trust = false, args = [
 /** waits for code-server's /healthz (20 s) */
 export async function waitForHealthz(base) {
   for (let i = 0; ; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
     if (i > 200) throw new Error('code-server did not answer /healthz within 20 s');
     await sleep(100);
   }
@@ -181,20 +253,37 @@ export async function waitForHealthz(base) {
 /** closes the server's browser, stops code-server's whole process group (TERM, then KILL after 0.5 s) and removes
  * `tmp` (with `keep`: logs `kept <tmp>` instead). `server` may be undefined (not started yet). */
 export async function stopRun({ server, tmp, keep = false, log }) {
-  try { await server?.browser?.close(); } catch { /* gone */ }
-  if (server) {
-    try { process.kill(-server.proc.pid, 'SIGTERM'); } catch { /* gone */ }
-    await sleep(500);
-    try { process.kill(-server.proc.pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    await server?.browser?.close();
+  } catch {
+    /* gone */
   }
-  if (!keep) rmSync(tmp, { recursive: true, force: true }); else log(`kept ${tmp}`);
+  if (server) {
+    try {
+      process.kill(-server.proc.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await sleep(500);
+    try {
+      process.kill(-server.proc.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (!keep) rmSync(tmp, { recursive: true, force: true });
+  else log(`kept ${tmp}`);
 }
 
 /** on each of `signals`: `cleanup()`, then exit 130. Returns a function that removes the handlers. */
 export function onSignals(cleanup, signals = ['SIGINT']) {
-  const handler = () => { cleanup().then(() => process.exit(130)); };
+  const handler = () => {
+    cleanup().then(() => process.exit(130));
+  };
   for (const s of signals) process.once(s, handler);
-  return () => { for (const s of signals) process.removeListener(s, handler); };
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
 }
 
 /**
@@ -229,9 +318,21 @@ export async function driveWorkbench({ cs, chromium, tmp, ws, keep, log, timeout
 
 // Playwright's own SIGINT handler would exit before onSignals' cleanup removes the temp folder: every script installs
 // its own for Ctrl+C (onSignals), which closes the browser too.
-export const launchChromium = (chromium) => chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
-  handleSIGINT: false,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+export const launchChromium = (chromium) =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    handleSIGINT: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 
 export const newWorkbenchPage = (browser) => browser.newPage({ viewport: { width: 1400, height: 900 } });
 
@@ -285,16 +386,28 @@ export async function palette(page, title, { rowTimeoutMs = 15_000, waitHidden =
   await page.keyboard.press('Enter');
   if (pick) {
     await quickRow(page, pick).waitFor({ state: 'visible', timeout: 15_000 });
-    if (pickWith === 'click') await quickRow(page, pick).click(); else await page.keyboard.press('Enter');
+    if (pickWith === 'click') await quickRow(page, pick).click();
+    else await page.keyboard.press('Enter');
   }
   if (waitHidden) await page.locator(QUICK).waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** palette(page, title, opts) retried (Escape between tries) until it works or `timeoutMs` passes */
 export function paletteWhenListed(page, title, { what, timeoutMs, everyMs, ...opts }) {
-  return until(what, async () => {
-    try { await palette(page, title, opts); return true; } catch { await page.keyboard.press('Escape'); return false; }
-  }, timeoutMs, everyMs);
+  return until(
+    what,
+    async () => {
+      try {
+        await palette(page, title, opts);
+        return true;
+      } catch {
+        await page.keyboard.press('Escape');
+        return false;
+      }
+    },
+    timeoutMs,
+    everyMs,
+  );
 }
 
 /** Quick Open (Ctrl+P) `name`: the input, the row (`timeoutMs` each), Enter, the quick input closed (`waitHidden`,
@@ -322,33 +435,40 @@ export async function closeEditors(page, paletteOpts) {
 
 /** the webview content frame whose <body data-panel> is `kind` */
 export function panelFrame(page, kind, timeoutMs = 30_000, everyMs = 200) {
-  return until(`the ${kind} webview`, async () => {
-    for (const f of page.frames()) {
-      if (f.isDetached()) continue;
-      const p = await f.evaluate(() => document.body?.dataset?.panel ?? null).catch(() => null);
-      if (p === kind) return f;
-    }
-    return undefined;
-  }, timeoutMs, everyMs);
+  return until(
+    `the ${kind} webview`,
+    async () => {
+      for (const f of page.frames()) {
+        if (f.isDetached()) continue;
+        const p = await f.evaluate(() => document.body?.dataset?.panel ?? null).catch(() => null);
+        if (p === kind) return f;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    everyMs,
+  );
 }
 
 /** how many pixels of the canvas `selector` in `frame` are drawn (alpha > 0) */
-export const canvasInk = (frame, selector) => frame.evaluate((sel) => {
-  const c = document.querySelector(sel);
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  return n;
-}, selector);
+export const canvasInk = (frame, selector) =>
+  frame.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  }, selector);
 
 /** the distinct colours of the canvas `selector` in `frame` (every 7th pixel), its size and its data-* attributes */
-export const canvasColours = (frame, selector) => frame.evaluate((sel) => {
-  const c = document.querySelector(sel);
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  const colours = new Set();
-  for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-  return { colours: colours.size, width: c.width, height: c.height, data: { ...c.dataset } };
-}, selector);
+export const canvasColours = (frame, selector) =>
+  frame.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4 * 7) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return { colours: colours.size, width: c.width, height: c.height, data: { ...c.dataset } };
+  }, selector);
 
 /** waits `settleMs` (a toast or a menu can still be fading in), saves a screenshot at `path`, logs `screenshot <path>` */
 export async function saveShot(page, path, log, settleMs = 0) {
@@ -365,5 +485,7 @@ export async function failureShot(page, path, { announce = true } = {}) {
     mkdirSync(dirname(path), { recursive: true });
     await page.screenshot({ path });
     if (announce) console.error(`screenshot: ${path}`);
-  } catch { /* ignore */ }
+  } catch {
+    /* ignore */
+  }
 }

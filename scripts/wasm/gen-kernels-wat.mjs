@@ -83,9 +83,10 @@ function genPackA(MR) {
   const so = Array.from({ length: MR - 1 }, (_, r) => `so${r + 1}`);
   const rowAddr = (r) => (r === 0 ? L('src') : add(L('src'), L(`so${r}`)));
   // transposed A: the MR values of one k are contiguous
-  const contig = MR % 4 === 0
-    ? Array.from({ length: MR / 4 }, (_, v) => `(v128.store offset=${16 * v} ${L('dst')} (v128.load offset=${16 * v} ${L('src')}))`).join(' ')
-    : Array.from({ length: MR }, (_, r) => `(f32.store offset=${4 * r} ${L('dst')} (f32.load offset=${4 * r} ${L('src')}))`).join(' ');
+  const contig =
+    MR % 4 === 0
+      ? Array.from({ length: MR / 4 }, (_, v) => `(v128.store offset=${16 * v} ${L('dst')} (v128.load offset=${16 * v} ${L('src')}))`).join(' ')
+      : Array.from({ length: MR }, (_, r) => `(f32.store offset=${4 * r} ${L('dst')} (f32.load offset=${4 * r} ${L('src')}))`).join(' ');
   // row-major A: one value from each of MR rows
   const gather = Array.from({ length: MR }, (_, r) => `(f32.store offset=${4 * r} ${L('dst')} (f32.load ${rowAddr(r)}))`).join(' ');
   return `
@@ -249,10 +250,12 @@ function genSgemm(MR, NV, KC, MC) {
 function genEw(name, arrays, body, temps) {
   const maxG = 8;
   const ptrs = arrays.map((a) => a.name);
-  const ld = (mode) => (arr, g = 0) => {
-    const addr = g === 0 ? L(`p_${arr}`) : add(L(`p_${arr}`), L(`go${g}`));
-    return mode === 'v' ? `(v128.load ${addr})` : `(v128.load32_zero ${addr})`;
-  };
+  const ld =
+    (mode) =>
+    (arr, g = 0) => {
+      const addr = g === 0 ? L(`p_${arr}`) : add(L(`p_${arr}`), L(`go${g}`));
+      return mode === 'v' ? `(v128.load ${addr})` : `(v128.load32_zero ${addr})`;
+    };
   const st = (mode) => (arr, g, e) => {
     const addr = g === 0 ? L(`p_${arr}`) : add(L(`p_${arr}`), L(`go${g}`));
     return mode === 'v' ? `(v128.store ${addr} ${e})` : `(v128.store32_lane 0 ${addr} ${e})`;
@@ -264,8 +267,17 @@ function genEw(name, arrays, body, temps) {
   let s = `
 (func (export "${name}") (param $B i32) (param $H i32) ${params(ptrs, 'i32')}
   (local $H4 i32) (local $Hv4 i32) (local $bi i32) (local $jb i32)
-  ${locals(Array.from({ length: maxG - 1 }, (_, g) => `go${g + 1}`), 'i32')}
-  ${locals(ptrs.map((p) => `rb_${p}`), 'i32')} ${locals(ptrs.map((p) => `p_${p}`), 'i32')}
+  ${locals(
+    Array.from({ length: maxG - 1 }, (_, g) => `go${g + 1}`),
+    'i32',
+  )}
+  ${locals(
+    ptrs.map((p) => `rb_${p}`),
+    'i32',
+  )} ${locals(
+    ptrs.map((p) => `p_${p}`),
+    'i32',
+  )}
   ${locals([...temps, ...inlineLocals], 'v128')}
   ${S('H4', `(i32.shl ${L('H')} (i32.const 2))`)}
   ${S('Hv4', `(i32.and ${L('H4')} (i32.const -16))`)}
@@ -287,7 +299,10 @@ function genEw(name, arrays, body, temps) {
       ${scalarBody}
       ${S('jb', add(L('jb'), I(4)))}
       (br $Sl)))
-    ${arrays.filter((a) => a.stride !== 0).map((a) => S(`rb_${a.name}`, add(L(`rb_${a.name}`), mul(L('H4'), I(a.stride))))).join(' ')}
+    ${arrays
+      .filter((a) => a.stride !== 0)
+      .map((a) => S(`rb_${a.name}`, add(L(`rb_${a.name}`), mul(L('H4'), I(a.stride)))))
+      .join(' ')}
     ${S('bi', add(L('bi'), I(1)))}
     (br $Bl)))
 )`;
@@ -298,16 +313,23 @@ function genEw(name, arrays, body, temps) {
 // more than the math). Each site gets its own temporaries, declared by genEw from `inlineLocals`.
 let inlineLocals = [];
 let site = 0;
-const tmp = (n) => { const name = `t${site}_${n}`; inlineLocals.push(name); return name; };
+const tmp = (n) => {
+  const name = `t${site}_${n}`;
+  inlineLocals.push(name);
+  return name;
+};
 /** exp(x) as one block expression: Cephes expf, range reduction by ln2, 2^n through the exponent bits. */
 const expInline = (x) => {
   site++;
-  const xv = tmp('x'), n = tmp('n'), r = tmp('r'), p = tmp('p');
+  const xv = tmp('x'),
+    n = tmp('n'),
+    r = tmp('r'),
+    p = tmp('p');
   return `(block (result v128)
       ${S(xv, `(f32x4.min (f32x4.max ${x} ${K(-87.3)}) ${K(88.3)})`)}
       ${S(n, `(f32x4.nearest ${vmul(L(xv), K(1.4426950408889634))})`)}
-      ${S(r, vsub(vsub(L(xv), vmul(L(n), K(0.693359375))), vmul(L(n), K(-2.12194440e-4))))}
-      ${S(p, vadd(vmul(K(1.9875691500e-4), L(r)), K(1.3981999507e-3)))}
+      ${S(r, vsub(vsub(L(xv), vmul(L(n), K(0.693359375))), vmul(L(n), K(-2.1219444e-4))))}
+      ${S(p, vadd(vmul(K(1.98756915e-4), L(r)), K(1.3981999507e-3)))}
       ${S(p, vadd(vmul(L(p), L(r)), K(8.3334519073e-3)))}
       ${S(p, vadd(vmul(L(p), L(r)), K(4.1665795894e-2)))}
       ${S(p, vadd(vmul(L(p), L(r)), K(1.6666665459e-1)))}
@@ -318,7 +340,8 @@ const expInline = (x) => {
 const sig = (e) => vdiv(K(1), vadd(K(1), expInline(`(f32x4.neg ${e})`)));
 /** tanh|x| = (1-e)/(1+e), e = exp(-2|x|); the sign of x is restored with a bit or. */
 const tanh = (e) => {
-  const xv = `t${++site}_tx`, ev = `t${site}_te`;
+  const xv = `t${++site}_tx`,
+    ev = `t${site}_te`;
   inlineLocals.push(xv, ev);
   return `(block (result v128)
       ${S(xv, e)}
@@ -331,54 +354,143 @@ const ONE = K(1);
 function genPointwise() {
   let s = '';
   // LSTM forward, gates iofc. act (B,4H) <- [i,o,f,g] activated; c = f*cPrev + i*g; h = o*tanh(c).
-  s += genEw('lstm_fwd', [{ name: 'gx', stride: 4 }, { name: 'gh', stride: 4 }, { name: 'bias', stride: 0 }, { name: 'cp', stride: 1 },
-    { name: 'act', stride: 4 }, { name: 'c', stride: 1 }, { name: 'h', stride: 1 }], (ld, st) => {
-    const pre = (g) => vadd(vadd(ld('gx', g), ld('gh', g)), vadd(ld('bias', g), ld('bias', g + 4)));
-    return [S('i', sig(pre(0))), S('o', sig(pre(1))), S('f', sig(pre(2))), S('g', tanh(pre(3))),
-      S('cn', vadd(vmul(L('f'), ld('cp')), vmul(L('i'), L('g')))),
-      st('act', 0, L('i')), st('act', 1, L('o')), st('act', 2, L('f')), st('act', 3, L('g')),
-      st('c', 0, L('cn')), st('h', 0, vmul(L('o'), tanh(L('cn'))))].join('\n      ');
-  }, ['i', 'o', 'f', 'g', 'cn']);
+  s += genEw(
+    'lstm_fwd',
+    [
+      { name: 'gx', stride: 4 },
+      { name: 'gh', stride: 4 },
+      { name: 'bias', stride: 0 },
+      { name: 'cp', stride: 1 },
+      { name: 'act', stride: 4 },
+      { name: 'c', stride: 1 },
+      { name: 'h', stride: 1 },
+    ],
+    (ld, st) => {
+      const pre = (g) => vadd(vadd(ld('gx', g), ld('gh', g)), vadd(ld('bias', g), ld('bias', g + 4)));
+      return [
+        S('i', sig(pre(0))),
+        S('o', sig(pre(1))),
+        S('f', sig(pre(2))),
+        S('g', tanh(pre(3))),
+        S('cn', vadd(vmul(L('f'), ld('cp')), vmul(L('i'), L('g')))),
+        st('act', 0, L('i')),
+        st('act', 1, L('o')),
+        st('act', 2, L('f')),
+        st('act', 3, L('g')),
+        st('c', 0, L('cn')),
+        st('h', 0, vmul(L('o'), tanh(L('cn')))),
+      ].join('\n      ');
+    },
+    ['i', 'o', 'f', 'g', 'cn'],
+  );
   // LSTM backward. dc: in dL/dc_t (from t+1), out dL/dc_{t-1} (in place). dg (B,4H) <- pre-activation grads (written).
-  s += genEw('lstm_bwd', [{ name: 'act', stride: 4 }, { name: 'cp', stride: 1 }, { name: 'c', stride: 1 }, { name: 'dh', stride: 1 },
-    { name: 'dc', stride: 1 }, { name: 'dg', stride: 4 }], (ld, st) => [
-    S('i', ld('act', 0)), S('o', ld('act', 1)), S('f', ld('act', 2)), S('g', ld('act', 3)),
-    S('tc', tanh(ld('c'))), S('dhv', ld('dh')),
-    S('dct', vadd(ld('dc'), vmul(vmul(L('dhv'), L('o')), vsub(ONE, vmul(L('tc'), L('tc')))))),
-    st('dg', 0, vmul(vmul(L('dct'), L('g')), vmul(L('i'), vsub(ONE, L('i'))))),
-    st('dg', 1, vmul(vmul(L('dhv'), L('tc')), vmul(L('o'), vsub(ONE, L('o'))))),
-    st('dg', 2, vmul(vmul(L('dct'), ld('cp')), vmul(L('f'), vsub(ONE, L('f'))))),
-    st('dg', 3, vmul(vmul(L('dct'), L('i')), vsub(ONE, vmul(L('g'), L('g'))))),
-    st('dc', 0, vmul(L('dct'), L('f'))),
-  ].join('\n      '), ['i', 'o', 'f', 'g', 'tc', 'dhv', 'dct']);
+  s += genEw(
+    'lstm_bwd',
+    [
+      { name: 'act', stride: 4 },
+      { name: 'cp', stride: 1 },
+      { name: 'c', stride: 1 },
+      { name: 'dh', stride: 1 },
+      { name: 'dc', stride: 1 },
+      { name: 'dg', stride: 4 },
+    ],
+    (ld, st) =>
+      [
+        S('i', ld('act', 0)),
+        S('o', ld('act', 1)),
+        S('f', ld('act', 2)),
+        S('g', ld('act', 3)),
+        S('tc', tanh(ld('c'))),
+        S('dhv', ld('dh')),
+        S('dct', vadd(ld('dc'), vmul(vmul(L('dhv'), L('o')), vsub(ONE, vmul(L('tc'), L('tc')))))),
+        st('dg', 0, vmul(vmul(L('dct'), L('g')), vmul(L('i'), vsub(ONE, L('i'))))),
+        st('dg', 1, vmul(vmul(L('dhv'), L('tc')), vmul(L('o'), vsub(ONE, L('o'))))),
+        st('dg', 2, vmul(vmul(L('dct'), ld('cp')), vmul(L('f'), vsub(ONE, L('f'))))),
+        st('dg', 3, vmul(vmul(L('dct'), L('i')), vsub(ONE, vmul(L('g'), L('g'))))),
+        st('dc', 0, vmul(L('dct'), L('f'))),
+      ].join('\n      '),
+    ['i', 'o', 'f', 'g', 'tc', 'dhv', 'dct'],
+  );
   // GRU forward (zrh, linear_before_reset=1). act (B,4H) <- [z, r, n, hn] with hn = h·Rhᵀ + Rbh.
-  s += genEw('gru_fwd', [{ name: 'gx', stride: 3 }, { name: 'gh', stride: 3 }, { name: 'bias', stride: 0 }, { name: 'hp', stride: 1 },
-    { name: 'act', stride: 4 }, { name: 'h', stride: 1 }], (ld, st) => [
-    S('z', sig(vadd(vadd(ld('gx', 0), ld('gh', 0)), vadd(ld('bias', 0), ld('bias', 3))))),
-    S('r', sig(vadd(vadd(ld('gx', 1), ld('gh', 1)), vadd(ld('bias', 1), ld('bias', 4))))),
-    S('hn', vadd(ld('gh', 2), ld('bias', 5))),
-    S('n', tanh(vadd(vadd(ld('gx', 2), ld('bias', 2)), vmul(L('r'), L('hn'))))),
-    S('hv', ld('hp')),
-    st('act', 0, L('z')), st('act', 1, L('r')), st('act', 2, L('n')), st('act', 3, L('hn')),
-    st('h', 0, vadd(L('n'), vmul(L('z'), vsub(L('hv'), L('n'))))),
-  ].join('\n      '), ['z', 'r', 'n', 'hn', 'hv']);
+  s += genEw(
+    'gru_fwd',
+    [
+      { name: 'gx', stride: 3 },
+      { name: 'gh', stride: 3 },
+      { name: 'bias', stride: 0 },
+      { name: 'hp', stride: 1 },
+      { name: 'act', stride: 4 },
+      { name: 'h', stride: 1 },
+    ],
+    (ld, st) =>
+      [
+        S('z', sig(vadd(vadd(ld('gx', 0), ld('gh', 0)), vadd(ld('bias', 0), ld('bias', 3))))),
+        S('r', sig(vadd(vadd(ld('gx', 1), ld('gh', 1)), vadd(ld('bias', 1), ld('bias', 4))))),
+        S('hn', vadd(ld('gh', 2), ld('bias', 5))),
+        S('n', tanh(vadd(vadd(ld('gx', 2), ld('bias', 2)), vmul(L('r'), L('hn'))))),
+        S('hv', ld('hp')),
+        st('act', 0, L('z')),
+        st('act', 1, L('r')),
+        st('act', 2, L('n')),
+        st('act', 3, L('hn')),
+        st('h', 0, vadd(L('n'), vmul(L('z'), vsub(L('hv'), L('n'))))),
+      ].join('\n      '),
+    ['z', 'r', 'n', 'hn', 'hv'],
+  );
   // GRU backward. dgx/dgh (B,3H) <- pre-activation grads of the input and recurrent products (written);
   // dhp <- dh*z (written; add dgh·R with a gemm, beta=1). dhp may alias dh.
-  s += genEw('gru_bwd', [{ name: 'act', stride: 4 }, { name: 'hp', stride: 1 }, { name: 'dh', stride: 1 }, { name: 'dhp', stride: 1 },
-    { name: 'dgx', stride: 3 }, { name: 'dgh', stride: 3 }], (ld, st) => [
-    S('z', ld('act', 0)), S('r', ld('act', 1)), S('n', ld('act', 2)), S('hn', ld('act', 3)), S('dhv', ld('dh')),
-    S('dnp', vmul(vmul(L('dhv'), vsub(ONE, L('z'))), vsub(ONE, vmul(L('n'), L('n'))))),
-    S('dzp', vmul(vmul(L('dhv'), vsub(ld('hp'), L('n'))), vmul(L('z'), vsub(ONE, L('z'))))),
-    S('drp', vmul(vmul(L('dnp'), L('hn')), vmul(L('r'), vsub(ONE, L('r'))))),
-    st('dgx', 0, L('dzp')), st('dgx', 1, L('drp')), st('dgx', 2, L('dnp')),
-    st('dgh', 0, L('dzp')), st('dgh', 1, L('drp')), st('dgh', 2, vmul(L('dnp'), L('r'))),
-    st('dhp', 0, vmul(L('dhv'), L('z'))),
-  ].join('\n      '), ['z', 'r', 'n', 'hn', 'dhv', 'dnp', 'dzp', 'drp']);
+  s += genEw(
+    'gru_bwd',
+    [
+      { name: 'act', stride: 4 },
+      { name: 'hp', stride: 1 },
+      { name: 'dh', stride: 1 },
+      { name: 'dhp', stride: 1 },
+      { name: 'dgx', stride: 3 },
+      { name: 'dgh', stride: 3 },
+    ],
+    (ld, st) =>
+      [
+        S('z', ld('act', 0)),
+        S('r', ld('act', 1)),
+        S('n', ld('act', 2)),
+        S('hn', ld('act', 3)),
+        S('dhv', ld('dh')),
+        S('dnp', vmul(vmul(L('dhv'), vsub(ONE, L('z'))), vsub(ONE, vmul(L('n'), L('n'))))),
+        S('dzp', vmul(vmul(L('dhv'), vsub(ld('hp'), L('n'))), vmul(L('z'), vsub(ONE, L('z'))))),
+        S('drp', vmul(vmul(L('dnp'), L('hn')), vmul(L('r'), vsub(ONE, L('r'))))),
+        st('dgx', 0, L('dzp')),
+        st('dgx', 1, L('drp')),
+        st('dgx', 2, L('dnp')),
+        st('dgh', 0, L('dzp')),
+        st('dgh', 1, L('drp')),
+        st('dgh', 2, vmul(L('dnp'), L('r'))),
+        st('dhp', 0, vmul(L('dhv'), L('z'))),
+      ].join('\n      '),
+    ['z', 'r', 'n', 'hn', 'dhv', 'dnp', 'dzp', 'drp'],
+  );
   // RNN (tanh) forward: h = tanh(gx + gh + Wb + Rb). Backward: dg = dh*(1-h²).
-  s += genEw('rnn_fwd', [{ name: 'gx', stride: 1 }, { name: 'gh', stride: 1 }, { name: 'bias', stride: 0 }, { name: 'h', stride: 1 }],
-    (ld, st) => st('h', 0, tanh(vadd(vadd(ld('gx'), ld('gh')), vadd(ld('bias', 0), ld('bias', 1))))), []);
-  s += genEw('rnn_bwd', [{ name: 'h', stride: 1 }, { name: 'dh', stride: 1 }, { name: 'dg', stride: 1 }],
-    (ld, st) => [S('hv', ld('h')), st('dg', 0, vmul(ld('dh'), vsub(ONE, vmul(L('hv'), L('hv')))))].join('\n      '), ['hv']);
+  s += genEw(
+    'rnn_fwd',
+    [
+      { name: 'gx', stride: 1 },
+      { name: 'gh', stride: 1 },
+      { name: 'bias', stride: 0 },
+      { name: 'h', stride: 1 },
+    ],
+    (ld, st) => st('h', 0, tanh(vadd(vadd(ld('gx'), ld('gh')), vadd(ld('bias', 0), ld('bias', 1))))),
+    [],
+  );
+  s += genEw(
+    'rnn_bwd',
+    [
+      { name: 'h', stride: 1 },
+      { name: 'dh', stride: 1 },
+      { name: 'dg', stride: 1 },
+    ],
+    (ld, st) => [S('hv', ld('h')), st('dg', 0, vmul(ld('dh'), vsub(ONE, vmul(L('hv'), L('hv')))))].join('\n      '),
+    ['hv'],
+  );
   return s;
 }
 

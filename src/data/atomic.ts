@@ -14,7 +14,9 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
   } catch (e) {
-    closeSync(fd); rmSync(tmp, { force: true }); throw e;
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
   closeSync(fd);
   renameSync(tmp, file);

@@ -35,9 +35,7 @@ export function requireTrainable(chars: number, B: number, T: number, what = 'te
   checkBT(B, T);
   const need = minTrainableChars(B, T);
   if (chars < need) {
-    throw new DataError(
-      `The ${what} is too short to train on: ${chars} characters; need at least B*T+1 = ${need} (try a smaller batch or seq).`,
-    );
+    throw new DataError(`The ${what} is too short to train on: ${chars} characters; need at least B*T+1 = ${need} (try a smaller batch or seq).`);
   }
 }
 
@@ -130,7 +128,12 @@ export function splitTrainVal(n: number, valFraction = 0.1): { train: [number, n
  * splitTrainVal never trains on the last part. The train part is the rest, in order; val is the blocks, in order.
  * When the validation part is too small for two blocks it is the tail, as splitTrainVal. (N) → (N-nVal), (nVal).
  */
-export function spreadSplit<A extends Uint16Array | Int32Array>(ids: A, valFraction: number, maxBlocks = 32, minBlock = 1024): { train: A; val: A; blocks: number } {
+export function spreadSplit<A extends Uint16Array | Int32Array>(
+  ids: A,
+  valFraction: number,
+  maxBlocks = 32,
+  minBlock = 1024,
+): { train: A; val: A; blocks: number } {
   const n = ids.length;
   const tail = splitTrainVal(n, valFraction);
   const nVal = tail.val[1] - tail.val[0];
@@ -139,10 +142,13 @@ export function spreadSplit<A extends Uint16Array | Int32Array>(ids: A, valFract
   const L = Math.floor(nVal / m);
   const train = new (ids.constructor as new (n: number) => A)(n - m * L);
   const val = new (ids.constructor as new (n: number) => A)(m * L);
-  let from = 0, t = 0;
+  let from = 0,
+    t = 0;
   for (let j = 0; j < m; j++) {
-    const end = Math.round(((j + 1) * n) / m), start = end - L; // block j is [start, end); n/m ≥ L, so blocks never overlap
-    train.set(ids.subarray(from, start), t); t += start - from;
+    const end = Math.round(((j + 1) * n) / m),
+      start = end - L; // block j is [start, end); n/m ≥ L, so blocks never overlap
+    train.set(ids.subarray(from, start), t);
+    t += start - from;
     val.set(ids.subarray(start, end), j * L);
     from = end;
   }

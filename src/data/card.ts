@@ -14,7 +14,9 @@ export function cardText(card: ModelCard): string {
   const { checksum: _drop, ...fields } = card;
   void _drop;
   const body = { ...fields, format: 2 as const };
-  const checksum = crc32(new TextEncoder().encode(JSON.stringify(body))).toString(16).padStart(8, '0');
+  const checksum = crc32(new TextEncoder().encode(JSON.stringify(body)))
+    .toString(16)
+    .padStart(8, '0');
   return JSON.stringify({ ...body, checksum }, null, 2) + '\n';
 }
 
@@ -28,13 +30,19 @@ export function writeCard(dir: string, card: ModelCard): void {
  */
 export function parseCard(text: string, file: string): ModelCard {
   let card: ModelCard;
-  try { card = JSON.parse(text); } catch { throw new DataError(`${file} is damaged (not valid JSON).`); }
+  try {
+    card = JSON.parse(text);
+  } catch {
+    throw new DataError(`${file} is damaged (not valid JSON).`);
+  }
   if (typeof card !== 'object' || card === null || (card.format !== 1 && card.format !== 2) || typeof card.config !== 'object' || card.config === null) {
     throw new DataError(`${file} is not a Sequence Lab model card, or it is damaged.`);
   }
   if (card.format === 2 || card.checksum !== undefined) {
     const { checksum, ...fields } = card;
-    const want = crc32(new TextEncoder().encode(JSON.stringify(fields))).toString(16).padStart(8, '0');
+    const want = crc32(new TextEncoder().encode(JSON.stringify(fields)))
+      .toString(16)
+      .padStart(8, '0');
     if (checksum !== want) throw new DataError(`${file} is damaged or was edited by hand (its checksum does not match).`);
   }
   return card;
@@ -44,11 +52,19 @@ export function readCard(dir: string): ModelCard {
   const f = join(dir, CARD_FILE);
   if (!existsSync(f)) throw new DataError(`${dir} is not a Sequence Lab model folder (no ${CARD_FILE}).`);
   let text: string;
-  try { text = readFileSync(f, 'utf8'); } catch (e) { throw new DataError(`${f} cannot be read: ${(e as Error).message}`); }
+  try {
+    text = readFileSync(f, 'utf8');
+  } catch (e) {
+    throw new DataError(`${f} cannot be read: ${(e as Error).message}`);
+  }
   return parseCard(text, f);
 }
 
 /** The card, or null when the folder has none or it is damaged. */
 export function tryReadCard(dir: string): ModelCard | null {
-  try { return readCard(dir); } catch { return null; }
+  try {
+    return readCard(dir);
+  } catch {
+    return null;
+  }
 }

@@ -34,8 +34,8 @@ const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 
 export function binaryReason(head: Uint8Array): string | null {
   const bytes = head.subarray(0, SNIFF_BYTES);
   const enc = textEncodingOf(bytes);
-  const units: ArrayLike<number> = enc === 'utf-8' ? bytes
-    : Array.from(new TextDecoder(enc).decode(bytes.subarray(0, bytes.length & ~1)), (ch) => ch.charCodeAt(0));
+  const units: ArrayLike<number> =
+    enc === 'utf-8' ? bytes : Array.from(new TextDecoder(enc).decode(bytes.subarray(0, bytes.length & ~1)), (ch) => ch.charCodeAt(0));
   const n = units.length;
   let ctrl = 0;
   for (let i = 0; i < n; i++) {
@@ -82,7 +82,9 @@ export function findInvalidUtf8(bytes: Uint8Array, final = true): number {
 }
 
 function notUtf16(label: string, enc: TextEncoding): DataError {
-  return new DataError(`${label} starts with a UTF-16 ${enc === 'utf-16le' ? 'LE' : 'BE'} byte order mark but is not valid UTF-16 text; save it as UTF-8 and try again.`);
+  return new DataError(
+    `${label} starts with a UTF-16 ${enc === 'utf-16le' ? 'LE' : 'BE'} byte order mark but is not valid UTF-16 text; save it as UTF-8 and try again.`,
+  );
 }
 
 function notUtf8(label: string, offset: number): DataError {

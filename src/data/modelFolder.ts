@@ -15,7 +15,9 @@ import { Vocab } from './vocab';
 export function readCheckpoint(dir: string): Checkpoint {
   const f = join(dir, CHECKPOINT_FILE);
   if (!existsSync(f)) throw new DataError(`${dir} has no training checkpoint (${CHECKPOINT_FILE}); it cannot be resumed.`);
-  try { return decodeCheckpoint(readFileSync(f)); } catch (e) {
+  try {
+    return decodeCheckpoint(readFileSync(f));
+  } catch (e) {
     if (e instanceof CheckpointError) throw new DataError(`${f}: ${e.message}`);
     throw e;
   }

@@ -11,11 +11,20 @@ import type { ModelCard, ModelStatus } from '../protocol/model';
 
 export const RUN_LOCK_FILE = '.seqlab-run.json';
 
-interface RunLock { pid: number; host: string; jobId: string; startedAt: string }
+interface RunLock {
+  pid: number;
+  host: string;
+  jobId: string;
+  startedAt: string;
+}
 
 export function writeRunLock(dir: string, jobId: string): void {
   const lock: RunLock = { pid: process.pid, host: hostname(), jobId, startedAt: new Date().toISOString() };
-  try { writeFileSync(path.join(dir, RUN_LOCK_FILE), JSON.stringify(lock)); } catch { /* best effort: the folder may not exist yet */ }
+  try {
+    writeFileSync(path.join(dir, RUN_LOCK_FILE), JSON.stringify(lock));
+  } catch {
+    /* best effort: the folder may not exist yet */
+  }
 }
 
 export function removeRunLock(dir: string, jobId: string): void {
@@ -27,11 +36,18 @@ function readRunLock(dir: string): RunLock | undefined {
   try {
     const l = JSON.parse(readFileSync(path.join(dir, RUN_LOCK_FILE), 'utf8')) as RunLock;
     return typeof l.pid === 'number' && typeof l.host === 'string' ? l : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Is a run in `dir` live in another process on this machine (another VS Code window, a CLI run)? */

@@ -61,9 +61,43 @@ export interface CollectResult {
 }
 
 const BINARY_EXTENSIONS = [
-  '.png', '.jpg', '.jpeg', '.gif', '.bmp', '.ico', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.bz2', '.xz', '.7z',
-  '.exe', '.dll', '.so', '.dylib', '.o', '.a', '.class', '.jar', '.wasm', '.onnx', '.bin', '.pt', '.pth', '.npy',
-  '.mp3', '.mp4', '.wav', '.ogg', '.mov', '.woff', '.woff2', '.ttf', '.otf',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.gif',
+  '.bmp',
+  '.ico',
+  '.webp',
+  '.pdf',
+  '.zip',
+  '.gz',
+  '.tgz',
+  '.bz2',
+  '.xz',
+  '.7z',
+  '.exe',
+  '.dll',
+  '.so',
+  '.dylib',
+  '.o',
+  '.a',
+  '.class',
+  '.jar',
+  '.wasm',
+  '.onnx',
+  '.bin',
+  '.pt',
+  '.pth',
+  '.npy',
+  '.mp3',
+  '.mp4',
+  '.wav',
+  '.ogg',
+  '.mov',
+  '.woff',
+  '.woff2',
+  '.ttf',
+  '.otf',
 ];
 
 /**
@@ -163,7 +197,13 @@ export function loadCorpus(paths: string[], opts: LoadOptions = {}): Corpus {
   for (const f of files) totalBytes += fs.statSync(f).size;
   const progress = opts.onProgress ? (done: number) => opts.onProgress!(done, 2 * totalBytes) : undefined;
   const counted = countPass(files, explicit, skipped, buf, maxBytes, opts.vocab, progress);
-  if (counted.files.length === 0) throw new DataError(`No readable text in ${paths.join(', ')}: ${skipped.map((s) => `${path.basename(s.path)}: ${s.reason}`).slice(0, 3).join('; ')}.`);
+  if (counted.files.length === 0)
+    throw new DataError(
+      `No readable text in ${paths.join(', ')}: ${skipped
+        .map((s) => `${path.basename(s.path)}: ${s.reason}`)
+        .slice(0, 3)
+        .join('; ')}.`,
+    );
   const vocab = opts.vocab ?? Vocab.fromCounts(counted.counts);
   const { ids, mask } = encodePass(counted, vocab, buf, !!opts.vocab && !!opts.markUnknown, progress);
   const corpus: Corpus = { ids, vocab, files: counted.files, chars: counted.chars, bytes: counted.bytes, unknownChars: counted.unknown };
@@ -190,7 +230,12 @@ function corpusFiles(paths: string[], opts: LoadOptions, maxBytes: number): { fi
     if (explicit.has(path.resolve(s.path))) throw new DataError(`${s.path} cannot be used: ${s.reason}.`);
   }
   if (collected.files.length === 0) {
-    const why = skipped.length ? ` (skipped ${skipped.length}: ${skipped.slice(0, 3).map((s) => `${path.basename(s.path)}: ${s.reason}`).join('; ')})` : '';
+    const why = skipped.length
+      ? ` (skipped ${skipped.length}: ${skipped
+          .slice(0, 3)
+          .map((s) => `${path.basename(s.path)}: ${s.reason}`)
+          .join('; ')})`
+      : '';
     throw new DataError(`No text files found in ${paths.join(', ')}${why}.`);
   }
   return { files: collected.files, explicit, skipped };
@@ -198,35 +243,60 @@ function corpusFiles(paths: string[], opts: LoadOptions, maxBytes: number): { fi
 
 interface Counted {
   /** the files kept, their characters, and whether a newline joins each to the next */
-  files: string[]; sizes: number[]; needsNewline: boolean[];
-  chars: number; bytes: number; doneBytes: number;
+  files: string[];
+  sizes: number[];
+  needsNewline: boolean[];
+  chars: number;
+  bytes: number;
+  doneBytes: number;
   /** per code point (no given vocabulary), or the unknown ones (a given vocabulary) */
-  counts: Map<number, number>; unknown: number; unknownCounts: Map<number, number>;
+  counts: Map<number, number>;
+  unknown: number;
+  unknownCounts: Map<number, number>;
 }
 
 /** Pass 1: validate every file and count its code points (or, with a given vocabulary, the unknown ones). */
-function countPass(files: string[], explicit: Set<string>, skipped: SkippedFile[], buf: Uint8Array, maxBytes: number, given: Vocab | undefined,
-  progress?: (done: number) => void): Counted {
+function countPass(
+  files: string[],
+  explicit: Set<string>,
+  skipped: SkippedFile[],
+  buf: Uint8Array,
+  maxBytes: number,
+  given: Vocab | undefined,
+  progress?: (done: number) => void,
+): Counted {
   const bmpCounts = new Float64Array(0x10000);
   const astralCounts = new Map<number, number>();
   const c: Counted = { files: [], sizes: [], needsNewline: [], chars: 0, bytes: 0, doneBytes: 0, counts: new Map(), unknown: 0, unknownCounts: new Map() };
-  const addUnknown = (cp: number): void => { c.unknown++; c.unknownCounts.set(cp, (c.unknownCounts.get(cp) ?? 0) + 1); };
+  const addUnknown = (cp: number): void => {
+    c.unknown++;
+    c.unknownCounts.set(cp, (c.unknownCounts.get(cp) ?? 0) + 1);
+  };
   const count = (cp: number): void => {
-    if (given) { if (given.lookup(cp) < 0) addUnknown(cp); } else if (cp <= 0xffff) bmpCounts[cp]!++;
+    if (given) {
+      if (given.lookup(cp) < 0) addUnknown(cp);
+    } else if (cp <= 0xffff) bmpCounts[cp]!++;
     else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
   };
   for (const file of files) {
-    let fileChars = 0, last = -1, size = 0;
+    let fileChars = 0,
+      last = -1,
+      size = 0;
     try {
-      size = streamFile(file, buf, (text) => {
-        for (let i = 0; i < text.length; i++) {
-          const cp = text.codePointAt(i)!; // a surrogate pair is one code point; a lone surrogate is itself
-          if (cp > 0xffff) i++;
-          fileChars++;
-          count(cp);
-          last = cp;
-        }
-      }, (d) => progress?.(c.doneBytes + d));
+      size = streamFile(
+        file,
+        buf,
+        (text) => {
+          for (let i = 0; i < text.length; i++) {
+            const cp = text.codePointAt(i)!; // a surrogate pair is one code point; a lone surrogate is itself
+            if (cp > 0xffff) i++;
+            fileChars++;
+            count(cp);
+            last = cp;
+          }
+        },
+        (d) => progress?.(c.doneBytes + d),
+      );
     } catch (e) {
       if (!(e instanceof DataError) || explicit.has(path.resolve(file))) throw e;
       skipped.push({ path: file, reason: e.message });
@@ -239,7 +309,8 @@ function countPass(files: string[], explicit: Set<string>, skipped: SkippedFile[
       continue;
     }
     c.bytes += size;
-    if (c.bytes > maxBytes) throw new DataError(`The text is too large: more than ${mb(maxBytes)} in ${c.files.length + 1} files; the limit is ${mb(maxBytes)}.`);
+    if (c.bytes > maxBytes)
+      throw new DataError(`The text is too large: more than ${mb(maxBytes)} in ${c.files.length + 1} files; the limit is ${mb(maxBytes)}.`);
     c.chars += fileChars;
     c.files.push(file);
     c.sizes.push(fileChars);
@@ -259,7 +330,13 @@ function countPass(files: string[], explicit: Set<string>, skipped: SkippedFile[
 }
 
 /** Pass 2: encode every file into one preallocated id array (and, when asked, flag the unknown characters). */
-function encodePass(c: Counted, vocab: Vocab, buf: Uint8Array, markUnknown: boolean, progress?: (done: number) => void): { ids: Uint16Array | Int32Array; mask?: Uint8Array } {
+function encodePass(
+  c: Counted,
+  vocab: Vocab,
+  buf: Uint8Array,
+  markUnknown: boolean,
+  progress?: (done: number) => void,
+): { ids: Uint16Array | Int32Array; mask?: Uint8Array } {
   const ids = vocab.size <= 0x10000 ? new Uint16Array(c.chars) : new Int32Array(c.chars); // (N)
   const mask = markUnknown ? new Uint8Array(c.chars) : undefined; // (N)
   let o = 0;
@@ -268,7 +345,14 @@ function encodePass(c: Counted, vocab: Vocab, buf: Uint8Array, markUnknown: bool
     const file = c.files[fi]!;
     const start = o;
     try {
-      streamFile(file, buf, (text) => { o += vocab.encodeInto(text, ids, o, mask); }, (d) => progress?.(done + d));
+      streamFile(
+        file,
+        buf,
+        (text) => {
+          o += vocab.encodeInto(text, ids, o, mask);
+        },
+        (d) => progress?.(done + d),
+      );
     } catch (e) {
       if (e instanceof RangeError) throw new DataError(`${file} changed while it was being read; try again.`);
       throw e;
@@ -327,7 +411,10 @@ function compareCodeUnits(a: string, b: string): number {
 }
 
 function topUnknown(counts: Map<number, number>): string[] {
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 20).map(([cp]) => String.fromCodePoint(cp));
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, 20)
+    .map(([cp]) => String.fromCodePoint(cp));
 }
 
 function mb(bytes: number): string {

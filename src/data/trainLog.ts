@@ -3,7 +3,12 @@
  * per logged step (`step`, `train_loss`, `val_loss` when validated, `elapsed_s`, …), then `{ done: true, … }`.
  * Parsed leniently: a line that is not such an object (a warning, a torn last line) is skipped.
  */
-export interface LogPoint { step: number; train: number; val?: number; elapsedSec: number }
+export interface LogPoint {
+  step: number;
+  train: number;
+  val?: number;
+  elapsedSec: number;
+}
 
 export function parseTrainLog(text: string): { points: LogPoint[]; done: Record<string, unknown> | null } {
   const points: LogPoint[] = [];
@@ -11,9 +16,19 @@ export function parseTrainLog(text: string): { points: LogPoint[]; done: Record<
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
     let o: Record<string, unknown>;
-    try { o = JSON.parse(line); } catch { continue; }
-    if (o.done === true) { done = o; continue; }
-    const step = o.step, train = o.train_loss, val = o.val_loss, t = o.elapsed_s;
+    try {
+      o = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (o.done === true) {
+      done = o;
+      continue;
+    }
+    const step = o.step,
+      train = o.train_loss,
+      val = o.val_loss,
+      t = o.elapsed_s;
     if (typeof step !== 'number' || typeof train !== 'number' || !Number.isFinite(train)) continue;
     const p: LogPoint = { step, train, elapsedSec: typeof t === 'number' ? t : 0 };
     if (typeof val === 'number' && Number.isFinite(val)) p.val = val;

@@ -51,7 +51,8 @@ export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, T
   const G = GATES[cell];
   const TB = Tmax * Bmax;
   return {
-    cell, H,
+    cell,
+    H,
     gates: k.alloc(TB * (cell === 'gru' ? 4 : G) * H),
     aux: k.alloc(cell === 'lstm' ? TB * H : 0),
     Y: k.alloc(TB * H),
@@ -70,17 +71,38 @@ export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, T
  * Forward one layer over T steps.
  * X (T,B,I), W (GH,I), R (GH,H), Bias (2GH) = [Wb, Rb], h0/c0 (B,H) → cache.Y (T,B,H); hT/cT (B,H) written.
  */
-export function cellForward(k: Kernels, cache: LayerCache, T: number, B: number, I: number,
-  X: Arr, W: Arr, R: Arr, Bias: Arr, h0: Arr, c0: Arr | null, hT: Arr, cT: Arr | null): void {
-  const H = cache.H, cell = cache.cell, G = GATES[cell], GH = G * H, BH = B * H;
+export function cellForward(
+  k: Kernels,
+  cache: LayerCache,
+  T: number,
+  B: number,
+  I: number,
+  X: Arr,
+  W: Arr,
+  R: Arr,
+  Bias: Arr,
+  h0: Arr,
+  c0: Arr | null,
+  hT: Arr,
+  cT: Arr | null,
+): void {
+  const H = cache.H,
+    cell = cache.cell,
+    G = GATES[cell],
+    GH = G * H,
+    BH = B * H;
   const { gates, Y } = cache;
-  for (let j = 0; j < BH; j++) { cache.h0[j] = h0[j]; cache.c0[j] = c0 ? c0[j] : 0; }
+  for (let j = 0; j < BH; j++) {
+    cache.h0[j] = h0[j];
+    cache.c0[j] = c0 ? c0[j] : 0;
+  }
   if (cell === 'gru') {
     // gx (T*B, 3H) = X · Wᵀ, written into the first 3H of every (B,4H) act row's slot: use dG as the gx buffer
     const gx = cache.dG;
     k.gemm(false, true, T * B, GH, I, X, 0, I, W, 0, I, 0, gx, 0, GH);
     for (let t = 0; t < T; t++) {
-      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : (t - 1) * BH;
+      const hp = t === 0 ? cache.h0 : Y,
+        hpOff = t === 0 ? 0 : (t - 1) * BH;
       // gh (B,3H) = h_{t-1} · Rᵀ
       k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 0, cache.gh, 0, GH);
       k.gruForward(B, H, gx, t * B * GH, cache.gh, 0, Bias, 0, hp, hpOff, gates, t * B * 4 * H, Y, t * BH);
@@ -90,11 +112,14 @@ export function cellForward(k: Kernels, cache: LayerCache, T: number, B: number,
     // step's slice of gates, written long before, is not), then the fused kernel sums, adds the bias, activates
     k.gemm(false, true, T * B, GH, I, X, 0, I, W, 0, I, 0, gates, 0, GH);
     for (let t = 0; t < T; t++) {
-      const gOff = t * B * GH, sOff = t * BH;
-      const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
+      const gOff = t * B * GH,
+        sOff = t * BH;
+      const hp = t === 0 ? cache.h0 : Y,
+        hpOff = t === 0 ? 0 : sOff - BH;
       k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 0, cache.gh, 0, GH);
       if (cell === 'lstm') {
-        const cp = t === 0 ? cache.c0 : cache.aux, cpOff = t === 0 ? 0 : sOff - BH;
+        const cp = t === 0 ? cache.c0 : cache.aux,
+          cpOff = t === 0 ? 0 : sOff - BH;
         k.lstmForward(B, H, gates, gOff, cache.gh, 0, Bias, 0, cp, cpOff, gates, gOff, cache.aux, sOff, Y, sOff);
       } else {
         k.rnnForward(B, H, gates, gOff, cache.gh, 0, Bias, 0, Y, sOff);
@@ -111,19 +136,42 @@ export function cellForward(k: Kernels, cache: LayerCache, T: number, B: number,
  * Accumulates dX (T,B,I) (if given), dW (GH,I), dR (GH,H), dBias (2GH). The final state gets no gradient
  * (truncated BPTT: the carried state is detached).
  */
-export function cellBackward(k: Kernels, cache: LayerCache, T: number, B: number, I: number,
-  X: Arr, W: Arr, R: Arr, dY: Arr, dX: Arr | null, dW: Arr, dR: Arr, dBias: Arr): void {
-  const H = cache.H, cell = cache.cell, G = GATES[cell], GH = G * H, BH = B * H;
+export function cellBackward(
+  k: Kernels,
+  cache: LayerCache,
+  T: number,
+  B: number,
+  I: number,
+  X: Arr,
+  W: Arr,
+  R: Arr,
+  dY: Arr,
+  dX: Arr | null,
+  dW: Arr,
+  dR: Arr,
+  dBias: Arr,
+): void {
+  const H = cache.H,
+    cell = cache.cell,
+    G = GATES[cell],
+    GH = G * H,
+    BH = B * H;
   const { gates, Y, dG, dh, dc } = cache;
   // dGR: gradient w.r.t. the recurrent pre-activations (h·Rᵀ + Rb); equals dG except for GRU.
   const dGR = cell === 'gru' ? cache.dGR : dG;
   // dh (B,H) holds dL/dh_t in total: dY[t] plus what flows back from step t+1
-  for (let j = 0; j < BH; j++) { dh[j] = dY[(T - 1) * BH + j]; dc[j] = 0; }
+  for (let j = 0; j < BH; j++) {
+    dh[j] = dY[(T - 1) * BH + j];
+    dc[j] = 0;
+  }
   for (let t = T - 1; t >= 0; t--) {
-    const gOff = t * B * GH, sOff = t * BH;
-    const hp = t === 0 ? cache.h0 : Y, hpOff = t === 0 ? 0 : sOff - BH;
+    const gOff = t * B * GH,
+      sOff = t * BH;
+    const hp = t === 0 ? cache.h0 : Y,
+      hpOff = t === 0 ? 0 : sOff - BH;
     if (cell === 'lstm') {
-      const cp = t === 0 ? cache.c0 : cache.aux, cpOff = t === 0 ? 0 : sOff - BH;
+      const cp = t === 0 ? cache.c0 : cache.aux,
+        cpOff = t === 0 ? 0 : sOff - BH;
       k.lstmBackward(B, H, gates, gOff, cp, cpOff, cache.aux, sOff, dh, 0, dc, 0, dG, gOff);
     } else if (cell === 'gru') {
       // dh ← dh·z (direct path), then += dGR[t]·R below

@@ -26,15 +26,29 @@ export const GATES: Record<CellType, number> = { lstm: 4, gru: 3, rnn: 1 };
 
 export function charConfig(o: { cell?: CellType; layers?: number; hidden?: number; emb?: number; vocab: number; dropout?: number }): ModelConfig {
   return {
-    kind: 'char', cell: o.cell ?? 'lstm', layers: o.layers ?? 1, hidden: o.hidden ?? 128,
-    vocab: o.vocab, emb: o.emb ?? 64, features: 0, outputs: o.vocab, dropout: o.dropout ?? 0,
+    kind: 'char',
+    cell: o.cell ?? 'lstm',
+    layers: o.layers ?? 1,
+    hidden: o.hidden ?? 128,
+    vocab: o.vocab,
+    emb: o.emb ?? 64,
+    features: 0,
+    outputs: o.vocab,
+    dropout: o.dropout ?? 0,
   };
 }
 
 export function regressionConfig(o: { cell?: CellType; layers?: number; hidden?: number; features: number; outputs: number; dropout?: number }): ModelConfig {
   return {
-    kind: 'regression', cell: o.cell ?? 'lstm', layers: o.layers ?? 1, hidden: o.hidden ?? 64,
-    vocab: 0, emb: 0, features: o.features, outputs: o.outputs, dropout: o.dropout ?? 0,
+    kind: 'regression',
+    cell: o.cell ?? 'lstm',
+    layers: o.layers ?? 1,
+    hidden: o.hidden ?? 64,
+    vocab: 0,
+    emb: 0,
+    features: o.features,
+    outputs: o.outputs,
+    dropout: o.dropout ?? 0,
   };
 }
 
@@ -44,7 +58,9 @@ export function layerInput(c: ModelConfig, l: number): number {
 }
 
 export function validateConfig(c: ModelConfig): void {
-  const bad = (m: string) => { throw new Error(`Invalid model config: ${m}`); };
+  const bad = (m: string) => {
+    throw new Error(`Invalid model config: ${m}`);
+  };
   if (typeof c !== 'object' || c === null) bad('it is missing');
   if (!(c.cell in GATES)) bad(`cell must be lstm, gru or rnn (got ${c.cell})`);
   if (!Number.isInteger(c.layers) || c.layers < 1 || c.layers > 4) bad(`layers must be 1..4 (got ${c.layers})`);

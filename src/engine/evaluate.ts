@@ -19,7 +19,14 @@ export interface EvalResult {
 }
 
 /** One window of the B streams: inputs x and targets y, (T,B), and the targets' unknown flags. */
-export interface EvalWindow { x: Int32Array; y: Int32Array; skip: Uint8Array; T: number; B: number; first: boolean }
+export interface EvalWindow {
+  x: Int32Array;
+  y: Int32Array;
+  skip: Uint8Array;
+  T: number;
+  B: number;
+  first: boolean;
+}
 
 /** The B parallel streams of `ids`, cut into windows of at most T steps; state carries from one window to the next. */
 export function* evalWindows(ids: ArrayLike<number>, unknown?: ArrayLike<number>, B = 16, T = 128): Generator<EvalWindow> {
@@ -29,7 +36,9 @@ export function* evalWindows(ids: ArrayLike<number>, unknown?: ArrayLike<number>
   const S = Math.floor(n / B); // stream length (targets per stream)
   for (let p = 0; p < S; p += T) {
     const t1 = Math.min(T, S - p);
-    const x = new Int32Array(t1 * B), y = new Int32Array(t1 * B), skip = new Uint8Array(t1 * B); // (T,B)
+    const x = new Int32Array(t1 * B),
+      y = new Int32Array(t1 * B),
+      skip = new Uint8Array(t1 * B); // (T,B)
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < t1; t++) {
         const i = b * S + p + t;
@@ -52,10 +61,18 @@ export class EvalTally {
   /** add a window's logits (T·B,V) against its targets */
   add(logits: ArrayLike<number>, w: EvalWindow, V: number): void {
     for (let r = 0; r < w.T * w.B; r++) {
-      if (w.skip[r]) { this.unknown++; continue; }
+      if (w.skip[r]) {
+        this.unknown++;
+        continue;
+      }
       const off = r * V;
-      let best = 0, max = -Infinity;
-      for (let v = 0; v < V; v++) if (logits[off + v]! > max) { max = logits[off + v]!; best = v; }
+      let best = 0,
+        max = -Infinity;
+      for (let v = 0; v < V; v++)
+        if (logits[off + v]! > max) {
+          max = logits[off + v]!;
+          best = v;
+        }
       let s = 0;
       for (let v = 0; v < V; v++) s += Math.exp(logits[off + v]! - max);
       this.loss += max + Math.log(s) - logits[off + w.y[r]!]!;

@@ -29,6 +29,7 @@ import { refFused } from './pointwise';
 import type { Arr } from './shapes';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './wasm/kernels-bytes';
 import { decodeBase64 } from './wasm/base64';
+import { HelperPool, KINDS, type HelperInit, type WasmExports } from './wasm/helpers';
 
 /** A full backend (kept as a name for callers): every `Kernels` has the fused cell math now. */
 export type FastKernels = Kernels;
@@ -37,18 +38,6 @@ export const refFastKernels: FastKernels = refKernels;
 
 // ------------------------------------------------------------------------------------------------------------
 // The WASM backend.
-
-interface WasmExports {
-  MR: WebAssembly.Global; NR: WebAssembly.Global; KC: WebAssembly.Global; MC: WebAssembly.Global;
-  sgemm(tA: number, tB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
-    beta: number, c: number, ldc: number, scratch: number): void;
-  lstm_fwd(B: number, H: number, gx: number, gh: number, bias: number, cp: number, act: number, c: number, h: number): void;
-  lstm_bwd(B: number, H: number, act: number, cp: number, c: number, dh: number, dc: number, dg: number): void;
-  gru_fwd(B: number, H: number, gx: number, gh: number, bias: number, hp: number, act: number, h: number): void;
-  gru_bwd(B: number, H: number, act: number, hp: number, dh: number, dhp: number, dgx: number, dgh: number): void;
-  rnn_fwd(B: number, H: number, gx: number, gh: number, bias: number, h: number): void;
-  rnn_bwd(B: number, H: number, h: number, dh: number, dg: number): void;
-}
 
 export interface WasmKernelOptions {
   /** An existing shared memory (e.g. from another thread's backend) to allocate from. */
@@ -69,81 +58,41 @@ const ALIGN = 64;
 const PAGE = 65536;
 export const DEFAULT_MIN_GEMM_WORK = 2048;
 
-export const DEFAULT_PARALLEL_MIN_WORK = 32 * 64 * 64;
-
-// Helper mailbox: HELPER_CTL_INTS int32 in the shared memory. State machine: main IDLE->POSTED, helper POSTED->DONE,
-// main DONE->IDLE; EXIT stops the helper. Parameters are plain stores published by the Atomics.store of the state.
-const HELPER_CTL_INTS = 32;
-const CTL_STATE = 0, CTL_READY = 1, CTL_KIND = 2;
-const ST_IDLE = 0, ST_POSTED = 1, ST_DONE = 2, ST_EXIT = 3;
-const P_TA = 3, P_TB = 4, P_M = 5, P_N = 6, P_K = 7, P_A = 8, P_LDA = 9, P_B = 10, P_LDB = 11, P_BETA = 12, P_C = 13, P_LDC = 14, P_SCR = 15;
-/** Job kinds: 0 sgemm, then the pointwise kernels, whose i32 arguments (B, H, pointers) start at P_ARG. */
-const KINDS = ['sgemm', 'lstm_fwd', 'lstm_bwd', 'gru_fwd', 'gru_bwd', 'rnn_fwd', 'rnn_bwd'] as const;
-const P_ARG = 3;
-/** Row stride of each pointer argument of a pointwise kernel, in units of H floats (0: not per row, the bias). */
-const PW_STRIDES: Record<number, number[]> = {
-  1: [4, 4, 0, 1, 4, 1, 1], 2: [4, 1, 1, 1, 1, 4], 3: [3, 3, 0, 1, 4, 1], 4: [4, 1, 1, 1, 3, 3], 5: [1, 1, 0, 1], 6: [1, 1, 1],
-};
-
-interface Helper { ctl: Int32Array; ctlF: Float32Array; scratchAddr: number; scratchFloats: number; ready: boolean }
-
-/** What a helper thread needs: post it as `workerData` (Module and shared Memory are cloneable). */
-export interface HelperInit { module: WebAssembly.Module; memory: WebAssembly.Memory; ctlAddr: number }
-
-/**
- * Source of a gemm helper thread, self-contained plain JS: `new Worker(KERNEL_HELPER_SOURCE, { eval: true,
- * workerData: kernels.createHelper() })`. It instantiates the kernels on the shared memory and serves the mailbox.
- */
-export const KERNEL_HELPER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctlAddr } = workerData;
-const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const q = new Int32Array(memory.buffer, ctlAddr, ${HELPER_CTL_INTS});
-const f = new Float32Array(memory.buffer, ctlAddr, ${HELPER_CTL_INTS});
-const names = ${JSON.stringify(KINDS)};
-Atomics.store(q, ${CTL_READY}, 1);
-for (;;) {
-  let s = Atomics.load(q, ${CTL_STATE});
-  for (let spins = 0; s !== ${ST_POSTED} && s !== ${ST_EXIT}; s = Atomics.load(q, ${CTL_STATE})) {
-    if (++spins > 20000) Atomics.wait(q, ${CTL_STATE}, s, 1000);
-  }
-  if (s === ${ST_EXIT}) break;
-  const kind = q[${CTL_KIND}];
-  if (kind === 0) x.sgemm(q[${P_TA}], q[${P_TB}], q[${P_M}], q[${P_N}], q[${P_K}], q[${P_A}], q[${P_LDA}], q[${P_B}], q[${P_LDB}], f[${P_BETA}], q[${P_C}], q[${P_LDC}], q[${P_SCR}]);
-  else { const a = ${P_ARG}; x[names[kind]](q[a], q[a + 1], q[a + 2], q[a + 3], q[a + 4], q[a + 5], q[a + 6], q[a + 7], q[a + 8]); }
-  Atomics.store(q, ${CTL_STATE}, ${ST_DONE});
-  Atomics.notify(q, ${CTL_STATE});
-}
-Atomics.store(q, ${CTL_READY}, 0);
-`;
-
 export class WasmKernels implements FastKernels {
   readonly name: string;
   readonly memory: WebAssembly.Memory;
   private readonly x: WasmExports;
   private readonly buffers = new Set<ArrayBufferLike>();
   private heap: Float32Array;
-  private scratchAddr = 0; private scratchFloats = 0;
-  private stageAddr = 0; private stageFloats = 0;
-  private readonly MR: number; private readonly NR: number; private readonly KC: number; private readonly MC: number;
+  private scratchAddr = 0;
+  private scratchFloats = 0;
+  private stageAddr = 0;
+  private stageFloats = 0;
+  readonly MR: number;
+  readonly NR: number;
+  readonly KC: number;
+  readonly MC: number;
   private readonly minWork: number;
-  private readonly helpers: Helper[] = [];
-  /** Products with at least this M·N·K are split with the helper threads (when attached and ready). */
-  parallelMinWork = DEFAULT_PARALLEL_MIN_WORK;
-  /** Pointwise steps with at least this B·H are split with the helper threads. */
-  parallelMinPointwise = 2048;
-  /** Parts of products handed to helper threads so far (for tests and benchmarks). */
-  helperJobs = 0;
+  /** The helper threads (attach with `createHelper`); its thresholds and job count are public for tests. */
+  readonly pool: HelperPool;
 
-  constructor(readonly module: WebAssembly.Module, opts: WasmKernelOptions = {}, name = 'wasm-simd') {
+  constructor(
+    readonly module: WebAssembly.Module,
+    opts: WasmKernelOptions = {},
+    name = 'wasm-simd',
+  ) {
     this.name = name;
     this.memory = opts.memory ?? new WebAssembly.Memory({ initial: 16, maximum: opts.maxPages ?? 16384, shared: true });
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.x = inst.exports as unknown as WasmExports;
-    this.MR = this.x.MR.value as number; this.NR = this.x.NR.value as number;
-    this.KC = this.x.KC.value as number; this.MC = this.x.MC.value as number;
+    this.MR = this.x.MR.value as number;
+    this.NR = this.x.NR.value as number;
+    this.KC = this.x.KC.value as number;
+    this.MC = this.x.MC.value as number;
     this.minWork = opts.minGemmWork ?? DEFAULT_MIN_GEMM_WORK;
     this.heap = this.refresh();
+    const kernel = (kind: number) => (this.x as unknown as Record<string, (...a: number[]) => void>)[KINDS[kind]];
+    this.pool = new HelperPool(module, this.memory, (bytes) => this.reserve(bytes), this, this.x.sgemm, kernel);
     Atomics.compareExchange(new Int32Array(this.memory.buffer, 0, 1), 0, 0, HEADER);
   }
 
@@ -193,9 +142,23 @@ export class WasmKernels implements FastKernels {
     return this.stageAddr;
   }
 
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Arr, aOff: number, lda: number, B: Arr, bOff: number, ldb: number,
-    beta: number, C: Arr, cOff: number, ldc: number): void {
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Arr,
+    aOff: number,
+    lda: number,
+    B: Arr,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: Arr,
+    cOff: number,
+    ldc: number,
+  ): void {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || M * N * K < this.minWork || !(A instanceof Float32Array) || !(B instanceof Float32Array) || !(C instanceof Float32Array)) {
       gemmRef(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
@@ -204,8 +167,12 @@ export class WasmKernels implements FastKernels {
     const aSpan = transA ? (K - 1) * lda + M : (M - 1) * lda + K;
     const bSpan = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N;
     const cSpan = (M - 1) * ldc + N;
-    checkSpan('A', A, aOff, aSpan); checkSpan('B', B, bOff, bSpan); checkSpan('C', C, cOff, cSpan);
-    const oa = this.owns(A), ob = this.owns(B), oc = this.owns(C);
+    checkSpan('A', A, aOff, aSpan);
+    checkSpan('B', B, bOff, bSpan);
+    checkSpan('C', C, cOff, cSpan);
+    const oa = this.owns(A),
+      ob = this.owns(B),
+      oc = this.owns(C);
     const scratchFloats = this.MC * this.KC + this.MR * this.NR + Math.ceil(N / this.NR) * this.NR * this.KC;
     let stageFloats = 0;
     if (!oa) stageFloats += aSpan + 16;
@@ -214,15 +181,27 @@ export class WasmKernels implements FastKernels {
     const scr = this.scratch(scratchFloats);
     let st = stageFloats ? this.stage(stageFloats) : 0;
     const heap = this.refresh();
-    let a: number, b: number, c = 0;
+    let a: number,
+      b: number,
+      c = 0;
     if (oa) a = A.byteOffset + aOff * 4;
-    else { a = st; heap.set(A.subarray(aOff, aOff + aSpan), st >> 2); st += (aSpan + 16) * 4 & ~63; }
+    else {
+      a = st;
+      heap.set(A.subarray(aOff, aOff + aSpan), st >> 2);
+      st += ((aSpan + 16) * 4) & ~63;
+    }
     if (ob) b = B.byteOffset + bOff * 4;
-    else { b = st; heap.set(B.subarray(bOff, bOff + bSpan), st >> 2); st += (bSpan + 16) * 4 & ~63; }
+    else {
+      b = st;
+      heap.set(B.subarray(bOff, bOff + bSpan), st >> 2);
+      st += ((bSpan + 16) * 4) & ~63;
+    }
     if (oc) c = C.byteOffset + cOff * 4;
-    else { c = st; heap.set(C.subarray(cOff, cOff + cSpan), st >> 2); }
-    if (this.helpers.length && M * N * K >= this.parallelMinWork) this.parallelSgemm(transA, transB, M, N, K, a, lda, b, ldb, beta, c, ldc, scr);
-    else this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, beta, c, ldc, scr);
+    else {
+      c = st;
+      heap.set(C.subarray(cOff, cOff + cSpan), st >> 2);
+    }
+    this.pool.gemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, beta, c, ldc, scr);
     if (!oc) C.set(heap.subarray(c >> 2, (c >> 2) + cSpan), cOff);
   }
 
@@ -232,106 +211,32 @@ export class WasmKernels implements FastKernels {
    * layer spawns it (engine/ does not import worker_threads). Products are split only once the helper reports ready.
    */
   createHelper(): HelperInit {
-    const ctlAddr = this.reserve(HELPER_CTL_INTS * 4);
-    const ctl = new Int32Array(this.memory.buffer, ctlAddr, HELPER_CTL_INTS);
-    const h: Helper = { ctl, ctlF: new Float32Array(this.memory.buffer, ctlAddr, HELPER_CTL_INTS), scratchAddr: 0, scratchFloats: 0, ready: false };
-    this.helpers.push(h);
-    return { module: this.module, memory: this.memory, ctlAddr };
+    return this.pool.create();
   }
 
   /** Number of helpers that have started and can take work. */
   readyHelpers(): number {
-    for (const h of this.helpers) if (!h.ready) h.ready = Atomics.load(h.ctl, CTL_READY) === 1;
-    return this.helpers.filter((h) => h.ready).length;
+    return this.pool.ready().length;
   }
 
-  /** Ask every helper thread to exit (they return from their loop; the worker then ends). */
+  /** Ask every helper thread to exit. */
   stopHelpers(): void {
-    for (const h of this.helpers) { Atomics.store(h.ctl, CTL_STATE, ST_EXIT); Atomics.notify(h.ctl, CTL_STATE); }
-    this.helpers.length = 0;
+    this.pool.stop();
   }
 
-  /** Split C into 1 + helpers parts: by columns (multiples of 8) when N is wide enough, else by rows. */
-  private parallelSgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, a: number, lda: number,
-    b: number, ldb: number, beta: number, c: number, ldc: number, scr: number): void {
-    const ready = this.helpers.filter((h) => h.ready || (h.ready = Atomics.load(h.ctl, CTL_READY) === 1));
-    const parts = ready.length + 1;
-    const byCols = N >= 16 * parts;
-    const total = byCols ? N : M;
-    const unit = byCols ? this.NR : this.MR;
-    const chunk = Math.max(unit, Math.ceil(total / parts / unit) * unit);
-    if (ready.length === 0 || chunk >= total) { this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, N, K, a, lda, b, ldb, beta, c, ldc, scr); return; }
-    const scratchFloats = this.MC * this.KC + this.MR * this.NR + (Math.ceil(Math.min(N, byCols ? chunk : N) / this.NR) + 1) * this.NR * this.KC;
-    const posted: Helper[] = [];
-    let start = chunk; // part 0 (from 0) runs here, the rest go to helpers
-    for (const h of ready) {
-      if (start >= total) break;
-      const len = Math.min(chunk, total - start);
-      if (h.scratchFloats < scratchFloats) { h.scratchFloats = Math.max(scratchFloats, 2 * h.scratchFloats); h.scratchAddr = this.reserve(h.scratchFloats * 4); }
-      const q = h.ctl, f = h.ctlF;
-      q[CTL_KIND] = 0;
-      q[P_TA] = transA ? 1 : 0; q[P_TB] = transB ? 1 : 0; q[P_K] = K; q[P_LDA] = lda; q[P_LDB] = ldb; q[P_LDC] = ldc; f[P_BETA] = beta;
-      q[P_SCR] = h.scratchAddr;
-      if (byCols) { // columns [start, start+len): B moves along its columns, C along its row
-        q[P_M] = M; q[P_N] = len; q[P_A] = a; q[P_B] = b + 4 * (transB ? start * ldb : start); q[P_C] = c + 4 * start;
-      } else { // rows [start, start+len): A moves along its rows
-        q[P_M] = len; q[P_N] = N; q[P_A] = a + 4 * (transA ? start : start * lda); q[P_B] = b; q[P_C] = c + 4 * start * ldc;
-      }
-      Atomics.store(q, CTL_STATE, ST_POSTED);
-      Atomics.notify(q, CTL_STATE);
-      posted.push(h);
-      this.helperJobs++;
-      start += len;
-    }
-    const mine = Math.min(chunk, total);
-    if (byCols) this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, M, mine, K, a, lda, b, ldb, beta, c, ldc, scr);
-    else this.x.sgemm(transA ? 1 : 0, transB ? 1 : 0, mine, N, K, a, lda, b, ldb, beta, c, ldc, scr);
-    this.join(posted);
+  private ownsOrNull(a: Arr | null): boolean {
+    return a === null || this.owns(a);
   }
 
-  private join(posted: Helper[]): void {
-    for (const h of posted) {
-      let spins = 0;
-      while (Atomics.load(h.ctl, CTL_STATE) !== ST_DONE) {
-        if (++spins < 4000) continue; // the helper usually finishes about when we do: spin briefly first
-        if (Atomics.wait(h.ctl, CTL_STATE, ST_POSTED, 10000) === 'timed-out') throw new Error('kernel helper thread did not answer in 10 s');
-      }
-      Atomics.store(h.ctl, CTL_STATE, ST_IDLE);
-    }
-  }
-
-  /** Pointwise kernels: rows of B split between this thread and the ready helpers when the step is big enough. */
-  private pointwise(kind: number, B: number, H: number, ptrs: number[]): void {
-    const fn = (this.x as unknown as Record<string, (...a: number[]) => void>)[KINDS[kind]];
-    const ready = this.helpers.length && B > 1 && B * H >= this.parallelMinPointwise
-      ? this.helpers.filter((h) => h.ready || (h.ready = Atomics.load(h.ctl, CTL_READY) === 1)) : [];
-    if (!ready.length) { fn(B, H, ...ptrs); return; }
-    const chunk = Math.ceil(B / (ready.length + 1));
-    const strides = PW_STRIDES[kind];
-    const posted: Helper[] = [];
-    let b0 = chunk;
-    for (const h of ready) {
-      if (b0 >= B) break;
-      const len = Math.min(chunk, B - b0), q = h.ctl;
-      q[CTL_KIND] = kind; q[P_ARG] = len; q[P_ARG + 1] = H;
-      for (let i = 0; i < ptrs.length; i++) q[P_ARG + 2 + i] = ptrs[i] + 4 * b0 * strides[i] * H;
-      Atomics.store(q, CTL_STATE, ST_POSTED);
-      Atomics.notify(q, CTL_STATE);
-      posted.push(h);
-      this.helperJobs++;
-      b0 += len;
-    }
-    fn(Math.min(chunk, B), H, ...ptrs);
-    this.join(posted);
-  }
-
-  private ownsOrNull(a: Arr | null): boolean { return a === null || this.owns(a); }
-
-  private zeroAddr = 0; private zeroFloats = 0;
+  private zeroAddr = 0;
+  private zeroFloats = 0;
   /** Address of `a` at `off`, or of a zeroed region of `len` floats the kernels only read, for a null input. */
   private addrOrZeros(a: Arr | null, off: number, len: number): number {
     if (a) return this.addr(a, off, len);
-    if (this.zeroFloats < len) { this.zeroFloats = Math.max(len, 2 * this.zeroFloats); this.zeroAddr = this.reserve(this.zeroFloats * 4); }
+    if (this.zeroFloats < len) {
+      this.zeroFloats = Math.max(len, 2 * this.zeroFloats);
+      this.zeroAddr = this.reserve(this.zeroFloats * 4);
+    }
     return this.zeroAddr;
   }
 
@@ -341,58 +246,149 @@ export class WasmKernels implements FastKernels {
     return a.byteOffset + off * 4;
   }
 
-  lstmForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
-    cPrev: Arr, cpOff: number, act: Arr, actOff: number, c: Arr, cOff: number, h: Arr, hOff: number): void {
+  lstmForward(
+    B: number,
+    H: number,
+    gx: Arr,
+    gxOff: number,
+    gh: Arr | null,
+    ghOff: number,
+    bias: Arr | null,
+    bOff: number,
+    cPrev: Arr,
+    cpOff: number,
+    act: Arr,
+    actOff: number,
+    c: Arr,
+    cOff: number,
+    h: Arr,
+    hOff: number,
+  ): void {
     if (!(this.owns(gx) && this.ownsOrNull(gh) && this.ownsOrNull(bias) && this.owns(cPrev) && this.owns(act) && this.owns(c) && this.owns(h))) {
-      refFused.lstmForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, cPrev, cpOff, act, actOff, c, cOff, h, hOff); return;
+      refFused.lstmForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, cPrev, cpOff, act, actOff, c, cOff, h, hOff);
+      return;
     }
     const n = B * H;
-    this.pointwise(1, B, H, [this.addr(gx, gxOff, 4 * n), this.addrOrZeros(gh, ghOff, 4 * n), this.addrOrZeros(bias, bOff, 8 * H),
-      this.addr(cPrev, cpOff, n), this.addr(act, actOff, 4 * n), this.addr(c, cOff, n), this.addr(h, hOff, n)]);
+    this.pool.pointwise(1, B, H, [
+      this.addr(gx, gxOff, 4 * n),
+      this.addrOrZeros(gh, ghOff, 4 * n),
+      this.addrOrZeros(bias, bOff, 8 * H),
+      this.addr(cPrev, cpOff, n),
+      this.addr(act, actOff, 4 * n),
+      this.addr(c, cOff, n),
+      this.addr(h, hOff, n),
+    ]);
   }
 
-  lstmBackward(B: number, H: number, act: Arr, actOff: number, cPrev: Arr, cpOff: number, c: Arr, cOff: number,
-    dh: Arr, dhOff: number, dc: Arr, dcOff: number, dG: Arr, dgOff: number): void {
+  lstmBackward(
+    B: number,
+    H: number,
+    act: Arr,
+    actOff: number,
+    cPrev: Arr,
+    cpOff: number,
+    c: Arr,
+    cOff: number,
+    dh: Arr,
+    dhOff: number,
+    dc: Arr,
+    dcOff: number,
+    dG: Arr,
+    dgOff: number,
+  ): void {
     if (!(this.owns(act) && this.owns(cPrev) && this.owns(c) && this.owns(dh) && this.owns(dc) && this.owns(dG))) {
-      refFused.lstmBackward(B, H, act, actOff, cPrev, cpOff, c, cOff, dh, dhOff, dc, dcOff, dG, dgOff); return;
+      refFused.lstmBackward(B, H, act, actOff, cPrev, cpOff, c, cOff, dh, dhOff, dc, dcOff, dG, dgOff);
+      return;
     }
     const n = B * H;
-    this.pointwise(2, B, H, [this.addr(act, actOff, 4 * n), this.addr(cPrev, cpOff, n), this.addr(c, cOff, n),
-      this.addr(dh, dhOff, n), this.addr(dc, dcOff, n), this.addr(dG, dgOff, 4 * n)]);
+    this.pool.pointwise(2, B, H, [
+      this.addr(act, actOff, 4 * n),
+      this.addr(cPrev, cpOff, n),
+      this.addr(c, cOff, n),
+      this.addr(dh, dhOff, n),
+      this.addr(dc, dcOff, n),
+      this.addr(dG, dgOff, 4 * n),
+    ]);
   }
 
-  gruForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number,
-    hPrev: Arr, hpOff: number, act: Arr, actOff: number, h: Arr, hOff: number): void {
+  gruForward(
+    B: number,
+    H: number,
+    gx: Arr,
+    gxOff: number,
+    gh: Arr | null,
+    ghOff: number,
+    bias: Arr | null,
+    bOff: number,
+    hPrev: Arr,
+    hpOff: number,
+    act: Arr,
+    actOff: number,
+    h: Arr,
+    hOff: number,
+  ): void {
     if (!(this.owns(gx) && this.ownsOrNull(gh) && this.ownsOrNull(bias) && this.owns(hPrev) && this.owns(act) && this.owns(h))) {
-      refFused.gruForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, hPrev, hpOff, act, actOff, h, hOff); return;
+      refFused.gruForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, hPrev, hpOff, act, actOff, h, hOff);
+      return;
     }
     const n = B * H;
-    this.pointwise(3, B, H, [this.addr(gx, gxOff, 3 * n), this.addrOrZeros(gh, ghOff, 3 * n), this.addrOrZeros(bias, bOff, 6 * H),
-      this.addr(hPrev, hpOff, n), this.addr(act, actOff, 4 * n), this.addr(h, hOff, n)]);
+    this.pool.pointwise(3, B, H, [
+      this.addr(gx, gxOff, 3 * n),
+      this.addrOrZeros(gh, ghOff, 3 * n),
+      this.addrOrZeros(bias, bOff, 6 * H),
+      this.addr(hPrev, hpOff, n),
+      this.addr(act, actOff, 4 * n),
+      this.addr(h, hOff, n),
+    ]);
   }
 
-  gruBackward(B: number, H: number, act: Arr, actOff: number, hPrev: Arr, hpOff: number, dh: Arr, dhOff: number,
-    dhPrev: Arr, dhpOff: number, dGx: Arr, dgxOff: number, dGh: Arr, dghOff: number): void {
+  gruBackward(
+    B: number,
+    H: number,
+    act: Arr,
+    actOff: number,
+    hPrev: Arr,
+    hpOff: number,
+    dh: Arr,
+    dhOff: number,
+    dhPrev: Arr,
+    dhpOff: number,
+    dGx: Arr,
+    dgxOff: number,
+    dGh: Arr,
+    dghOff: number,
+  ): void {
     if (!(this.owns(act) && this.owns(hPrev) && this.owns(dh) && this.owns(dhPrev) && this.owns(dGx) && this.owns(dGh))) {
-      refFused.gruBackward(B, H, act, actOff, hPrev, hpOff, dh, dhOff, dhPrev, dhpOff, dGx, dgxOff, dGh, dghOff); return;
+      refFused.gruBackward(B, H, act, actOff, hPrev, hpOff, dh, dhOff, dhPrev, dhpOff, dGx, dgxOff, dGh, dghOff);
+      return;
     }
     const n = B * H;
-    this.pointwise(4, B, H, [this.addr(act, actOff, 4 * n), this.addr(hPrev, hpOff, n), this.addr(dh, dhOff, n),
-      this.addr(dhPrev, dhpOff, n), this.addr(dGx, dgxOff, 3 * n), this.addr(dGh, dghOff, 3 * n)]);
+    this.pool.pointwise(4, B, H, [
+      this.addr(act, actOff, 4 * n),
+      this.addr(hPrev, hpOff, n),
+      this.addr(dh, dhOff, n),
+      this.addr(dhPrev, dhpOff, n),
+      this.addr(dGx, dgxOff, 3 * n),
+      this.addr(dGh, dghOff, 3 * n),
+    ]);
   }
 
   rnnForward(B: number, H: number, gx: Arr, gxOff: number, gh: Arr | null, ghOff: number, bias: Arr | null, bOff: number, h: Arr, hOff: number): void {
     if (!(this.owns(gx) && this.ownsOrNull(gh) && this.ownsOrNull(bias) && this.owns(h))) {
-      refFused.rnnForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, h, hOff); return;
+      refFused.rnnForward(B, H, gx, gxOff, gh, ghOff, bias, bOff, h, hOff);
+      return;
     }
     const n = B * H;
-    this.pointwise(5, B, H, [this.addr(gx, gxOff, n), this.addrOrZeros(gh, ghOff, n), this.addrOrZeros(bias, bOff, 2 * H), this.addr(h, hOff, n)]);
+    this.pool.pointwise(5, B, H, [this.addr(gx, gxOff, n), this.addrOrZeros(gh, ghOff, n), this.addrOrZeros(bias, bOff, 2 * H), this.addr(h, hOff, n)]);
   }
 
   rnnBackward(B: number, H: number, h: Arr, hOff: number, dh: Arr, dhOff: number, dG: Arr, dgOff: number): void {
-    if (!(this.owns(h) && this.owns(dh) && this.owns(dG))) { refFused.rnnBackward(B, H, h, hOff, dh, dhOff, dG, dgOff); return; }
+    if (!(this.owns(h) && this.owns(dh) && this.owns(dG))) {
+      refFused.rnnBackward(B, H, h, hOff, dh, dhOff, dG, dgOff);
+      return;
+    }
     const n = B * H;
-    this.pointwise(6, B, H, [this.addr(h, hOff, n), this.addr(dh, dhOff, n), this.addr(dG, dgOff, n)]);
+    this.pool.pointwise(6, B, H, [this.addr(h, hOff, n), this.addr(dh, dhOff, n), this.addr(dG, dgOff, n)]);
   }
 }
 

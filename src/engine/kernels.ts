@@ -15,9 +15,23 @@ export interface Kernels extends FusedKernels {
    * Row-major C = beta*C + op(A)·op(B), op(X) = X or Xᵀ.
    * op(A) is (M,K), op(B) is (K,N), C is (M,N). lda/ldb/ldc are the row strides of the stored matrices.
    */
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Arr, aOff: number, lda: number, B: Arr, bOff: number, ldb: number,
-    beta: number, C: Arr, cOff: number, ldc: number): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Arr,
+    aOff: number,
+    lda: number,
+    B: Arr,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: Arr,
+    cOff: number,
+    ldc: number,
+  ): void;
   /**
    * Optional whole-array kernels. Each returns false (or null) when it does not take the arrays given (e.g. float64
    * ones), and the caller runs its TS loop, which is the reference: Optimizer.step (optim.ts), clipGradNorm, and
@@ -37,9 +51,23 @@ export interface Kernels extends FusedKernels {
  * Reference GEMM: plain loops, generic over float32/float64 (float64 is used by the gradient checks).
  * Each transpose case keeps its innermost loop contiguous in memory.
  */
-export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, K: number,
-  A: Arr, aOff: number, lda: number, B: Arr, bOff: number, ldb: number,
-  beta: number, C: Arr, cOff: number, ldc: number): void {
+export function gemmRef(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Arr,
+  aOff: number,
+  lda: number,
+  B: Arr,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: Arr,
+  cOff: number,
+  ldc: number,
+): void {
   for (let i = 0; i < M; i++) {
     const ci = cOff + i * ldc;
     if (beta === 0) for (let j = 0; j < N; j++) C[ci + j] = 0;
@@ -48,7 +76,8 @@ export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, 
   if (!transA && !transB) {
     // C[i,:] += A[i,k] * B[k,:]
     for (let i = 0; i < M; i++) {
-      const ci = cOff + i * ldc, ai = aOff + i * lda;
+      const ci = cOff + i * ldc,
+        ai = aOff + i * lda;
       for (let k = 0; k < K; k++) {
         const a = A[ai + k];
         if (a === 0) continue;
@@ -59,7 +88,8 @@ export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, 
   } else if (!transA && transB) {
     // C[i,j] += dot(A[i,:], B[j,:])
     for (let i = 0; i < M; i++) {
-      const ci = cOff + i * ldc, ai = aOff + i * lda;
+      const ci = cOff + i * ldc,
+        ai = aOff + i * lda;
       for (let j = 0; j < N; j++) {
         const bj = bOff + j * ldb;
         let s = 0;
@@ -70,7 +100,8 @@ export function gemmRef(transA: boolean, transB: boolean, M: number, N: number, 
   } else if (transA && !transB) {
     // A stored (K,M): C[i,:] += A[k,i] * B[k,:]
     for (let k = 0; k < K; k++) {
-      const ak = aOff + k * lda, bk = bOff + k * ldb;
+      const ak = aOff + k * lda,
+        bk = bOff + k * ldb;
       for (let i = 0; i < M; i++) {
         const a = A[ak + i];
         if (a === 0) continue;

@@ -8,15 +8,28 @@ import { type ModelConfig, GATES, layerInput, validateConfig } from './config';
 import { cellBackward, cellForward, createLayerCache, type LayerCache } from './cells';
 import { type Kernels, refKernels } from './kernels';
 import {
-  crossEntropyBackward, crossEntropyForward, dropoutBackward, dropoutForward, dropoutMask,
-  embeddingBackward, embeddingForward, linearBackward, linearForward, mseBackward, mseForward,
+  crossEntropyBackward,
+  crossEntropyForward,
+  dropoutBackward,
+  dropoutForward,
+  dropoutMask,
+  embeddingBackward,
+  embeddingForward,
+  linearBackward,
+  linearForward,
+  mseBackward,
+  mseForward,
 } from './layers';
 import { FlatParams, paramLayout } from './params';
 import type { Rng } from './rng';
 import type { Arr } from './shapes';
 
 /** The recurrent state carried between calls: per layer h (B,H) and c (B,H) (c unused except LSTM). */
-export interface ModelState { B: number; h: Arr[]; c: Arr[] }
+export interface ModelState {
+  B: number;
+  h: Arr[];
+  c: Arr[];
+}
 
 export type Dtype = 'f32' | 'f64';
 
@@ -29,14 +42,14 @@ export class Model {
   private Tmax = 0;
   private Bmax = 0;
   private caches: LayerCache[] = [];
-  private x0!: Arr;          // (T,B,I0) layer-0 input (embedded tokens, or a copy of the features)
+  private x0!: Arr; // (T,B,I0) layer-0 input (embedded tokens, or a copy of the features)
   private dropped: Arr[] = []; // per layer l ≥ 1: (T,B,H) input of layer l after dropout
-  private masks: Arr[] = [];   // per layer l ≥ 1: (T,B,H) dropout masks
-  private dA!: Arr;          // (T,B,max(I0,H)) backward ping buffer
-  private dB!: Arr;          // (T,B,max(I0,H)) backward pong buffer
-  logits!: Arr;              // (T,B,O)
-  private probs!: Arr;       // (T,B,O) softmax (char models)
-  private dLogits!: Arr;     // (T,B,O)
+  private masks: Arr[] = []; // per layer l ≥ 1: (T,B,H) dropout masks
+  private dA!: Arr; // (T,B,max(I0,H)) backward ping buffer
+  private dB!: Arr; // (T,B,max(I0,H)) backward pong buffer
+  logits!: Arr; // (T,B,O)
+  private probs!: Arr; // (T,B,O) softmax (char models)
+  private dLogits!: Arr; // (T,B,O)
   private lastT = 0;
   private lastB = 0;
   private lastTrain = false;
@@ -61,7 +74,9 @@ export class Model {
 
   /** PyTorch-style init: U(±1/√H) for cells and head, N(0,1) embeddings; LSTM forget-gate bias 1. */
   initParams(rng: Rng): void {
-    const c = this.config, H = c.hidden, s = 1 / Math.sqrt(H);
+    const c = this.config,
+      H = c.hidden,
+      s = 1 / Math.sqrt(H);
     for (const e of this.params.entries) {
       const v = this.params.view(e.name);
       if (e.name === 'emb') for (let i = 0; i < v.length; i++) v[i] = rng.normal();
@@ -69,8 +84,12 @@ export class Model {
     }
     if (c.cell === 'lstm') {
       for (let l = 0; l < c.layers; l++) {
-        const B = this.params.view(`B${l}`), G = GATES.lstm;
-        for (let j = 0; j < H; j++) { B[2 * H + j] = 1; B[G * H + 2 * H + j] = 0; } // Wb_f = 1, Rb_f = 0 (gates iofc)
+        const B = this.params.view(`B${l}`),
+          G = GATES.lstm;
+        for (let j = 0; j < H; j++) {
+          B[2 * H + j] = 1;
+          B[G * H + 2 * H + j] = 0;
+        } // Wb_f = 1, Rb_f = 0 (gates iofc)
       }
     }
   }
@@ -78,20 +97,30 @@ export class Model {
   /** Grow the activation buffers to hold (T,B); no-op when they already do. */
   ensure(T: number, B: number): void {
     if (T <= this.Tmax && B <= this.Bmax) return;
-    const Tm = Math.max(T, this.Tmax), Bm = Math.max(B, this.Bmax);
-    const c = this.config, H = c.hidden, I0 = layerInput(c, 0), O = c.outputs, TB = Tm * Bm;
+    const Tm = Math.max(T, this.Tmax),
+      Bm = Math.max(B, this.Bmax);
+    const c = this.config,
+      H = c.hidden,
+      I0 = layerInput(c, 0),
+      O = c.outputs,
+      TB = Tm * Bm;
     this.caches = [];
     for (let l = 0; l < c.layers; l++) this.caches.push(createLayerCache(this.k, c.cell, Tm, Bm, H));
     this.x0 = this.k.alloc(TB * I0);
-    this.dropped = []; this.masks = [];
+    this.dropped = [];
+    this.masks = [];
     for (let l = 0; l < c.layers; l++) {
       this.dropped.push(l > 0 && c.dropout > 0 ? this.k.alloc(TB * H) : this.k.alloc(0));
       this.masks.push(l > 0 && c.dropout > 0 ? this.k.alloc(TB * H) : this.k.alloc(0));
     }
     const dmax = TB * Math.max(I0, H);
-    this.dA = this.k.alloc(dmax); this.dB = this.k.alloc(dmax);
-    this.logits = this.k.alloc(TB * O); this.probs = this.k.alloc(c.kind === 'char' ? TB * O : 0); this.dLogits = this.k.alloc(TB * O);
-    this.Tmax = Tm; this.Bmax = Bm;
+    this.dA = this.k.alloc(dmax);
+    this.dB = this.k.alloc(dmax);
+    this.logits = this.k.alloc(TB * O);
+    this.probs = this.k.alloc(c.kind === 'char' ? TB * O : 0);
+    this.dLogits = this.k.alloc(TB * O);
+    this.Tmax = Tm;
+    this.Bmax = Bm;
   }
 
   newState(B: number): ModelState {
@@ -101,27 +130,33 @@ export class Model {
   }
 
   /** The hidden sequence Y (T,B,H) of layer l from the last forward (valid until the next forward). */
-  layerOutput(l: number): Arr { return this.caches[l].Y; }
+  layerOutput(l: number): Arr {
+    return this.caches[l].Y;
+  }
   /** The layer cache (gates, cell states) from the last forward, for hidden-state views. */
-  layerCache(l: number): LayerCache { return this.caches[l]; }
+  layerCache(l: number): LayerCache {
+    return this.caches[l];
+  }
 
   /**
    * Forward T steps of B streams. input: token ids (T,B) for char models, features (T,B,F) for regression.
    * Reads the initial state from `state` and writes the final state back into it. Returns logits (T,B,O)
    * (a view valid until the next call). `train` enables dropout (needs rng).
    */
-  forward(input: ArrayLike<number>, T: number, B: number, state: ModelState, train: boolean, rng: Rng | null,
-    fixedMasks?: Arr[]): Arr {
+  forward(input: ArrayLike<number>, T: number, B: number, state: ModelState, train: boolean, rng: Rng | null, fixedMasks?: Arr[]): Arr {
     if (state.B !== B) throw new Error(`state is for batch ${state.B}, input has batch ${B}`);
     this.ensure(T, B);
-    const c = this.config, H = c.hidden, TB = T * B, p = this.params;
+    const c = this.config,
+      H = c.hidden,
+      TB = T * B,
+      p = this.params;
     if (c.kind === 'char') {
       const V = c.vocab;
       for (let n = 0; n < TB; n++) {
         const id = input[n];
         if (!(id >= 0 && id < V) || !Number.isInteger(id)) throw new Error(`token id ${id} at position ${n} is outside the vocabulary (0..${V - 1})`);
       }
-      embeddingForward(this.x0, input, TB, p.view('emb'), c.emb);
+      embeddingForward(TB, c.emb, input, p.view('emb'), this.x0);
     } else {
       for (let n = 0; n < TB * c.features; n++) this.x0[n] = input[n];
     }
@@ -132,61 +167,107 @@ export class Model {
         const mask = this.masks[l];
         if (fixedMasks) mask.set(fixedMasks[l].subarray(0, TB * H));
         else dropoutMask(mask, TB * H, c.dropout, rng!);
-        dropoutForward(this.dropped[l], x, mask, TB * H);
+        dropoutForward(TB * H, x, mask, this.dropped[l]);
         x = this.dropped[l];
       }
-      cellForward(this.k, this.caches[l], T, B, I, x, p.view(`W${l}`), p.view(`R${l}`), p.view(`B${l}`),
-        state.h[l], c.cell === 'lstm' ? state.c[l] : null, state.h[l], c.cell === 'lstm' ? state.c[l] : null);
+      cellForward(
+        this.k,
+        this.caches[l],
+        T,
+        B,
+        I,
+        x,
+        p.view(`W${l}`),
+        p.view(`R${l}`),
+        p.view(`B${l}`),
+        state.h[l],
+        c.cell === 'lstm' ? state.c[l] : null,
+        state.h[l],
+        c.cell === 'lstm' ? state.c[l] : null,
+      );
       x = this.caches[l].Y;
     }
-    linearForward(this.k, this.logits, x, TB, H, p.view('headW'), p.view('headB'), c.outputs);
-    this.lastT = T; this.lastB = B; this.lastTrain = train; this.lastIds = c.kind === 'char' ? input : null;
+    linearForward(this.k, TB, H, c.outputs, x, p.view('headW'), p.view('headB'), this.logits);
+    this.lastT = T;
+    this.lastB = B;
+    this.lastTrain = train;
+    this.lastIds = c.kind === 'char' ? input : null;
     return this.logits;
   }
 
   /** Loss of the last forward: mean cross-entropy in nats (char) or MSE (regression; `lastOnly` = final step only). */
   loss(targets: ArrayLike<number>, lastOnly = false): number {
-    const c = this.config, T = this.lastT, B = this.lastB;
+    const c = this.config,
+      T = this.lastT,
+      B = this.lastB;
     if (c.kind === 'char') {
       const sum = this.k.crossEntropy?.(this.probs, this.logits, targets, T * B, c.outputs) ?? null;
-      return sum === null ? crossEntropyForward(this.probs, this.logits, targets, T * B, c.outputs) : sum / (T * B);
+      return sum === null ? crossEntropyForward(T * B, c.outputs, this.logits, targets, this.probs) : sum / (T * B);
     }
-    return mseForward(this.logits, targets, T, B, c.outputs, lastOnly);
+    return mseForward(T, B, c.outputs, lastOnly, this.logits, targets);
   }
 
   /** Softmax probabilities (T,B,V) of the last `loss()` call (char models). */
-  get lastProbs(): Arr { return this.probs; }
+  get lastProbs(): Arr {
+    return this.probs;
+  }
 
-  zeroGrads(): void { this.grads.data.fill(0); }
+  zeroGrads(): void {
+    this.grads.data.fill(0);
+  }
 
   /** Backward of the last forward+loss; accumulates into `grads` (zero them first). */
   backward(targets: ArrayLike<number>, lastOnly = false): void {
-    const c = this.config, T = this.lastT, B = this.lastB, TB = T * B, H = c.hidden, O = c.outputs;
-    const p = this.params, g = this.grads;
+    const c = this.config,
+      T = this.lastT,
+      B = this.lastB,
+      TB = T * B,
+      H = c.hidden,
+      O = c.outputs;
+    const p = this.params,
+      g = this.grads;
     const dL = this.dLogits;
     dL.fill(0, 0, TB * O);
-    if (c.kind === 'char') crossEntropyBackward(this.probs, targets, TB, O, dL);
-    else mseBackward(this.logits, targets, T, B, O, lastOnly, dL);
-    let dY = this.dA, dIn = this.dB;
+    if (c.kind === 'char') crossEntropyBackward(TB, O, this.probs, targets, dL);
+    else mseBackward(T, B, O, lastOnly, this.logits, targets, dL);
+    let dY = this.dA,
+      dIn = this.dB;
     dY.fill(0, 0, TB * H);
     const lastY = this.caches[c.layers - 1].Y;
-    linearBackward(this.k, dL, lastY, TB, H, p.view('headW'), O, dY, g.view('headW'), g.view('headB'));
+    linearBackward(this.k, TB, H, O, lastY, p.view('headW'), dL, dY, g.view('headW'), g.view('headB'));
     for (let l = c.layers - 1; l >= 0; l--) {
       const I = layerInput(c, l);
       const dropped = l > 0 && this.lastTrain && c.dropout > 0;
       const x = l === 0 ? this.x0 : dropped ? this.dropped[l] : this.caches[l - 1].Y;
       const needDX = l > 0 || c.kind === 'char';
       if (needDX) dIn.fill(0, 0, TB * I);
-      cellBackward(this.k, this.caches[l], T, B, I, x, p.view(`W${l}`), p.view(`R${l}`), dY, needDX ? dIn : null,
-        g.view(`W${l}`), g.view(`R${l}`), g.view(`B${l}`));
+      cellBackward(
+        this.k,
+        this.caches[l],
+        T,
+        B,
+        I,
+        x,
+        p.view(`W${l}`),
+        p.view(`R${l}`),
+        dY,
+        needDX ? dIn : null,
+        g.view(`W${l}`),
+        g.view(`R${l}`),
+        g.view(`B${l}`),
+      );
       if (l > 0) {
         if (dropped) {
           // dY of layer l-1 = dIn ⊙ mask (dY buffer is free now: swap roles)
           dY.fill(0, 0, TB * I);
-          dropoutBackward(dIn, dY, this.masks[l], TB * I);
-        } else { const t = dY; dY = dIn; dIn = t; }
+          dropoutBackward(TB * I, dIn, this.masks[l], dY);
+        } else {
+          const t = dY;
+          dY = dIn;
+          dIn = t;
+        }
       } else if (c.kind === 'char') {
-        embeddingBackward(dIn, this.lastIds!, TB, g.view('emb'), c.emb);
+        embeddingBackward(TB, c.emb, this.lastIds!, dIn, g.view('emb'));
       }
     }
   }

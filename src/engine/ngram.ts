@@ -14,7 +14,11 @@ export class CharNgram {
   /** context key → [total count, distinct next ids] */
   private readonly totals: Map<string, [number, number]>[];
 
-  constructor(readonly V: number, readonly order = 5, readonly discount = 0.75) {
+  constructor(
+    readonly V: number,
+    readonly order = 5,
+    readonly discount = 0.75,
+  ) {
     if (!(Number.isInteger(order) && order >= 1)) throw new Error(`n-gram order must be >= 1 (got ${order})`);
     this.next = Array.from({ length: order }, () => new Map());
     this.totals = Array.from({ length: order }, () => new Map());
@@ -27,11 +31,17 @@ export class CharNgram {
       for (let k = 0; k < this.order && k <= i; k++) {
         const key = keyOf(ids, i - k, i);
         let m = this.next[k]!.get(key);
-        if (!m) { m = new Map(); this.next[k]!.set(key, m); }
+        if (!m) {
+          m = new Map();
+          this.next[k]!.set(key, m);
+        }
         const n = m.get(c) ?? 0;
         m.set(c, n + 1);
         const t = this.totals[k]!.get(key);
-        if (t) { t[0]++; if (n === 0) t[1]++; } else this.totals[k]!.set(key, [1, 1]);
+        if (t) {
+          t[0]++;
+          if (n === 0) t[1]++;
+        } else this.totals[k]!.set(key, [1, 1]);
       }
     }
   }
@@ -45,7 +55,7 @@ export class CharNgram {
       const t = this.totals[k]!.get(key);
       if (!t) break; // a longer context containing this one cannot have been seen either
       const n = this.next[k]!.get(key)!.get(c) ?? 0;
-      p = Math.max(n - this.discount, 0) / t[0] + (this.discount * t[1] / t[0]) * p;
+      p = Math.max(n - this.discount, 0) / t[0] + ((this.discount * t[1]) / t[0]) * p;
     }
     return p;
   }
@@ -60,14 +70,22 @@ export class CharNgram {
       for (const c of m.keys()) cands.add(c);
     }
     if (cands.size === 0) cands.add(0);
-    let id = -1, p = -1;
-    for (const c of cands) { const q = this.prob(ids, end, c); if (q > p || (q === p && c < id)) { p = q; id = c; } }
+    let id = -1,
+      p = -1;
+    for (const c of cands) {
+      const q = this.prob(ids, end, c);
+      if (q > p || (q === p && c < id)) {
+        p = q;
+        id = c;
+      }
+    }
     return { id, p };
   }
 
   /** mean cross-entropy (nats/char), bits/char and top-1 accuracy of predicting ids[i] from ids[..i], i ≥ 1 */
   evaluate(ids: ArrayLike<number>): { chars: number; loss: number; bpc: number; accuracy: number } {
-    let loss = 0, correct = 0;
+    let loss = 0,
+      correct = 0;
     const n = ids.length - 1;
     for (let i = 1; i <= n; i++) {
       loss -= Math.log(this.prob(ids, i, ids[i]!));

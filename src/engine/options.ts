@@ -51,12 +51,33 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  cell: 'lstm', layers: 1, hidden: 128, emb: 64, dropout: 0,
-  batch: 32, seq: 64,
-  optimizer: 'adam', lr: 2e-3, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0,
-  clip: 5, lrDecay: 1, lrDecayEvery: 1000,
-  steps: 1000, minutes: 0, seed: 1,
-  valFraction: 0.1, valSplit: 'tail', evalEvery: 100, evalBatches: 0, patience: 0, sampleChars: 200, divergeFactor: 4,
+  cell: 'lstm',
+  layers: 1,
+  hidden: 128,
+  emb: 64,
+  dropout: 0,
+  batch: 32,
+  seq: 64,
+  optimizer: 'adam',
+  lr: 2e-3,
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  clip: 5,
+  lrDecay: 1,
+  lrDecayEvery: 1000,
+  steps: 1000,
+  minutes: 0,
+  seed: 1,
+  valFraction: 0.1,
+  valSplit: 'tail',
+  evalEvery: 100,
+  evalBatches: 0,
+  patience: 0,
+  sampleChars: 200,
+  divergeFactor: 4,
 };
 
 /** Size presets shown in the UI (parameter counts are computed from the vocabulary at train time). */
@@ -104,8 +125,15 @@ export function resumeOptions(saved: Partial<TrainOptions>, requested: Partial<T
 
 export function resolveOptions(o: Partial<TrainOptions>): TrainOptions {
   const r = { ...DEFAULT_TRAIN_OPTIONS, ...definedEntries(o) } as TrainOptions;
-  const bad = (m: string) => { const e = new Error(`Invalid training option: ${m}`); (e as { userFacing?: boolean }).userFacing = true; throw e; };
-  const posInt = (k: keyof TrainOptions) => { const v = r[k] as number; if (!Number.isInteger(v) || v < 1) bad(`${k} must be a positive integer (got ${v})`); };
+  const bad = (m: string) => {
+    const e = new Error(`Invalid training option: ${m}`);
+    (e as { userFacing?: boolean }).userFacing = true;
+    throw e;
+  };
+  const posInt = (k: keyof TrainOptions) => {
+    const v = r[k] as number;
+    if (!Number.isInteger(v) || v < 1) bad(`${k} must be a positive integer (got ${v})`);
+  };
   (['layers', 'hidden', 'emb', 'batch', 'seq', 'evalEvery', 'lrDecayEvery'] as const).forEach(posInt);
   if (r.layers > 4) bad(`layers must be 1..4 (got ${r.layers})`);
   if (!['lstm', 'gru', 'rnn'].includes(r.cell)) bad(`cell must be lstm, gru or rnn (got ${r.cell})`);

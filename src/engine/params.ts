@@ -14,7 +14,12 @@
 import { type ModelConfig, GATES, layerInput } from './config';
 import type { Arr, ArrCtor } from './shapes';
 
-export interface ParamEntry { name: string; offset: number; size: number; shape: number[] }
+export interface ParamEntry {
+  name: string;
+  offset: number;
+  size: number;
+  shape: number[];
+}
 
 export function paramLayout(c: ModelConfig): { entries: ParamEntry[]; total: number } {
   const entries: ParamEntry[] = [];
@@ -24,7 +29,8 @@ export function paramLayout(c: ModelConfig): { entries: ParamEntry[]; total: num
     entries.push({ name, offset, size, shape });
     offset += size;
   };
-  const G = GATES[c.cell], H = c.hidden;
+  const G = GATES[c.cell],
+    H = c.hidden;
   if (c.kind === 'char') add('emb', [c.vocab, c.emb]);
   for (let l = 0; l < c.layers; l++) {
     add(`W${l}`, [G * H, layerInput(c, l)]);
@@ -44,7 +50,10 @@ export function paramCount(c: ModelConfig): number {
 export class FlatParams<A extends Arr = Float32Array> {
   readonly entries: ParamEntry[];
   readonly views: Record<string, A> = {};
-  constructor(readonly config: ModelConfig, readonly data: A) {
+  constructor(
+    readonly config: ModelConfig,
+    readonly data: A,
+  ) {
     const { entries, total } = paramLayout(config);
     if (data.length !== total) throw new Error(`parameter buffer has ${data.length} values, layout needs ${total}`);
     this.entries = entries;
@@ -72,7 +81,8 @@ export const MAX_BUFFER_ELEMENTS = 2 ** 31 - 1;
  */
 export function trainingMemory(c: ModelConfig, B: number, T: number): { bytes: number; params: number; largestBuffer: number } {
   const P = paramCount(c);
-  const G = GATES[c.cell], H = c.hidden;
+  const G = GATES[c.cell],
+    H = c.hidden;
   const perLayer = T * B * (2 * G * H + 4 * H); // gates and their gradient, h and c with theirs: (T,B,·)
   const logits = 2 * T * B * c.outputs; // (T,B,O) and dLogits
   const elements = 8 * P + c.layers * perLayer + logits;

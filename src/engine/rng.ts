@@ -2,7 +2,10 @@
  * Seeded PRNG with serializable state (sfc32). A run is reproducible from its seed; checkpoints store `state()`.
  */
 export class Rng {
-  private a: number; private b: number; private c: number; private d: number;
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
   private spare: number | null = null;
   constructor(seed: number | number[] = 1) {
     if (Array.isArray(seed)) {
@@ -19,7 +22,10 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next(); this.b = next(); this.c = next(); this.d = next();
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
     for (let i = 0; i < 12; i++) this.u32();
   }
   /** Uniform 32-bit unsigned integer. */
@@ -33,19 +39,33 @@ export class Rng {
     return t;
   }
   /** Uniform in [0,1). */
-  next(): number { return this.u32() / 4294967296; }
-  uniform(lo: number, hi: number): number { return lo + (hi - lo) * this.next(); }
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
   /** Integer in [0,n). */
-  int(n: number): number { return Math.floor(this.next() * n); }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
   /** Standard normal (Box-Muller, caches the spare value; the spare is not part of state(), so it is dropped on save). */
   normal(): number {
-    if (this.spare !== null) { const s = this.spare; this.spare = null; return s; }
-    let u = 0; while (u === 0) u = this.next();
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
     const v = this.next();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
   }
   /** The full state; `new Rng(state)` continues the exact stream. */
-  state(): number[] { this.spare = null; return [this.a, this.b, this.c, this.d]; }
+  state(): number[] {
+    this.spare = null;
+    return [this.a, this.b, this.c, this.d];
+  }
 }

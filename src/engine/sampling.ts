@@ -24,7 +24,11 @@ export interface Codec {
 }
 
 export function validateSampleOptions(o: SampleOptions): void {
-  const bad = (m: string) => { const e = new Error(m); (e as { userFacing?: boolean }).userFacing = true; throw e; };
+  const bad = (m: string) => {
+    const e = new Error(m);
+    (e as { userFacing?: boolean }).userFacing = true;
+    throw e;
+  };
   if (o.temperature !== undefined && !(o.temperature > 0)) bad(`temperature must be > 0 (got ${o.temperature})`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) bad(`top-k must be a whole number >= 0 (got ${o.topK})`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) bad(`top-p must be in (0, 1] (got ${o.topP})`);
@@ -37,14 +41,24 @@ export function softmaxInto(probs: Float64Array, logits: ArrayLike<number>, off:
   let max = -Infinity;
   for (let v = 0; v < V; v++) if (logits[off + v] > max) max = logits[off + v];
   let s = 0;
-  for (let v = 0; v < V; v++) { const e = Math.exp((logits[off + v] - max) / temperature); probs[v] = e; s += e; }
+  for (let v = 0; v < V; v++) {
+    const e = Math.exp((logits[off + v] - max) / temperature);
+    probs[v] = e;
+    s += e;
+  }
   for (let v = 0; v < V; v++) probs[v] /= s;
   return probs;
 }
 
 /** Pick the next token from logits[off..off+V). Deterministic for a given rng state. */
-export function pickToken(logits: ArrayLike<number>, off: number, V: number, o: SampleOptions, rng: Rng,
-  scratch: { probs: Float64Array; order: Int32Array } = { probs: new Float64Array(V), order: new Int32Array(V) }): number {
+export function pickToken(
+  logits: ArrayLike<number>,
+  off: number,
+  V: number,
+  o: SampleOptions,
+  rng: Rng,
+  scratch: { probs: Float64Array; order: Int32Array } = { probs: new Float64Array(V), order: new Int32Array(V) },
+): number {
   if (o.greedy) {
     let best = 0;
     for (let v = 1; v < V; v++) if (logits[off + v] > logits[off + best]) best = v;
@@ -54,20 +68,34 @@ export function pickToken(logits: ArrayLike<number>, off: number, V: number, o: 
   const k = o.topK && o.topK > 0 ? Math.min(o.topK, V) : V;
   const topP = o.topP ?? 1;
   if (k === V && topP >= 1) {
-    let r = rng.next(), v = 0;
-    for (; v < V - 1; v++) { r -= p[v]; if (r < 0) break; }
+    let r = rng.next(),
+      v = 0;
+    for (; v < V - 1; v++) {
+      r -= p[v];
+      if (r < 0) break;
+    }
     return v;
   }
   const order = scratch.order;
   for (let v = 0; v < V; v++) order[v] = v;
   const sorted = Array.from(order.subarray(0, V)).sort((a, b) => p[b] - p[a] || a - b);
-  let n = 0, cum = 0;
-  for (; n < k; n++) { cum += p[sorted[n]]; if (cum >= topP) { n++; break; } }
+  let n = 0,
+    cum = 0;
+  for (; n < k; n++) {
+    cum += p[sorted[n]];
+    if (cum >= topP) {
+      n++;
+      break;
+    }
+  }
   n = Math.max(1, Math.min(n, k));
   let mass = 0;
   for (let i = 0; i < n; i++) mass += p[sorted[i]];
   let r = rng.next() * mass;
-  for (let i = 0; i < n - 1; i++) { r -= p[sorted[i]]; if (r < 0) return sorted[i]; }
+  for (let i = 0; i < n - 1; i++) {
+    r -= p[sorted[i]];
+    if (r < 0) return sorted[i];
+  }
   return sorted[n - 1];
 }
 

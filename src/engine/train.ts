@@ -34,7 +34,12 @@ export interface StepInfo {
   etaSec: number | null;
 }
 
-export interface EvalInfo { step: number; valLoss: number; bestValLoss: number; improved: boolean }
+export interface EvalInfo {
+  step: number;
+  valLoss: number;
+  bestValLoss: number;
+  improved: boolean;
+}
 
 export interface TrainCallbacks {
   onStep?(s: StepInfo): void;
@@ -60,7 +65,13 @@ export interface TrainerSnapshot {
 }
 
 export type StopKind = 'steps' | 'time' | 'early-stop' | 'cancelled' | 'diverged' | 'none';
-export interface RunResult { steps: number; stop: StopKind; reason: string; bestValLoss: number | null; bestStep: number }
+export interface RunResult {
+  steps: number;
+  stop: StopKind;
+  reason: string;
+  bestValLoss: number | null;
+  bestStep: number;
+}
 
 export class Trainer {
   readonly optimizer: Optimizer;
@@ -77,12 +88,17 @@ export class Trainer {
   private trainSecondsBefore = 0;
   /** seconds into the current run() (null between runs), so checkpoints taken during a run carry its time so far */
   private runSeconds: (() => number) | null = null;
-  private readonly x: Int32Array | Float32Array;   // (T,B) or (T,B,F)
-  private readonly y: Int32Array | Float32Array;   // (T,B) or (T,B,O)
+  private readonly x: Int32Array | Float32Array; // (T,B) or (T,B,F)
+  private readonly y: Int32Array | Float32Array; // (T,B) or (T,B,O)
   readonly config: ModelConfig;
 
-  constructor(readonly model: Model, readonly opts: TrainOptions, readonly train: BatchSource,
-    readonly val: BatchSource | null, readonly shape: { lastOnly?: boolean; stateful?: boolean } = {}) {
+  constructor(
+    readonly model: Model,
+    readonly opts: TrainOptions,
+    readonly train: BatchSource,
+    readonly val: BatchSource | null,
+    readonly shape: { lastOnly?: boolean; stateful?: boolean } = {},
+  ) {
     this.config = model.config;
     const { batch: B, seq: T } = opts;
     const c = this.config;
@@ -96,7 +112,10 @@ export class Trainer {
   }
 
   /** Seeded initialization (call once for a fresh run, not when resuming). */
-  init(): void { this.model.initParams(this.rng); this.bestParams.set(this.model.params.data); }
+  init(): void {
+    this.model.initParams(this.rng);
+    this.bestParams.set(this.model.params.data);
+  }
 
   get lr(): number {
     const o = this.opts;
@@ -119,7 +138,9 @@ export class Trainer {
     return { loss, gradNorm, epoch: newEpoch };
   }
 
-  resetState(): void { for (const a of [...this.state.h, ...this.state.c]) a.fill(0); }
+  resetState(): void {
+    for (const a of [...this.state.h, ...this.state.c]) a.fill(0);
+  }
 
   /** Mean validation loss over the validation split (or its first `evalBatches` batches); fresh state. */
   evaluate(): number {
@@ -141,6 +162,42 @@ export class Trainer {
     return total / Math.max(1, n);
   }
 
+  /**
+   * The divergence guard after a step: NaN/Inf, or a blow-up of the smoothed loss well above its minimum. On
+   * divergence the best weights are restored and the reason is returned.
+   */
+  private divergence(loss: number, gradNorm: number): string | null {
+    const diverged = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
+    this.smoothLoss = this.smoothLoss === null ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
+    this.minSmoothLoss = this.minSmoothLoss === null ? this.smoothLoss : Math.min(this.minSmoothLoss, this.smoothLoss);
+    const blewUp = this.minSmoothLoss !== null && this.smoothLoss > this.opts.divergeFactor * this.minSmoothLoss + 1;
+    if (!diverged && !blewUp) return null;
+    this.model.params.data.set(this.bestParams);
+    const what = diverged
+      ? `the loss became ${Number.isNaN(loss) ? 'NaN' : 'infinite'}`
+      : `the loss blew up (${this.smoothLoss.toFixed(3)} vs best ${this.minSmoothLoss!.toFixed(3)})`;
+    return `training diverged at step ${this.step}: ${what}; restored the best weights (step ${this.bestStep}). Try a lower learning rate.`;
+  }
+
+  /** Validate now, keep the best weights; the early-stopping reason when patience has run out, else null. */
+  private validate(cb: TrainCallbacks): string | null {
+    const o = this.opts;
+    const valLoss = this.evaluate();
+    const improved = this.bestValLoss === null || valLoss < this.bestValLoss;
+    if (improved) {
+      this.bestValLoss = valLoss;
+      this.bestStep = this.step;
+      this.evalsSinceBest = 0;
+      this.bestParams.set(this.model.params.data);
+    } else this.evalsSinceBest++;
+    cb.onEval?.({ step: this.step, valLoss, bestValLoss: this.bestValLoss!, improved });
+    if (improved) cb.onBest?.(this.step, valLoss);
+    if (o.patience > 0 && this.evalsSinceBest >= o.patience) {
+      return `validation loss stopped improving (best ${this.bestValLoss!.toFixed(4)} at step ${this.bestStep}; ${o.patience} evaluations without improvement)`;
+    }
+    return null;
+  }
+
   /** Train until a stop condition. Synchronous; callbacks report progress and ask whether to stop. */
   run(cb: TrainCallbacks = {}): RunResult {
     const o = this.opts;
@@ -157,7 +214,11 @@ export class Trainer {
       this.runSeconds = null;
       if (this.val === null || this.bestValLoss === null) {
         // without validation, the best model is the latest one
-        if (stop !== 'diverged') { this.bestParams.set(this.model.params.data); this.bestStep = this.step; cb.onBest?.(this.step, null); }
+        if (stop !== 'diverged') {
+          this.bestParams.set(this.model.params.data);
+          this.bestStep = this.step;
+          cb.onBest?.(this.step, null);
+        }
       }
       return { steps: this.step, stop, reason, bestValLoss: this.bestValLoss, bestStep: this.bestStep };
     };
@@ -165,16 +226,8 @@ export class Trainer {
     for (;;) {
       if (cb.shouldStop?.()) return finish('cancelled', 'stopped by the user');
       const { loss, gradNorm } = this.trainStep();
-      // divergence guard: NaN/Inf, or a blow-up of the smoothed loss well above its minimum
-      const diverged = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
-      this.smoothLoss = this.smoothLoss === null ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
-      this.minSmoothLoss = this.minSmoothLoss === null ? this.smoothLoss : Math.min(this.minSmoothLoss, this.smoothLoss);
-      const blewUp = this.minSmoothLoss !== null && this.smoothLoss > o.divergeFactor * this.minSmoothLoss + 1;
-      if (diverged || blewUp) {
-        this.model.params.data.set(this.bestParams);
-        const what = diverged ? `the loss became ${Number.isNaN(loss) ? 'NaN' : 'infinite'}` : `the loss blew up (${this.smoothLoss.toFixed(3)} vs best ${this.minSmoothLoss!.toFixed(3)})`;
-        return finish('diverged', `training diverged at step ${this.step}: ${what}; restored the best weights (step ${this.bestStep}). Try a lower learning rate.`);
-      }
+      const divergence = this.divergence(loss, gradNorm);
+      if (divergence) return finish('diverged', divergence);
       const sec = elapsed();
       const done = this.step - startStep;
       const perStep = sec / Math.max(1, done);
@@ -182,22 +235,19 @@ export class Trainer {
       const remTime = Number.isFinite(maxSec) ? maxSec - sec : Infinity;
       const eta = Math.min(remSteps, remTime);
       cb.onStep?.({
-        step: this.step, epoch: this.train.state.epoch, loss, gradNorm, lr: this.lr, elapsedSec: sec,
-        charsPerSec: sec > 0 ? (done * charsPerStep) / sec : 0, etaSec: Number.isFinite(eta) ? Math.max(0, eta) : null,
+        step: this.step,
+        epoch: this.train.state.epoch,
+        loss,
+        gradNorm,
+        lr: this.lr,
+        elapsedSec: sec,
+        charsPerSec: sec > 0 ? (done * charsPerStep) / sec : 0,
+        etaSec: Number.isFinite(eta) ? Math.max(0, eta) : null,
       });
       const last = this.step >= maxSteps || sec >= maxSec;
       if (this.val && (this.step % o.evalEvery === 0 || last)) {
-        const valLoss = this.evaluate();
-        const improved = this.bestValLoss === null || valLoss < this.bestValLoss;
-        if (improved) {
-          this.bestValLoss = valLoss; this.bestStep = this.step; this.evalsSinceBest = 0;
-          this.bestParams.set(this.model.params.data);
-        } else this.evalsSinceBest++;
-        cb.onEval?.({ step: this.step, valLoss, bestValLoss: this.bestValLoss!, improved });
-        if (improved) cb.onBest?.(this.step, valLoss);
-        if (o.patience > 0 && this.evalsSinceBest >= o.patience) {
-          return finish('early-stop', `validation loss stopped improving (best ${this.bestValLoss!.toFixed(4)} at step ${this.bestStep}; ${o.patience} evaluations without improvement)`);
-        }
+        const early = this.validate(cb);
+        if (early) return finish('early-stop', early);
       }
       if (this.step >= maxSteps) return finish('steps', `reached ${maxSteps} steps`);
       if (sec >= maxSec) return finish('time', `reached the time budget of ${o.minutes} minute(s)`);
@@ -206,13 +256,22 @@ export class Trainer {
 
   /** Training seconds over all sessions of this run. */
   /** training time over every session, the current run included */
-  get trainSeconds(): number { return this.trainSecondsBefore + (this.runSeconds?.() ?? 0); }
+  get trainSeconds(): number {
+    return this.trainSecondsBefore + (this.runSeconds?.() ?? 0);
+  }
 
   snapshot(): TrainerSnapshot {
     return {
-      step: this.step, rng: this.rng.state(), data: { ...this.train.state }, optimizerT: this.optimizer.t,
-      bestValLoss: this.bestValLoss, bestStep: this.bestStep, evalsSinceBest: this.evalsSinceBest,
-      smoothLoss: this.smoothLoss, minSmoothLoss: this.minSmoothLoss, trainSeconds: this.trainSeconds,
+      step: this.step,
+      rng: this.rng.state(),
+      data: { ...this.train.state },
+      optimizerT: this.optimizer.t,
+      bestValLoss: this.bestValLoss,
+      bestStep: this.bestStep,
+      evalsSinceBest: this.evalsSinceBest,
+      smoothLoss: this.smoothLoss,
+      minSmoothLoss: this.minSmoothLoss,
+      trainSeconds: this.trainSeconds,
     };
   }
 
@@ -223,7 +282,11 @@ export class Trainer {
     Object.assign(this.rng, r);
     this.train.state = { ...s.data };
     this.optimizer.t = s.optimizerT;
-    this.bestValLoss = s.bestValLoss; this.bestStep = s.bestStep; this.evalsSinceBest = s.evalsSinceBest;
-    this.smoothLoss = s.smoothLoss; this.minSmoothLoss = s.minSmoothLoss; this.trainSecondsBefore = s.trainSeconds;
+    this.bestValLoss = s.bestValLoss;
+    this.bestStep = s.bestStep;
+    this.evalsSinceBest = s.evalsSinceBest;
+    this.smoothLoss = s.smoothLoss;
+    this.minSmoothLoss = s.minSmoothLoss;
+    this.trainSecondsBefore = s.trainSeconds;
   }
 }

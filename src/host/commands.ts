@@ -1,5 +1,5 @@
 /**
- * Every `seqlab.*` command. Each one also accepts an options object instead of prompting, so tests and
+ * The training commands (train, recipes, stop, continue; the model commands are in modelCommands.ts). Each one also accepts an options object instead of prompting, so tests and
  * keybindings can run it, e.g. executeCommand('seqlab.train', { file, cell: 'lstm', preset: 'tiny', steps: 50, name }).
  */
 import { existsSync, promises as fsp } from 'node:fs';
@@ -13,6 +13,7 @@ import { checkSelectionText, checkSource, csvRoute, isCsv } from './inputs';
 import { log, showFailure, showInfo } from './log';
 import { userError, type ModelEntry, type ModelStore } from './modelStore';
 import { statusText, type ModelsTreeProvider } from './modelsTree';
+import { guard, requireTrust, resolveModel } from './commandGuard';
 import { sanitizeModelName } from './names';
 import type { TrainingService } from './trainingService';
 import { asArgs, type Budget, budgetFromArgs, isEntry, pickBudget, pickCell, pickPreset, type TrainArgs, type TrainOutcome } from './trainArgs';
@@ -20,7 +21,11 @@ import { asArgs, type Budget, budgetFromArgs, isEntry, pickBudget, pickCell, pic
 export type { TrainArgs, TrainOutcome } from './trainArgs';
 
 export class Commands {
-  constructor(private readonly store: ModelStore, private readonly training: TrainingService, private readonly tree: ModelsTreeProvider) {}
+  constructor(
+    private readonly store: ModelStore,
+    private readonly training: TrainingService,
+    private readonly tree: ModelsTreeProvider,
+  ) {}
 
   register(context: vscode.ExtensionContext): void {
     const reg = (id: string, fn: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -31,14 +36,11 @@ export class Commands {
     reg(COMMANDS.runRecipe, (a) => this.runRecipe(a));
     reg(COMMANDS.stopTraining, (a) => this.stopTraining(a));
     reg(COMMANDS.continueTraining, (a) => this.continueTraining(a));
-    reg(COMMANDS.deleteModel, (a) => this.deleteModel(a));
-    reg(COMMANDS.renameModel, (a) => this.renameModel(a));
-    reg(COMMANDS.revealModel, (a) => this.revealModel(a));
-    reg(COMMANDS.refreshModels, () => { this.store.fire(); this.tree.refresh(); });
+    reg(COMMANDS.refreshModels, () => {
+      this.store.fire();
+      this.tree.refresh();
+    });
     reg(COMMANDS.showLog, () => log().show(true));
-    reg(COMMANDS.exportOnnx, (a) => this.exportOnnx(a));
-    reg(COMMANDS.importOnnx, (a) => this.importOnnx(a));
-    reg(COMMANDS.exportPytorchScript, (a) => this.exportPytorchScript(a));
   }
 
   // ---------------------------------------------------------------- train
@@ -90,11 +92,17 @@ export class Commands {
       let args: TrainArgs | undefined;
       if (Array.isArray(b) && b.every((u) => u instanceof vscode.Uri)) files = (b as vscode.Uri[]).map((u) => u.fsPath);
       else if (a instanceof vscode.Uri) files = [a.fsPath];
-      else if (a && typeof a === 'object') { args = a as TrainArgs; files = (await this.fileSources(args)).files; }
+      else if (a && typeof a === 'object') {
+        args = a as TrainArgs;
+        files = (await this.fileSources(args)).files;
+      }
       if (!files || files.length === 0) {
         const picked = await vscode.window.showOpenDialog({
-          canSelectFiles: true, canSelectFolders: true, canSelectMany: true,
-          openLabel: vscode.l10n.t('Train on These'), title: vscode.l10n.t('Choose text files or a folder to train on'),
+          canSelectFiles: true,
+          canSelectFolders: true,
+          canSelectMany: true,
+          openLabel: vscode.l10n.t('Train on These'),
+          title: vscode.l10n.t('Choose text files or a folder to train on'),
           defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
         });
         if (!picked || picked.length === 0) return undefined;
@@ -123,7 +131,10 @@ export class Commands {
     if (interactive) {
       const cell = await pickCell();
       if (cell === undefined) return undefined;
-      if (cell === 'advanced') { await this.openRecipe(sources, label); return undefined; }
+      if (cell === 'advanced') {
+        await this.openRecipe(sources, label);
+        return undefined;
+      }
       const preset = await pickPreset(cell);
       if (!preset) return undefined;
       const budget = await pickBudget();
@@ -148,19 +159,23 @@ export class Commands {
   private async startRun(spec: Parameters<TrainingService['start']>[0], wait: boolean): Promise<TrainOutcome> {
     const job = this.training.start(spec);
     const outcome: TrainOutcome = { jobId: job.id, name: spec.name, modelDir: spec.outDir };
-    const finished = job.done.then((result) => {
-      outcome.result = result;
-      const loss = result.bestValLoss === null ? '' : ' ' + vscode.l10n.t('Best validation loss: {0} bits/char.', (result.bestValLoss / Math.LN2).toFixed(3));
-      if (result.status === 'stopped') void showInfo(vscode.l10n.t('Training "{0}" stopped after {1} steps; the best checkpoint is kept.', spec.name, result.steps) + loss);
-      else void showInfo(vscode.l10n.t('Model "{0}" is trained ({1} steps, {2}).', spec.name, result.steps, result.stopReason) + loss);
-      this.store.fire();
-      return outcome;
-    }, (e: Error) => {
-      outcome.error = e.message;
-      if (!(e as { cancelled?: boolean }).cancelled) showFailure(vscode.l10n.t('Training "{0}" failed:', spec.name), e);
-      this.store.fire();
-      return outcome;
-    });
+    const finished = job.done.then(
+      (result) => {
+        outcome.result = result;
+        const loss = result.bestValLoss === null ? '' : ' ' + vscode.l10n.t('Best validation loss: {0} bits/char.', (result.bestValLoss / Math.LN2).toFixed(3));
+        if (result.status === 'stopped')
+          void showInfo(vscode.l10n.t('Training "{0}" stopped after {1} steps; the best checkpoint is kept.', spec.name, result.steps) + loss);
+        else void showInfo(vscode.l10n.t('Model "{0}" is trained ({1} steps, {2}).', spec.name, result.steps, result.stopReason) + loss);
+        this.store.fire();
+        return outcome;
+      },
+      (e: Error) => {
+        outcome.error = e.message;
+        if (!(e as { cancelled?: boolean }).cancelled) showFailure(vscode.l10n.t('Training "{0}" failed:', spec.name), e);
+        this.store.fire();
+        return outcome;
+      },
+    );
     this.store.fire();
     return wait ? finished : outcome;
   }
@@ -168,7 +183,9 @@ export class Commands {
   private async pickName(label: string): Promise<string | undefined> {
     const suggestion = this.store.freeName(label);
     const v = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Name the model'), value: suggestion, prompt: vscode.l10n.t('The model folder is named after it.'),
+      title: vscode.l10n.t('Name the model'),
+      value: suggestion,
+      prompt: vscode.l10n.t('The model folder is named after it.'),
       validateInput: (s) => {
         if (!s.trim()) return vscode.l10n.t('Enter a name.');
         const n = sanitizeModelName(s);
@@ -209,14 +226,21 @@ export class Commands {
       let file: string | undefined;
       let extra: TrainArgs & { recipe?: string } = {};
       if (a instanceof vscode.Uri) file = a.fsPath;
-      else if (a && typeof a === 'object') { extra = a as TrainArgs & { recipe?: string }; file = extra.recipe; }
-      else {
+      else if (a && typeof a === 'object') {
+        extra = a as TrainArgs & { recipe?: string };
+        file = extra.recipe;
+      } else {
         const doc = vscode.window.activeTextEditor?.document;
-        if (doc && /\.seqlab\.json$/i.test(doc.fileName)) { if (doc.isDirty) await doc.save(); file = doc.uri.fsPath; }
+        if (doc && /\.seqlab\.json$/i.test(doc.fileName)) {
+          if (doc.isDirty) await doc.save();
+          file = doc.uri.fsPath;
+        }
       }
       if (!file) throw userError(vscode.l10n.t('Open a *.seqlab.json recipe first.'));
       let recipe: { name?: unknown; data?: unknown; preset?: unknown; options?: unknown };
-      try { recipe = JSON.parse(await fsp.readFile(file, 'utf8')); } catch (e) {
+      try {
+        recipe = JSON.parse(await fsp.readFile(file, 'utf8'));
+      } catch (e) {
         throw userError(vscode.l10n.t('{0} is not valid JSON: {1}', path.basename(file), (e as Error).message));
       }
       const data = typeof recipe.data === 'string' ? [recipe.data] : recipe.data;
@@ -226,14 +250,19 @@ export class Commands {
       const files = (data as string[]).map((d) => path.resolve(path.dirname(file!), d));
       for (const f of files) await checkSource(f);
       const opts = (recipe.options && typeof recipe.options === 'object' ? recipe.options : {}) as Partial<TrainOptions>;
-      const preset = typeof recipe.preset === 'string' ? recipe.preset as PresetName : undefined;
+      const preset = typeof recipe.preset === 'string' ? (recipe.preset as PresetName) : undefined;
       const args: TrainArgs = {
-        ...extra, preset, options: { ...(preset ? presetOptions(preset) : {}), ...opts },
+        ...extra,
+        preset,
+        options: { ...(preset ? presetOptions(preset) : {}), ...opts },
         name: extra.name ?? (typeof recipe.name === 'string' ? this.store.freeName(recipe.name) : undefined),
         wait: extra.wait ?? (a instanceof vscode.Uri || a === undefined ? false : undefined),
       };
       // the recipe is the whole truth: no budget defaults on top of its options
-      if (opts.steps !== undefined || opts.minutes !== undefined) { args.steps = opts.steps; args.minutes = opts.minutes; }
+      if (opts.steps !== undefined || opts.minutes !== undefined) {
+        args.steps = opts.steps;
+        args.minutes = opts.minutes;
+      }
       return this.trainFromSources(args, { files }, path.basename(file).replace(/\.seqlab\.json$/i, ''));
     });
   }
@@ -248,7 +277,10 @@ export class Commands {
     else if (typeof a === 'string') jobId = active.find((j) => j.spec.name === a || j.id === a)?.id;
     else if (active.length === 1) jobId = active[0].id;
     else if (active.length > 1) {
-      const pick = await vscode.window.showQuickPick(active.map((j) => ({ label: j.spec.name, description: statusText({ status: j.state === 'queued' ? 'queued' : 'training' }), id: j.id })), { title: vscode.l10n.t('Stop which training run?') });
+      const pick = await vscode.window.showQuickPick(
+        active.map((j) => ({ label: j.spec.name, description: statusText({ status: j.state === 'queued' ? 'queued' : 'training' }), id: j.id })),
+        { title: vscode.l10n.t('Stop which training run?') },
+      );
       jobId = pick?.id;
       if (!jobId) return false;
     }
@@ -264,17 +296,28 @@ export class Commands {
     return this.guard(async () => {
       this.requireTrust();
       const args = (a && typeof a === 'object' && !isEntry(a) ? a : {}) as TrainArgs & { model?: string; mode?: 'exact' | 'finetune' };
-      const entry = await this.resolveModel(isEntry(a) ? a : args.model, (e) => e.hasCheckpoint && e.status !== 'training', vscode.l10n.t('Continue training which model?'));
+      const entry = await this.resolveModel(
+        isEntry(a) ? a : args.model,
+        (e) => e.hasCheckpoint && e.status !== 'training',
+        vscode.l10n.t('Continue training which model?'),
+      );
       if (!entry) return undefined;
       if (!entry.hasCheckpoint) throw userError(vscode.l10n.t('"{0}" has no training checkpoint, so it cannot be continued.', entry.name));
       if (this.training.isLive(entry.dir)) throw userError(vscode.l10n.t('"{0}" is already training.', entry.name));
       const interactive = isEntry(a) || a === undefined;
       let mode = args.mode;
       if (!mode) {
-        const pick = await vscode.window.showQuickPick([
-          { label: vscode.l10n.t('Resume exactly'), description: vscode.l10n.t('continue the same run on the same data'), mode: 'exact' as const },
-          { label: vscode.l10n.t('Fine-tune on another file…'), description: vscode.l10n.t('keep the weights and vocabulary, train on new text'), mode: 'finetune' as const },
-        ], { title: vscode.l10n.t('Continue "{0}"', entry.name) });
+        const pick = await vscode.window.showQuickPick(
+          [
+            { label: vscode.l10n.t('Resume exactly'), description: vscode.l10n.t('continue the same run on the same data'), mode: 'exact' as const },
+            {
+              label: vscode.l10n.t('Fine-tune on another file…'),
+              description: vscode.l10n.t('keep the weights and vocabulary, train on new text'),
+              mode: 'finetune' as const,
+            },
+          ],
+          { title: vscode.l10n.t('Continue "{0}"', entry.name) },
+        );
         if (!pick) return undefined;
         mode = pick.mode;
       }
@@ -284,7 +327,12 @@ export class Commands {
       if (mode === 'finetune') {
         let file = args.file ? (typeof args.file === 'string' ? args.file : args.file.fsPath) : undefined;
         if (!file) {
-          const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false, title: vscode.l10n.t('Fine-tune on which text?') });
+          const picked = await vscode.window.showOpenDialog({
+            canSelectFiles: true,
+            canSelectFolders: true,
+            canSelectMany: false,
+            title: vscode.l10n.t('Fine-tune on which text?'),
+          });
           if (!picked?.[0]) return undefined;
           file = picked[0].fsPath;
         }
@@ -302,144 +350,17 @@ export class Commands {
     });
   }
 
-  // ---------------------------------------------------------------- housekeeping
-
-  /** (ModelEntry) from the tree, or { model, confirm: false } to skip the confirmation. */
-  async deleteModel(a?: unknown): Promise<boolean> {
-    return (await this.guard(async () => {
-      this.requireTrust();
-      const args = (a && typeof a === 'object' && !isEntry(a) ? a : {}) as { model?: string; confirm?: boolean };
-      const entry = await this.resolveModel(isEntry(a) ? a : args.model, () => true, vscode.l10n.t('Delete which model?'));
-      if (!entry) return false;
-      if (this.training.isLive(entry.dir)) throw userError(vscode.l10n.t('"{0}" is training. Stop the run before deleting the model.', entry.name));
-      if (args.confirm !== false) {
-        const del = vscode.l10n.t('Delete');
-        const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the model "{0}"? Its folder and checkpoint are removed from disk.', entry.name), { modal: true }, del);
-        if (ok !== del) return false;
-      }
-      await this.store.delete(entry);
-      log().info(`[${entry.name}] deleted ${entry.dir}`);
-      return true;
-    })) === true;
-  }
-
-  /** (ModelEntry) from the tree, or { model, newName }. Returns the new name. */
-  async renameModel(a?: unknown): Promise<string | undefined> {
-    const r = await this.guard(async () => {
-      this.requireTrust();
-      const args = (a && typeof a === 'object' && !isEntry(a) ? a : {}) as { model?: string; newName?: string };
-      const entry = await this.resolveModel(isEntry(a) ? a : args.model, () => true, vscode.l10n.t('Rename which model?'));
-      if (!entry) return undefined;
-      if (this.training.isLive(entry.dir)) throw userError(vscode.l10n.t('"{0}" is training. Stop the run before renaming the model.', entry.name));
-      let newName = args.newName;
-      if (newName === undefined) {
-        newName = await vscode.window.showInputBox({
-          title: vscode.l10n.t('Rename "{0}"', entry.name), value: entry.name,
-          validateInput: (s) => (!s.trim() ? vscode.l10n.t('Enter a name.')
-            : sanitizeModelName(s) !== entry.name && this.store.exists(sanitizeModelName(s)) ? vscode.l10n.t('A model named "{0}" already exists.', sanitizeModelName(s)) : undefined),
-        });
-        if (newName === undefined) return undefined;
-      }
-      const dir = await this.store.rename(entry, newName);
-      return path.basename(dir);
-    });
-    return typeof r === 'string' ? r : undefined;
-  }
-
-  async revealModel(a?: unknown): Promise<boolean> {
-    return (await this.guard(async () => {
-      this.requireTrust();
-      const args = (a && typeof a === 'object' && !isEntry(a) ? a : {}) as { model?: string };
-      const entry = await this.resolveModel(isEntry(a) ? a : args.model, () => true, vscode.l10n.t('Reveal which model?'));
-      if (!entry) return false;
-      const uri = vscode.Uri.file(entry.dir);
-      if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
-      else await vscode.commands.executeCommand('revealFileInOS', uri);
-      return true;
-    })) === true;
-  }
-
-  // ---------------------------------------------------------------- ONNX (code loaded on first use)
-
-  /** Export Model to ONNX…: (ModelEntry) from the tree, or { model, target }. Returns the written path. */
-  async exportOnnx(a?: unknown): Promise<string | undefined> {
-    const r = await this.guard(async () => {
-      this.requireTrust();
-      const args = (a && typeof a === 'object' && !isEntry(a) ? a : {}) as { model?: string; target?: string };
-      const entry = await this.resolveModel(isEntry(a) ? a : args.model, (e) => e.hasOnnx, vscode.l10n.t('Export which model?'));
-      if (!entry) return undefined;
-      const { exportModel } = await import('./onnxCommands');
-      const out = await exportModel(entry, args.target);
-      if (out && !args.target) void showInfo(vscode.l10n.t('Exported "{0}" to {1}.', entry.name, out));
-      return out;
-    });
-    return typeof r === 'string' ? r : undefined;
-  }
-
-  /** Import ONNX Model…: { file, vocab?, name? } or pickers. Returns the new model's folder. */
-  async importOnnx(a?: unknown): Promise<string | undefined> {
-    const r = await this.guard(async () => {
-      this.requireTrust();
-      const args = (a && typeof a === 'object' && !(a instanceof vscode.Uri) ? a : a instanceof vscode.Uri ? { file: a.fsPath } : {}) as { file?: string; vocab?: string; name?: string };
-      const { importModel } = await import('./onnxCommands');
-      const dir = await importModel(this.store, args, a === undefined || a instanceof vscode.Uri);
-      if (dir) void showInfo(vscode.l10n.t('Imported "{0}".', path.basename(dir)));
-      return dir;
-    });
-    return typeof r === 'string' ? r : undefined;
-  }
-
-  /**
-   * Export Training Script for PyTorch…: a recipe Uri (Explorer), a ModelEntry (Models view), { recipe | model, target }
-   * (scripts), or nothing (the recipe in the active editor, else a model picked). Returns the script's path.
-   */
-  async exportPytorchScript(a?: unknown): Promise<string | undefined> {
-    const r = await this.guard(async () => {
-      this.requireTrust();
-      const args = (a && typeof a === 'object' && !isEntry(a) && !(a instanceof vscode.Uri) ? a : {}) as { recipe?: string; model?: string; target?: string };
-      let source: string | undefined = a instanceof vscode.Uri ? a.fsPath : isEntry(a) ? a.dir : args.recipe;
-      if (!source && args.model) source = (await this.resolveModel(args.model, (e) => e.hasCheckpoint, ''))?.dir;
-      if (!source) {
-        const doc = vscode.window.activeTextEditor?.document;
-        if (doc && /\.seqlab\.json$/i.test(doc.fileName)) { if (doc.isDirty) await doc.save(); source = doc.uri.fsPath; }
-      }
-      if (!source) source = (await this.resolveModel(undefined, (e) => e.hasCheckpoint && e.card?.config.kind === 'char', vscode.l10n.t('Export a PyTorch training script for which model?')))?.dir;
-      if (!source) return undefined;
-      const { exportPytorchScript } = await import('./pytorchCommands');
-      return exportPytorchScript(source, args.target, !args.target);
-    });
-    return typeof r === 'string' ? r : undefined;
-  }
-
   // ---------------------------------------------------------------- helpers
 
   private requireTrust(): void {
-    if (this.store.blockedByTrust) {
-      throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not load or write models in it: model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to use its models.'));
-    }
+    requireTrust(this.store);
   }
 
-  private async resolveModel(ref: ModelEntry | string | undefined, filter: (e: ModelEntry) => boolean, title: string): Promise<ModelEntry | undefined> {
-    if (isEntry(ref)) return (await this.store.get(ref.dir)) ?? ref;
-    if (typeof ref === 'string') {
-      const e = await this.store.get(ref);
-      if (!e) throw userError(vscode.l10n.t('There is no model named "{0}".', ref));
-      return e;
-    }
-    const all = (await this.store.list()).filter(filter);
-    if (all.length === 0) { void showInfo(vscode.l10n.t('There are no models yet. Train one first.')); return undefined; }
-    const pick = await vscode.window.showQuickPick(all.map((e) => ({ label: e.name, description: statusText(e), entry: e })), { title });
-    return pick?.entry;
+  private resolveModel(ref: ModelEntry | string | undefined, filter: (e: ModelEntry) => boolean, title: string): Promise<ModelEntry | undefined> {
+    return resolveModel(this.store, ref, filter, title);
   }
 
-  /** Runs a command body; user-facing errors become an error message (no stack) and an `{ error }` result. */
-  private async guard<T>(fn: () => Promise<T>): Promise<T | TrainOutcome> {
-    try {
-      return await fn();
-    } catch (e) {
-      showFailure('', e);
-      return { error: (e as Error).message };
-    }
+  private guard<T>(fn: () => Promise<T>): Promise<T | TrainOutcome> {
+    return guard(fn);
   }
 }
-

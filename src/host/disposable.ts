@@ -16,13 +16,19 @@ export abstract class Disposable implements vscode.Disposable {
     return d;
   }
 
-  get isDisposed(): boolean { return this.disposed; }
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const d of this.subs.splice(0).reverse()) {
-      try { d.dispose(); } catch { /* one failing disposable must not keep the others alive */ }
+      try {
+        d.dispose();
+      } catch {
+        /* one failing disposable must not keep the others alive */
+      }
     }
   }
 }

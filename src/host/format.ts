@@ -8,9 +8,13 @@ export function fmtCount(n: number): string {
 export function fmtDuration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined || !Number.isFinite(sec)) return '–';
   const s = Math.max(0, Math.round(sec));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
 }
 
 /** nats → bits */
-export function bits(nats: number): number { return nats / Math.LN2; }
+export function bits(nats: number): number {
+  return nats / Math.LN2;
+}

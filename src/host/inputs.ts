@@ -7,10 +7,14 @@ import { userError } from './modelStore';
 
 const CSV = /\.(csv|tsv)$/i;
 
-export function isCsv(file: string): boolean { return CSV.test(file); }
+export function isCsv(file: string): boolean {
+  return CSV.test(file);
+}
 
 export function csvNotAvailable(file: string): Error {
-  return userError(vscode.l10n.t('{0} is a CSV file: train a forecasting model on it on its own with "Forecast CSV…" (text models train on text files).', path.basename(file)));
+  return userError(
+    vscode.l10n.t('{0} is a CSV file: train a forecasting model on it on its own with "Forecast CSV…" (text models train on text files).', path.basename(file)),
+  );
 }
 
 /**
@@ -20,7 +24,7 @@ export function csvNotAvailable(file: string): Error {
  */
 export function csvRoute(a?: unknown, b?: unknown): Promise<unknown> | undefined {
   let files: string[] = [];
-  const o = a && typeof a === 'object' && !(a instanceof vscode.Uri) ? a as Record<string, unknown> : undefined;
+  const o = a && typeof a === 'object' && !(a instanceof vscode.Uri) ? (a as Record<string, unknown>) : undefined;
   if (Array.isArray(b) && b.length > 0 && b.every((u) => u instanceof vscode.Uri)) files = (b as vscode.Uri[]).map((u) => u.fsPath);
   else if (a instanceof vscode.Uri) files = [a.fsPath];
   else if (o) files = [...(Array.isArray(o.files) ? o.files : []), ...(o.file ? [o.file] : [])].map((f) => (f instanceof vscode.Uri ? f.fsPath : String(f)));
@@ -34,7 +38,11 @@ export function csvRoute(a?: unknown, b?: unknown): Promise<unknown> | undefined
 /** Checks one file or folder given as training data. */
 export async function checkSource(p: string): Promise<void> {
   let st;
-  try { st = await fsp.stat(p); } catch { throw userError(vscode.l10n.t('{0} does not exist.', p)); }
+  try {
+    st = await fsp.stat(p);
+  } catch {
+    throw userError(vscode.l10n.t('{0} does not exist.', p));
+  }
   if (st.isDirectory()) return;
   if (isCsv(p)) throw csvNotAvailable(p);
   if (st.size === 0) throw userError(vscode.l10n.t('{0} is empty: there is nothing to train on.', path.basename(p)));

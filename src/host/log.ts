@@ -9,9 +9,16 @@ export function log(): vscode.LogOutputChannel {
   return channel;
 }
 
-export function disposeLog(): void { channel?.dispose(); channel = undefined; }
+export function disposeLog(): void {
+  channel?.dispose();
+  channel = undefined;
+}
 
-export interface ShownMessage { level: 'info' | 'warning' | 'error'; text: string; at: number }
+export interface ShownMessage {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+  at: number;
+}
 /** The last messages shown to the user (newest last); read by the integration tests. */
 export const shownMessages: ShownMessage[] = [];
 

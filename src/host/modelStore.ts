@@ -44,13 +44,31 @@ export class ModelStore extends Disposable {
   private rootWatch?: FSWatcher;
   private timer?: ReturnType<typeof setTimeout>;
 
-  constructor(private readonly globalStorage: vscode.Uri, private readonly isLive: (dir: string) => boolean) {
+  constructor(
+    private readonly globalStorage: vscode.Uri,
+    private readonly isLive: (dir: string) => boolean,
+  ) {
     super();
-    this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('seqlab.modelsLocation')) { this.rewatch(); this.fire(); }
-    }));
-    this.subs.push(vscode.workspace.onDidChangeWorkspaceFolders(() => { this.rewatch(); this.fire(); }));
-    this.subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => { this.rewatch(); this.fire(); }));
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('seqlab.modelsLocation')) {
+          this.rewatch();
+          this.fire();
+        }
+      }),
+    );
+    this.subs.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.rewatch();
+        this.fire();
+      }),
+    );
+    this.subs.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.rewatch();
+        this.fire();
+      }),
+    );
     // the file watcher starts with the first listing (not at activation)
   }
 
@@ -67,7 +85,9 @@ export class ModelStore extends Disposable {
     return { dir: path.join(this.globalStorage.fsPath, 'models'), where: 'global' };
   }
 
-  dirFor(name: string): string { return path.join(this.root().dir, name); }
+  dirFor(name: string): string {
+    return path.join(this.root().dir, name);
+  }
 
   /** A sanitized, unused name derived from `raw`. */
   freeName(raw: string): string {
@@ -75,7 +95,9 @@ export class ModelStore extends Disposable {
     return uniqueName(sanitizeModelName(raw), (n) => existsSync(path.join(root, n)));
   }
 
-  exists(name: string): boolean { return existsSync(this.dirFor(name)); }
+  exists(name: string): boolean {
+    return existsSync(this.dirFor(name));
+  }
 
   async list(): Promise<ModelEntry[]> {
     if (this.blockedByTrust) return [];
@@ -146,7 +168,10 @@ export class ModelStore extends Disposable {
   /** Debounced change notification (file events come in bursts). */
   fire(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; this.changed.fire(); }, 100);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire();
+    }, 100);
   }
 
   private rewatch(): void {
@@ -171,7 +196,9 @@ export class ModelStore extends Disposable {
       });
       w.on('error', () => this.unwatchRoot());
       this.rootWatch = w;
-    } catch { /* no root yet */ }
+    } catch {
+      /* no root yet */
+    }
   }
 
   private unwatchRoot(): void {
@@ -196,6 +223,11 @@ function isInside(p: string, dir: string): boolean {
 /** An Error whose message is meant for the user as is (no stack). */
 export class UserError extends Error {
   readonly userFacing = true;
-  constructor(message: string) { super(message); this.name = 'UserError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
 }
-export function userError(message: string): UserError { return new UserError(message); }
+export function userError(message: string): UserError {
+  return new UserError(message);
+}

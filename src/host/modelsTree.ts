@@ -11,27 +11,39 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
   private last: ModelEntry[] = [];
   private hasModels: boolean | undefined;
 
-  constructor(private readonly store: ModelStore, private readonly training: TrainingService) {
+  constructor(
+    private readonly store: ModelStore,
+    private readonly training: TrainingService,
+  ) {
     super();
     this.subs.push(store.onDidChange(() => this.changed.fire()));
     this.subs.push(training.onDidChange(() => this.changed.fire()));
   }
 
-  refresh(): void { this.changed.fire(); }
+  refresh(): void {
+    this.changed.fire();
+  }
 
   private autocompleteDir: () => string | undefined = () => undefined;
   /** Where the autocomplete model comes from (the completion controller); the tooltip names the model in use. */
   useAutocompleteSource(get: () => string | undefined, onChange: vscode.Event<void>): vscode.Disposable {
     this.autocompleteDir = get;
     let last = get();
-    return onChange(() => { const now = get(); if (now !== last) { last = now; this.changed.fire(); } });
+    return onChange(() => {
+      const now = get();
+      if (now !== last) {
+        last = now;
+        this.changed.fire();
+      }
+    });
   }
 
   /** The items the view shows now (what the last getChildren returned, recomputed). */
   async entries(): Promise<ModelEntry[]> {
     const onDisk = await this.store.list();
     const seen = new Set(onDisk.map((e) => e.dir));
-    const queued: ModelEntry[] = this.training.active()
+    const queued: ModelEntry[] = this.training
+      .active()
       .filter((j) => !seen.has(j.spec.outDir))
       .map((j) => ({ name: j.spec.name, dir: j.spec.outDir, status: j.state === 'queued' ? 'queued' : 'training', hasCheckpoint: false, hasOnnx: false }));
     this.last = [...onDisk, ...queued];
@@ -57,8 +69,7 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.contextValue = `model-${e.status}-${kind}-${origin}`;
     const job = this.training.active().find((j) => j.spec.outDir === e.dir);
     if (job) {
-      item.description = job.state === 'queued' ? vscode.l10n.t('queued')
-        : job.progress ? progressLine(job.progress) : vscode.l10n.t('starting…');
+      item.description = job.state === 'queued' ? vscode.l10n.t('queued') : job.progress ? progressLine(job.progress) : vscode.l10n.t('starting…');
       item.iconPath = new vscode.ThemeIcon('loading~spin');
       item.contextValue = `model-training-${kind}-${origin}`;
     } else {
@@ -117,9 +128,12 @@ function tooltip(e: ModelEntry, autocomplete = false): vscode.MarkdownString {
   ];
   if (c.config.kind === 'char') rows.push([vscode.l10n.t('Vocabulary'), String(c.vocabSize)]);
   if (c.bestValLoss !== null) {
-    rows.push([vscode.l10n.t('Best validation loss'), c.config.kind === 'char'
-      ? vscode.l10n.t('{0} bits/char', (c.bestValBpc ?? bits(c.bestValLoss)).toFixed(3))
-      : vscode.l10n.t('RMSE {0}', Math.sqrt(c.bestValLoss).toFixed(4))]);
+    rows.push([
+      vscode.l10n.t('Best validation loss'),
+      c.config.kind === 'char'
+        ? vscode.l10n.t('{0} bits/char', (c.bestValBpc ?? bits(c.bestValLoss)).toFixed(3))
+        : vscode.l10n.t('RMSE {0}', Math.sqrt(c.bestValLoss).toFixed(4)),
+    ]);
   }
   rows.push([vscode.l10n.t('Data'), c.data.files.length ? c.data.files.map((f) => `\`${f}\``).join(', ') : '–']);
   rows.push([vscode.l10n.t('Characters'), fmtCount(c.data.chars)]);
@@ -128,21 +142,31 @@ function tooltip(e: ModelEntry, autocomplete = false): vscode.MarkdownString {
   rows.push([vscode.l10n.t('Date'), new Date(c.updatedAt || c.createdAt).toLocaleString()]);
   if (c.stopReason) rows.push([vscode.l10n.t('Ended'), escapeMd(c.stopReason)]);
   if (!e.hasOnnx) rows.push(['ONNX', vscode.l10n.t('not exported yet')]);
-  if (autocomplete) rows.push([vscode.l10n.t('Autocomplete'), vscode.l10n.t('used for autocomplete in {0}', escapeMd(vscode.workspace.name ?? vscode.l10n.t('this window')))]);
+  if (autocomplete)
+    rows.push([vscode.l10n.t('Autocomplete'), vscode.l10n.t('used for autocomplete in {0}', escapeMd(vscode.workspace.name ?? vscode.l10n.t('this window')))]);
   md.appendMarkdown(rows.map(([k, v]) => `${k}: ${v}`).join('  \n'));
   return md;
 }
 
 export function statusText(e: Pick<ModelEntry, 'status'>): string {
   switch (e.status) {
-    case 'complete': return vscode.l10n.t('complete');
-    case 'stopped': return vscode.l10n.t('stopped (best checkpoint kept)');
-    case 'interrupted': return vscode.l10n.t('interrupted — use Continue Training to resume');
-    case 'failed': return vscode.l10n.t('failed');
-    case 'training': return vscode.l10n.t('training');
-    case 'queued': return vscode.l10n.t('queued');
-    default: return vscode.l10n.t('unreadable');
+    case 'complete':
+      return vscode.l10n.t('complete');
+    case 'stopped':
+      return vscode.l10n.t('stopped (best checkpoint kept)');
+    case 'interrupted':
+      return vscode.l10n.t('interrupted — use Continue Training to resume');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'training':
+      return vscode.l10n.t('training');
+    case 'queued':
+      return vscode.l10n.t('queued');
+    default:
+      return vscode.l10n.t('unreadable');
   }
 }
 
-function escapeMd(s: string): string { return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&'); }
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -2,7 +2,8 @@
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
 export function sanitizeModelName(raw: string): string {
-  let s = raw.normalize('NFC')
+  let s = raw
+    .normalize('NFC')
     // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
     .replace(/[\\/:*?"<>|\u0000-\u001f\u007f]+/g, '-')
     .replace(/\s+/g, ' ')

@@ -27,8 +27,10 @@ export async function exportModel(entry: ModelEntry, target: string | undefined)
   if (!target) {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(entry.dir));
     const picked = await vscode.window.showSaveDialog({
-      title: vscode.l10n.t('Export "{0}" to ONNX', entry.name), saveLabel: vscode.l10n.t('Export'),
-      defaultUri: vscode.Uri.joinPath(base, `${entry.name}.onnx`), filters: { ONNX: ['onnx'] },
+      title: vscode.l10n.t('Export "{0}" to ONNX', entry.name),
+      saveLabel: vscode.l10n.t('Export'),
+      defaultUri: vscode.Uri.joinPath(base, `${entry.name}.onnx`),
+      filters: { ONNX: ['onnx'] },
     });
     if (!picked) return undefined;
     target = picked.fsPath;
@@ -40,7 +42,9 @@ export async function exportModel(entry: ModelEntry, target: string | undefined)
       const r = await exportModelFolder(entry.dir, { out: target });
       log().info(`[${entry.name}] exported ${r.out} (${r.bytes} bytes); onnxruntime agrees with the engine to ${r.parity.maxDiff.toExponential(1)}`);
       return r.out;
-    } catch (e) { throw asUser(e); }
+    } catch (e) {
+      throw asUser(e);
+    }
   }
   await fsp.copyFile(path.join(entry.dir, ONNX_FILE), target);
   log().info(`[${entry.name}] copied ${ONNX_FILE} → ${target}`);
@@ -48,10 +52,19 @@ export async function exportModel(entry: ModelEntry, target: string | undefined)
 }
 
 /** Imports an ONNX character model (and its vocabulary) as a new model folder. Returns the folder. */
-export async function importModel(store: ModelStore, args: { file?: string; vocab?: string; name?: string }, interactive: boolean): Promise<string | undefined> {
+export async function importModel(
+  store: ModelStore,
+  args: { file?: string; vocab?: string; name?: string },
+  interactive: boolean,
+): Promise<string | undefined> {
   let file = args.file;
   if (!file) {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { ONNX: ['onnx'] }, title: vscode.l10n.t('Import an ONNX model'), openLabel: vscode.l10n.t('Import') });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { ONNX: ['onnx'] },
+      title: vscode.l10n.t('Import an ONNX model'),
+      openLabel: vscode.l10n.t('Import'),
+    });
     if (!picked?.[0]) return undefined;
     file = picked[0].fsPath;
   }
@@ -62,7 +75,11 @@ export async function importModel(store: ModelStore, args: { file?: string; voca
   try {
     if (!vocabFile) {
       let bytes: Uint8Array;
-      try { bytes = await fsp.readFile(file); } catch { throw userError(vscode.l10n.t('{0} does not exist.', file)); }
+      try {
+        bytes = await fsp.readFile(file);
+      } catch {
+        throw userError(vscode.l10n.t('{0} does not exist.', file));
+      }
       let needsVocab = false;
       try {
         const { info } = prepareModel(bytes, { name: fileName });
@@ -74,8 +91,17 @@ export async function importModel(store: ModelStore, args: { file?: string; voca
         needsVocab = true;
       }
       if (needsVocab) {
-        if (!interactive) throw userError(vscode.l10n.t('{0} does not say which character each token id stands for. Give a vocabulary file: a JSON list of characters or code points in id order, or a text file whose distinct characters define it.', fileName));
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, title: vscode.l10n.t('{0} has no vocabulary: choose a vocabulary file (JSON list, or the training text)', fileName) });
+        if (!interactive)
+          throw userError(
+            vscode.l10n.t(
+              '{0} does not say which character each token id stands for. Give a vocabulary file: a JSON list of characters or code points in id order, or a text file whose distinct characters define it.',
+              fileName,
+            ),
+          );
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          title: vscode.l10n.t('{0} has no vocabulary: choose a vocabulary file (JSON list, or the training text)', fileName),
+        });
         if (!picked?.[0]) return undefined;
         vocabFile = picked[0].fsPath;
       }
@@ -86,5 +112,7 @@ export async function importModel(store: ModelStore, args: { file?: string; voca
     log().info(`[${name}] imported ${file}${r.info.ours ? '' : ` (from ${r.info.producer || 'an unknown producer'}, opset ${r.info.opset})`}`);
     store.fire();
     return r.dir;
-  } catch (e) { throw asUser(e); }
+  } catch (e) {
+    throw asUser(e);
+  }
 }

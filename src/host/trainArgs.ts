@@ -76,28 +76,47 @@ export async function pickCell(): Promise<CellType | 'advanced' | undefined> {
 }
 
 export async function pickPreset(cell: CellType): Promise<PresetName | undefined> {
-  const labels: Record<PresetName, string> = { tiny: vscode.l10n.t('Tiny'), small: vscode.l10n.t('Small'), medium: vscode.l10n.t('Medium'), large: vscode.l10n.t('Large') };
+  const labels: Record<PresetName, string> = {
+    tiny: vscode.l10n.t('Tiny'),
+    small: vscode.l10n.t('Small'),
+    medium: vscode.l10n.t('Medium'),
+    large: vscode.l10n.t('Large'),
+  };
   const def = defaultPreset();
   const items = PRESET_NAMES.map((p) => {
     const o = presetOptions(p);
     const n = paramCount(charConfig({ cell, layers: o.layers, hidden: o.hidden, emb: o.emb, vocab: ASSUMED_VOCAB }));
     return {
-      label: labels[p], value: p, picked: p === def,
+      label: labels[p],
+      value: p,
+      picked: p === def,
       description: vscode.l10n.t('≈{0} parameters', fmtCount(n)),
-      detail: vscode.l10n.t('{0} layer(s) × {1} hidden, embedding {2}, batch {3} × {4} chars', o.layers ?? 1, o.hidden ?? 0, o.emb ?? 0, o.batch ?? 0, o.seq ?? 0),
+      detail: vscode.l10n.t(
+        '{0} layer(s) × {1} hidden, embedding {2}, batch {3} × {4} chars',
+        o.layers ?? 1,
+        o.hidden ?? 0,
+        o.emb ?? 0,
+        o.batch ?? 0,
+        o.seq ?? 0,
+      ),
     };
   });
   items.sort((x, y) => (y.value === def ? 1 : 0) - (x.value === def ? 1 : 0));
-  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train: choose a size (2/4) — parameter counts assume ~{0} distinct characters', ASSUMED_VOCAB) });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Train: choose a size (2/4) — parameter counts assume ~{0} distinct characters', ASSUMED_VOCAB),
+  });
   return pick?.value;
 }
 
 export async function pickBudget(): Promise<Partial<Budget> | undefined> {
   const items: (vscode.QuickPickItem & { budget: Partial<Budget> })[] = [
     ...[1, 5, 15, 60].map((m) => ({ label: vscode.l10n.t('{0} min', m), budget: { steps: 0, minutes: m } })),
-    { label: vscode.l10n.t('Until validation stops improving'), description: vscode.l10n.t('early stopping; stop it any time'), budget: { steps: 0, minutes: 0, patience: 5 } },
+    {
+      label: vscode.l10n.t('Until validation stops improving'),
+      description: vscode.l10n.t('early stopping; stop it any time'),
+      budget: { steps: 0, minutes: 0, patience: 5 },
+    },
   ];
   const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train: choose a time budget (3/4)') });
   return pick?.budget;
 }
-

@@ -9,7 +9,16 @@ import * as vscode from 'vscode';
 import { PANEL_COMMANDS } from './commandIds';
 import type { TrainOptions } from '../engine/options';
 import { CHECKPOINT_FILE } from '../protocol/model';
-import { createControl, type ForecastTrainRequest, requestStop, type HostToWorkerRpc, type TrainProgress, type TrainRequest, type TrainResult, type TrainSources } from '../protocol/worker';
+import {
+  createControl,
+  type ForecastTrainRequest,
+  requestStop,
+  type HostToWorkerRpc,
+  type TrainProgress,
+  type TrainRequest,
+  type TrainResult,
+  type TrainSources,
+} from '../protocol/worker';
 import { maxConcurrentRuns, trainingThreads } from './config';
 import { bits, fmtCount, fmtDuration } from './format';
 import { log } from './log';
@@ -79,11 +88,19 @@ export class TrainingService implements vscode.Disposable {
     return this.statusItem;
   }
 
-  list(): readonly Job[] { return this.jobs; }
+  list(): readonly Job[] {
+    return this.jobs;
+  }
   /** what the status-bar item shows now (undefined when hidden) */
-  get statusBarText(): string | undefined { return this.busy ? this.status.text : undefined; }
-  active(): Job[] { return this.jobs.filter((j) => j.state === 'queued' || j.state === 'running'); }
-  get(id: string): Job | undefined { return this.jobs.find((j) => j.id === id); }
+  get statusBarText(): string | undefined {
+    return this.busy ? this.status.text : undefined;
+  }
+  active(): Job[] {
+    return this.jobs.filter((j) => j.state === 'queued' || j.state === 'running');
+  }
+  get(id: string): Job | undefined {
+    return this.jobs.find((j) => j.id === id);
+  }
 
   /** Is a run of ours writing into this folder right now? */
   isLive(dir: string): boolean {
@@ -94,11 +111,21 @@ export class TrainingService implements vscode.Disposable {
   start(spec: JobSpec): Job {
     if (this.isLive(spec.outDir)) throw Object.assign(new Error(vscode.l10n.t('"{0}" is already training.', spec.name)), { userFacing: true });
     let resolve!: (r: TrainResult) => void, reject!: (e: Error) => void;
-    const done = new Promise<TrainResult>((res, rej) => { resolve = res; reject = rej; });
+    const done = new Promise<TrainResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     done.catch(() => undefined); // callers that do not wait must not cause unhandled rejections
     const job: JobInternal = {
-      id: `run-${Date.now().toString(36)}-${++counter}`, spec, state: 'queued', stopRequested: false,
-      control: createControl(), done, resolve, reject, existedBefore: existsSync(spec.outDir),
+      id: `run-${Date.now().toString(36)}-${++counter}`,
+      spec,
+      state: 'queued',
+      stopRequested: false,
+      control: createControl(),
+      done,
+      resolve,
+      reject,
+      existedBefore: existsSync(spec.outDir),
     };
     this.jobs.push(job);
     if (this.jobs.length > 50) this.jobs.splice(0, this.jobs.findIndex((j) => j.state !== 'queued' && j.state !== 'running') + 1);
@@ -117,7 +144,9 @@ export class TrainingService implements vscode.Disposable {
     if (job.state === 'queued') {
       job.state = 'cancelled';
       log().info(`[${job.spec.name}] removed from the queue`);
-      job.reject(Object.assign(new Error(vscode.l10n.t('Training "{0}" was cancelled before it started.', job.spec.name)), { userFacing: true, cancelled: true }));
+      job.reject(
+        Object.assign(new Error(vscode.l10n.t('Training "{0}" was cancelled before it started.', job.spec.name)), { userFacing: true, cancelled: true }),
+      );
       this.changed.fire(job);
       this.updateStatusBar();
     } else {
@@ -153,11 +182,18 @@ export class TrainingService implements vscode.Disposable {
       });
       job.worker = worker;
       const rpc = worker.rpc;
-      rpc.on('train/progress', (p) => { if (p.jobId === job.id) { job.progress = p; this.progressChanged(job); } });
+      rpc.on('train/progress', (p) => {
+        if (p.jobId === job.id) {
+          job.progress = p;
+          this.progressChanged(job);
+        }
+      });
       rpc.on('train/log', (l) => {
         if (l.jobId !== job.id) return;
         const line = `[${spec.name}] ${l.message}`;
-        if (l.level === 'error') log().error(line); else if (l.level === 'warn') log().warn(line); else log().info(line);
+        if (l.level === 'error') log().error(line);
+        else if (l.level === 'warn') log().warn(line);
+        else log().info(line);
       });
       rpc.on('train/sample', (s) => {
         if (s.jobId !== job.id) return;
@@ -167,8 +203,14 @@ export class TrainingService implements vscode.Disposable {
       await fsp.mkdir(path.dirname(spec.outDir), { recursive: true });
       job.threads = trainingThreads();
       const req: TrainRequest = {
-        jobId: job.id, sources: spec.sources, outDir: spec.outDir, name: spec.name, resume: spec.resume,
-        options: spec.options, control: job.control, threads: job.threads,
+        jobId: job.id,
+        sources: spec.sources,
+        outDir: spec.outDir,
+        name: spec.name,
+        resume: spec.resume,
+        options: spec.options,
+        control: job.control,
+        threads: job.threads,
       };
       // the worker creates the model folder (and its run lock) only once the data and options pass every check
       const result: TrainResult = spec.forecast
@@ -205,9 +247,19 @@ export class TrainingService implements vscode.Disposable {
   private progressChanged(job: JobInternal): void {
     // throttle UI work (status bar, tree) to ~4 updates/s however fast the worker reports
     const now = Date.now();
-    if (now - this.lastUiUpdate >= 250) { this.lastUiUpdate = now; this.updateStatusBar(); this.changed.fire(job); return; }
+    if (now - this.lastUiUpdate >= 250) {
+      this.lastUiUpdate = now;
+      this.updateStatusBar();
+      this.changed.fire(job);
+      return;
+    }
     if (!this.uiTimer) {
-      this.uiTimer = setTimeout(() => { this.uiTimer = undefined; this.lastUiUpdate = Date.now(); this.updateStatusBar(); this.changed.fire(job); }, 250);
+      this.uiTimer = setTimeout(() => {
+        this.uiTimer = undefined;
+        this.lastUiUpdate = Date.now();
+        this.updateStatusBar();
+        this.changed.fire(job);
+      }, 250);
     }
   }
 
@@ -215,8 +267,14 @@ export class TrainingService implements vscode.Disposable {
     const running = this.jobs.filter((j) => j.state === 'running');
     const queued = this.jobs.filter((j) => j.state === 'queued').length;
     const busy = running.length + queued > 0;
-    if (busy !== this.busy) { this.busy = busy; void vscode.commands.executeCommand('setContext', 'seqlab.isTraining', busy); }
-    if (!busy) { this.statusItem?.hide(); return; }
+    if (busy !== this.busy) {
+      this.busy = busy;
+      void vscode.commands.executeCommand('setContext', 'seqlab.isTraining', busy);
+    }
+    if (!busy) {
+      this.statusItem?.hide();
+      return;
+    }
     const j = running[running.length - 1];
     const p = j?.progress;
     let text = '$(pulse) ';
@@ -231,26 +289,43 @@ export class TrainingService implements vscode.Disposable {
   }
 
   private showNotification(job: JobInternal): void {
-    void vscode.window.withProgress({
-      location: vscode.ProgressLocation.Notification,
-      title: vscode.l10n.t('Training "{0}"', job.spec.name),
-      cancellable: true,
-    }, (progress, token) => new Promise<void>((resolve) => {
-      token.onCancellationRequested(() => this.stop(job.id));
-      let lastPct = 0;
-      const sub = this.onDidChange((j) => {
-        if (j !== job) return;
-        if (job.state === 'queued') { progress.report({ message: vscode.l10n.t('queued') }); return; }
-        if (job.state !== 'running') { sub.dispose(); resolve(); return; }
-        const p = job.progress;
-        if (!p) { progress.report({ message: vscode.l10n.t('starting…') }); return; }
-        const pct = fraction(p, job.spec.options) * 100;
-        const inc = pct > lastPct ? pct - lastPct : 0;
-        lastPct = Math.max(lastPct, pct);
-        progress.report({ message: (job.stopRequested ? vscode.l10n.t('stopping…') + ' ' : '') + progressLine(p), increment: inc });
-      });
-      if (job.state !== 'queued' && job.state !== 'running') { sub.dispose(); resolve(); }
-    }));
+    void vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Training "{0}"', job.spec.name),
+        cancellable: true,
+      },
+      (progress, token) =>
+        new Promise<void>((resolve) => {
+          token.onCancellationRequested(() => this.stop(job.id));
+          let lastPct = 0;
+          const sub = this.onDidChange((j) => {
+            if (j !== job) return;
+            if (job.state === 'queued') {
+              progress.report({ message: vscode.l10n.t('queued') });
+              return;
+            }
+            if (job.state !== 'running') {
+              sub.dispose();
+              resolve();
+              return;
+            }
+            const p = job.progress;
+            if (!p) {
+              progress.report({ message: vscode.l10n.t('starting…') });
+              return;
+            }
+            const pct = fraction(p, job.spec.options) * 100;
+            const inc = pct > lastPct ? pct - lastPct : 0;
+            lastPct = Math.max(lastPct, pct);
+            progress.report({ message: (job.stopRequested ? vscode.l10n.t('stopping…') + ' ' : '') + progressLine(p), increment: inc });
+          });
+          if (job.state !== 'queued' && job.state !== 'running') {
+            sub.dispose();
+            resolve();
+          }
+        }),
+    );
   }
 
   dispose(): void {
@@ -258,7 +333,11 @@ export class TrainingService implements vscode.Disposable {
       if (j.state === 'running') requestStop(j.control);
     }
     // give runs a moment to write their checkpoint; the card of a run cut short reads as 'interrupted'
-    for (const j of this.jobs) if (j.worker) { const w = j.worker; setTimeout(() => void w.terminate(), 2000).unref?.(); }
+    for (const j of this.jobs)
+      if (j.worker) {
+        const w = j.worker;
+        setTimeout(() => void w.terminate(), 2000).unref?.();
+      }
     if (this.uiTimer) clearTimeout(this.uiTimer);
     this.statusItem?.dispose();
     this.changed.dispose();

@@ -22,12 +22,20 @@ export interface TokenStepper {
 }
 
 /** Greedy picks after a context: ids (a stop id, if one was picked, is the last) and their log-probabilities. */
-export interface GreedyResult { ids: number[]; logProbs: number[] }
+export interface GreedyResult {
+  ids: number[];
+  logProbs: number[];
+}
 
 /** The most likely token and its log-probability (ties go to the lower id). */
 export function argmaxLogProb(logits: ArrayLike<number>): { id: number; logProb: number } {
-  let best = 0, max = -Infinity;
-  for (let v = 0; v < logits.length; v++) if (logits[v]! > max) { max = logits[v]!; best = v; }
+  let best = 0,
+    max = -Infinity;
+  for (let v = 0; v < logits.length; v++)
+    if (logits[v]! > max) {
+      max = logits[v]!;
+      best = v;
+    }
   let s = 0;
   for (let v = 0; v < logits.length; v++) s += Math.exp(logits[v]! - max);
   return { id: best, logProb: -Math.log(s) };
@@ -37,10 +45,16 @@ export function argmaxLogProb(logits: ArrayLike<number>): { id: number; logProb:
  * Up to `maxSteps` greedy tokens after `firstLogits` (the stepper's logits for its next token), stopping after one
  * of `stopIds`. Uses the stepper's one-call `greedy` when it has one, else steps; advances `stepper`.
  */
-export async function greedyDecode(stepper: TokenStepper, firstLogits: Float32Array, maxSteps: number, stopIds: number[],
-  cancelled: () => boolean = () => false): Promise<GreedyResult | undefined> {
+export async function greedyDecode(
+  stepper: TokenStepper,
+  firstLogits: Float32Array,
+  maxSteps: number,
+  stopIds: number[],
+  cancelled: () => boolean = () => false,
+): Promise<GreedyResult | undefined> {
   const first = argmaxLogProb(firstLogits);
-  const ids = [first.id], logProbs = [first.logProb];
+  const ids = [first.id],
+    logProbs = [first.logProb];
   const stop = new Set(stopIds);
   if (stop.has(first.id) || maxSteps <= 1) return { ids, logProbs };
   if (cancelled()) return undefined;
@@ -54,14 +68,21 @@ export async function greedyDecode(stepper: TokenStepper, firstLogits: Float32Ar
  * The same picks one call per token, without the stepper's `greedy` (its fallback, and the engine's path); advances
  * `stepper` past every pick but the last. Undefined when `cancelled()` became true between calls.
  */
-export async function greedySteps(stepper: TokenStepper, firstLogits: Float32Array, maxSteps: number, stopIds: number[],
-  cancelled: () => boolean = () => false): Promise<GreedyResult | undefined> {
-  const ids: number[] = [], logProbs: number[] = [];
+export async function greedySteps(
+  stepper: TokenStepper,
+  firstLogits: Float32Array,
+  maxSteps: number,
+  stopIds: number[],
+  cancelled: () => boolean = () => false,
+): Promise<GreedyResult | undefined> {
+  const ids: number[] = [],
+    logProbs: number[] = [];
   const stop = new Set(stopIds);
   let logits = firstLogits;
   for (;;) {
     const { id, logProb } = argmaxLogProb(logits);
-    ids.push(id); logProbs.push(logProb);
+    ids.push(id);
+    logProbs.push(logProb);
     if (stop.has(id) || ids.length >= maxSteps) return { ids, logProbs };
     if (cancelled()) return undefined;
     logits = await stepper.step(id);
@@ -83,14 +104,17 @@ export interface SampleRunOptions extends SampleOptions {
   cancelled?(): boolean;
 }
 
-export interface SampleResult { text: string; ids: number[]; stoppedBy: 'length' | 'stop' | 'cancelled' }
+export interface SampleResult {
+  text: string;
+  ids: number[];
+  stoppedBy: 'length' | 'stop' | 'cancelled';
+}
 
 /**
  * Sample `length` tokens after `firstLogits` (the logits the stepper returned for the context).
  * The stepper is advanced past every generated token except the last.
  */
-export async function sampleText(stepper: TokenStepper, firstLogits: Float32Array, codec: DecodeCodec,
-  o: SampleRunOptions): Promise<SampleResult> {
+export async function sampleText(stepper: TokenStepper, firstLogits: Float32Array, codec: DecodeCodec, o: SampleRunOptions): Promise<SampleResult> {
   validateSampleOptions(o);
   const V = firstLogits.length;
   const rng = new Rng(o.seed ?? 1);
@@ -129,7 +153,13 @@ export interface BeamOptions {
   expand?: number;
 }
 
-export interface BeamHypothesis { ids: number[]; text: string; logProb: number; score: number; finished: boolean }
+export interface BeamHypothesis {
+  ids: number[];
+  text: string;
+  logProb: number;
+  score: number;
+  finished: boolean;
+}
 
 function logSoftmax(logits: Float32Array): Float64Array {
   let max = -Infinity;
@@ -153,15 +183,20 @@ function topIndices(x: Float64Array, k: number): number[] {
  * Beam search from `firstLogits` (the stepper's logits after the context). Returns hypotheses best first:
  * finished ones (stop string/token) and the beams alive at `length`, ranked by score. Deterministic.
  */
-export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Array, codec: DecodeCodec,
-  o: BeamOptions): Promise<BeamHypothesis[]> {
+export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Array, codec: DecodeCodec, o: BeamOptions): Promise<BeamHypothesis[]> {
   if (!(Number.isInteger(o.width) && o.width >= 1)) throw new Error(`beam width must be a whole number >= 1 (got ${o.width})`);
   if (!(Number.isInteger(o.length) && o.length >= 1)) throw new Error(`beam length must be a whole number >= 1 (got ${o.length})`);
   const lp = o.lengthPenalty ?? 0;
   const scoreOf = (logProb: number, n: number) => (lp === 0 ? logProb : logProb / Math.pow(Math.max(n, 1), lp));
   const expand = o.expand ?? o.width;
   const stopTokens = new Set(o.stopTokens ?? []);
-  interface Beam { ids: number[]; text: string; logProb: number; stepper: TokenStepper; logits: Float32Array }
+  interface Beam {
+    ids: number[];
+    text: string;
+    logProb: number;
+    stepper: TokenStepper;
+    logits: Float32Array;
+  }
   let beams: Beam[] = [{ ids: [], text: '', logProb: 0, stepper, logits: firstLogits }];
   const done: BeamHypothesis[] = [];
   for (let t = 0; t < o.length && beams.length > 0; t++) {
@@ -189,7 +224,10 @@ export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Arra
       }
       // the first child of a parent takes over its stepper, later ones fork it; no stepper advances until all are chosen
       let s: TokenStepper;
-      if (!used.has(c.beam)) { used.add(c.beam); s = parent.stepper; } else s = parent.stepper.fork();
+      if (!used.has(c.beam)) {
+        used.add(c.beam);
+        s = parent.stepper;
+      } else s = parent.stepper.fork();
       next.push({ ids, text, logProb: c.logProb, stepper: s, logits: parent.logits });
     }
     if (t === o.length - 1) {
@@ -203,8 +241,13 @@ export async function beamSearch(stepper: TokenStepper, firstLogits: Float32Arra
     }
     const head = next[0]?.stepper;
     if (head?.stepBatch && next.length > 1 && o.batch !== false) {
-      const out = await head.stepBatch(next.slice(1).map((b) => b.stepper), next.map((b) => b.ids[b.ids.length - 1]!));
-      next.forEach((b, i) => { b.logits = out[i]!; });
+      const out = await head.stepBatch(
+        next.slice(1).map((b) => b.stepper),
+        next.map((b) => b.ids[b.ids.length - 1]!),
+      );
+      next.forEach((b, i) => {
+        b.logits = out[i]!;
+      });
     } else {
       for (const b of next) b.logits = await b.stepper.step(b.ids[b.ids.length - 1]!);
     }
@@ -223,14 +266,21 @@ export class PrefixCache {
   private entries: { ids: number[]; stepper: TokenStepper; logits: Float32Array }[] = [];
   hits = 0;
   misses = 0;
-  constructor(private readonly make: () => TokenStepper, readonly capacity = 8) {}
+  constructor(
+    private readonly make: () => TokenStepper,
+    readonly capacity = 8,
+  ) {}
 
   async advance(ids: ArrayLike<number>): Promise<{ stepper: TokenStepper; logits: Float32Array; reused: number }> {
     const want = Array.from(ids);
     if (want.length === 0) throw new Error('cannot advance to an empty context');
-    let best = -1, bestLen = 0;
+    let best = -1,
+      bestLen = 0;
     this.entries.forEach((e, i) => {
-      if (e.ids.length > bestLen && e.ids.length <= want.length && e.ids.every((v, j) => v === want[j])) { best = i; bestLen = e.ids.length; }
+      if (e.ids.length > bestLen && e.ids.length <= want.length && e.ids.every((v, j) => v === want[j])) {
+        best = i;
+        bestLen = e.ids.length;
+      }
     });
     let stepper: TokenStepper, logits: Float32Array;
     if (best >= 0) {
@@ -250,5 +300,7 @@ export class PrefixCache {
     return { stepper: stepper.fork(), logits, reused: bestLen };
   }
 
-  clear(): void { this.entries = []; }
+  clear(): void {
+    this.entries = [];
+  }
 }

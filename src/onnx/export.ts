@@ -16,8 +16,16 @@
 import { type ModelConfig, GATES, layerInput, validateConfig } from '../engine/config';
 import { FlatParams } from '../engine/params';
 import {
-  type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
-  AttrType, DataType, encodeModel, floatTensor, int64Tensor,
+  type AttributeProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+  AttrType,
+  DataType,
+  encodeModel,
+  floatTensor,
+  int64Tensor,
 } from './proto';
 import { withChecksum } from './checksum';
 
@@ -27,10 +35,18 @@ export const SEQLAB_FORMATS_READ = ['1', '2'];
 export const OPSET = 14;
 export const IR_VERSION = 8;
 export const META = {
-  format: 'seqlab.format', config: 'seqlab.config', vocab: 'seqlab.vocab', card: 'seqlab.card', norm: 'seqlab.norm',
+  format: 'seqlab.format',
+  config: 'seqlab.config',
+  vocab: 'seqlab.vocab',
+  card: 'seqlab.card',
+  norm: 'seqlab.norm',
 } as const;
 
-export interface ExportMeta { vocab?: number[]; card?: object; norm?: object }
+export interface ExportMeta {
+  vocab?: number[];
+  card?: object;
+  norm?: object;
+}
 
 /** Names of the graph's inputs and outputs, for a config. The runtime uses the same names. */
 export function ioNames(c: ModelConfig): { input: string; h0: string[]; c0: string[]; hT: string[]; cT: string[]; Y: string[]; logits: string } {
@@ -38,16 +54,18 @@ export function ioNames(c: ModelConfig): { input: string; h0: string[]; c0: stri
   const lstm = c.cell === 'lstm';
   return {
     input: c.kind === 'char' ? 'tokens' : 'features',
-    h0: L.map((l) => `h0_${l}`), c0: lstm ? L.map((l) => `c0_${l}`) : [],
-    hT: L.map((l) => `hT_${l}`), cT: lstm ? L.map((l) => `cT_${l}`) : [],
-    Y: L.map((l) => `Y_${l}`), logits: 'logits',
+    h0: L.map((l) => `h0_${l}`),
+    c0: lstm ? L.map((l) => `c0_${l}`) : [],
+    hT: L.map((l) => `hT_${l}`),
+    cT: lstm ? L.map((l) => `cT_${l}`) : [],
+    Y: L.map((l) => `Y_${l}`),
+    logits: 'logits',
   };
 }
 
 const intAttr = (name: string, i: number): AttributeProto => ({ name, type: AttrType.INT, i });
 const dims = (ds: (number | string)[]) => ({ dim: ds.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) });
-const valueInfo = (name: string, elemType: number, ds: (number | string)[]): ValueInfoProto =>
-  ({ name, type: { tensorType: { elemType, shape: dims(ds) } } });
+const valueInfo = (name: string, elemType: number, ds: (number | string)[]): ValueInfoProto => ({ name, type: { tensorType: { elemType, shape: dims(ds) } } });
 
 /** Build the ONNX ModelProto object (exposed for tests; `exportOnnx` encodes it). */
 export function buildModel(config: ModelConfig, params: Float32Array, meta: ExportMeta = {}): ModelProto {
@@ -89,7 +107,10 @@ export function buildModel(config: ModelConfig, params: Float32Array, meta: Expo
     if (cell === 'gru') attribute.push(intAttr('linear_before_reset', 1));
     const nodeIn = [x, `W${l}`, `R${l}`, `B${l}`, '', io.h0[l]!];
     const nodeOut = [`Y4_${l}`, io.hT[l]!];
-    if (cell === 'lstm') { nodeIn.push(io.c0[l]!); nodeOut.push(io.cT[l]!); }
+    if (cell === 'lstm') {
+      nodeIn.push(io.c0[l]!);
+      nodeOut.push(io.cT[l]!);
+    }
     nodes.push({ opType: op, name: `${cell}${l}`, input: nodeIn, output: nodeOut, attribute });
     nodes.push({ opType: 'Squeeze', name: `squeeze${l}`, input: [`Y4_${l}`, 'axes1'], output: [io.Y[l]!] });
     outputs.push(valueInfo(io.hT[l]!, DataType.FLOAT, [1, 'B', H]));

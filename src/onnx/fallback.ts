@@ -46,7 +46,10 @@ export function paramsFromOnnx(bytes: Uint8Array): { config: ModelConfig; params
 /** A TokenStepper over the TypeScript engine (one stream). */
 export class EngineStepper implements TokenStepper {
   state: ModelState;
-  constructor(readonly model: Model, state?: ModelState) {
+  constructor(
+    readonly model: Model,
+    state?: ModelState,
+  ) {
     this.state = state ?? model.newState(1);
   }
   prime(tokens: ArrayLike<number>): Float32Array {
@@ -55,24 +58,37 @@ export class EngineStepper implements TokenStepper {
     const logits = this.model.forward(tokens, tokens.length, 1, this.state, false, null);
     return Float32Array.from(logits.subarray((tokens.length - 1) * V, tokens.length * V));
   }
-  step(token: number): Float32Array { return this.prime([token]); }
+  step(token: number): Float32Array {
+    return this.prime([token]);
+  }
   fork(): EngineStepper {
     const s = this.model.newState(1);
-    for (let l = 0; l < s.h.length; l++) { s.h[l]!.set(this.state.h[l]!); s.c[l]!.set(this.state.c[l]!); }
+    for (let l = 0; l < s.h.length; l++) {
+      s.h[l]!.set(this.state.h[l]!);
+      s.c[l]!.set(this.state.c[l]!);
+    }
     return new EngineStepper(this.model, s);
   }
   /** One batched engine forward for this and `others` (same model), one token each. */
   stepBatch(others: EngineStepper[], tokens: number[]): Float32Array[] {
     const all = [this as EngineStepper, ...others];
     if (all.some((s) => s.model !== this.model)) return all.map((s, b) => s.step(tokens[b]!));
-    const B = all.length, H = this.model.config.hidden, O = this.model.config.outputs;
+    const B = all.length,
+      H = this.model.config.hidden,
+      O = this.model.config.outputs;
     const st = this.model.newState(B);
     for (let l = 0; l < st.h.length; l++) {
-      all.forEach((s, b) => { st.h[l]!.set(s.state.h[l]!, b * H); st.c[l]!.set(s.state.c[l]!, b * H); });
+      all.forEach((s, b) => {
+        st.h[l]!.set(s.state.h[l]!, b * H);
+        st.c[l]!.set(s.state.c[l]!, b * H);
+      });
     }
     const logits = this.model.forward(tokens, 1, B, st, false, null);
     for (let l = 0; l < st.h.length; l++) {
-      all.forEach((s, b) => { s.state.h[l]!.set(st.h[l]!.subarray(b * H, (b + 1) * H)); s.state.c[l]!.set(st.c[l]!.subarray(b * H, (b + 1) * H)); });
+      all.forEach((s, b) => {
+        s.state.h[l]!.set(st.h[l]!.subarray(b * H, (b + 1) * H));
+        s.state.c[l]!.set(st.c[l]!.subarray(b * H, (b + 1) * H));
+      });
     }
     return all.map((_, b) => Float32Array.from(logits.subarray(b * O, (b + 1) * O)));
   }
@@ -93,25 +109,36 @@ export interface InferenceHandle {
 
 let warned = false;
 /** Tests only: allow the one-time fallback warning again. */
-export function resetFallbackWarning(): void { warned = false; }
+export function resetFallbackWarning(): void {
+  warned = false;
+}
 
 /**
  * Open a model for token-by-token inference. `engine: 'ts'` forces the TypeScript engine; otherwise
  * onnxruntime-node is used, falling back to the TS engine (with one `warn` per process) when it cannot load.
  */
-export async function openInference(bytes: Uint8Array, opts: { engine?: EngineChoice; vocab?: number[]; name?: string; warn?: (m: string) => void } = {}): Promise<InferenceHandle> {
+export async function openInference(
+  bytes: Uint8Array,
+  opts: { engine?: EngineChoice; vocab?: number[]; name?: string; warn?: (m: string) => void } = {},
+): Promise<InferenceHandle> {
   let engine: EngineChoice = opts.engine ?? 'onnx';
   if (engine === 'onnx') {
     const st = ortStatus();
     if (!st.ok) {
-      if (!warned) { warned = true; (opts.warn ?? console.warn)(`${st.error}. Falling back to the TypeScript engine (slower).`); }
+      if (!warned) {
+        warned = true;
+        (opts.warn ?? console.warn)(`${st.error}. Falling back to the TypeScript engine (slower).`);
+      }
       engine = 'ts';
     }
   }
   if (engine === 'onnx') {
     const m = await OnnxModel.load(bytes, { vocab: opts.vocab, name: opts.name });
     return {
-      engine, onnx: m, stepper: () => m.stepper(), dispose: () => m.dispose(),
+      engine,
+      onnx: m,
+      stepper: () => m.stepper(),
+      dispose: () => m.dispose(),
       info: { vocab: m.info.vocab, config: m.info.config, card: m.info.card, norm: m.info.norm, vocabSize: m.vocabSize },
     };
   }
@@ -119,7 +146,10 @@ export async function openInference(bytes: Uint8Array, opts: { engine?: EngineCh
   const { config, params } = paramsFromOnnx(bytes);
   const model = new Model(config, { params });
   return {
-    engine, ts: model, stepper: () => new EngineStepper(model), dispose: async () => undefined,
+    engine,
+    ts: model,
+    stepper: () => new EngineStepper(model),
+    dispose: async () => undefined,
     info: { vocab: info.vocab, config, card: info.card, norm: info.norm, vocabSize: config.outputs },
   };
 }

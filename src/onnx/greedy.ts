@@ -17,14 +17,15 @@
  * which ONNX subgraphs may read). ArgMax ties go to the lower id (TopK's rule), as the TypeScript argmax does.
  */
 import type { Signature } from './import';
-import {
-  type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto,
-  AttrType, DataType, decodeModel, encodeModel, int64Tensor,
-} from './proto';
+import { type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto, AttrType, DataType, decodeModel, encodeModel, int64Tensor } from './proto';
 
 export const GREEDY = {
-  steps: 'greedy_steps', stop: 'greedy_stop',
-  first: 'greedy_first', firstLp: 'greedy_first_lp', ids: 'greedy_ids', lps: 'greedy_lps',
+  steps: 'greedy_steps',
+  stop: 'greedy_stop',
+  first: 'greedy_first',
+  firstLp: 'greedy_first_lp',
+  ids: 'greedy_ids',
+  lps: 'greedy_lps',
 } as const;
 
 /** Why a model cannot get a greedy graph (the caller then steps one run per character), or null. */
@@ -36,8 +37,10 @@ export function greedyUnsupported(sig: Signature, opset: number): string | null 
   return null;
 }
 
-const vi = (name: string, elemType: number, dims: (number | string)[]): ValueInfoProto =>
-  ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+const vi = (name: string, elemType: number, dims: (number | string)[]): ValueInfoProto => ({
+  name,
+  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+});
 
 const P = 'greedy/';
 const attrI = (name: string, i: number) => ({ name, type: AttrType.INT, i });
@@ -55,9 +58,11 @@ function pickNodes(pre: string, logits: string, row: boolean, tokType: number): 
   out.push({ opType: 'Reshape', name: `${pre}row`, input: [r, `${P}rowV`], output: [`${pre}row`] });
   out.push({ opType: 'LogSoftmax', name: `${pre}lsm`, input: [`${pre}row`], output: [`${pre}lsm`], attribute: [attrI('axis', -1)] });
   out.push({ opType: 'TopK', name: `${pre}top`, input: [`${pre}lsm`, `${P}k1`], output: [`${pre}lp`, `${pre}id64`], attribute: [attrI('axis', -1)] });
-  out.push(tokType === DataType.INT64
-    ? { opType: 'Identity', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`] }
-    : { opType: 'Cast', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`], attribute: [attrI('to', DataType.INT32)] });
+  out.push(
+    tokType === DataType.INT64
+      ? { opType: 'Identity', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`] }
+      : { opType: 'Cast', name: `${pre}tok`, input: [`${pre}id64`], output: [`${pre}tok`], attribute: [attrI('to', DataType.INT32)] },
+  );
   // go on while the token is not a stop id: stop[tok] < 0.5, as a scalar bool
   out.push({ opType: 'Gather', name: `${pre}isstop`, input: [GREEDY.stop, `${pre}id64`], output: [`${pre}isstop`], attribute: [attrI('axis', 0)] });
   out.push({ opType: 'Less', name: `${pre}go2`, input: [`${pre}isstop`, `${P}half`], output: [`${pre}go2`] });
@@ -70,17 +75,29 @@ function loopBody(nodes: NodeProto[], inits: Set<string>, sig: Signature, tokTyp
   const B = 'body/';
   const rename = (x: string) => (x === '' || inits.has(x) ? x : B + x);
   const bodyNodes: NodeProto[] = nodes.map((n) => ({
-    ...n, name: n.name ? B + n.name : undefined, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename),
+    ...n,
+    name: n.name ? B + n.name : undefined,
+    input: (n.input ?? []).map(rename),
+    output: (n.output ?? []).map(rename),
   }));
   bodyNodes.push(...pickNodes(B, rename(sig.logits), false, tokType));
   bodyNodes.push({ opType: 'Identity', name: `${B}scan_id`, input: [`${B}id64`], output: [`${B}scan_id`] });
   return {
     name: 'greedy_body',
     node: bodyNodes,
-    input: [vi(`${B}iter`, DataType.INT64, []), vi(`${B}cond`, DataType.BOOL, []), vi(rename(sig.input), tokType, [1, 1]),
-      ...sig.states.map((s) => stateVi(rename(s.input), s))],
-    output: [vi(`${B}go`, DataType.BOOL, []), vi(`${B}tok`, tokType, [1, 1]), ...sig.states.map((s) => stateVi(rename(s.output), s)),
-      vi(`${B}scan_id`, DataType.INT64, [1, 1]), vi(`${B}lp`, DataType.FLOAT, [1, 1])],
+    input: [
+      vi(`${B}iter`, DataType.INT64, []),
+      vi(`${B}cond`, DataType.BOOL, []),
+      vi(rename(sig.input), tokType, [1, 1]),
+      ...sig.states.map((s) => stateVi(rename(s.input), s)),
+    ],
+    output: [
+      vi(`${B}go`, DataType.BOOL, []),
+      vi(`${B}tok`, tokType, [1, 1]),
+      ...sig.states.map((s) => stateVi(rename(s.output), s)),
+      vi(`${B}scan_id`, DataType.INT64, [1, 1]),
+      vi(`${B}lp`, DataType.FLOAT, [1, 1]),
+    ],
   };
 }
 
@@ -99,14 +116,18 @@ export function buildGreedyModel(bytes: Uint8Array, sig: Signature, opset: numbe
   const inits = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
   const init = [
     ...(g.initializer ?? []),
-    int64Tensor(`${P}flatV`, [2], [-1, V]), int64Tensor(`${P}rowV`, [2], [1, V]), int64Tensor(`${P}last`, [], [-1]),
-    int64Tensor(`${P}k1`, [1], [1]), int64Tensor(`${P}scalar`, [0], []),
+    int64Tensor(`${P}flatV`, [2], [-1, V]),
+    int64Tensor(`${P}rowV`, [2], [1, V]),
+    int64Tensor(`${P}last`, [], [-1]),
+    int64Tensor(`${P}k1`, [1], [1]),
+    int64Tensor(`${P}scalar`, [0], []),
     { name: `${P}half`, dims: [], dataType: DataType.FLOAT, floatData: [0.5] },
   ];
   // the main graph: the model over the context, the first pick, then the loop
   const main: NodeProto[] = [...nodes, ...pickNodes(P, sig.logits, true, tokType)];
   main.push({
-    opType: 'Loop', name: `${P}loop`,
+    opType: 'Loop',
+    name: `${P}loop`,
     input: [GREEDY.steps, `${P}go`, `${P}tok`, ...sig.states.map((s) => s.output)],
     output: [`${P}last_tok`, ...sig.states.map((s) => `${P}end_${s.output}`), GREEDY.ids, GREEDY.lps],
     attribute: [{ name: 'body', type: AttrType.GRAPH, g: loopBody(nodes, inits, sig, tokType) }],
@@ -122,16 +143,22 @@ export function buildGreedyModel(bytes: Uint8Array, sig: Signature, opset: numbe
     input: [
       byName.get(sig.input) ?? vi(sig.input, tokType, ['T', 1]),
       ...sig.states.map((s) => byName.get(s.input) ?? stateVi(s.input, s)),
-      vi(GREEDY.steps, DataType.INT64, []), vi(GREEDY.stop, DataType.FLOAT, [V]),
+      vi(GREEDY.steps, DataType.INT64, []),
+      vi(GREEDY.stop, DataType.FLOAT, [V]),
     ],
     output: [
       ...sig.states.map((s) => outByName.get(s.output) ?? stateVi(s.output, s)),
-      vi(GREEDY.first, DataType.INT64, [1, 1]), vi(GREEDY.firstLp, DataType.FLOAT, [1, 1]),
-      vi(GREEDY.ids, DataType.INT64, ['N', 1, 1]), vi(GREEDY.lps, DataType.FLOAT, ['N', 1, 1]),
+      vi(GREEDY.first, DataType.INT64, [1, 1]),
+      vi(GREEDY.firstLp, DataType.FLOAT, [1, 1]),
+      vi(GREEDY.ids, DataType.INT64, ['N', 1, 1]),
+      vi(GREEDY.lps, DataType.FLOAT, ['N', 1, 1]),
     ],
   };
   return encodeModel({
-    irVersion: m.irVersion, opsetImport: m.opsetImport, producerName: 'seqlab (greedy decoding graph)',
-    producerVersion: m.producerVersion, graph,
+    irVersion: m.irVersion,
+    opsetImport: m.opsetImport,
+    producerName: 'seqlab (greedy decoding graph)',
+    producerVersion: m.producerVersion,
+    graph,
   });
 }

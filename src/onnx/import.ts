@@ -18,9 +18,7 @@ import { paramLayout } from '../engine/params';
 import { Vocab } from '../data/vocab';
 import { checksumProblem, IMPORTED_KEY } from './checksum';
 import { ioNames, META, SEQLAB_FORMATS_READ } from './export';
-import {
-  type ModelProto, type NodeProto, type ValueInfoProto, DATA_TYPE_NAME, DataType, decodeModel, encodePatch, metadataOf,
-} from './proto';
+import { type ModelProto, type NodeProto, type ValueInfoProto, DATA_TYPE_NAME, DataType, decodeModel, encodePatch, metadataOf } from './proto';
 
 /** A dimension: a fixed size, or a symbolic/unknown one (null). */
 export type Dim = number | null;
@@ -72,12 +70,19 @@ export interface ModelInfo {
 }
 
 /** What a foreign model must look like, said with every refusal so the user knows what to export instead. */
-export const EXPECTED_SIGNATURE = 'Sequence Lab imports character models of the form Embedding → LSTM/GRU/RNN → Linear, with ' +
+export const EXPECTED_SIGNATURE =
+  'Sequence Lab imports character models of the form Embedding → LSTM/GRU/RNN → Linear, with ' +
   'one integer token input (int64 or int32) [T,B] or [B,T] (batch_first); optionally float state inputs [layers,B,H], each returned ' +
   'by an output of the same shape (states start at zero without them); and float logits [T,B,V] or [B,T,V], V = the vocabulary size.';
 
 export class ModelImportError extends Error {
-  constructor(message: string, readonly problems: string[] = []) { super(message); this.name = 'ModelImportError'; }
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+    this.name = 'ModelImportError';
+  }
 }
 
 /** Vocabulary from a user-supplied file: a JSON list (characters or code points) or a JSON string, else plain text whose distinct characters, sorted, define it. */
@@ -85,7 +90,11 @@ export function vocabFromFile(text: string, fileName = 'the vocabulary file'): n
   const trimmed = text.trim();
   if (fileName.toLowerCase().endsWith('.json') || trimmed.startsWith('[')) {
     let v: unknown;
-    try { v = JSON.parse(trimmed); } catch (e) { throw new ModelImportError(`${fileName} is not valid JSON: ${(e as Error).message}`); }
+    try {
+      v = JSON.parse(trimmed);
+    } catch (e) {
+      throw new ModelImportError(`${fileName} is not valid JSON: ${(e as Error).message}`);
+    }
     let cps: number[];
     if (typeof v === 'string') cps = Array.from(v, (ch) => ch.codePointAt(0)!);
     else if (Array.isArray(v)) {
@@ -95,9 +104,17 @@ export function vocabFromFile(text: string, fileName = 'the vocabulary file'): n
         throw new ModelImportError(`${fileName}: entry ${i} (${JSON.stringify(x)}) is not a single character or a code point`);
       });
     } else throw new ModelImportError(`${fileName} must hold a JSON list of characters (or code points) or a string`);
-    try { return Vocab.fromJSON(cps).codePoints; } catch (e) { throw new ModelImportError(`${fileName}: ${(e as Error).message}`); }
+    try {
+      return Vocab.fromJSON(cps).codePoints;
+    } catch (e) {
+      throw new ModelImportError(`${fileName}: ${(e as Error).message}`);
+    }
   }
-  try { return Vocab.fromText(text).codePoints; } catch (e) { throw new ModelImportError(`${fileName}: ${(e as Error).message}`); }
+  try {
+    return Vocab.fromText(text).codePoints;
+  } catch (e) {
+    throw new ModelImportError(`${fileName}: ${(e as Error).message}`);
+  }
 }
 
 const shapeOf = (v: ValueInfoProto): Dim[] | null => {
@@ -114,17 +131,32 @@ const fmt = (v: ValueInfoProto): string => {
 
 function parseJsonMeta<T>(meta: Record<string, string>, key: string, problems: string[]): T | undefined {
   if (meta[key] === undefined) return undefined;
-  try { return JSON.parse(meta[key]) as T; } catch { problems.push(`metadata ${key} is not valid JSON`); return undefined; }
+  try {
+    return JSON.parse(meta[key]) as T;
+  } catch {
+    problems.push(`metadata ${key} is not valid JSON`);
+    return undefined;
+  }
 }
 
 function describeOurs(m: ModelProto, meta: Record<string, string>, problems: string[]): ModelInfo | null {
   if (!SEQLAB_FORMATS_READ.includes(meta[META.format]!)) {
-    problems.push(`written by a newer Sequence Lab, or damaged (format ${JSON.stringify(meta[META.format])}; this version reads formats ${SEQLAB_FORMATS_READ.join(' and ')})`);
+    problems.push(
+      `written by a newer Sequence Lab, or damaged (format ${JSON.stringify(meta[META.format])}; this version reads formats ${SEQLAB_FORMATS_READ.join(' and ')})`,
+    );
     return null;
   }
   const config = parseJsonMeta<ModelConfig>(meta, META.config, problems);
-  if (!config) { problems.push('metadata seqlab.config is missing'); return null; }
-  try { validateConfig(config); } catch (e) { problems.push((e as Error).message); return null; }
+  if (!config) {
+    problems.push('metadata seqlab.config is missing');
+    return null;
+  }
+  try {
+    validateConfig(config);
+  } catch (e) {
+    problems.push((e as Error).message);
+    return null;
+  }
   const io = ioNames(config);
   const inputs = new Set((m.graph!.input ?? []).map((i) => i.name));
   const outputs = new Set((m.graph!.output ?? []).map((o) => o.name));
@@ -136,7 +168,8 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
     const t = inits.get(e.name);
     const want = e.name === 'headW' || e.name === 'headB' || e.name === 'emb' ? e.shape : [1, ...e.shape];
     if (!t) problems.push(`weights ${e.name} are missing`);
-    else if ((t.dims ?? []).join(',') !== want.join(',')) problems.push(`weights ${e.name} have shape [${(t.dims ?? []).join(',')}], the config needs [${want.join(',')}]`);
+    else if ((t.dims ?? []).join(',') !== want.join(','))
+      problems.push(`weights ${e.name} have shape [${(t.dims ?? []).join(',')}], the config needs [${want.join(',')}]`);
   }
   const vocab = parseJsonMeta<number[]>(meta, META.vocab, problems);
   // a char model without seqlab.vocab still runs on token ids; text needs a vocabulary supplied by the caller
@@ -149,12 +182,25 @@ function describeOurs(m: ModelProto, meta: Record<string, string>, problems: str
     if (config.cell === 'lstm') states.push({ input: io.c0[l]!, output: io.cT[l]!, n: 1, hidden: config.hidden });
   }
   return {
-    ours: true, config, vocab, metadata: meta,
-    card: parseJsonMeta(meta, META.card, problems), norm: parseJsonMeta(meta, META.norm, problems),
-    producer: m.producerName ?? '', opset: opsetOf(m),
+    ours: true,
+    config,
+    vocab,
+    metadata: meta,
+    card: parseJsonMeta(meta, META.card, problems),
+    norm: parseJsonMeta(meta, META.norm, problems),
+    producer: m.producerName ?? '',
+    opset: opsetOf(m),
     signature: {
-      kind: config.kind, input: io.input, inputType: config.kind === 'char' ? 'int64' : 'float32',
-      features: config.features, batchFirst: false, fixedT: null, fixedB: null, logits: io.logits, outputs: config.outputs, states,
+      kind: config.kind,
+      input: io.input,
+      inputType: config.kind === 'char' ? 'int64' : 'float32',
+      features: config.features,
+      batchFirst: false,
+      fixedT: null,
+      fixedB: null,
+      logits: io.logits,
+      outputs: config.outputs,
+      states,
       Y: io.Y.map((name) => ({ name, hidden: config.hidden })),
     },
   };
@@ -166,12 +212,15 @@ function foreignShape(m: ModelProto): NonNullable<ModelInfo['shape']> {
   const attrI = (n: NodeProto, k: string) => (n.attribute ?? []).find((a) => a.name === k)?.i ?? 0;
   const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
   const gather = (g.node ?? []).find((n) => n.opType === 'Gather' && inits.has(n.input?.[0] ?? ''));
-  const embDims = gather ? inits.get(gather.input![0]!)!.dims ?? [] : [];
+  const embDims = gather ? (inits.get(gather.input![0]!)!.dims ?? []) : [];
   const params = (g.initializer ?? []).reduce((a, t) => a + (t.dims ?? []).reduce((x, y) => x * y, 1), 0);
   const op = rec[0]?.opType;
   return {
     cell: op === 'LSTM' ? 'lstm' : op === 'GRU' ? 'gru' : op === 'RNN' ? 'rnn' : null,
-    layers: rec.length, hidden: rec[0] ? attrI(rec[0], 'hidden_size') : 0, emb: embDims[1] ?? 0, params,
+    layers: rec.length,
+    hidden: rec[0] ? attrI(rec[0], 'hidden_size') : 0,
+    emb: embDims[1] ?? 0,
+    params,
   };
 }
 
@@ -179,55 +228,110 @@ function opsetOf(m: ModelProto): number {
   return (m.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0;
 }
 
-function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: number[] | undefined, problems: string[],
-  extraOutputs: ValueInfoProto[]): ModelInfo | null {
+function describeForeign(
+  m: ModelProto,
+  meta: Record<string, string>,
+  vocab: number[] | undefined,
+  problems: string[],
+  extraOutputs: ValueInfoProto[],
+): ModelInfo | null {
   const g = m.graph!;
   const inits = new Set((g.initializer ?? []).map((t) => t.name));
   const inputs = (g.input ?? []).filter((i) => !inits.has(i.name));
   const outputs = g.output ?? [];
-  const intInputs = inputs.filter((i) => typeOf(i) === DataType.INT64 || typeOf(i) === DataType.INT32);
-  let tokenInput: ValueInfoProto | undefined;
-  if (intInputs.length === 0) {
-    problems.push(`no integer token input: Sequence Lab imports character models taking token ids int64 [T,B]; the inputs are ${inputs.map(fmt).join(', ') || 'none'}`);
-  } else if (intInputs.length > 1) {
-    problems.push(`more than one integer input (${intInputs.map(fmt).join(', ')}); expected exactly one token input [T,B]`);
-  } else {
-    tokenInput = intInputs[0]!;
-    const s = shapeOf(tokenInput);
-    if (s && s.length !== 2) problems.push(`token input ${fmt(tokenInput)} must have rank 2: [T,B] (time-major) or [B,T] (batch_first)`);
+  const tokenInput = tokenInputOf(inputs, problems);
+  const { states, usedOut } = statesOf(
+    inputs.filter((i) => i !== tokenInput),
+    outputs,
+    problems,
+  );
+  if (!vocab) {
+    problems.push(
+      'no vocabulary: the model carries no seqlab.vocab metadata; supply a JSON list of characters or a text file whose characters define it (--vocab FILE)',
+    );
   }
-  // recurrent states: float [n,B,H] inputs paired with outputs of the same static n and H, in graph order
+  const logits = vocab ? logitsOf(outputs, usedOut, vocab.length, problems) : undefined;
+  if (problems.length) return null;
+  const Y = recurrentOutputs(g, outputs, extraOutputs);
+  const batchFirst = tokenLayout(g, tokenInput!) === 'batch-first';
+  const dims = shapeOf(tokenInput!);
+  return {
+    ...{ ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m), shape: foreignShape(m) },
+    signature: {
+      kind: 'char',
+      input: tokenInput!.name,
+      inputType: typeOf(tokenInput!) === DataType.INT32 ? 'int32' : 'int64',
+      features: 0,
+      batchFirst,
+      fixedT: dims?.[batchFirst ? 1 : 0] ?? null,
+      fixedB: dims?.[batchFirst ? 0 : 1] ?? null,
+      logits: logits!.name,
+      outputs: vocab!.length,
+      states,
+      Y,
+    },
+  };
+}
+
+/** The one integer input of rank 2: the tokens. */
+function tokenInputOf(inputs: ValueInfoProto[], problems: string[]): ValueInfoProto | undefined {
+  const intInputs = inputs.filter((i) => typeOf(i) === DataType.INT64 || typeOf(i) === DataType.INT32);
+  if (intInputs.length === 0) {
+    problems.push(
+      `no integer token input: Sequence Lab imports character models taking token ids int64 [T,B]; the inputs are ${inputs.map(fmt).join(', ') || 'none'}`,
+    );
+    return undefined;
+  }
+  if (intInputs.length > 1) {
+    problems.push(`more than one integer input (${intInputs.map(fmt).join(', ')}); expected exactly one token input [T,B]`);
+    return undefined;
+  }
+  const s = shapeOf(intInputs[0]!);
+  if (s && s.length !== 2) problems.push(`token input ${fmt(intInputs[0]!)} must have rank 2: [T,B] (time-major) or [B,T] (batch_first)`);
+  return intInputs[0];
+}
+
+/** Recurrent states: float [n,B,H] inputs paired with outputs of the same static n and H, in graph order. */
+function statesOf(stateInputs: ValueInfoProto[], outputs: ValueInfoProto[], problems: string[]): { states: StateSpec[]; usedOut: Set<string> } {
   const stateLike = (v: ValueInfoProto) => {
     const s = shapeOf(v);
     return typeOf(v) === DataType.FLOAT && s !== null && s.length === 3 && s[0] !== null && s[2] !== null ? s : null;
   };
-  const stateInputs = inputs.filter((i) => i !== tokenInput);
   const states: StateSpec[] = [];
   const usedOut = new Set<string>();
   for (const si of stateInputs) {
     const s = stateLike(si);
-    if (!s) { problems.push(`input ${fmt(si)} is neither the token input nor a recurrent state float [n,B,H] with fixed n and H`); continue; }
+    if (!s) {
+      problems.push(`input ${fmt(si)} is neither the token input nor a recurrent state float [n,B,H] with fixed n and H`);
+      continue;
+    }
     const out = outputs.find((o) => !usedOut.has(o.name) && stateLike(o)?.[0] === s[0] && stateLike(o)?.[2] === s[2]);
-    if (!out) { problems.push(`state input ${fmt(si)} has no matching output [${s[0]},B,${s[2]}] to carry the state`); continue; }
+    if (!out) {
+      problems.push(`state input ${fmt(si)} has no matching output [${s[0]},B,${s[2]}] to carry the state`);
+      continue;
+    }
     usedOut.add(out.name);
     states.push({ input: si.name, output: out.name, n: s[0]!, hidden: s[2]! });
   }
-  if (!vocab) {
-    problems.push('no vocabulary: the model carries no seqlab.vocab metadata; supply a JSON list of characters or a text file whose characters define it (--vocab FILE)');
+  return { states, usedOut };
+}
+
+/** The float rank-3 output whose last dimension is the vocabulary size. */
+function logitsOf(outputs: ValueInfoProto[], usedOut: Set<string>, V: number, problems: string[]): ValueInfoProto | undefined {
+  const cands = outputs.filter((o) => !usedOut.has(o.name) && typeOf(o) === DataType.FLOAT && shapeOf(o)?.length === 3);
+  const logits = cands.find((o) => shapeOf(o)![2] === V);
+  if (!logits) {
+    const hint = cands.map((o) => `${fmt(o)}`).join(', ');
+    problems.push(
+      `no logits output [T,B,${V}] matching the ${V}-character vocabulary` +
+        (hint ? `; float rank-3 outputs are ${hint}` : '; the outputs are ' + (outputs.map(fmt).join(', ') || 'none')),
+    );
   }
-  const rest = outputs.filter((o) => !usedOut.has(o.name));
-  let logits: ValueInfoProto | undefined;
-  const cands = rest.filter((o) => typeOf(o) === DataType.FLOAT && shapeOf(o)?.length === 3);
-  if (vocab) {
-    logits = cands.find((o) => shapeOf(o)![2] === vocab.length);
-    if (!logits) {
-      const hint = cands.map((o) => `${fmt(o)}`).join(', ');
-      problems.push(`no logits output [T,B,${vocab.length}] matching the ${vocab.length}-character vocabulary` +
-        (hint ? `; float rank-3 outputs are ${hint}` : '; the outputs are ' + (outputs.map(fmt).join(', ') || 'none')));
-    }
-  }
-  if (problems.length) return null;
-  // expose each forward recurrent node's Y as an output (for heatmaps)
+  return logits;
+}
+
+/** Each forward recurrent node's Y, exposed as an output (for the heatmaps). */
+function recurrentOutputs(g: NonNullable<ModelProto['graph']>, outputs: ValueInfoProto[], extraOutputs: ValueInfoProto[]): { name: string; hidden: number }[] {
   const Y: { name: string; hidden: number }[] = [];
   for (const n of g.node ?? []) {
     if (!['LSTM', 'GRU', 'RNN'].includes(n.opType) || (n.domain && n.domain !== 'ai.onnx')) continue;
@@ -240,16 +344,7 @@ function describeForeign(m: ModelProto, meta: Record<string, string>, vocab: num
     Y.push({ name: y, hidden: H });
     if (!outputs.some((o) => o.name === y)) extraOutputs.push({ name: y, type: { tensorType: { elemType: DataType.FLOAT } } });
   }
-  const batchFirst = tokenLayout(g, tokenInput!) === 'batch-first';
-  const dims = shapeOf(tokenInput!);
-  return {
-    ours: false, vocab, metadata: meta, producer: m.producerName ?? '', opset: opsetOf(m), shape: foreignShape(m),
-    signature: {
-      kind: 'char', input: tokenInput!.name, inputType: typeOf(tokenInput!) === DataType.INT32 ? 'int32' : 'int64',
-      features: 0, batchFirst, fixedT: dims?.[batchFirst ? 1 : 0] ?? null, fixedB: dims?.[batchFirst ? 0 : 1] ?? null,
-      logits: logits!.name, outputs: vocab!.length, states, Y,
-    },
-  };
+  return Y;
 }
 
 /**
@@ -299,7 +394,11 @@ export function tokenLayout(g: NonNullable<ModelProto['graph']>, tokens: ValueIn
 export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?: string } = {}): { bytes: Uint8Array; info: ModelInfo } {
   const what = opts.name ?? 'the model';
   let m: ModelProto;
-  try { m = decodeModel(bytes); } catch (e) { throw new ModelImportError(`Cannot read ${what}: ${(e as Error).message}`); }
+  try {
+    m = decodeModel(bytes);
+  } catch (e) {
+    throw new ModelImportError(`Cannot read ${what}: ${(e as Error).message}`);
+  }
   const meta = metadataOf(m);
   const problems: string[] = [];
   const damaged = checksumProblem(bytes, meta, (meta[META.format] !== undefined && meta[META.format] !== '1') || meta[IMPORTED_KEY] !== undefined);
@@ -321,7 +420,12 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
   if (!vocab && meta[META.vocab] !== undefined) {
     vocab = parseJsonMeta<number[]>(meta, META.vocab, problems);
     if (vocab) {
-      try { vocab = Vocab.fromJSON(vocab).codePoints; } catch (e) { problems.push(`metadata seqlab.vocab: ${(e as Error).message}`); vocab = undefined; }
+      try {
+        vocab = Vocab.fromJSON(vocab).codePoints;
+      } catch (e) {
+        problems.push(`metadata seqlab.vocab: ${(e as Error).message}`);
+        vocab = undefined;
+      }
     }
   }
   const info = describeForeign(m, meta, vocab, problems, extra);
@@ -331,6 +435,7 @@ export function prepareModel(bytes: Uint8Array, opts: { vocab?: number[]; name?:
   if (!extra.length) return { bytes, info };
   const patch = encodePatch({ graph: { output: extra } });
   const out = new Uint8Array(bytes.length + patch.length);
-  out.set(bytes); out.set(patch, bytes.length);
+  out.set(bytes);
+  out.set(patch, bytes.length);
   return { bytes: out, info };
 }

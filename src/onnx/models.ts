@@ -21,7 +21,8 @@ import { CRC_KEY, IMPORTED_KEY, withChecksum } from './checksum';
 import { META } from './export';
 import { EXPECTED_SIGNATURE, ModelImportError, type ModelInfo, prepareModel, vocabFromFile } from './import';
 import { encodePatch } from './proto';
-import { ModelLoadError, OnnxModel } from './runtime';
+import { ModelLoadError } from './errors';
+import { OnnxModel } from './runtime';
 import { type ParityReport, exportVerified } from './verify';
 
 /**
@@ -46,7 +47,15 @@ export async function exportModelFolder(dir: string, opts: { out: string }): Pro
   if (!norm && forecast?.spec) norm = { ...forecast.spec, kind: 'forecast', intervals: null };
   const { bytes, parity } = await exportVerified(ck.config, ck.bestParams, {
     vocab: ck.vocab ?? undefined,
-    card: { ...ownCard, name: card.name, steps: card.steps, bestValLoss: card.bestValLoss, bestValBpc: card.bestValBpc, data: card.data, trainSeconds: card.trainSeconds },
+    card: {
+      ...ownCard,
+      name: card.name,
+      steps: card.steps,
+      bestValLoss: card.bestValLoss,
+      bestValBpc: card.bestValBpc,
+      data: card.data,
+      trainSeconds: card.trainSeconds,
+    },
     norm,
   });
   let out = resolve(opts.out);
@@ -58,8 +67,12 @@ export async function exportModelFolder(dir: string, opts: { out: string }): Pro
 
 function readVocabFile(file: string): number[] {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) {
-    throw new ModelImportError(`Cannot read the vocabulary file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelImportError(
+      `Cannot read the vocabulary file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`,
+    );
   }
   return vocabFromFile(text, basename(file));
 }
@@ -69,46 +82,33 @@ function readVocabFile(file: string): number[] {
  * and runs one short sequence, then writes model.onnx (with the vocabulary added as seqlab.vocab metadata), card.json,
  * and, when the graph is a plain Embedding → RNN → Linear stack, checkpoint.bin (so it can be trained further).
  */
-export async function importOnnxFile(file: string, opts: { modelsDir: string; name?: string; vocabFile?: string; now?: () => Date }):
-Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; notTrainable: string | null }> {
-  let bytes: Uint8Array;
-  try { bytes = readFileSync(file); } catch (e) {
-    throw new ModelLoadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `Model file not found: ${file}` : `Cannot read ${file}: ${(e as Error).message}`);
-  }
+export async function importOnnxFile(
+  file: string,
+  opts: { modelsDir: string; name?: string; vocabFile?: string; now?: () => Date },
+): Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; notTrainable: string | null }> {
+  const bytes = readModelFile(file);
   const vocab = opts.vocabFile ? readVocabFile(opts.vocabFile) : undefined;
   const { info } = prepareModel(bytes, { vocab, name: basename(file) });
   if (info.signature.kind !== 'char' || !info.vocab) throw new ModelImportError('only character models can be imported');
   const name = opts.name ?? basename(file, extname(file));
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ModelImportError(`"${name}" is not a usable model name (letters, digits, . _ - only)`);
   const dir = join(opts.modelsDir, name);
-  if (existsSync(join(dir, CARD_FILE)) || existsSync(join(dir, ONNX_FILE))) throw new ModelImportError(`a model named "${name}" already exists in ${opts.modelsDir}`);
+  if (existsSync(join(dir, CARD_FILE)) || existsSync(join(dir, ONNX_FILE)))
+    throw new ModelImportError(`a model named "${name}" already exists in ${opts.modelsDir}`);
   // the stored file carries its vocabulary, so the folder is self-contained, and a checksum (a file that has one keeps it)
-  const add = [{ key: IMPORTED_KEY, value: '1' }, ...(info.metadata[META.vocab] !== undefined || info.ours ? [] : [{ key: META.vocab, value: JSON.stringify(info.vocab) }])];
+  const add = [
+    { key: IMPORTED_KEY, value: '1' },
+    ...(info.metadata[META.vocab] !== undefined || info.ours ? [] : [{ key: META.vocab, value: JSON.stringify(info.vocab) }]),
+  ];
   const stored = info.metadata[CRC_KEY] !== undefined ? bytes : withChecksum(concat(bytes, encodePatch({ metadataProps: add })));
-  // prove it runs before writing anything: two streams of three steps (T != B, so a misread layout fails here)
-  const V = info.vocab.length;
-  const m = await OnnxModel.load(stored, { name: basename(file) });
-  try {
-    const T = info.signature.fixedT ?? 3, B = info.signature.fixedB ?? 2;
-    await m.run(Array.from({ length: T * B }, (_, i) => i % V), T, B);
-  } catch (e) {
-    throw new ModelImportError(`${basename(file)} loads but does not run as a character model: ${(e as Error).message}. ${EXPECTED_SIGNATURE}`);
-  } finally { await m.dispose(); }
-  const shape = info.shape;
-  const config: ModelConfig = info.config ?? {
-    kind: 'char', cell: shape?.cell ?? 'lstm', layers: shape?.layers ?? 0, hidden: shape?.hidden ?? 0,
-    vocab: V, emb: shape?.emb ?? 0, features: 0, outputs: V, dropout: 0,
-  };
-  // what our PyTorch script (seqlab export-pytorch) writes beside the weights: the recipe and a training summary
-  const json = <T>(key: string): T | undefined => { try { return info.metadata[key] ? JSON.parse(info.metadata[key]) as T : undefined; } catch { return undefined; } };
-  const recipe = json<{ name?: string; options?: Partial<TrainOptions> }>('seqlab.recipe');
-  const summary = json<{ steps?: number; best_val_loss?: number | null; train_seconds?: number; data?: string[] }>('seqlab.summary');
+  await proveItRuns(stored, info, basename(file));
+  const recipe = metaJson<{ name?: string; options?: Partial<TrainOptions> }>(info, 'seqlab.recipe');
   // a plain Embedding → RNN → Linear stack becomes an engine checkpoint, so Continue Training can train it further
   let checkpoint: Uint8Array | null = null;
   let notTrainable: string | null = null;
   if (!info.ours) {
     try {
-      const w = engineWeightsOf(bytes, V);
+      const w = engineWeightsOf(bytes, info.vocab.length);
       checkpoint = freshCheckpoint(w.config, w.params, info.vocab, recipe?.options ?? {}, { name, importedFrom: resolve(file) });
     } catch (e) {
       if (!(e instanceof NotConvertibleError)) throw e;
@@ -116,18 +116,7 @@ Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; not
     }
   }
   const now = (opts.now ?? (() => new Date()))().toISOString();
-  const best = typeof summary?.best_val_loss === 'number' ? summary.best_val_loss : null;
-  const card: ModelCard = {
-    format: 2, name, origin: 'imported', status: 'complete', config,
-    params: shape?.params ?? 0, vocabSize: V,
-    data: { files: summary?.data ?? [resolve(file)], chars: 0, bytes: bytes.length },
-    steps: summary?.steps ?? 0, bestValLoss: best, bestValBpc: best === null ? null : best / Math.LN2, trainSeconds: summary?.train_seconds ?? 0,
-    createdAt: now, updatedAt: now,
-    options: {
-      ...(recipe?.options ?? {}), importedFrom: resolve(file), producer: info.producer, opset: info.opset,
-      vocabFile: opts.vocabFile ? resolve(opts.vocabFile) : null, ...(notTrainable ? { notTrainable } : {}),
-    },
-  };
+  const card = importedCard(info, { name, file, bytes: bytes.length, now, vocabFile: opts.vocabFile, notTrainable });
   writeFileAtomic(join(dir, ONNX_FILE), stored);
   if (checkpoint) writeFileAtomic(join(dir, CHECKPOINT_FILE), checkpoint);
   // the training log of a remote run (train.log.jsonl beside the file) comes along, for its curves
@@ -137,9 +126,81 @@ Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; not
   return { dir, card, info, trainable: checkpoint !== null, notTrainable };
 }
 
+function readModelFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ModelLoadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `Model file not found: ${file}` : `Cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Run the file before writing anything: two streams of three steps (T != B, so a misread layout fails here). */
+async function proveItRuns(stored: Uint8Array, info: ModelInfo, label: string): Promise<void> {
+  const V = info.vocab?.length ?? info.signature.outputs;
+  const m = await OnnxModel.load(stored, { name: label });
+  try {
+    const T = info.signature.fixedT ?? 3,
+      B = info.signature.fixedB ?? 2;
+    await m.run(
+      Array.from({ length: T * B }, (_, i) => i % V),
+      T,
+      B,
+    );
+  } catch (e) {
+    throw new ModelImportError(`${label} loads but does not run as a character model: ${(e as Error).message}. ${EXPECTED_SIGNATURE}`);
+  } finally {
+    await m.dispose();
+  }
+}
+
+/** A JSON value in the file's metadata_props (what our PyTorch script writes beside the weights), or undefined. */
+function metaJson<T>(info: ModelInfo, key: string): T | undefined {
+  try {
+    return info.metadata[key] ? (JSON.parse(info.metadata[key]) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The card of an imported model: its shape, and the recipe and training summary when our PyTorch script made it. */
+function importedCard(
+  info: ModelInfo,
+  o: { name: string; file: string; bytes: number; now: string; vocabFile?: string; notTrainable: string | null },
+): ModelCard {
+  const V = info.vocab!.length;
+  const shape = info.shape;
+  const config: ModelConfig = info.config ?? {
+    kind: 'char',
+    cell: shape?.cell ?? 'lstm',
+    layers: shape?.layers ?? 0,
+    hidden: shape?.hidden ?? 0,
+    vocab: V,
+    emb: shape?.emb ?? 0,
+    features: 0,
+    outputs: V,
+    dropout: 0,
+  };
+  const recipe = metaJson<{ name?: string; options?: Partial<TrainOptions> }>(info, 'seqlab.recipe');
+  const summary = metaJson<{ steps?: number; best_val_loss?: number | null; train_seconds?: number; data?: string[] }>(info, 'seqlab.summary');
+  const best = typeof summary?.best_val_loss === 'number' ? summary.best_val_loss : null;
+  const from = resolve(o.file);
+  return {
+    ...{ format: 2, name: o.name, origin: 'imported', status: 'complete', config, params: shape?.params ?? 0, vocabSize: V },
+    data: { files: summary?.data ?? [from], chars: 0, bytes: o.bytes },
+    ...{ steps: summary?.steps ?? 0, bestValLoss: best, bestValBpc: best === null ? null : best / Math.LN2, trainSeconds: summary?.train_seconds ?? 0 },
+    ...{ createdAt: o.now, updatedAt: o.now },
+    options: {
+      ...(recipe?.options ?? {}),
+      ...{ importedFrom: from, producer: info.producer, opset: info.opset, vocabFile: o.vocabFile ? resolve(o.vocabFile) : null },
+      ...(o.notTrainable ? { notTrainable: o.notTrainable } : {}),
+    },
+  };
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
-  out.set(a); out.set(b, a.length);
+  out.set(a);
+  out.set(b, a.length);
   return out;
 }
 
@@ -164,7 +225,9 @@ export async function sampleModelFolder(dir: string, o: SampleFolderOptions): Pr
     const ids = o.prime ? Array.from(vocab.encode(o.prime)) : [0];
     const first = await s.prime(ids.length ? ids : [0]);
     return { ...(await sampleText(s, first, vocab, o)), engine: h.engine };
-  } finally { await h.dispose(); }
+  } finally {
+    await h.dispose();
+  }
 }
 
 export interface HiddenStates {
@@ -185,7 +248,8 @@ export async function hiddenStatesForText(model: OnnxModel, text: string, opts: 
   const chars = Array.from(text).slice(0, opts.maxChars ?? 4096);
   if (chars.length === 0) throw new ModelLoadError('there is no text to read');
   const ids = Array.from(vocab.encode(chars.join('')));
-  const T = ids.length, V = model.vocabSize;
+  const T = ids.length,
+    V = model.vocabSize;
   const r = await model.run(ids, T, 1, undefined, { Y: true });
   const surprisal = new Float32Array(T);
   surprisal[0] = NaN;
@@ -198,7 +262,8 @@ export async function hiddenStatesForText(model: OnnxModel, text: string, opts: 
     surprisal[t] = max + Math.log(s) - r.logits[off + ids[t]!]!;
   }
   return {
-    chars: chars.map((_, t) => vocab.decode([ids[t]!])), ids,
+    chars: chars.map((_, t) => vocab.decode([ids[t]!])),
+    ids,
     layers: model.signature.Y.map((y, l) => ({ hidden: y.hidden, values: r.Y![l]! })),
     surprisal,
   };

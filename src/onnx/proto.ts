@@ -9,44 +9,121 @@ import protobuf from 'protobufjs/light';
 
 /** TensorProto.DataType values used here. */
 export const DataType = {
-  UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16,
+  UNDEFINED: 0,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  BFLOAT16: 16,
 } as const;
-export const DATA_TYPE_NAME: Record<number, string> = Object.fromEntries(
-  Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]));
+export const DATA_TYPE_NAME: Record<number, string> = Object.fromEntries(Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]));
 
 /** AttributeProto.AttributeType values. */
 export const AttrType = {
-  UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10,
+  UNDEFINED: 0,
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
 } as const;
 
-export interface StringStringEntryProto { key: string; value: string }
-export interface OperatorSetIdProto { domain?: string; version: number }
-export interface TensorProto {
-  dims?: number[]; dataType: number; name?: string; docString?: string;
-  floatData?: number[]; int32Data?: number[]; int64Data?: number[]; doubleData?: number[];
-  rawData?: Uint8Array; dataLocation?: number; externalData?: StringStringEntryProto[];
+export interface StringStringEntryProto {
+  key: string;
+  value: string;
 }
-export interface Dimension { dimValue?: number; dimParam?: string; denotation?: string }
-export interface TensorShapeProto { dim?: Dimension[] }
-export interface TypeProto { tensorType?: { elemType: number; shape?: TensorShapeProto }; denotation?: string }
-export interface ValueInfoProto { name: string; type?: TypeProto; docString?: string }
+export interface OperatorSetIdProto {
+  domain?: string;
+  version: number;
+}
+export interface TensorProto {
+  dims?: number[];
+  dataType: number;
+  name?: string;
+  docString?: string;
+  floatData?: number[];
+  int32Data?: number[];
+  int64Data?: number[];
+  doubleData?: number[];
+  rawData?: Uint8Array;
+  dataLocation?: number;
+  externalData?: StringStringEntryProto[];
+}
+export interface Dimension {
+  dimValue?: number;
+  dimParam?: string;
+  denotation?: string;
+}
+export interface TensorShapeProto {
+  dim?: Dimension[];
+}
+export interface TypeProto {
+  tensorType?: { elemType: number; shape?: TensorShapeProto };
+  denotation?: string;
+}
+export interface ValueInfoProto {
+  name: string;
+  type?: TypeProto;
+  docString?: string;
+}
 export interface AttributeProto {
-  name: string; type: number; f?: number; i?: number; s?: Uint8Array; t?: TensorProto; g?: GraphProto;
-  floats?: number[]; ints?: number[]; strings?: Uint8Array[]; tensors?: TensorProto[]; graphs?: GraphProto[];
-  refAttrName?: string; docString?: string;
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorProto;
+  g?: GraphProto;
+  floats?: number[];
+  ints?: number[];
+  strings?: Uint8Array[];
+  tensors?: TensorProto[];
+  graphs?: GraphProto[];
+  refAttrName?: string;
+  docString?: string;
 }
 export interface NodeProto {
-  input?: string[]; output?: string[]; name?: string; opType: string; domain?: string;
-  attribute?: AttributeProto[]; docString?: string;
+  input?: string[];
+  output?: string[];
+  name?: string;
+  opType: string;
+  domain?: string;
+  attribute?: AttributeProto[];
+  docString?: string;
 }
 export interface GraphProto {
-  node?: NodeProto[]; name?: string; initializer?: TensorProto[]; docString?: string;
-  input?: ValueInfoProto[]; output?: ValueInfoProto[]; valueInfo?: ValueInfoProto[];
+  node?: NodeProto[];
+  name?: string;
+  initializer?: TensorProto[];
+  docString?: string;
+  input?: ValueInfoProto[];
+  output?: ValueInfoProto[];
+  valueInfo?: ValueInfoProto[];
 }
 export interface ModelProto {
-  irVersion: number; opsetImport?: OperatorSetIdProto[]; producerName?: string; producerVersion?: string;
-  domain?: string; modelVersion?: number; docString?: string; graph?: GraphProto; metadataProps?: StringStringEntryProto[];
+  irVersion: number;
+  opsetImport?: OperatorSetIdProto[];
+  producerName?: string;
+  producerVersion?: string;
+  domain?: string;
+  modelVersion?: number;
+  docString?: string;
+  graph?: GraphProto;
+  metadataProps?: StringStringEntryProto[];
 }
 
 const f = (id: number, type: string, rule?: 'repeated') => (rule ? { id, type, rule } : { id, type });
@@ -59,12 +136,19 @@ const DESCRIPTOR = {
         OperatorSetIdProto: { fields: { domain: f(1, 'string'), version: f(2, 'int64') } },
         TensorProto: {
           fields: {
-            dims: f(1, 'int64', 'repeated'), dataType: f(2, 'int32'),
-            floatData: f(4, 'float', 'repeated'), int32Data: f(5, 'int32', 'repeated'),
-            stringData: f(6, 'bytes', 'repeated'), int64Data: f(7, 'int64', 'repeated'),
-            name: f(8, 'string'), rawData: f(9, 'bytes'), doubleData: f(10, 'double', 'repeated'),
-            uint64Data: f(11, 'uint64', 'repeated'), docString: f(12, 'string'),
-            externalData: f(13, 'StringStringEntryProto', 'repeated'), dataLocation: f(14, 'int32'),
+            dims: f(1, 'int64', 'repeated'),
+            dataType: f(2, 'int32'),
+            floatData: f(4, 'float', 'repeated'),
+            int32Data: f(5, 'int32', 'repeated'),
+            stringData: f(6, 'bytes', 'repeated'),
+            int64Data: f(7, 'int64', 'repeated'),
+            name: f(8, 'string'),
+            rawData: f(9, 'bytes'),
+            doubleData: f(10, 'double', 'repeated'),
+            uint64Data: f(11, 'uint64', 'repeated'),
+            docString: f(12, 'string'),
+            externalData: f(13, 'StringStringEntryProto', 'repeated'),
+            dataLocation: f(14, 'int32'),
           },
         },
         TensorShapeProto: {
@@ -84,30 +168,55 @@ const DESCRIPTOR = {
         ValueInfoProto: { fields: { name: f(1, 'string'), type: f(2, 'TypeProto'), docString: f(3, 'string') } },
         AttributeProto: {
           fields: {
-            name: f(1, 'string'), f: f(2, 'float'), i: f(3, 'int64'), s: f(4, 'bytes'), t: f(5, 'TensorProto'),
-            g: f(6, 'GraphProto'), floats: f(7, 'float', 'repeated'), ints: f(8, 'int64', 'repeated'),
-            strings: f(9, 'bytes', 'repeated'), tensors: f(10, 'TensorProto', 'repeated'), graphs: f(11, 'GraphProto', 'repeated'),
-            docString: f(13, 'string'), type: f(20, 'int32'), refAttrName: f(21, 'string'),
+            name: f(1, 'string'),
+            f: f(2, 'float'),
+            i: f(3, 'int64'),
+            s: f(4, 'bytes'),
+            t: f(5, 'TensorProto'),
+            g: f(6, 'GraphProto'),
+            floats: f(7, 'float', 'repeated'),
+            ints: f(8, 'int64', 'repeated'),
+            strings: f(9, 'bytes', 'repeated'),
+            tensors: f(10, 'TensorProto', 'repeated'),
+            graphs: f(11, 'GraphProto', 'repeated'),
+            docString: f(13, 'string'),
+            type: f(20, 'int32'),
+            refAttrName: f(21, 'string'),
           },
         },
         NodeProto: {
           fields: {
-            input: f(1, 'string', 'repeated'), output: f(2, 'string', 'repeated'), name: f(3, 'string'),
-            opType: f(4, 'string'), attribute: f(5, 'AttributeProto', 'repeated'), docString: f(6, 'string'), domain: f(7, 'string'),
+            input: f(1, 'string', 'repeated'),
+            output: f(2, 'string', 'repeated'),
+            name: f(3, 'string'),
+            opType: f(4, 'string'),
+            attribute: f(5, 'AttributeProto', 'repeated'),
+            docString: f(6, 'string'),
+            domain: f(7, 'string'),
           },
         },
         GraphProto: {
           fields: {
-            node: f(1, 'NodeProto', 'repeated'), name: f(2, 'string'), initializer: f(5, 'TensorProto', 'repeated'),
-            docString: f(10, 'string'), input: f(11, 'ValueInfoProto', 'repeated'), output: f(12, 'ValueInfoProto', 'repeated'),
+            node: f(1, 'NodeProto', 'repeated'),
+            name: f(2, 'string'),
+            initializer: f(5, 'TensorProto', 'repeated'),
+            docString: f(10, 'string'),
+            input: f(11, 'ValueInfoProto', 'repeated'),
+            output: f(12, 'ValueInfoProto', 'repeated'),
             valueInfo: f(13, 'ValueInfoProto', 'repeated'),
           },
         },
         ModelProto: {
           fields: {
-            irVersion: f(1, 'int64'), producerName: f(2, 'string'), producerVersion: f(3, 'string'), domain: f(4, 'string'),
-            modelVersion: f(5, 'int64'), docString: f(6, 'string'), graph: f(7, 'GraphProto'),
-            opsetImport: f(8, 'OperatorSetIdProto', 'repeated'), metadataProps: f(14, 'StringStringEntryProto', 'repeated'),
+            irVersion: f(1, 'int64'),
+            producerName: f(2, 'string'),
+            producerVersion: f(3, 'string'),
+            domain: f(4, 'string'),
+            modelVersion: f(5, 'int64'),
+            docString: f(6, 'string'),
+            graph: f(7, 'GraphProto'),
+            opsetImport: f(8, 'OperatorSetIdProto', 'repeated'),
+            metadataProps: f(14, 'StringStringEntryProto', 'repeated'),
           },
         },
       },
@@ -144,9 +253,11 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
     msg = ModelType.decode(bytes);
   } catch (e) {
     const why = (e as Error).message;
-    throw new Error(/index out of range|invalid wire type|illegal/i.test(why)
-      ? `not a valid ONNX model: the file is truncated, corrupt or of another type (${why})`
-      : `not a valid ONNX model (${why})`);
+    throw new Error(
+      /index out of range|invalid wire type|illegal/i.test(why)
+        ? `not a valid ONNX model: the file is truncated, corrupt or of another type (${why})`
+        : `not a valid ONNX model (${why})`,
+    );
   }
   const m = ModelType.toObject(msg, { longs: Number, defaults: false, arrays: true }) as ModelProto;
   if (!m.graph || !m.irVersion) {

@@ -14,16 +14,11 @@
  */
 import fs from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
-import { type GreedyResult, greedySteps } from './decode';
+import type { GreedyResult } from './decode';
+import { InferenceInputError, ModelLoadError } from './errors';
+import { Stepper } from './stepper';
 import { GREEDY, buildGreedyModel, greedyUnsupported } from './greedy';
 import { type ModelInfo, type Signature, ModelImportError, prepareModel } from './import';
-
-export class InferenceInputError extends Error {
-  constructor(message: string) { super(message); this.name = 'InferenceInputError'; }
-}
-export class ModelLoadError extends Error {
-  constructor(message: string) { super(message); this.name = 'ModelLoadError'; }
-}
 
 let ortModule: typeof Ort | null = null;
 let ortError: Error | null = null;
@@ -48,7 +43,12 @@ export function setOrtUnavailableForTests(message: string | null): void {
 
 /** Whether the native runtime loads here. */
 export function ortStatus(): { ok: true } | { ok: false; error: string } {
-  try { ort(); return { ok: true }; } catch (e) { return { ok: false, error: (e as Error).message }; }
+  try {
+    ort();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
 }
 
 function toInt64(input: ModelInput): BigInt64Array {
@@ -80,7 +80,10 @@ export interface RunResult {
 export type ModelInput = ArrayLike<number>;
 
 const SESSION_OPTIONS = (threads: number): Ort.InferenceSession.SessionOptions => ({
-  intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 4, // errors come back as exceptions
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 4, // errors come back as exceptions
 });
 
 export class OnnxModel {
@@ -88,21 +91,30 @@ export class OnnxModel {
   private greedyLoad: Promise<Ort.InferenceSession | null> | undefined;
   /** why greedy decoding steps one run per token instead of using the one-run graph (null: it uses the graph) */
   greedyFallbackReason: string | null = null;
-  private constructor(private readonly session: Ort.InferenceSession, readonly info: ModelInfo, readonly source: string,
-    private readonly bytes: Uint8Array, private readonly threads: number) {}
+  private constructor(
+    private readonly session: Ort.InferenceSession,
+    readonly info: ModelInfo,
+    readonly source: string,
+    private readonly bytes: Uint8Array,
+    private readonly threads: number,
+  ) {}
 
   /** Load from a path or bytes. `vocab` is needed for foreign models without our metadata. */
   static async load(src: string | Uint8Array, opts: { vocab?: number[]; name?: string; threads?: number } = {}): Promise<OnnxModel> {
     const name = opts.name ?? (typeof src === 'string' ? src : 'the model');
     let bytes: Uint8Array;
     if (typeof src === 'string') {
-      try { bytes = fs.readFileSync(src); } catch (e) {
+      try {
+        bytes = fs.readFileSync(src);
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         throw new ModelLoadError(code === 'ENOENT' ? `Model file not found: ${src}` : `Cannot read model file ${src}: ${(e as Error).message}`);
       }
     } else bytes = src;
     let prepared: { bytes: Uint8Array; info: ModelInfo };
-    try { prepared = prepareModel(bytes, { vocab: opts.vocab, name }); } catch (e) {
+    try {
+      prepared = prepareModel(bytes, { vocab: opts.vocab, name });
+    } catch (e) {
       if (e instanceof ModelImportError) throw new ModelLoadError(e.message);
       throw e;
     }
@@ -113,8 +125,7 @@ export class OnnxModel {
     } catch (e) {
       throw new ModelLoadError(`onnxruntime cannot load ${name}: ${String((e as Error).message ?? e).split('\n')[0]}`);
     }
-    const missing = [prepared.info.signature.input, ...prepared.info.signature.states.map((s) => s.input)]
-      .filter((n) => !session.inputNames.includes(n));
+    const missing = [prepared.info.signature.input, ...prepared.info.signature.states.map((s) => s.input)].filter((n) => !session.inputNames.includes(n));
     if (missing.length) {
       await session.release();
       throw new ModelLoadError(`${name}: the session does not expose input(s) ${missing.join(', ')}`);
@@ -122,9 +133,13 @@ export class OnnxModel {
     return new OnnxModel(session, prepared.info, name, prepared.bytes, opts.threads ?? 1);
   }
 
-  get signature(): Signature { return this.info.signature; }
+  get signature(): Signature {
+    return this.info.signature;
+  }
   /** V for char models */
-  get vocabSize(): number { return this.info.signature.outputs; }
+  get vocabSize(): number {
+    return this.info.signature.outputs;
+  }
 
   /** A zero state for B streams. */
   zeroState(B: number): State {
@@ -136,7 +151,9 @@ export class OnnxModel {
   /** Check every tensor of a call; throws InferenceInputError. */
   validate(input: ModelInput, T: number, B: number, state?: State, stateTrusted = false): void {
     const sig = this.signature;
-    const bad = (m: string): never => { throw new InferenceInputError(m); };
+    const bad = (m: string): never => {
+      throw new InferenceInputError(m);
+    };
     if (!Number.isInteger(T) || T < 1) bad(`sequence length T must be a positive integer (got ${T})`);
     if (!Number.isInteger(B) || B < 1) bad(`batch size B must be a positive integer (got ${B})`);
     if (sig.fixedT !== null && T !== sig.fixedT) bad(`this model only takes sequences of exactly ${sig.fixedT} steps (got T=${T})`);
@@ -201,7 +218,8 @@ export class OnnxModel {
       return t.data as Float32Array;
     };
     let logits = f32(sig.logits);
-    if (logits.length !== T * B * sig.outputs) throw new InferenceInputError(`output ${sig.logits} has ${logits.length} values, expected ${T}x${B}x${sig.outputs}`);
+    if (logits.length !== T * B * sig.outputs)
+      throw new InferenceInputError(`output ${sig.logits} has ${logits.length} values, expected ${T}x${B}x${sig.outputs}`);
     if (sig.batchFirst && B > 1) logits = swapLeadingAxes(logits, B, T, sig.outputs); // (B,T,O) → (T,B,O)
     const next: State = {};
     for (const s of sig.states) next[s.input] = f32(s.output);
@@ -211,13 +229,18 @@ export class OnnxModel {
   }
 
   /** A stateful stepper over one stream (B=1). */
-  stepper(): Stepper { return new Stepper(this); }
+  stepper(): Stepper {
+    return new Stepper(this);
+  }
 
   /** The greedy-decoding session (greedy.ts), built on first use; null when this model cannot have one. */
   private greedySession(): Promise<Ort.InferenceSession | null> {
     this.greedyLoad ??= (async () => {
       const why = greedyUnsupported(this.signature, this.info.opset);
-      if (why) { this.greedyFallbackReason = why; return null; }
+      if (why) {
+        this.greedyFallbackReason = why;
+        return null;
+      }
       try {
         return await ort().InferenceSession.create(buildGreedyModel(this.bytes, this.signature, this.info.opset), SESSION_OPTIONS(this.threads));
       } catch (e) {
@@ -277,92 +300,8 @@ export class OnnxModel {
     const g = await this.greedyLoad?.catch(() => null);
     if (g) await g.release();
   }
-  get isDisposed(): boolean { return this.disposed; }
-}
-
-/**
- * One stream, one token at a time, carrying the recurrent state: `prime(context)` runs the context in one call,
- * then `step(id)` advances by one. Both return the logits (V) for the next token. Models without state inputs are
- * re-run over the whole history on each step.
- */
-export class Stepper {
-  state: State;
-  private history: number[] = [];
-  constructor(readonly model: OnnxModel) { this.state = model.zeroState(1); }
-
-  reset(): void { this.state = this.model.zeroState(1); this.history = []; }
-
-  async prime(tokens: ArrayLike<number>): Promise<Float32Array> {
-    if (tokens.length === 0) throw new InferenceInputError('cannot prime on an empty context');
-    const stateless = this.model.signature.states.length === 0;
-    const ids = stateless ? [...this.history, ...Array.from(tokens)] : Array.from(tokens);
-    // the state is either zeros or came out of the previous run: no need to re-scan it for NaN
-    const r = await this.model.run(ids, ids.length, 1, stateless ? undefined : this.state, { stateTrusted: true });
-    this.state = r.state;
-    if (stateless) this.history = ids;
-    const O = this.model.signature.outputs;
-    return r.logits.slice((ids.length - 1) * O);
-  }
-
-  step(token: number): Promise<Float32Array> { return this.prime([token]); }
-
-  /**
-   * Read `tokens`, then pick up to `maxSteps` tokens greedily (stopping after one of `stopIds`), in one run of the
-   * greedy graph when the model has one, else one run per token. This stepper ends up after `tokens` only.
-   */
-  async greedy(tokens: ArrayLike<number>, maxSteps: number, stopIds: number[]): Promise<GreedyResult> {
-    if (tokens.length === 0) throw new InferenceInputError('cannot decode from an empty context');
-    if (this.model.signature.states.length > 0) {
-      const r = await this.model.greedyRun(tokens, this.state, maxSteps, stopIds);
-      if (r) { this.state = r.state; return { ids: r.ids, logProbs: r.logProbs }; }
-    }
-    const logits = await this.prime(tokens);
-    return (await greedySteps(this.fork(), logits, maxSteps, stopIds))!;
-  }
-
-  /** A copy that continues independently (beam search, speculative completion). */
-  fork(): Stepper {
-    const s = new Stepper(this.model);
-    s.history = [...this.history];
-    for (const k of Object.keys(this.state)) s.state[k] = this.state[k]!.slice();
-    return s;
-  }
-
-  /**
-   * Advance this stepper and `others` (same model) by one token each in ONE batched run (beam search).
-   * Returns each stepper's next-token logits, this one first.
-   */
-  async stepBatch(others: Stepper[], tokens: number[]): Promise<Float32Array[]> {
-    const all = [this as Stepper, ...others];
-    const B = all.length;
-    if (tokens.length !== B) throw new InferenceInputError(`stepBatch needs one token per stepper (${B}), got ${tokens.length}`);
-    const sig = this.model.signature;
-    if (sig.states.length === 0 || all.some((s) => s.model !== this.model)) {
-      const out: Float32Array[] = [];
-      for (let b = 0; b < B; b++) out.push(await all[b]!.step(tokens[b]!));
-      return out;
-    }
-    // states are (n,1,H) per stepper → (n,B,H) batched
-    const batched: State = {};
-    for (const st of sig.states) {
-      const H = st.hidden, x = new Float32Array(st.n * B * H);
-      for (let b = 0; b < B; b++) {
-        const src = all[b]!.state[st.input]!;
-        for (let i = 0; i < st.n; i++) x.set(src.subarray(i * H, (i + 1) * H), (i * B + b) * H);
-      }
-      batched[st.input] = x;
-    }
-    const r = await this.model.run(tokens, 1, B, batched, { stateTrusted: true });
-    const O = sig.outputs;
-    for (const st of sig.states) {
-      const H = st.hidden, y = r.state[st.input]!;
-      for (let b = 0; b < B; b++) {
-        const dst = new Float32Array(st.n * H);
-        for (let i = 0; i < st.n; i++) dst.set(y.subarray((i * B + b) * H, (i * B + b + 1) * H), i * H);
-        all[b]!.state[st.input] = dst;
-      }
-    }
-    return all.map((_, b) => r.logits.slice(b * O, (b + 1) * O));
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 }
 
@@ -372,7 +311,10 @@ export class SessionCache {
 
   async get(path: string, opts: { vocab?: number[] } = {}): Promise<OnnxModel> {
     let stamp: string;
-    try { const st = fs.statSync(path); stamp = `${st.size}:${st.mtimeMs}`; } catch {
+    try {
+      const st = fs.statSync(path);
+      stamp = `${st.size}:${st.mtimeMs}`;
+    } catch {
       throw new ModelLoadError(`Model file not found: ${path}`);
     }
     const hit = this.entries.get(path);
@@ -380,18 +322,33 @@ export class SessionCache {
       const m = await hit.model;
       if (!m.isDisposed) return m;
     }
-    if (hit) void hit.model.then((m) => m.dispose(), () => undefined);
+    if (hit)
+      void hit.model.then(
+        (m) => m.dispose(),
+        () => undefined,
+      );
     const model = OnnxModel.load(path, opts);
     this.entries.set(path, { stamp, model });
-    try { return await model; } catch (e) { this.entries.delete(path); throw e; }
+    try {
+      return await model;
+    } catch (e) {
+      this.entries.delete(path);
+      throw e;
+    }
   }
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   async dispose(path: string): Promise<void> {
     const hit = this.entries.get(path);
     this.entries.delete(path);
-    if (hit) await hit.model.then((m) => m.dispose(), () => undefined);
+    if (hit)
+      await hit.model.then(
+        (m) => m.dispose(),
+        () => undefined,
+      );
   }
 
   async disposeAll(): Promise<void> {

@@ -12,7 +12,10 @@ import { Rng } from '../engine/rng';
 import { type NodeProto, type TensorProto, decodeModel, tensorFloats } from './proto';
 
 export class NotConvertibleError extends Error {
-  constructor(message: string) { super(message); this.name = 'NotConvertibleError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotConvertibleError';
+  }
 }
 
 const dimsOf = (t: TensorProto) => (t.dims ?? []).map(Number);
@@ -20,7 +23,9 @@ const attr = (n: NodeProto, k: string) => (n.attribute ?? []).find((a) => a.name
 
 /** The engine's config and flat parameters (ONNX layout, gate order iofc / zrh) of a plain char-model graph. */
 export function engineWeightsOf(bytes: Uint8Array, vocabSize: number): { config: ModelConfig; params: Float32Array } {
-  const no = (why: string): never => { throw new NotConvertibleError(`the graph cannot be turned into a Sequence Lab checkpoint: ${why}`); };
+  const no = (why: string): never => {
+    throw new NotConvertibleError(`the graph cannot be turned into a Sequence Lab checkpoint: ${why}`);
+  };
   const g = decodeModel(bytes).graph ?? no('it has no graph');
   const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
   const used = new Set<string>();
@@ -45,8 +50,10 @@ export function engineWeightsOf(bytes: Uint8Array, vocabSize: number): { config:
     const dir = attr(n, 'direction')?.s;
     if (dir && new TextDecoder().decode(dir) !== 'forward') no('a recurrent layer is bidirectional or reversed');
     if (Number(attr(n, 'layout')?.i ?? 0) !== 0) no('a recurrent layer uses layout=1');
-    if (attr(n, 'activations') || attr(n, 'clip') || Number(attr(n, 'input_forget')?.i ?? 0)) no('a recurrent layer has non-default activations, clipping or coupled gates');
-    if (cell === 'gru' && Number(attr(n, 'linear_before_reset')?.i ?? 0) !== 1) no('a GRU layer has linear_before_reset=0 (the engine computes linear_before_reset=1, as PyTorch)');
+    if (attr(n, 'activations') || attr(n, 'clip') || Number(attr(n, 'input_forget')?.i ?? 0))
+      no('a recurrent layer has non-default activations, clipping or coupled gates');
+    if (cell === 'gru' && Number(attr(n, 'linear_before_reset')?.i ?? 0) !== 1)
+      no('a GRU layer has linear_before_reset=0 (the engine computes linear_before_reset=1, as PyTorch)');
     if (Number(attr(n, 'hidden_size')?.i ?? 0) !== H) no('its recurrent layers have different hidden sizes');
   }
   const config = charConfig({ cell, layers: rec.length, hidden: H, emb: E, vocab: V });
@@ -65,33 +72,66 @@ export function engineWeightsOf(bytes: Uint8Array, vocabSize: number): { config:
     put(`B${l}`, n.input?.[3] ? tensorFloats(take(n.input[3], `layer ${l}'s biases`)) : new Float32Array(2 * G * H));
   });
   // the head: MatMul(Y, W [H,V]) + b [V], or Gemm with its weight transposed
-  const mm = nodes.find((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && inits.has(n.input?.[1] ?? '')) ?? no('no output layer (a MatMul with a weight matrix)');
+  const mm =
+    nodes.find((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && inits.has(n.input?.[1] ?? '')) ?? no('no output layer (a MatMul with a weight matrix)');
   const w = take(mm.input![1], 'the output weights');
   let head = tensorFloats(w);
   const wd = dimsOf(w);
   const transB = mm.opType === 'Gemm' && Number(attr(mm, 'transB')?.i ?? 0) === 1;
   if (transB ? wd[0] !== V || wd[1] !== H : wd[0] !== H || wd[1] !== V) no(`the output weights are [${wd.join(',')}], want [${H},${V}]`);
-  if (transB) { const t = new Float32Array(H * V); for (let v = 0; v < V; v++) for (let h = 0; h < H; h++) t[h * V + v] = head[v * H + h]!; head = t; }
+  if (transB) {
+    const t = new Float32Array(H * V);
+    for (let v = 0; v < V; v++) for (let h = 0; h < H; h++) t[h * V + v] = head[v * H + h]!;
+    head = t;
+  }
   put('headW', head);
-  const biasName = mm.opType === 'Gemm' ? mm.input?.[2] : nodes.find((n) => n.opType === 'Add' && n.input?.includes(mm.output?.[0] ?? '') && n.input.some((i) => inits.has(i)))?.input?.find((i) => inits.has(i));
+  const biasName =
+    mm.opType === 'Gemm'
+      ? mm.input?.[2]
+      : nodes.find((n) => n.opType === 'Add' && n.input?.includes(mm.output?.[0] ?? '') && n.input.some((i) => inits.has(i)))?.input?.find((i) => inits.has(i));
   put('headB', biasName ? tensorFloats(take(biasName, 'the output bias')) : new Float32Array(V));
   // any other float weight is a layer this stack does not have (a norm, a second head, a projection)
   const extra = [...inits.values()].filter((t) => !used.has(t.name ?? '') && t.dataType === 1 && dimsOf(t).reduce((a, b) => a * b, 1) > 16);
-  if (extra.length) no(`it has weights beyond Embedding → ${op} → Linear (${extra.slice(0, 3).map((t) => t.name).join(', ')})`);
+  if (extra.length)
+    no(
+      `it has weights beyond Embedding → ${op} → Linear (${extra
+        .slice(0, 3)
+        .map((t) => t.name)
+        .join(', ')})`,
+    );
   return { config, params };
 }
 
 /** A fresh checkpoint (step 0, zero optimizer state) holding `params` as both the weights and the best weights. */
-export function freshCheckpoint(config: ModelConfig, params: Float32Array, vocab: number[], options: Partial<TrainOptions>, meta: Record<string, unknown>): Uint8Array {
+export function freshCheckpoint(
+  config: ModelConfig,
+  params: Float32Array,
+  vocab: number[],
+  options: Partial<TrainOptions>,
+  meta: Record<string, unknown>,
+): Uint8Array {
   const opts = resolveOptions({ ...DEFAULT_TRAIN_OPTIONS, ...options, cell: config.cell, layers: config.layers, hidden: config.hidden, emb: config.emb });
   const P = params.length;
   const ck: Checkpoint = {
-    config, options: opts, vocab, meta,
+    config,
+    options: opts,
+    vocab,
+    meta,
     trainer: {
-      step: 0, rng: new Rng(opts.seed).state(), data: { pos: 0, epoch: 0 }, optimizerT: 0, bestValLoss: null, bestStep: 0,
-      evalsSinceBest: 0, smoothLoss: null, minSmoothLoss: null, trainSeconds: 0,
+      step: 0,
+      rng: new Rng(opts.seed).state(),
+      data: { pos: 0, epoch: 0 },
+      optimizerT: 0,
+      bestValLoss: null,
+      bestStep: 0,
+      evalsSinceBest: 0,
+      smoothLoss: null,
+      minSmoothLoss: null,
+      trainSeconds: 0,
     },
-    params, optimizer: new Float32Array(opts.optimizer === 'adam' ? 2 * P : P), bestParams: params,
+    params,
+    optimizer: new Float32Array(opts.optimizer === 'adam' ? 2 * P : P),
+    bestParams: params,
     h: Array.from({ length: config.layers }, () => new Float32Array(opts.batch * config.hidden)),
     c: Array.from({ length: config.layers }, () => new Float32Array(opts.batch * config.hidden)), // (B,H) per layer, as Model.newState
   };

@@ -12,10 +12,21 @@ import { OnnxModel, type State } from './runtime';
 export const PARITY_TOLERANCE = 1e-4;
 
 export class ExportParityError extends Error {
-  constructor(message: string, readonly maxDiff: number) { super(message); this.name = 'ExportParityError'; }
+  constructor(
+    message: string,
+    readonly maxDiff: number,
+  ) {
+    super(message);
+    this.name = 'ExportParityError';
+  }
 }
 
-export interface ParityReport { maxDiff: number; worst: string; T: number; B: number }
+export interface ParityReport {
+  maxDiff: number;
+  worst: string;
+  T: number;
+  B: number;
+}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
   let d = 0;
@@ -27,19 +38,26 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, n: number): numb
 }
 
 /** Run engine and onnxruntime on the same random batch; returns the largest difference and where it was. */
-export async function checkParity(config: ModelConfig, params: Float32Array, bytes: Uint8Array,
-  opts: { T?: number; B?: number; seed?: number } = {}): Promise<ParityReport> {
-  const T = opts.T ?? 16, B = opts.B ?? 2;
+export async function checkParity(
+  config: ModelConfig,
+  params: Float32Array,
+  bytes: Uint8Array,
+  opts: { T?: number; B?: number; seed?: number } = {},
+): Promise<ParityReport> {
+  const T = opts.T ?? 16,
+    B = opts.B ?? 2;
   const rng = new Rng(opts.seed ?? 12345);
   const io = ioNames(config);
-  const input: number[] = config.kind === 'char'
-    ? Array.from({ length: T * B }, () => rng.int(config.vocab))
-    : Array.from({ length: T * B * config.features }, () => rng.normal());
+  const input: number[] =
+    config.kind === 'char' ? Array.from({ length: T * B }, () => rng.int(config.vocab)) : Array.from({ length: T * B * config.features }, () => rng.normal());
   const engine = new Model(config, { params });
   const st = engine.newState(B);
   const ortState: State = {};
   for (let l = 0; l < config.layers; l++) {
-    for (let i = 0; i < B * config.hidden; i++) { st.h[l]![i] = rng.uniform(-0.5, 0.5); st.c[l]![i] = rng.uniform(-0.5, 0.5); }
+    for (let i = 0; i < B * config.hidden; i++) {
+      st.h[l]![i] = rng.uniform(-0.5, 0.5);
+      st.c[l]![i] = rng.uniform(-0.5, 0.5);
+    }
     ortState[io.h0[l]!] = Float32Array.from(st.h[l]!);
     if (config.cell === 'lstm') ortState[io.c0[l]!] = Float32Array.from(st.c[l]!);
   }
@@ -56,18 +74,27 @@ export async function checkParity(config: ModelConfig, params: Float32Array, byt
     }
     const [worst, maxDiff] = diffs.reduce((a, b) => (b[1] > a[1] ? b : a));
     return { maxDiff, worst, T, B };
-  } finally { await m.dispose(); }
+  } finally {
+    await m.dispose();
+  }
 }
 
 /** exportOnnx + checkParity; throws ExportParityError when the runtimes disagree beyond `tolerance`. */
-export async function exportVerified(config: ModelConfig, params: Float32Array, meta: ExportMeta = {},
-  opts: { T?: number; B?: number; seed?: number; tolerance?: number } = {}): Promise<{ bytes: Uint8Array; parity: ParityReport }> {
+export async function exportVerified(
+  config: ModelConfig,
+  params: Float32Array,
+  meta: ExportMeta = {},
+  opts: { T?: number; B?: number; seed?: number; tolerance?: number } = {},
+): Promise<{ bytes: Uint8Array; parity: ParityReport }> {
   const bytes = exportOnnx(config, params, meta);
   const parity = await checkParity(config, params, bytes, opts);
   const tol = opts.tolerance ?? PARITY_TOLERANCE;
   if (!(parity.maxDiff <= tol)) {
-    throw new ExportParityError(`ONNX export failed its parity check: onnxruntime and the TypeScript engine disagree by ` +
-      `${parity.maxDiff.toExponential(2)} on ${parity.worst} (tolerance ${tol}). The model was not exported.`, parity.maxDiff);
+    throw new ExportParityError(
+      `ONNX export failed its parity check: onnxruntime and the TypeScript engine disagree by ` +
+        `${parity.maxDiff.toExponential(2)} on ${parity.worst} (tolerance ${tol}). The model was not exported.`,
+      parity.maxDiff,
+    );
   }
   return { bytes, parity };
 }

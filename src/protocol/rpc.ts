@@ -17,7 +17,13 @@ export type WireMessage =
 
 /** An error that came across the boundary; `code` 'user' marks a user-facing message (no stack trace to show). */
 export class RemoteError extends Error {
-  constructor(message: string, readonly code?: string) { super(message); this.name = 'RemoteError'; }
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'RemoteError';
+  }
 }
 
 type Handler = (params: unknown) => unknown | Promise<unknown>;
@@ -26,22 +32,30 @@ type Handler = (params: unknown) => unknown | Promise<unknown>;
  * `Req` maps request method names to [params, result]; `Evt` maps event names to params.
  * One side's outgoing maps are the other side's incoming maps.
  */
-export class Rpc<OutReq extends Record<string, [unknown, unknown]>, OutEvt extends Record<string, unknown>,
-  InReq extends Record<string, [unknown, unknown]>, InEvt extends Record<string, unknown>> {
+export class Rpc<
+  OutReq extends Record<string, [unknown, unknown]>,
+  OutEvt extends Record<string, unknown>,
+  InReq extends Record<string, [unknown, unknown]>,
+  InEvt extends Record<string, unknown>,
+> {
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> }>();
   private handlers = new Map<string, Handler>();
   private listeners = new Map<string, Set<(p: unknown) => void>>();
   private closed: string | null = null;
 
-  constructor(private readonly port: Port, private readonly defaultTimeoutMs = 0) {}
+  constructor(
+    private readonly port: Port,
+    private readonly defaultTimeoutMs = 0,
+  ) {}
 
   request<M extends keyof OutReq & string>(method: M, params: OutReq[M][0], timeoutMs = this.defaultTimeoutMs): Promise<OutReq[M][1]> {
     if (this.closed !== null) return Promise.reject(new Error(this.closed));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const entry: { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> } = {
-        resolve: resolve as (v: unknown) => void, reject,
+        resolve: resolve as (v: unknown) => void,
+        reject,
       };
       if (timeoutMs > 0) {
         entry.timer = setTimeout(() => {
@@ -85,12 +99,19 @@ export class Rpc<OutReq extends Record<string, [unknown, unknown]>, OutEvt exten
       for (const fn of this.listeners.get(msg.method) ?? []) fn(msg.params);
     } else {
       const h = this.handlers.get(msg.method);
-      const reply = (m: WireMessage) => { if (this.closed === null) this.port.postMessage(m); };
-      if (!h) { reply({ kind: 'res', id: msg.id, ok: false, error: { message: `unknown method '${msg.method}'` } }); return true; }
+      const reply = (m: WireMessage) => {
+        if (this.closed === null) this.port.postMessage(m);
+      };
+      if (!h) {
+        reply({ kind: 'res', id: msg.id, ok: false, error: { message: `unknown method '${msg.method}'` } });
+        return true;
+      }
       Promise.resolve()
         .then(() => h(msg.params))
-        .then((result) => reply({ kind: 'res', id: msg.id, ok: true, result }),
-          (e: unknown) => reply({ kind: 'res', id: msg.id, ok: false, error: errorToWire(e) }));
+        .then(
+          (result) => reply({ kind: 'res', id: msg.id, ok: true, result }),
+          (e: unknown) => reply({ kind: 'res', id: msg.id, ok: false, error: errorToWire(e) }),
+        );
     }
     return true;
   }
@@ -99,11 +120,16 @@ export class Rpc<OutReq extends Record<string, [unknown, unknown]>, OutEvt exten
   dispose(reason = 'connection closed'): void {
     if (this.closed !== null) return;
     this.closed = reason;
-    for (const [, p] of this.pending) { if (p.timer) clearTimeout(p.timer); p.reject(new Error(reason)); }
+    for (const [, p] of this.pending) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new Error(reason));
+    }
     this.pending.clear();
   }
 
-  get isClosed(): boolean { return this.closed !== null; }
+  get isClosed(): boolean {
+    return this.closed !== null;
+  }
 }
 
 function isWire(m: unknown): m is WireMessage {

@@ -64,7 +64,11 @@ export interface DashRun {
   stopRequested: boolean;
 }
 
-export interface DashInit { runs: DashRun[]; selected?: string; strings: Record<string, string> }
+export interface DashInit {
+  runs: DashRun[];
+  selected?: string;
+  strings: Record<string, string>;
+}
 
 export type DashboardRequests = {
   'dashboard/ready': [Record<string, never>, DashInit];
@@ -91,10 +95,20 @@ export interface GenerateSettings {
   greedy: boolean;
 }
 
-export interface GenInit { models: ModelChoice[]; selected?: string; settings: GenerateSettings; autoRun: boolean; strings: Record<string, string> }
+export interface GenInit {
+  models: ModelChoice[];
+  selected?: string;
+  settings: GenerateSettings;
+  autoRun: boolean;
+  strings: Record<string, string>;
+}
 
 /** one generated character: text, its probability, the top-5 candidates for that position */
-export interface GenChar { c: string; p: number; top: [string, number][] }
+export interface GenChar {
+  c: string;
+  p: number;
+  top: [string, number][];
+}
 
 export type GenerateRequests = {
   'generate/ready': [Record<string, never>, GenInit];
@@ -127,7 +141,14 @@ export interface HiddenMeta {
   ms: number;
 }
 
-export interface HiddenInit { models: ModelChoice[]; selected?: string; source: string; chars: number; autoRun: boolean; strings: Record<string, string> }
+export interface HiddenInit {
+  models: ModelChoice[];
+  selected?: string;
+  source: string;
+  chars: number;
+  autoRun: boolean;
+  strings: Record<string, string>;
+}
 
 export type HiddenRequests = {
   'hidden/ready': [Record<string, never>, HiddenInit];
@@ -157,7 +178,13 @@ export interface ForecastPanelModel {
 /** the most steps "Forecast next N" asks for */
 export const MAX_FORECAST_STEPS = 10000;
 
-export interface ForecastInit { model: ForecastPanelModel; report: ForecastReport; verdict: string; strings: Record<string, string>; maxSteps: number }
+export interface ForecastInit {
+  model: ForecastPanelModel;
+  report: ForecastReport;
+  verdict: string;
+  strings: Record<string, string>;
+  maxSteps: number;
+}
 
 export type ForecastRequests = {
   'forecast/ready': [Record<string, never>, ForecastInit];
@@ -182,18 +209,27 @@ export type HostPanelRpc<P extends PanelKind> = Rpc<Empty, PanelEvents[P], Panel
 /** The webview side of panel P. */
 export type WebviewPanelRpc<P extends PanelKind> = Rpc<PanelRequests[P], Empty, Empty, PanelEvents[P]>;
 
-export function createHostRpc<P extends PanelKind>(port: Port): HostPanelRpc<P> { return new Rpc(port); }
-export function createWebviewRpc<P extends PanelKind>(port: Port, timeoutMs = 0): WebviewPanelRpc<P> { return new Rpc(port, timeoutMs); }
+export function createHostRpc<P extends PanelKind>(port: Port): HostPanelRpc<P> {
+  return new Rpc(port);
+}
+export function createWebviewRpc<P extends PanelKind>(port: Port, timeoutMs = 0): WebviewPanelRpc<P> {
+  return new Rpc(port, timeoutMs);
+}
 
 // ------------------------------------------------------------------ validation of what webviews send
 
 export class ValidationError extends Error {
-  constructor(message: string) { super(message); this.name = 'ValidationError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationError';
+  }
 }
 
 export type Validator<T> = (v: unknown, path: string) => T;
 
-const fail = (path: string, what: string): never => { throw new ValidationError(`${path}: expected ${what}`); };
+const fail = (path: string, what: string): never => {
+  throw new ValidationError(`${path}: expected ${what}`);
+};
 
 export const V = {
   str(maxLen = 10_000_000): Validator<string> {
@@ -205,7 +241,9 @@ export const V = {
   int(min: number, max: number): Validator<number> {
     return (v, p) => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : fail(p, `a whole number in [${min}, ${max}]`));
   },
-  bool(): Validator<boolean> { return (v, p) => (typeof v === 'boolean' ? v : fail(p, 'true or false')); },
+  bool(): Validator<boolean> {
+    return (v, p) => (typeof v === 'boolean' ? v : fail(p, 'true or false'));
+  },
   oneOf<T extends string>(...vals: T[]): Validator<T> {
     return (v, p) => ((vals as unknown[]).includes(v) ? (v as T) : fail(p, `one of ${vals.join(', ')}`));
   },
@@ -225,8 +263,13 @@ export const V = {
 const empty = V.obj<Empty>({} as never);
 const runId = V.obj<{ runId: string }>({ runId: V.str(200) });
 const settings = V.obj<GenerateSettings>({
-  prime: V.str(100_000), length: V.int(1, 100_000), temperature: V.num(0.01, 10), topK: V.int(0, 100_000),
-  topP: V.num(0.001, 1), seed: V.int(0, 2 ** 31 - 1), greedy: V.bool(),
+  prime: V.str(100_000),
+  length: V.int(1, 100_000),
+  temperature: V.num(0.01, 10),
+  topK: V.int(0, 100_000),
+  topP: V.num(0.001, 1),
+  seed: V.int(0, 2 ** 31 - 1),
+  greedy: V.bool(),
 });
 const textArg = V.obj<{ text: string }>({ text: V.str(10_000_000) });
 const signal = V.oneOf<Signal>('h', 'c', 'i', 'f', 'o', 'z', 'r');
@@ -234,13 +277,18 @@ const signal = V.oneOf<Signal>('h', 'c', 'i', 'f', 'o', 'z', 'r');
 /** Validators for every request/event a webview may send, per panel and method. */
 export const FROM_WEBVIEW: { [P in PanelKind]: { [M in keyof PanelRequests[P]]: Validator<PanelRequests[P][M] extends [infer A, unknown] ? A : never> } } = {
   dashboard: {
-    'dashboard/ready': empty, 'dashboard/stop': runId, 'dashboard/generate': runId, 'dashboard/openModel': runId,
+    'dashboard/ready': empty,
+    'dashboard/stop': runId,
+    'dashboard/generate': runId,
+    'dashboard/openModel': runId,
   },
   generate: {
     'generate/ready': empty,
     'generate/run': V.obj({ model: V.str(4096), settings }),
     'generate/cancel': empty,
-    'generate/insert': textArg, 'generate/openEditor': textArg, 'generate/copy': textArg,
+    'generate/insert': textArg,
+    'generate/openEditor': textArg,
+    'generate/copy': textArg,
   },
   hidden: {
     'hidden/ready': empty,

@@ -33,9 +33,15 @@ export interface TrainRequest {
   control: SharedArrayBuffer;
 }
 
-export function createControl(): SharedArrayBuffer { return new SharedArrayBuffer(4); }
-export function requestStop(control: SharedArrayBuffer): void { Atomics.store(new Int32Array(control), 0, 1); }
-export function stopRequested(control: SharedArrayBuffer): boolean { return Atomics.load(new Int32Array(control), 0) !== 0; }
+export function createControl(): SharedArrayBuffer {
+  return new SharedArrayBuffer(4);
+}
+export function requestStop(control: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(control), 0, 1);
+}
+export function stopRequested(control: SharedArrayBuffer): boolean {
+  return Atomics.load(new Int32Array(control), 0) !== 0;
+}
 
 export interface TrainProgress {
   jobId: string;
@@ -124,7 +130,12 @@ export interface ForecastTrainRequest {
   control: SharedArrayBuffer;
 }
 
-export interface ForecastMetrics { mae: number; rmse: number; mape: number | null; count: number }
+export interface ForecastMetrics {
+  mae: number;
+  rmse: number;
+  mape: number | null;
+  count: number;
+}
 
 /** what forecast.json holds (and the result carries): everything the forecast panel shows */
 export interface ForecastReport {

@@ -42,7 +42,9 @@ export class WorkerClient<R extends HostToWorkerRpc | HostToInferRpc> {
     });
   }
 
-  get exited(): boolean { return this.gone; }
+  get exited(): boolean {
+    return this.gone;
+  }
 
   /** Reject what is pending with `reason` and stop the thread. */
   async terminate(reason = 'the worker was terminated'): Promise<void> {
@@ -66,5 +68,7 @@ export class TrainingWorker extends WorkerClient<HostToWorkerRpc> {
   }
 
   /** Ask the run to stop after its current step; it keeps its best checkpoint. */
-  stop(): void { requestStop(this.control); }
+  stop(): void {
+    requestStop(this.control);
+  }
 }

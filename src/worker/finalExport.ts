@@ -12,9 +12,15 @@ import { ortStatus } from '../onnx/runtime';
 import { ExportParityError, exportVerified } from '../onnx/verify';
 import { ONNX_FILE } from '../protocol/model';
 
-export async function writeFinalOnnx(outDir: string, config: ModelConfig, params: Float32Array, meta: ExportMeta,
-  log: (level: 'info' | 'warn', message: string) => void, markFailed: (reason: string) => void,
-  parity: { T?: number } = {}): Promise<void> {
+export async function writeFinalOnnx(
+  outDir: string,
+  config: ModelConfig,
+  params: Float32Array,
+  meta: ExportMeta,
+  log: (level: 'info' | 'warn', message: string) => void,
+  markFailed: (reason: string) => void,
+  parity: { T?: number } = {},
+): Promise<void> {
   const file = join(outDir, ONNX_FILE);
   const ort = ortStatus();
   if (!ort.ok) {

@@ -13,6 +13,7 @@
  * and writes nothing: every data check runs before the model folder is created.
  */
 import { writeFinalOnnx } from './finalExport';
+import { evaluateForecast } from './forecastReport';
 import { runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -24,10 +25,7 @@ import { Model } from '../engine/model';
 import { definedEntries, resolveOptions, type TrainOptions } from '../engine/options';
 import { memoryProblem, paramCount } from '../engine/params';
 import { Trainer } from '../engine/train';
-import {
-  actualY, buildSeries, compareWithBaselines, evaluateBaselines, type ForecastData, type ForecastSpec, forecastSpec,
-  parseCsvFile, prepareForecast, residualQuantiles, scoreForecast, WindowBatcher, type Windows,
-} from '../data/csv';
+import { buildSeries, type ForecastData, type ForecastSpec, forecastSpec, parseCsvFile, prepareForecast, WindowBatcher } from '../data/csv';
 import { DataError } from '../data/errors';
 import { writeFileAtomic } from '../data/atomic';
 import { writeCard } from '../data/card';
@@ -35,7 +33,7 @@ import { readCheckpoint } from '../data/modelFolder';
 import { removeRunLock, writeRunLock } from '../data/runLock';
 import { type ExportMeta, exportOnnx } from '../onnx/export';
 import { CARD_FILE, CHECKPOINT_FILE, type ModelCard, ONNX_FILE } from '../protocol/model';
-import type { ForecastMetrics, ForecastReport, ForecastTrainRequest, ForecastTrainResult, TrainProgress } from '../protocol/worker';
+import type { ForecastMetrics, ForecastTrainRequest, ForecastTrainResult, TrainProgress } from '../protocol/worker';
 import { stopRequested } from '../protocol/worker';
 
 export const REPORT_FILE = 'forecast.json';
@@ -74,12 +72,39 @@ export interface ForecastHooks {
 }
 
 /** Defaults for a forecasting run: small and quick, stopped early by the validation loss. */
-export const FORECAST_DEFAULTS = { window: 24, horizon: 1, cell: 'lstm' as const, layers: 1, hidden: 32, batch: 32, lr: 3e-3, steps: 1500, patience: 8, coverage: 0.9 };
+export const FORECAST_DEFAULTS = {
+  window: 24,
+  horizon: 1,
+  cell: 'lstm' as const,
+  layers: 1,
+  hidden: 32,
+  batch: 32,
+  lr: 3e-3,
+  steps: 1500,
+  patience: 8,
+  coverage: 0.9,
+};
 
 /** Keys of the request that define the data and the model; an exact resume takes them from the checkpoint. */
-const FIXED_KEYS = ['file', 'targets', 'features', 'time', 'filter', 'fill', 'window', 'horizon', 'cell', 'layers', 'hidden', 'batch', 'seed', 'season', 'coverage'] as const;
+const FIXED_KEYS = [
+  'file',
+  'targets',
+  'features',
+  'time',
+  'filter',
+  'fill',
+  'window',
+  'horizon',
+  'cell',
+  'layers',
+  'hidden',
+  'batch',
+  'seed',
+  'season',
+  'coverage',
+] as const;
 
-type Settings = Omit<ForecastTrainRequest, 'jobId' | 'outDir' | 'name' | 'control' | 'resume'>;
+export type Settings = Omit<ForecastTrainRequest, 'jobId' | 'outDir' | 'name' | 'control' | 'resume'>;
 
 /** Reads and checks the data of a request (no files written). */
 export function loadForecastData(s: Settings): { fd: ForecastData; window: number; notes: string[] } {
@@ -93,42 +118,21 @@ export function loadForecastData(s: Settings): { fd: ForecastData; window: numbe
   if (s.window === undefined) {
     const trainRows = Math.floor(series.n * 0.7);
     const fit = Math.floor((trainRows - horizon) / 4);
-    if (fit < window && fit >= 2) { window = fit; notes.push(`The series is short (${series.n} rows): window reduced to ${window}.`); }
+    if (fit < window && fit >= 2) {
+      window = fit;
+      notes.push(`The series is short (${series.n} rows): window reduced to ${window}.`);
+    }
   }
   const fd = prepareForecast(series, { window, horizon });
-  if (fd.val.N === 0) throw new DataError(`The validation part (${fd.ranges.val[1] - fd.ranges.val[0]} rows) holds no full window of ${window}+${horizon}: use a longer series or a smaller window.`);
-  if (fd.test.N === 0) throw new DataError(`The test part (${fd.ranges.test[1] - fd.ranges.test[0]} rows) is shorter than the horizon of ${horizon}: use a longer series or a smaller horizon.`);
+  if (fd.val.N === 0)
+    throw new DataError(
+      `The validation part (${fd.ranges.val[1] - fd.ranges.val[0]} rows) holds no full window of ${window}+${horizon}: use a longer series or a smaller window.`,
+    );
+  if (fd.test.N === 0)
+    throw new DataError(
+      `The test part (${fd.ranges.test[1] - fd.ranges.test[0]} rows) is shorter than the horizon of ${horizon}: use a longer series or a smaller horizon.`,
+    );
   return { fd, window, notes };
-}
-
-/** the model's outputs (N, O) for every window of `w`, using B-wide batches (zero initial state per window) */
-export function predictWindows(model: Model, w: Windows, B: number): Float32Array {
-  const O = w.outputs;
-  const W = w.W;
-  const out = new Float32Array(w.N * O);
-  const x = new Float32Array(W * B * w.F);
-  const y = new Float32Array(B * O);
-  const idx = new Int32Array(B);
-  const st = model.newState(B);
-  for (let s = 0; s < w.N; s += B) {
-    const n = Math.min(B, w.N - s);
-    for (let b = 0; b < B; b++) idx[b] = s + Math.min(b, n - 1);
-    w.batch(idx, x, y);
-    for (const a of [...st.h, ...st.c]) a.fill(0);
-    const logits = model.forward(x, W, B, st, false, null);
-    const last = (W - 1) * B * O;
-    out.set(logits.subarray(last, last + n * O), s * O);
-  }
-  return out;
-}
-
-const pick = (m: { mae: number; rmse: number; mape: number | null; count: number }): ForecastMetrics => ({ mae: m.mae, rmse: m.rmse, mape: m.mape, count: m.count });
-
-function thin(n: number, max: number): number[] {
-  if (n <= max) return Array.from({ length: n }, (_, i) => i);
-  const out: number[] = [];
-  for (let i = 0; i < max; i++) out.push(Math.round((i * (n - 1)) / (max - 1)));
-  return out;
 }
 
 /** A forecasting run end to end; the run lock it writes in its folder is removed however it ends. */
@@ -149,7 +153,8 @@ async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Pro
   const { fd, window: W, notes } = loadForecastData(s);
   if (ck) {
     const rows = (ck.meta.forecast as { rows?: number }).rows;
-    if (rows !== fd.series.n) throw new DataError(`The data changed since this run started (${rows} → ${fd.series.n} rows); an exact resume needs the same data.`);
+    if (rows !== fd.series.n)
+      throw new DataError(`The data changed since this run started (${rows} → ${fd.series.n} rows); an exact resume needs the same data.`);
   }
   const run = forecastTrainer(s, ck, fd, W, hooks);
   mkdirSync(req.outDir, { recursive: true });
@@ -159,22 +164,45 @@ async function forecastRun(req: ForecastTrainRequest, hooks: ForecastHooks): Pro
   for (const n of notes) log('info', n);
   for (const e of fd.series.excluded) log('info', `left out ${e.name}: ${e.reason}`);
   for (const [c, n] of Object.entries(fd.series.filled)) log('info', `filled ${n} missing value${n === 1 ? '' : 's'} in ${c} (${fd.series.fill})`);
-  const { config } = run, spec = folder.spec, K = fd.K;
-  log('info', `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${folder.card.params.toLocaleString('en-US')} parameters; ` +
-    `${fd.series.n} rows, target${K > 1 ? 's' : ''} ${spec.targets.join(', ')}${spec.features.length ? `, features ${spec.features.join(', ')}` : ''}; window ${W}, horizon ${fd.horizon}; ` +
-    `${fd.train.N}/${fd.val.N}/${fd.test.N} train/validation/test windows`);
+  const { config } = run,
+    spec = folder.spec,
+    K = fd.K;
+  log(
+    'info',
+    `training ${req.name}: ${config.cell.toUpperCase()} ${config.layers}×${config.hidden}, ${folder.card.params.toLocaleString('en-US')} parameters; ` +
+      `${fd.series.n} rows, target${K > 1 ? 's' : ''} ${spec.targets.join(', ')}${spec.features.length ? `, features ${spec.features.join(', ')}` : ''}; window ${W}, horizon ${fd.horizon}; ` +
+      `${fd.train.N}/${fd.val.N}/${fd.test.N} train/validation/test windows`,
+  );
   const result = runSession(run.trainer, {
-    jobId: req.jobId, stepBase: run.stepBase, now, shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
-    progress: hooks.progress, progressEveryMs: hooks.progressEveryMs, saveCheckpoint: folder.saveCheckpoint, updateCard: folder.updateCard, writeOnnx: folder.writeOnnx,
+    jobId: req.jobId,
+    stepBase: run.stepBase,
+    now,
+    shouldStop: () => hooks.shouldStop?.() ?? stopRequested(req.control),
+    progress: hooks.progress,
+    progressEveryMs: hooks.progressEveryMs,
+    saveCheckpoint: folder.saveCheckpoint,
+    updateCard: folder.updateCard,
+    writeOnnx: folder.writeOnnx,
   });
   const { report, scored, base, cmp } = evaluateForecast(s, fd, W, run, folder, notes);
   writeFileAtomic(join(req.outDir, REPORT_FILE), JSON.stringify(report) + '\n');
   // ---- final export, checked against onnxruntime
-  await writeFinalOnnx(req.outDir, config, run.trainer.bestParams, folder.onnxMeta(), log, (reason) => folder.updateCard({ status: 'failed', stopReason: reason }), { T: Math.min(W, 16) });
+  await writeFinalOnnx(
+    req.outDir,
+    config,
+    run.trainer.bestParams,
+    folder.onnxMeta(),
+    log,
+    (reason) => folder.updateCard({ status: 'failed', stopReason: reason }),
+    { T: Math.min(W, 16) },
+  );
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
   folder.updateCard({ status, stopReason: result.reason });
-  log('info', `test RMSE ${fmt(scored.metrics.rmse)} (MAE ${fmt(scored.metrics.mae)}${scored.metrics.mape === null ? '' : `, MAPE ${scored.metrics.mape.toFixed(2)}%`}); ` +
-    base.results.map((r) => `${r.name} ${fmt(r.metrics.rmse)}`).join(', '));
+  log(
+    'info',
+    `test RMSE ${fmt(scored.metrics.rmse)} (MAE ${fmt(scored.metrics.mae)}${scored.metrics.mape === null ? '' : `, MAPE ${scored.metrics.mape.toFixed(2)}%`}); ` +
+      base.results.map((r) => `${r.name} ${fmt(r.metrics.rmse)}`).join(', '),
+  );
   log(cmp.beatsPersistence ? 'info' : 'warn', cmp.summary);
   return { jobId: req.jobId, modelDir: req.outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason, report };
 }
@@ -198,7 +226,15 @@ function forecastSettings(req: ForecastTrainRequest): { ck: Checkpoint | null; s
   return { ck, s };
 }
 
-interface ForecastRunParts { opts: TrainOptions; config: ModelConfig; model: Model; trainer: Trainer; stepBase: number; B: number; O: number }
+export interface ForecastRunParts {
+  opts: TrainOptions;
+  config: ModelConfig;
+  model: Model;
+  trainer: Trainer;
+  stepBase: number;
+  B: number;
+  O: number;
+}
 
 function forecastTrainer(s: Settings, ck: Checkpoint | null, fd: ForecastData, W: number, hooks: ForecastHooks): ForecastRunParts {
   const O = fd.K * fd.horizon;
@@ -208,9 +244,22 @@ function forecastTrainer(s: Settings, ck: Checkpoint | null, fd: ForecastData, W
   const evalEvery = s.evalEvery ?? Math.max(10, Math.min(100, Math.ceil(fd.train.N / B)));
   const opts: TrainOptions = resolveOptions({
     ...(ck ? ck.options : {}),
-    cell: s.cell ?? FORECAST_DEFAULTS.cell, layers: s.layers ?? FORECAST_DEFAULTS.layers, hidden: s.hidden ?? FORECAST_DEFAULTS.hidden,
-    batch: B, seq: W, lr: s.lr ?? FORECAST_DEFAULTS.lr, steps: stepsIn, minutes, seed: s.seed ?? 1, clip: 1, evalEvery,
-    patience: s.patience ?? FORECAST_DEFAULTS.patience, sampleChars: 0, valFraction: 0.2, dropout: 0, evalBatches: 0,
+    cell: s.cell ?? FORECAST_DEFAULTS.cell,
+    layers: s.layers ?? FORECAST_DEFAULTS.layers,
+    hidden: s.hidden ?? FORECAST_DEFAULTS.hidden,
+    batch: B,
+    seq: W,
+    lr: s.lr ?? FORECAST_DEFAULTS.lr,
+    steps: stepsIn,
+    minutes,
+    seed: s.seed ?? 1,
+    clip: 1,
+    evalEvery,
+    patience: s.patience ?? FORECAST_DEFAULTS.patience,
+    sampleChars: 0,
+    valFraction: 0.2,
+    dropout: 0,
+    evalBatches: 0,
   });
   const trainSrc = new WindowBatcher(fd.train, B, true, opts.seed);
   const valSrc = new WindowBatcher(fd.val, B, false);
@@ -230,10 +279,16 @@ function forecastTrainer(s: Settings, ck: Checkpoint | null, fd: ForecastData, W
   return { opts, config, model, trainer, stepBase, B, O };
 }
 
-interface ForecastFolder {
-  card: ForecastCard; section: ForecastCardSection; spec: ReturnType<typeof forecastSpec>; coverage: number;
+export interface ForecastFolder {
+  card: ForecastCard;
+  section: ForecastCardSection;
+  spec: ReturnType<typeof forecastSpec>;
+  coverage: number;
   intervals: ForecastNorm['intervals'];
-  saveCheckpoint(): void; updateCard(patch: Partial<ForecastCard>): void; onnxMeta(): ExportMeta; writeOnnx(): void;
+  saveCheckpoint(): void;
+  updateCard(patch: Partial<ForecastCard>): void;
+  onnxMeta(): ExportMeta;
+  writeOnnx(): void;
 }
 
 /** What the run writes in its folder: the card with its forecast section, the checkpoint, model.onnx (with the spec). */
@@ -244,79 +299,77 @@ function forecastFolder(req: ForecastTrainRequest, s: Settings, fd: ForecastData
   const coverage = s.coverage ?? FORECAST_DEFAULTS.coverage;
   const createdAt = new Date(now()).toISOString();
   const section: ForecastCardSection = {
-    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, window: W, horizon: fd.horizon, rows: fd.series.n,
-    test: null, baselines: [], beatsPersistence: null, verdict: null, coverage,
+    file: s.file,
+    targets: spec.targets,
+    features: spec.features,
+    timeColumn: spec.timeColumn,
+    window: W,
+    horizon: fd.horizon,
+    rows: fd.series.n,
+    test: null,
+    baselines: [],
+    beatsPersistence: null,
+    verdict: null,
+    coverage,
   };
   const card: ForecastCard = {
-    format: 2, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: 0,
-    data: { files: [s.file], chars: fd.series.n, bytes: 0 }, steps: trainer.step, bestValLoss: trainer.bestValLoss, bestValBpc: null,
-    trainSeconds: trainer.trainSeconds, createdAt, updatedAt: createdAt, options: { ...opts }, stopReason: undefined, forecast: section,
+    format: 2,
+    name: req.name,
+    origin: 'trained',
+    status: 'training',
+    config,
+    params: paramCount(config),
+    vocabSize: 0,
+    data: { files: [s.file], chars: fd.series.n, bytes: 0 },
+    steps: trainer.step,
+    bestValLoss: trainer.bestValLoss,
+    bestValBpc: null,
+    trainSeconds: trainer.trainSeconds,
+    createdAt,
+    updatedAt: createdAt,
+    options: { ...opts },
+    stopReason: undefined,
+    forecast: section,
   };
   const request: Settings = Object.fromEntries(Object.entries(s).filter(([k]) => !['jobId', 'outDir', 'name', 'control', 'resume'].includes(k))) as Settings;
   const meta = { forecast: { spec, request, rows: fd.series.n }, name: req.name };
   const folder: ForecastFolder = {
-    card, section, spec, coverage, intervals: null,
+    card,
+    section,
+    spec,
+    coverage,
+    intervals: null,
     saveCheckpoint: () => {
       const snap: Checkpoint = {
-        config, options: opts, vocab: null, trainer: trainer.snapshot(), meta,
-        params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
-        h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
+        config,
+        options: opts,
+        vocab: null,
+        trainer: trainer.snapshot(),
+        meta,
+        params: Float32Array.from(model.params.data),
+        optimizer: trainer.optimizer.state,
+        bestParams: trainer.bestParams,
+        h: trainer.state.h as Float32Array[],
+        c: trainer.state.c as Float32Array[],
       };
       writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
     },
     updateCard: (patch) => {
-      Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds, updatedAt: new Date(now()).toISOString() });
+      Object.assign(card, patch, {
+        steps: trainer.step,
+        bestValLoss: trainer.bestValLoss,
+        trainSeconds: trainer.trainSeconds,
+        updatedAt: new Date(now()).toISOString(),
+      });
       writeCard(outDir, card);
     },
-    onnxMeta: () => ({ norm: { ...spec, kind: 'forecast', intervals: folder.intervals } satisfies ForecastNorm, card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, forecast: section } }),
+    onnxMeta: () => ({
+      norm: { ...spec, kind: 'forecast', intervals: folder.intervals } satisfies ForecastNorm,
+      card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, forecast: section },
+    }),
     writeOnnx: () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, folder.onnxMeta())),
   };
   return folder;
-}
-
-/** The best weights on validation (residuals → intervals) and on test, against the baselines: the report. */
-function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: ForecastRunParts, folder: ForecastFolder, notes: string[]) {
-  const { config, trainer, B, O } = run;
-  const { spec, coverage, section } = folder;
-  const best = new Model(config, { params: trainer.bestParams });
-  const q = residualQuantiles(fd.val.toOriginal(predictWindows(best, fd.val, B)), actualY(fd, fd.val), O, coverage);
-  const intervals = { coverage, lower: Array.from(q.lower), upper: Array.from(q.upper) };
-  folder.intervals = intervals;
-  const testPred = fd.test.toOriginal(predictWindows(best, fd.test, B));
-  const testAct = actualY(fd, fd.test);
-  const scored = scoreForecast(testPred, testAct, fd.K);
-  const base = evaluateBaselines(fd, { season: s.season });
-  const cmp = compareWithBaselines(scored.metrics, base);
-  let inside = 0;
-  for (let i = 0; i < testAct.length; i++) {
-    const o = i % O;
-    if (testAct[i]! >= testPred[i]! + q.lower[o]! && testAct[i]! <= testPred[i]! + q.upper[o]!) inside++;
-  }
-  Object.assign(section, {
-    test: pick(scored.metrics),
-    baselines: base.results.map((r) => ({ name: r.name, rmse: r.metrics.rmse, mae: r.metrics.mae, mape: r.metrics.mape, ...(r.period ? { period: r.period } : {}) })),
-    beatsPersistence: cmp.beatsPersistence, verdict: cmp.summary,
-  });
-  const ser = fd.series;
-  const tOf = (r: number) => (ser.time ? ser.time[r]! : r);
-  const hi = thin(ser.n, 4000);
-  const test: ForecastReport['test'] = { t: [], actual: [], pred: [], lower: [], upper: [] };
-  for (let j = 0; j < fd.test.N; j++) {
-    const p = testPred[j * O]!;
-    test.t.push(tOf(fd.test.rowOf(j))); test.actual.push(testAct[j * O]!); test.pred.push(p);
-    test.lower.push(p + q.lower[0]!); test.upper.push(p + q.upper[0]!);
-  }
-  const report: ForecastReport = {
-    file: s.file, targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, timeKind: spec.timeKind, window: W, horizon: fd.horizon,
-    rows: ser.n, split: fd.ranges, filled: ser.filled, excluded: ser.excluded, notes: [...notes, ...base.notes],
-    season: base.season ? { period: base.season.period, detected: base.season.detected } : null,
-    model: pick(scored.metrics), baselines: base.results.map((r) => ({ name: r.name, metrics: pick(r.metrics), ...(r.period ? { period: r.period } : {}) })),
-    beatsPersistence: cmp.beatsPersistence, beatsAll: cmp.beatsAll, verdict: cmp.summary,
-    intervals: { ...intervals, testCoverage: testAct.length ? inside / testAct.length : null },
-    history: { t: hi.map(tOf), y: hi.map((r) => ser.values[r * ser.C]!) },
-    test,
-  };
-  return { report, scored, base, cmp };
 }
 
 export function fmt(x: number): string {

@@ -5,7 +5,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  buildSeries, detectSeason, inspectColumns, formatTime, futureTimes, parseCsvFile, validateForecastSpec, writeForecastCsv, metrics as metricsOf,
+  buildSeries,
+  detectSeason,
+  inspectColumns,
+  formatTime,
+  futureTimes,
+  parseCsvFile,
+  type Series,
+  validateForecastSpec,
+  writeForecastCsv,
+  metrics as metricsOf,
 } from '../data/csv';
 import { DataError } from '../data/errors';
 import { readCard } from '../data/card';
@@ -19,13 +28,18 @@ import { type ForecastHooks, type ForecastNorm, REPORT_FILE, runForecastTraining
 export function readForecastReport(modelDir: string): ForecastReport | null {
   const f = join(modelDir, REPORT_FILE);
   if (!existsSync(f)) return null;
-  try { return JSON.parse(readFileSync(f, 'utf8')) as ForecastReport; } catch { throw new DataError(`${f} is damaged (not valid JSON).`); }
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as ForecastReport;
+  } catch {
+    throw new DataError(`${f} is damaged (not valid JSON).`);
+  }
 }
 
 /** the ForecastNorm stored in an ONNX model's metadata, checked */
 export function forecastNormOf(model: OnnxModel, name: string): ForecastNorm {
   const n = model.info.norm as Partial<ForecastNorm> | undefined;
-  if (!n || n.kind !== 'forecast' || model.signature.kind === 'char') throw new DataError(`${name} is not a forecasting model (its ONNX file has no forecasting settings).`);
+  if (!n || n.kind !== 'forecast' || model.signature.kind === 'char')
+    throw new DataError(`${name} is not a forecasting model (its ONNX file has no forecasting settings).`);
   validateForecastSpec(n);
   return n as ForecastNorm;
 }
@@ -51,60 +65,31 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
     const W = spec.window;
     const Hz = spec.horizon;
     const K = spec.targets.length;
-    const F = series.C;
-    if (series.n < W) throw new DataError(`${req.file} has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${W} rows, so it needs at least ${W}.`);
+    if (series.n < W)
+      throw new DataError(`${req.file} has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${W} rows, so it needs at least ${W}.`);
     const steps = req.steps ?? Hz;
-    if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new DataError(`The number of steps must be a whole number from 1 to 10000, not ${steps}.`);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 10000)
+      throw new DataError(`The number of steps must be a whole number from 1 to 10000, not ${steps}.`);
     if (steps > Hz && spec.features.length > 0) {
-      throw new DataError(`This model uses the feature column${spec.features.length > 1 ? 's' : ''} ${spec.features.join(', ')}, whose future values are unknown: it can forecast at most its horizon of ${Hz} step${Hz > 1 ? 's' : ''}.`);
+      throw new DataError(
+        `This model uses the feature column${spec.features.length > 1 ? 's' : ''} ${spec.features.join(', ')}, whose future values are unknown: it can forecast at most its horizon of ${Hz} step${Hz > 1 ? 's' : ''}.`,
+      );
     }
-    // the last W raw rows (W, F), extended with each round's forecasts
-    const rows: number[][] = [];
-    for (let i = series.n - W; i < series.n; i++) rows.push(Array.from(series.values.subarray(i * F, (i + 1) * F)));
-    const { mean, std } = spec.stats;
-    const ds = spec.deltaScale;
-    const values: number[] = [];
-    while (values.length < steps * K) {
-      const win = rows.slice(rows.length - W);
-      const zLast = win[W - 1]!.map((v, j) => (v - mean[j]!) / std[j]!);
-      const x = new Float32Array(W * F);
-      for (let w = 0; w < W; w++) {
-        for (let j = 0; j < F; j++) {
-          const z = (win[w]![j]! - mean[j]!) / std[j]!;
-          x[w * F + j] = ds && j < K ? (z - zLast[j]!) / ds[j]! : z;
-        }
-      }
-      const r = await model.run(x, W, 1);
-      const out = r.logits.subarray((W - 1) * Hz * K, W * Hz * K);
-      for (let h = 0; h < Hz && values.length < steps * K; h++) {
-        const row: number[] = [];
-        for (let k = 0; k < K; k++) {
-          const v = out[h * K + k]!;
-          const z = ds ? zLast[k]! + v * ds[k]! : v;
-          const orig = z * std[k]! + mean[k]!;
-          values.push(orig);
-          row.push(orig);
-        }
-        rows.push(row);
-      }
-    }
+    const values = await rollForward(model, spec, series, steps);
     const times = futureTimes(series, steps);
-    const lower: number[] = [];
-    const upper: number[] = [];
     const iv = spec.intervals;
-    for (let st = 0; st < steps; st++) {
-      for (let k = 0; k < K; k++) {
-        const h = Math.min(st, Hz - 1);
-        const widen = st < Hz ? 1 : Math.sqrt(Math.ceil((st + 1) / Hz));
-        const v = values[st * K + k]!;
-        lower.push(iv ? v + widen * iv.lower[h * K + k]! : v);
-        upper.push(iv ? v + widen * iv.upper[h * K + k]! : v);
-      }
-    }
+    const { lower, upper } = intervalsOf(values, iv, steps, K, Hz);
     const timeColumn = spec.timeColumn ?? 'step';
     const res: ForecastPredictResult = {
-      targets: spec.targets, timeColumn, timeKind: spec.timeKind, times, labels: times.map((t) => formatTime(t, spec.timeKind)),
-      values, lower, upper, coverage: iv?.coverage ?? 0,
+      targets: spec.targets,
+      timeColumn,
+      timeKind: spec.timeKind,
+      times,
+      labels: times.map((t) => formatTime(t, spec.timeKind)),
+      values,
+      lower,
+      upper,
+      coverage: iv?.coverage ?? 0,
     };
     if (req.write) {
       res.written = writeForecastCsv(req.file, { timeColumn, timeKind: spec.timeKind, times, targets: spec.targets, values, ...(iv ? { lower, upper } : {}) });
@@ -115,9 +100,71 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
   }
 }
 
+/**
+ * The next `steps` rows of the targets (steps, K) in original units: each round reads the last W rows and predicts
+ * the horizon; beyond the horizon the forecasts become the next rounds' inputs.
+ */
+async function rollForward(model: OnnxModel, spec: ForecastNorm, series: Series, steps: number): Promise<number[]> {
+  const W = spec.window,
+    Hz = spec.horizon,
+    K = spec.targets.length,
+    F = series.C;
+  // the last W raw rows (W, F), extended with each round's forecasts
+  const rows: number[][] = [];
+  for (let i = series.n - W; i < series.n; i++) rows.push(Array.from(series.values.subarray(i * F, (i + 1) * F)));
+  const { mean, std } = spec.stats;
+  const ds = spec.deltaScale;
+  const values: number[] = [];
+  while (values.length < steps * K) {
+    const win = rows.slice(rows.length - W);
+    const zLast = win[W - 1]!.map((v, j) => (v - mean[j]!) / std[j]!);
+    const x = new Float32Array(W * F);
+    for (let w = 0; w < W; w++) {
+      for (let j = 0; j < F; j++) {
+        const z = (win[w]![j]! - mean[j]!) / std[j]!;
+        x[w * F + j] = ds && j < K ? (z - zLast[j]!) / ds[j]! : z;
+      }
+    }
+    const r = await model.run(x, W, 1);
+    const out = r.logits.subarray((W - 1) * Hz * K, W * Hz * K);
+    for (let h = 0; h < Hz && values.length < steps * K; h++) {
+      const row: number[] = [];
+      for (let k = 0; k < K; k++) {
+        const v = out[h * K + k]!;
+        const z = ds ? zLast[k]! + v * ds[k]! : v;
+        const orig = z * std[k]! + mean[k]!;
+        values.push(orig);
+        row.push(orig);
+      }
+      rows.push(row);
+    }
+  }
+  return values;
+}
+
+/** Each step's interval: the horizon step's residual quantiles, widened by √⌈s/horizon⌉ past the horizon. */
+function intervalsOf(values: number[], iv: ForecastNorm['intervals'], steps: number, K: number, Hz: number): { lower: number[]; upper: number[] } {
+  const lower: number[] = [];
+  const upper: number[] = [];
+  for (let st = 0; st < steps; st++) {
+    for (let k = 0; k < K; k++) {
+      const h = Math.min(st, Hz - 1);
+      const widen = st < Hz ? 1 : Math.sqrt(Math.ceil((st + 1) / Hz));
+      const v = values[st * K + k]!;
+      lower.push(iv ? v + widen * iv.lower[h * K + k]! : v);
+      upper.push(iv ? v + widen * iv.upper[h * K + k]! : v);
+    }
+  }
+  return { lower, upper };
+}
+
 /** whether a model folder's checkpoint is a forecasting run's (so "Continue Training" resumes it as one) */
 export function isForecastCheckpoint(dir: string): boolean {
-  try { return !!(readCheckpoint(dir).meta.forecast as { request?: unknown } | undefined)?.request; } catch { return false; }
+  try {
+    return !!(readCheckpoint(dir).meta.forecast as { request?: unknown } | undefined)?.request;
+  } catch {
+    return false;
+  }
 }
 
 /** "Continue Training" on a forecaster (a text-training request with resume): an exact resume of the forecasting run */
@@ -125,10 +172,19 @@ export async function continueForecast(req: TrainRequest, hooks: ForecastHooks =
   if (!req.resume || req.resume.mode !== 'exact' || req.resume.from !== req.outDir) {
     throw new DataError('A forecasting model can only be continued exactly, in its own folder (fine-tuning on other data is for text models).');
   }
-  const r = await runForecastTraining({
-    jobId: req.jobId, file: '', outDir: req.outDir, name: req.name, control: req.control, resume: { from: req.resume.from },
-    steps: req.options.steps, minutes: req.options.minutes,
-  }, hooks);
+  const r = await runForecastTraining(
+    {
+      jobId: req.jobId,
+      file: '',
+      outDir: req.outDir,
+      name: req.name,
+      control: req.control,
+      resume: { from: req.resume.from },
+      steps: req.options.steps,
+      minutes: req.options.minutes,
+    },
+    hooks,
+  );
   return { jobId: r.jobId, modelDir: r.modelDir, steps: r.steps, bestValLoss: r.bestValLoss, status: r.status, stopReason: r.stopReason };
 }
 
@@ -144,8 +200,14 @@ export function inspectForecastCsv(file: string): ForecastColumns {
     season = detectSeason(v.subarray(0, Math.floor(v.length * 0.7)))?.period ?? null;
   }
   return {
-    rows: table.rows, time: plan.time, numeric: plan.numeric, excluded: plan.excluded, defaultTargets: plan.defaultTargets,
-    defaultFeatures: plan.defaultFeatures, season, notes: table.notes,
+    rows: table.rows,
+    time: plan.time,
+    numeric: plan.numeric,
+    excluded: plan.excluded,
+    defaultTargets: plan.defaultTargets,
+    defaultFeatures: plan.defaultFeatures,
+    season,
+    notes: table.notes,
   };
 }
 

@@ -24,7 +24,9 @@ port.on('message', (m) => rpc.receive(m));
 const cancelled = new Set<number>();
 rpc.on('infer/cancel', ({ reqId }) => cancelled.add(reqId));
 
-function userError(message: string): Error { return Object.assign(new Error(message), { userFacing: true }); }
+function userError(message: string): Error {
+  return Object.assign(new Error(message), { userFacing: true });
+}
 
 let gen: { key: string; handle: InferenceHandle; vocab: Vocab } | undefined;
 
@@ -47,7 +49,10 @@ async function openForGeneration(dir: string, engine?: 'onnx' | 'ts'): Promise<{
   const { model, vocab } = loadTsModel(dir, pickKernels());
   if (!vocab) throw userError('This is a forecasting model: it does not generate text.');
   const handle: InferenceHandle = {
-    engine: 'ts', ts: model, stepper: () => new EngineStepper(model), dispose: async () => undefined,
+    engine: 'ts',
+    ts: model,
+    stepper: () => new EngineStepper(model),
+    dispose: async () => undefined,
     info: { vocab: vocab.toJSON(), config: model.config, vocabSize: model.config.outputs },
   };
   gen = { key, handle, vocab };
@@ -58,10 +63,18 @@ rpc.handle('infer/generate', async (req) => {
   const t0 = performance.now();
   const { handle, vocab } = await openForGeneration(req.modelDir, req.engine);
   try {
-    const r = await generateChars(handle.stepper(), vocab, req.settings,
-      (chars) => rpc.notify('infer/chunk', { reqId: req.reqId, chars }), () => cancelled.has(req.reqId), req.chunk ?? 8);
+    const r = await generateChars(
+      handle.stepper(),
+      vocab,
+      req.settings,
+      (chars) => rpc.notify('infer/chunk', { reqId: req.reqId, chars }),
+      () => cancelled.has(req.reqId),
+      req.chunk ?? 8,
+    );
     return { ...r, engine: handle.engine, ms: performance.now() - t0 };
-  } finally { cancelled.delete(req.reqId); }
+  } finally {
+    cancelled.delete(req.reqId);
+  }
 });
 
 let hidden: HiddenStore | undefined;
@@ -91,8 +104,15 @@ rpc.handle('infer/hidden', async (req) => {
   const ids = vocab.encode(used.join(''));
   hidden = await extractHidden(model, ids, req.window ?? 1000);
   return {
-    chars: used, T: hidden.T, H: hidden.H, layers: hidden.layers, cell: hidden.cell, signals: hidden.signals,
-    truncated: chars.length - used.length, source: req.source, ms: performance.now() - t0,
+    chars: used,
+    T: hidden.T,
+    H: hidden.H,
+    layers: hidden.layers,
+    cell: hidden.cell,
+    signals: hidden.signals,
+    truncated: chars.length - used.length,
+    source: req.source,
+    ms: performance.now() - t0,
   };
 });
 

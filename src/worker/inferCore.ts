@@ -14,20 +14,36 @@ import type { TokenStepper } from '../onnx/decode';
 import { signalsFor } from '../protocol/infer';
 import type { GenChar, GenerateSettings, Signal } from '../protocol/webview';
 
-export interface CharCodec { decode(ids: ArrayLike<number>): string; encode(text: string): ArrayLike<number> }
+export interface CharCodec {
+  decode(ids: ArrayLike<number>): string;
+  encode(text: string): ArrayLike<number>;
+}
 
 /** top-n (char, probability) of probs (V), most likely first */
 export function topN(probs: Float64Array, V: number, n: number, decode: (id: number) => string): [string, number][] {
   const best: number[] = [];
   for (let v = 0; v < V; v++) {
-    if (best.length < n) { best.push(v); best.sort((a, b) => probs[b] - probs[a]); continue; }
-    if (probs[v] > probs[best[n - 1]]) { best[n - 1] = v; best.sort((a, b) => probs[b] - probs[a]); }
+    if (best.length < n) {
+      best.push(v);
+      best.sort((a, b) => probs[b] - probs[a]);
+      continue;
+    }
+    if (probs[v] > probs[best[n - 1]]) {
+      best[n - 1] = v;
+      best.sort((a, b) => probs[b] - probs[a]);
+    }
   }
   return best.map((id) => [decode(id), probs[id]]);
 }
 
-export async function generateChars(stepper: TokenStepper, codec: CharCodec, s: GenerateSettings,
-  onChars: (chars: GenChar[]) => void, cancelled: () => boolean, chunk = 8): Promise<{ text: string; stoppedBy: 'length' | 'cancelled' }> {
+export async function generateChars(
+  stepper: TokenStepper,
+  codec: CharCodec,
+  s: GenerateSettings,
+  onChars: (chars: GenChar[]) => void,
+  cancelled: () => boolean,
+  chunk = 8,
+): Promise<{ text: string; stoppedBy: 'length' | 'cancelled' }> {
   const opts = { temperature: s.temperature, topK: s.topK, topP: s.topP, greedy: s.greedy };
   validateSampleOptions(opts);
   const prime = s.prime.length > 0 ? s.prime : '\n';
@@ -41,13 +57,20 @@ export async function generateChars(stepper: TokenStepper, codec: CharCodec, s: 
   let text = '';
   let pending: GenChar[] = [];
   for (let i = 0; i < s.length; i++) {
-    if (cancelled()) { if (pending.length) onChars(pending); return { text, stoppedBy: 'cancelled' }; }
+    if (cancelled()) {
+      if (pending.length) onChars(pending);
+      return { text, stoppedBy: 'cancelled' };
+    }
     softmaxInto(probs, logits, 0, V, 1); // the model's own distribution (temperature 1) for shading and candidates
     const id = pickToken(logits, 0, V, opts, rng, scratch);
     const c = dec(id);
     text += c;
     pending.push({ c, p: probs[id], top: topN(probs, V, 5, dec) });
-    if (pending.length >= chunk) { onChars(pending); pending = []; await new Promise((r) => setImmediate(r)); }
+    if (pending.length >= chunk) {
+      onChars(pending);
+      pending = [];
+      await new Promise((r) => setImmediate(r));
+    }
     if (i < s.length - 1) logits = await stepper.step(id);
   }
   if (pending.length) onChars(pending);
@@ -74,7 +97,11 @@ export function maxStepsFor(H: number, layers: number, cell: CellType, budgetByt
  * Yields to the event loop between windows (so cancel messages get through).
  */
 export async function extractHidden(model: Model, ids: ArrayLike<number>, window = 1000): Promise<HiddenStore> {
-  const c = model.config, H = c.hidden, L = c.layers, T = ids.length, G = gateRowWidth(c.cell, 1); // gate-row width in units of H (GRU rows are [z,r,n,hn])
+  const c = model.config,
+    H = c.hidden,
+    L = c.layers,
+    T = ids.length,
+    G = gateRowWidth(c.cell, 1); // gate-row width in units of H (GRU rows are [z,r,n,hn])
   const signals = signalsFor(c.cell);
   const data = Array.from({ length: L }, () => {
     const r = {} as Record<Signal, Float32Array>;
@@ -90,7 +117,8 @@ export async function extractHidden(model: Model, ids: ArrayLike<number>, window
     for (let t = 0; t < n; t++) buf[t] = ids[t0 + t];
     model.forward(buf.subarray(0, n), n, 1, state, false, null);
     for (let l = 0; l < L; l++) {
-      const cache = model.layerCache(l), d = data[l];
+      const cache = model.layerCache(l),
+        d = data[l];
       d.h.set(cache.Y.subarray(0, n * H), t0 * H);
       if (c.cell === 'lstm') d.c.set(cache.aux.subarray(0, n * H), t0 * H);
       for (const s of signals) {

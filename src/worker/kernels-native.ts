@@ -29,7 +29,10 @@ function loadAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
   const file = nativeCandidates().find((f) => existsSync(f));
   if (!file) {
-    nativeLoadError = process.platform === 'linux' && process.arch === 'x64' ? `${NATIVE_FILE} not found (run npm run build; it needs a C compiler)` : `no native build for ${process.platform}-${process.arch}`;
+    nativeLoadError =
+      process.platform === 'linux' && process.arch === 'x64'
+        ? `${NATIVE_FILE} not found (run npm run build; it needs a C compiler)`
+        : `no native build for ${process.platform}-${process.arch}`;
     return (addon = null);
   }
   try {

@@ -10,7 +10,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { type Kernels, refKernels } from '../engine/kernels';
-import { createWasmKernels, KERNEL_HELPER_SOURCE, WasmKernels, wasmLoadError } from '../engine/kernels-wasm';
+import { createWasmKernels, WasmKernels, wasmLoadError } from '../engine/kernels-wasm';
+import { KERNEL_HELPER_SOURCE } from '../engine/wasm/helpers';
 import { NativeKernels } from '../engine/kernels-native';
 import { loadNativeKernels, nativeLoadError } from './kernels-native';
 
@@ -24,13 +25,22 @@ export function pickKernels(warn: (message: string) => void = () => {}, threads 
   if (force === 'ref') return (chosen = refKernels);
   if (force !== 'wasm') {
     const n = loadNativeKernels();
-    if (n) { n.ensureThreads(threads); return (chosen = n); }
+    if (n) {
+      n.ensureThreads(threads);
+      return (chosen = n);
+    }
     if (force === 'native') throw new Error(`SEQLAB_KERNELS=native: ${nativeLoadError}`);
   }
-  try { setFlagsFromString('--experimental-wasm-relaxed-simd'); } catch { /* not needed on newer runtimes */ }
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    /* not needed on newer runtimes */
+  }
   const k = createWasmKernels();
   if (!k) {
-    warn(`the fast kernels could not load (native: ${nativeLoadError || 'not tried'}; WebAssembly: ${wasmLoadError || 'unknown reason'}); training uses the slower reference kernels`);
+    warn(
+      `the fast kernels could not load (native: ${nativeLoadError || 'not tried'}; WebAssembly: ${wasmLoadError || 'unknown reason'}); training uses the slower reference kernels`,
+    );
     return (chosen = refKernels);
   }
   if (force !== 'wasm') warn(`the native kernels could not load (${nativeLoadError}); training uses the WebAssembly kernels, which are slower`);

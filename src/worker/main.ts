@@ -20,7 +20,8 @@ rpc.handle('train/start', (req) => {
   const log = (level: 'info' | 'warn' | 'error', message: string) => rpc.notify('train/log', { jobId: req.jobId, level, message });
   const kernels = pickKernels((m) => log('warn', m), req.threads ?? 1);
   // "Continue Training" on a CSV forecaster resumes its forecasting run
-  if (req.resume && isForecastCheckpoint(req.resume.from)) return continueForecast(req, { kernels, log, progress: (p) => rpc.notify('train/progress', p), shouldStop: () => stopRequested(req.control) });
+  if (req.resume && isForecastCheckpoint(req.resume.from))
+    return continueForecast(req, { kernels, log, progress: (p) => rpc.notify('train/progress', p), shouldStop: () => stopRequested(req.control) });
   return runTraining(req, {
     kernels,
     log,
@@ -33,7 +34,10 @@ rpc.handle('train/start', (req) => {
 rpc.handle('forecast/train', (req) => {
   const log = (level: 'info' | 'warn' | 'error', message: string) => rpc.notify('train/log', { jobId: req.jobId, level, message });
   return runForecastTraining(req, {
-    kernels: pickKernels((m) => log('warn', m)), log, progress: (p) => rpc.notify('train/progress', p), shouldStop: () => stopRequested(req.control),
+    kernels: pickKernels((m) => log('warn', m)),
+    log,
+    progress: (p) => rpc.notify('train/progress', p),
+    shouldStop: () => stopRequested(req.control),
   });
 });
 rpc.handle('forecast/predict', (req) => predictForecast(req));

@@ -23,15 +23,42 @@ export interface ScriptRecipe {
 }
 
 /** the recipe values the script takes (the rest of TrainOptions are UI-only: sampleChars, divergeFactor) */
-const SCRIPT_KEYS = ['cell', 'layers', 'hidden', 'emb', 'dropout', 'batch', 'seq', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'eps',
-  'weightDecay', 'clip', 'lrDecay', 'lrDecayEvery', 'steps', 'minutes', 'seed', 'valFraction', 'valSplit', 'evalEvery', 'evalBatches', 'patience'] as const;
+const SCRIPT_KEYS = [
+  'cell',
+  'layers',
+  'hidden',
+  'emb',
+  'dropout',
+  'batch',
+  'seq',
+  'optimizer',
+  'lr',
+  'momentum',
+  'beta1',
+  'beta2',
+  'eps',
+  'weightDecay',
+  'clip',
+  'lrDecay',
+  'lrDecayEvery',
+  'steps',
+  'minutes',
+  'seed',
+  'valFraction',
+  'valSplit',
+  'evalEvery',
+  'evalBatches',
+  'patience',
+] as const;
 /** keys whose flag takes a real number (written as 5.0, not 5, so `--clip 0.5` parses) */
 const FLOAT_KEYS = new Set(['dropout', 'lr', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'clip', 'lrDecay', 'minutes', 'valFraction']);
 
 /** A *.seqlab.json recipe: its data (relative to the recipe), preset and options. */
 export function recipeFromFile(file: string): ScriptRecipe {
   let r: { name?: unknown; data?: unknown; preset?: unknown; options?: unknown };
-  try { r = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
     throw new DataError(`${file} is not a readable recipe: ${(e as Error).message.split('\n')[0]}`);
   }
   const data = typeof r.data === 'string' ? [r.data] : r.data;
@@ -51,10 +78,12 @@ export function recipeFromModel(dir: string): ScriptRecipe {
   const ck = readCheckpoint(dir);
   if (ck.config.kind !== 'char') throw new DataError(`"${card.name}" is a forecasting model: the PyTorch script trains character models only, for now.`);
   const d = ck.meta.data as { files?: string[]; selection?: boolean } | undefined;
-  const files = d?.selection ? [join(dir, SELECTION_FILE)] : d?.files ?? card.data.files;
+  const files = d?.selection ? [join(dir, SELECTION_FILE)] : (d?.files ?? card.data.files);
   const c = ck.config;
   return {
-    name: card.name, files, vocab: ck.vocab ?? undefined,
+    name: card.name,
+    files,
+    vocab: ck.vocab ?? undefined,
     options: resolveOptions({ ...DEFAULT_TRAIN_OPTIONS, ...ck.options, cell: c.cell, layers: c.layers, hidden: c.hidden, emb: c.emb, dropout: c.dropout }),
   };
 }
@@ -78,7 +107,9 @@ function py(key: string, v: unknown): string {
 export function pytorchScript(r: ScriptRecipe, template: string): string {
   const recipe = ['RECIPE = {', ...SCRIPT_KEYS.map((k) => `    '${k}': ${py(k, r.options[k])},`), '}'].join('\n');
   const data = ['DATA = [', ...r.files.map((f) => `    ${JSON.stringify(f)},`), ']'].join('\n');
-  const vocab = r.vocab ? `VOCAB = ${JSON.stringify(r.vocab)}  # the code points of the model it continues (index = token id)` : 'VOCAB = None  # built from the data: its distinct characters, sorted by code point';
+  const vocab = r.vocab
+    ? `VOCAB = ${JSON.stringify(r.vocab)}  # the code points of the model it continues (index = token id)`
+    : 'VOCAB = None  # built from the data: its distinct characters, sorted by code point';
   const fill = (text: string, marker: string, value: string) => {
     const re = new RegExp(`^.*# @@${marker}@@$`, 'm');
     if (!re.test(text)) throw new Error(`the PyTorch script template has no ${marker} line`);

@@ -40,7 +40,6 @@ export interface RunHooks {
   progressEveryMs?: number;
 }
 
-
 /** Option names that define the model or the data stream; an exact resume keeps them from the checkpoint. */
 const ARCH_KEYS: (keyof TrainOptions)[] = ['cell', 'layers', 'hidden', 'emb'];
 const STREAM_KEYS: (keyof TrainOptions)[] = ['batch', 'seq', 'seed', 'valFraction', 'valSplit', 'optimizer', 'dropout'];
@@ -60,8 +59,11 @@ export async function runTraining(req: TrainRequest, hooks: RunHooks = {}): Prom
   writeRunLock(req.outDir, req.jobId);
   if (req.sources.text !== undefined) writeFileAtomic(join(req.outDir, SELECTION_FILE), req.sources.text);
   const folder = folderWriters(req, ck, data, run, changed, now);
-  log('info', `training ${req.name}: ${run.config.cell.toUpperCase()} ${run.config.layers}×${run.config.hidden}, ${folder.card.params.toLocaleString('en-US')} parameters, ` +
-    `vocabulary ${data.corpus.vocab.size}, ${data.corpus.chars.toLocaleString('en-US')} characters (batch ${data.opts.batch}, seq ${data.opts.seq}; kernels ${run.model.k.name})`);
+  log(
+    'info',
+    `training ${req.name}: ${run.config.cell.toUpperCase()} ${run.config.layers}×${run.config.hidden}, ${folder.card.params.toLocaleString('en-US')} parameters, ` +
+      `vocabulary ${data.corpus.vocab.size}, ${data.corpus.chars.toLocaleString('en-US')} characters (batch ${data.opts.batch}, seq ${data.opts.seq}; kernels ${run.model.k.name})`,
+  );
   try {
     return await train(req, hooks, data, run, folder, now, log);
   } finally {
@@ -104,7 +106,10 @@ function prepareData(req: TrainRequest, ck: Checkpoint | null, asked: TrainOptio
   const { corpus, dataFiles } = loadRunText(req, ck);
   for (const s of corpus.skipped ?? []) log('warn', `skipped ${s.path}: ${s.reason}`);
   if (corpus.unknownChars > 0) {
-    log('warn', `${corpus.unknownChars} characters are not in the model's vocabulary and were mapped to a fallback (${(corpus.unknownSample ?? []).join(' ')})`);
+    log(
+      'warn',
+      `${corpus.unknownChars} characters are not in the model's vocabulary and were mapped to a fallback (${(corpus.unknownSample ?? []).join(' ')})`,
+    );
   }
   let opts = asked;
   let B = opts.batch;
@@ -112,7 +117,8 @@ function prepareData(req: TrainRequest, ck: Checkpoint | null, asked: TrainOptio
   // the train and validation ids: the tail of the text validates, or (valSplit 'spread') blocks spread over it
   const splitIds = (vf: number) => trainValIds(corpus.ids, vf, opts.valSplit);
   let split = splitIds(opts.valFraction);
-  const trainChars = split.train.length, valChars = split.val.length;
+  const trainChars = split.train.length,
+    valChars = split.val.length;
   const fitB = Math.min(maxBatchFor(trainChars, T), opts.valFraction > 0 ? maxBatchFor(valChars, T) : Infinity);
   if (fitB < B && !exact) {
     if (fitB >= 1) {
@@ -141,7 +147,9 @@ function loadRunText(req: TrainRequest, ck: Checkpoint | null): { corpus: Corpus
     if (!d) throw new DataError('This checkpoint does not record its data files; use fine-tuning instead.');
     const corpus = d.selection ? loadCorpus([join(req.resume!.from, SELECTION_FILE)], { vocab }) : loadCorpus(d.files, { vocab });
     if (corpus.chars !== d.chars) {
-      throw new DataError(`The training data changed since this run started (${d.chars} → ${corpus.chars} characters); an exact resume needs the same data. Fine-tune instead.`);
+      throw new DataError(
+        `The training data changed since this run started (${d.chars} → ${corpus.chars} characters); an exact resume needs the same data. Fine-tune instead.`,
+      );
     }
     return { corpus, dataFiles: d.files };
   }
@@ -153,12 +161,18 @@ function loadRunText(req: TrainRequest, ck: Checkpoint | null): { corpus: Corpus
   return { corpus, dataFiles: corpus.files };
 }
 
-interface Run { config: ModelConfig; model: Model; trainer: Trainer; stepBase: number }
+interface Run {
+  config: ModelConfig;
+  model: Model;
+  trainer: Trainer;
+  stepBase: number;
+}
 
 /** The model and its trainer: fresh, the checkpoint's best weights (fine-tune), or the whole checkpoint (exact). */
 function buildRun(req: TrainRequest, ck: Checkpoint | null, data: RunData, hooks: RunHooks): Run {
   const { opts } = data;
-  const config: ModelConfig = ck ? ck.config
+  const config: ModelConfig = ck
+    ? ck.config
     : charConfig({ cell: opts.cell, layers: opts.layers, hidden: opts.hidden, emb: opts.emb, vocab: data.corpus.vocab.size, dropout: opts.dropout });
   if (ck && req.resume!.mode === 'finetune') config.dropout = opts.dropout;
   const memory = memoryProblem(config, opts.batch, opts.seq, totalmem());
@@ -172,7 +186,10 @@ function buildRun(req: TrainRequest, ck: Checkpoint | null, data: RunData, hooks
     model.params.data.set(ck!.params);
     trainer.optimizer.state.set(ck!.optimizer);
     trainer.bestParams.set(ck!.bestParams);
-    for (let l = 0; l < config.layers; l++) { trainer.state.h[l].set(ck!.h[l]); trainer.state.c[l].set(ck!.c[l]); }
+    for (let l = 0; l < config.layers; l++) {
+      trainer.state.h[l].set(ck!.h[l]);
+      trainer.state.c[l].set(ck!.c[l]);
+    }
     trainer.restore(ck!.trainer);
   } else if (ck) {
     model.params.data.set(ck.bestParams);
@@ -203,27 +220,57 @@ function folderWriters(req: TrainRequest, ck: Checkpoint | null, data: RunData, 
   const history = [...(prev?.optionChanges ?? []), ...(optionChanges.length ? [{ step: stepBase, changed: optionChanges }] : [])];
   const bpc = () => (trainer.bestValLoss === null ? null : trainer.bestValLoss / Math.LN2);
   const card: ModelCard = {
-    format: 2, name: req.name, origin: 'trained', status: 'training', config, params: paramCount(config), vocabSize: vocab.size,
-    data: { files: dataFiles, chars: corpus.chars, bytes: corpus.bytes }, steps: trainer.step, bestValLoss: trainer.bestValLoss, bestValBpc: bpc(),
-    trainSeconds: trainer.trainSeconds, createdAt, updatedAt: createdAt, options: { ...opts }, stopReason: undefined,
+    format: 2,
+    name: req.name,
+    origin: 'trained',
+    status: 'training',
+    config,
+    params: paramCount(config),
+    vocabSize: vocab.size,
+    data: { files: dataFiles, chars: corpus.chars, bytes: corpus.bytes },
+    steps: trainer.step,
+    bestValLoss: trainer.bestValLoss,
+    bestValBpc: bpc(),
+    trainSeconds: trainer.trainSeconds,
+    createdAt,
+    updatedAt: createdAt,
+    options: { ...opts },
+    stopReason: undefined,
     ...(history.length ? { optionChanges: history } : {}),
   };
-  const selection = req.sources.text !== undefined && !ck ? true : (ck?.meta.data as { selection?: boolean } | undefined)?.selection ?? false;
+  const selection = req.sources.text !== undefined && !ck ? true : ((ck?.meta.data as { selection?: boolean } | undefined)?.selection ?? false);
   const meta = { data: { files: dataFiles, chars: corpus.chars, selection }, name: req.name };
-  const onnxMeta = (): ExportMeta => ({ vocab: vocab.toJSON(), card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, data: card.data } });
+  const onnxMeta = (): ExportMeta => ({
+    vocab: vocab.toJSON(),
+    card: { name: req.name, steps: trainer.bestStep, bestValLoss: trainer.bestValLoss, data: card.data },
+  });
   return {
-    card, onnxMeta,
+    card,
+    onnxMeta,
     saveCheckpoint: () => {
       const snap: Checkpoint = {
-        config, options: opts, vocab: vocab.toJSON(), trainer: trainer.snapshot(), meta,
-        params: Float32Array.from(model.params.data), optimizer: trainer.optimizer.state, bestParams: trainer.bestParams,
-        h: trainer.state.h as Float32Array[], c: trainer.state.c as Float32Array[],
+        config,
+        options: opts,
+        vocab: vocab.toJSON(),
+        trainer: trainer.snapshot(),
+        meta,
+        params: Float32Array.from(model.params.data),
+        optimizer: trainer.optimizer.state,
+        bestParams: trainer.bestParams,
+        h: trainer.state.h as Float32Array[],
+        c: trainer.state.c as Float32Array[],
       };
       writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
     },
     // written with every checkpoint: after a crash or kill -9 the card holds the checkpoint's steps and time
     updateCard: (patch) => {
-      Object.assign(card, patch, { steps: trainer.step, bestValLoss: trainer.bestValLoss, trainSeconds: trainer.trainSeconds, bestValBpc: bpc(), updatedAt: new Date(now()).toISOString() });
+      Object.assign(card, patch, {
+        steps: trainer.step,
+        bestValLoss: trainer.bestValLoss,
+        trainSeconds: trainer.trainSeconds,
+        bestValBpc: bpc(),
+        updatedAt: new Date(now()).toISOString(),
+      });
       writeCard(outDir, card);
     },
     writeOnnx: () => writeFileAtomic(join(outDir, ONNX_FILE), exportOnnx(config, trainer.bestParams, onnxMeta())),
@@ -236,17 +283,28 @@ async function train(req: TrainRequest, hooks: RunHooks, data: RunData, run: Run
   const { opts, corpus } = data;
   folder.updateCard({});
   const result = runSession(trainer, {
-    jobId: req.jobId, stepBase, now, shouldStop: hooks.shouldStop, progress: hooks.progress, progressEveryMs: hooks.progressEveryMs,
+    jobId: req.jobId,
+    stepBase,
+    now,
+    shouldStop: hooks.shouldStop,
+    progress: hooks.progress,
+    progressEveryMs: hooks.progressEveryMs,
     onEval: (e) => {
       log('info', `step ${e.step}: val loss ${e.valLoss.toFixed(4)} (${(e.valLoss / Math.LN2).toFixed(3)} bits/char)${e.improved ? ' *best*' : ''}`);
-      if (opts.sampleChars > 0 && hooks.sample) hooks.sample(e.step, generate(model, corpus.vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step }));
+      if (opts.sampleChars > 0 && hooks.sample)
+        hooks.sample(e.step, generate(model, corpus.vocab, { length: opts.sampleChars, temperature: 0.8, seed: e.step }));
     },
-    saveCheckpoint: folder.saveCheckpoint, updateCard: folder.updateCard, writeOnnx: folder.writeOnnx,
+    saveCheckpoint: folder.saveCheckpoint,
+    updateCard: folder.updateCard,
+    writeOnnx: folder.writeOnnx,
   });
   // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
   await writeFinalOnnx(req.outDir, config, trainer.bestParams, folder.onnxMeta(), log, (reason) => folder.updateCard({ status: 'failed', stopReason: reason }));
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
   folder.updateCard({ status, stopReason: result.reason });
-  log(result.stop === 'diverged' ? 'warn' : 'info', `${req.name}: ${result.reason}; best validation loss ${trainer.bestValLoss === null ? 'n/a' : trainer.bestValLoss.toFixed(4)}`);
+  log(
+    result.stop === 'diverged' ? 'warn' : 'info',
+    `${req.name}: ${result.reason}; best validation loss ${trainer.bestValLoss === null ? 'n/a' : trainer.bestValLoss.toFixed(4)}`,
+  );
   return { jobId: req.jobId, modelDir: req.outDir, steps: result.steps, bestValLoss: result.bestValLoss, status, stopReason: result.reason };
 }

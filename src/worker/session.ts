@@ -37,9 +37,18 @@ export function runSession(trainer: Trainer, h: SessionHooks): RunResult {
     if (!force && t - lastEmit < every) return;
     lastEmit = t;
     h.progress?.({
-      jobId: h.jobId, step: s.step, totalSteps, epoch: s.epoch, trainLoss: s.loss, valLoss: lastVal,
-      bestValLoss: trainer.bestValLoss ?? undefined, charsPerSec: s.charsPerSec, etaSec: s.etaSec, gradNorm: s.gradNorm,
-      lr: s.lr, elapsedSec: s.elapsedSec,
+      jobId: h.jobId,
+      step: s.step,
+      totalSteps,
+      epoch: s.epoch,
+      trainLoss: s.loss,
+      valLoss: lastVal,
+      bestValLoss: trainer.bestValLoss ?? undefined,
+      charsPerSec: s.charsPerSec,
+      etaSec: s.etaSec,
+      gradNorm: s.gradNorm,
+      lr: s.lr,
+      elapsedSec: s.elapsedSec,
     });
   };
   let lastStep: StepInfo | null = null;
@@ -48,7 +57,10 @@ export function runSession(trainer: Trainer, h: SessionHooks): RunResult {
     result = trainer.run({
       now: h.now,
       shouldStop: h.shouldStop,
-      onStep: (s) => { lastStep = s; emit(s, s.step === h.stepBase + 1); },
+      onStep: (s) => {
+        lastStep = s;
+        emit(s, s.step === h.stepBase + 1);
+      },
       onEval: (e) => {
         lastVal = e.valLoss;
         if (lastStep) emit(lastStep, true);
@@ -56,7 +68,9 @@ export function runSession(trainer: Trainer, h: SessionHooks): RunResult {
         h.saveCheckpoint();
         h.updateCard({});
       },
-      onBest: () => { h.writeOnnx(); },
+      onBest: () => {
+        h.writeOnnx();
+      },
     });
   } catch (e) {
     h.updateCard({ status: 'failed', stopReason: `crashed: ${(e as Error).message}` });

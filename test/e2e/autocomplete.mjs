@@ -13,8 +13,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BASE_SETTINGS, ROOT, failureShot, makeLog, onSignals, openFile, palette, prepareCodeServer, startCodeServer, stopRun,
-  tempWorkspace, waitForHealthz, waitForWorkbench, writeUserSettings,
+  BASE_SETTINGS,
+  ROOT,
+  failureShot,
+  makeLog,
+  onSignals,
+  openFile,
+  palette,
+  prepareCodeServer,
+  startCodeServer,
+  stopRun,
+  tempWorkspace,
+  waitForHealthz,
+  waitForWorkbench,
+  writeUserSettings,
 } from '../../scripts/lib/vscode-harness.mjs';
 
 const args = process.argv.slice(2);
@@ -30,15 +42,51 @@ writeFileSync(join(WS, 'draft.txt'), '');
 
 // 1. a tiny model, trained by the CLI into the workspace's models folder (the default seqlab.modelsLocation)
 log('training a tiny model with the CLI');
-const tr = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join(WS, 'fox.txt'), '--hidden', '32', '--emb', '16', '--batch', '8', '--seq', '32',
-  '--lr', '0.01', '--steps', '250', '--eval-every', '250', '--out', join(WS, '.seqlab', 'models'), '--name', 'e2e-fox', '--no-progress'], { encoding: 'utf8' });
-if (tr.status !== 0) { console.error(tr.stdout, tr.stderr); process.exit(1); }
-log(tr.stdout.trim().split('\n').filter((l) => /best|reached/.test(l)).pop() ?? 'trained');
+const tr = spawnSync(
+  process.execPath,
+  [
+    join(ROOT, 'dist/cli.js'),
+    'train',
+    join(WS, 'fox.txt'),
+    '--hidden',
+    '32',
+    '--emb',
+    '16',
+    '--batch',
+    '8',
+    '--seq',
+    '32',
+    '--lr',
+    '0.01',
+    '--steps',
+    '250',
+    '--eval-every',
+    '250',
+    '--out',
+    join(WS, '.seqlab', 'models'),
+    '--name',
+    'e2e-fox',
+    '--no-progress',
+  ],
+  { encoding: 'utf8' },
+);
+if (tr.status !== 0) {
+  console.error(tr.stdout, tr.stderr);
+  process.exit(1);
+}
+log(
+  tr.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => /best|reached/.test(l))
+    .pop() ?? 'trained',
+);
 
 writeUserSettings(TMP, {
   ...BASE_SETTINGS,
   // word-based suggestions would open the suggest widget over the ghost text while typing in a plain-text file
-  'editor.wordBasedSuggestions': 'off', 'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+  'editor.wordBasedSuggestions': 'off',
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
   'editor.fontSize': 16,
 });
 const server = await startCodeServer({ cs, tmp: TMP, folder: WS });
@@ -47,14 +95,24 @@ const cleanup = () => stopRun({ server, tmp: TMP, keep: args.includes('--keep'),
 onSignals(cleanup);
 
 let page;
-const step = async (what, fn) => { log(what); return fn(); };
+const step = async (what, fn) => {
+  log(what);
+  return fn();
+};
 // the palette lists an extension's commands once the workbench knows the extension: retry a few times early on
 const command = (title, pick) => palette(page, title, { rowTimeoutMs: 10_000, pick, attempts: 4 });
 const ghost = () => page.locator('.monaco-editor .ghost-text-decoration');
 /** the editor's visible lines as the document has them: ghost text (rendered inside the line) removed */
-const realLines = () => page.evaluate(() => [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')]
-  .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-  .map((l) => { const c = l.cloneNode(true); c.querySelectorAll('[class*="ghost-text"]').forEach((g) => g.remove()); return c.textContent.replace(/\u00a0/g, ' '); }));
+const realLines = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('.editor-instance .monaco-editor .view-line')]
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((l) => {
+        const c = l.cloneNode(true);
+        c.querySelectorAll('[class*="ghost-text"]').forEach((g) => g.remove());
+        return c.textContent.replace(/\u00a0/g, ' ');
+      }),
+  );
 async function waitForLines(pred, what) {
   const end = Date.now() + 10_000;
   for (;;) {
@@ -91,7 +149,11 @@ try {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, 'autocomplete-ghost.png') });
   const box = await page.locator('.editor-instance').first().boundingBox();
-  if (box) await page.screenshot({ path: join(SHOTS, 'autocomplete-ghost-editor.png'), clip: { x: Math.max(0, box.x - 2), y: Math.max(0, box.y - 36), width: Math.min(820, box.width + 4), height: 150 } });
+  if (box)
+    await page.screenshot({
+      path: join(SHOTS, 'autocomplete-ghost-editor.png'),
+      clip: { x: Math.max(0, box.x - 2), y: Math.max(0, box.y - 36), width: Math.min(820, box.width + 4), height: 150 },
+    });
 
   await step('Tab accepts it', async () => {
     if ((await realLines())[0] !== 'the quick b') throw new Error(`before Tab the line should hold only what was typed: ${JSON.stringify(await realLines())}`);
@@ -100,7 +162,7 @@ try {
     log(`line after Tab: ${JSON.stringify(lines[0])}`);
   });
 
-  await step('VS Code\'s own partial accept takes one word (Ctrl+Right)', async () => {
+  await step("VS Code's own partial accept takes one word (Ctrl+Right)", async () => {
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('the quick b', { delay: 60 });
@@ -112,13 +174,17 @@ try {
   });
 
   await step('Toggle Autocomplete (off)', () => command('Sequence Lab: Toggle Autocomplete'));
-  await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && e.querySelector('.codicon-circle-slash')), null, { timeout: 10_000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && e.querySelector('.codicon-circle-slash')),
+    null,
+    { timeout: 10_000 },
+  );
   await editor.click();
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
   await page.keyboard.type('the quick b', { delay: 60 });
   await page.waitForTimeout(3000);
-  const visible = await ghost().count() > 0 && await ghost().first().isVisible();
+  const visible = (await ghost().count()) > 0 && (await ghost().first().isVisible());
   await page.screenshot({ path: join(SHOTS, 'autocomplete-off.png') });
   if (visible) throw new Error(`ghost text still shown while autocomplete is off: ${JSON.stringify(await ghost().allInnerTexts())}`);
   log('no ghost text while off');
@@ -127,13 +193,23 @@ try {
     await command('Sequence Lab: Toggle Autocomplete');
     // wait until the status bar says it is on again, then retype the last character (up to 3 times: a keystroke
     // typed while the toggle was still settling asks the provider too early)
-    await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && !e.querySelector('.codicon-circle-slash')), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.statusbar-item')].some((e) => e.textContent?.includes('e2e-fox') && !e.querySelector('.codicon-circle-slash')),
+      null,
+      { timeout: 10_000 },
+    );
     await editor.click();
     await page.keyboard.press('Control+End');
     for (let attempt = 1; ; attempt++) {
       await page.keyboard.press('Backspace');
       await page.keyboard.type('b', { delay: 60 });
-      try { await ghost().first().waitFor({ state: 'visible', timeout: 7_000 }); break; } catch (e) { if (attempt >= 3) throw e; log(`no ghost text yet (attempt ${attempt}); typing again`); }
+      try {
+        await ghost().first().waitFor({ state: 'visible', timeout: 7_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        log(`no ghost text yet (attempt ${attempt}); typing again`);
+      }
     }
   });
   code = 0;

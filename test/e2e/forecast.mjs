@@ -12,8 +12,21 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  ROOT, assert, canvasInk, driveWorkbench, makeLog, palette, paletteWhenListed, panelFrame, prepareCodeServer, saveShot,
-  screenshotSettings, sleep, tempWorkspace, waitForWorkbench, writeUserSettings,
+  ROOT,
+  assert,
+  canvasInk,
+  driveWorkbench,
+  makeLog,
+  palette,
+  paletteWhenListed,
+  panelFrame,
+  prepareCodeServer,
+  saveShot,
+  screenshotSettings,
+  sleep,
+  tempWorkspace,
+  waitForWorkbench,
+  writeUserSettings,
 } from '../../scripts/lib/vscode-harness.mjs';
 
 const args = process.argv.slice(2);
@@ -21,17 +34,45 @@ const keep = args.includes('--keep');
 const timeoutS = Number(process.env.SEQLAB_E2E_TIMEOUT_S ?? 170);
 const log = makeLog('e2e forecast');
 
-const { cs, chromium } = prepareCodeServer({ build: !args.includes('--no-build'), need: ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/webview/forecast.js'] });
+const { cs, chromium } = prepareCodeServer({
+  build: !args.includes('--no-build'),
+  need: ['dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/webview/forecast.js'],
+});
 
 // ------------------------------------------------------------------ workspace with a trained forecaster
 const { tmp: TMP, ws: WS } = tempWorkspace('seqlab-e2e-forecast-', { fixture: true });
 const co2 = join(ROOT, 'node_modules/vega-datasets/data/co2-concentration.csv');
-if (!existsSync(co2)) { console.error('vega-datasets is missing (npm ci installs it)'); process.exit(1); }
+if (!existsSync(co2)) {
+  console.error('vega-datasets is missing (npm ci installs it)');
+  process.exit(1);
+}
 copyFileSync(co2, join(WS, 'co2.csv'));
-const tr = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'forecast', 'train', join(WS, 'co2.csv'), '--target', 'CO2', '--no-features',
-  '--window', '24', '--steps', process.env.SEQLAB_E2E_FORECAST_STEPS ?? '400', '--out', join(WS, '.seqlab/models'), '--name', 'co2-lstm', '--json'],
-{ encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(TMP, 'xdg-cache') } });
-if (tr.status !== 0) { console.error('training the forecaster failed:', tr.stderr || tr.stdout); process.exit(1); }
+const tr = spawnSync(
+  process.execPath,
+  [
+    join(ROOT, 'dist/cli.js'),
+    'forecast',
+    'train',
+    join(WS, 'co2.csv'),
+    '--target',
+    'CO2',
+    '--no-features',
+    '--window',
+    '24',
+    '--steps',
+    process.env.SEQLAB_E2E_FORECAST_STEPS ?? '400',
+    '--out',
+    join(WS, '.seqlab/models'),
+    '--name',
+    'co2-lstm',
+    '--json',
+  ],
+  { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(TMP, 'xdg-cache') } },
+);
+if (tr.status !== 0) {
+  console.error('training the forecaster failed:', tr.stderr || tr.stdout);
+  process.exit(1);
+}
 const trained = JSON.parse(tr.stdout.trim().split('\n').pop());
 log(`forecaster trained: test RMSE ${trained.test.rmse.toFixed(3)}; ${trained.verdict}`);
 
@@ -82,7 +123,15 @@ async function run(page, shots) {
 const shots = resolve(ROOT, process.env.SEQLAB_E2E_SHOTS ?? 'artifacts/screenshots');
 mkdirSync(shots, { recursive: true });
 const code = await driveWorkbench({
-  cs, chromium, tmp: TMP, ws: WS, keep, log, timeoutS, failureShotPath: join(shots, 'e2e-forecast-failure.png'), steps: (page) => run(page, shots),
+  cs,
+  chromium,
+  tmp: TMP,
+  ws: WS,
+  keep,
+  log,
+  timeoutS,
+  failureShotPath: join(shots, 'e2e-forecast-failure.png'),
+  steps: (page) => run(page, shots),
 });
 log(code === 0 ? 'e2e forecast passed' : 'e2e forecast FAILED');
 process.exit(code);

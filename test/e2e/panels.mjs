@@ -4,7 +4,16 @@
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import {
-  assert, canvasColours, canvasInk, closeEditors, openFile, palette, panelFrame, saveShot, until, waitForWorkbench,
+  assert,
+  canvasColours,
+  canvasInk,
+  closeEditors,
+  openFile,
+  palette,
+  panelFrame,
+  saveShot,
+  until,
+  waitForWorkbench,
 } from '../../scripts/lib/vscode-harness.mjs';
 
 const shot = (page, shots, name, log) => saveShot(page, join(shots, name), log, 500);
@@ -12,7 +21,9 @@ const shot = (page, shots, name, log) => saveShot(page, join(shots, name), log, 
 export async function runPanels({ page, ws, shots, log }) {
   // the webviews' strict CSP (default-src 'none', script nonce) must not block anything they use
   const cspViolations = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await waitForWorkbench(page, 'story.txt');
   log('workbench ready');
   // keep progress toasts out of the screenshots
@@ -56,18 +67,25 @@ export async function runPanels({ page, ws, shots, log }) {
   await shot(page, shots, 'dashboard-samples.png', log);
   // Stop: the run ends after its current step and keeps its best checkpoint
   // (scroll back up first: the samples scroll above put the toolbar row under the page's sticky header)
-  await f.evaluate(() => { document.scrollingElement?.scrollTo(0, 0); document.querySelector('#stop')?.scrollIntoView({ block: 'center' }); });
+  await f.evaluate(() => {
+    document.scrollingElement?.scrollTo(0, 0);
+    document.querySelector('#stop')?.scrollIntoView({ block: 'center' });
+  });
   let clicked = false;
   if (await f.evaluate(() => !document.querySelector('#stop').disabled)) {
     // by keyboard (the panel is keyboard operable): focus Stop and press Enter
-    try { await f.locator('#stop').focus({ timeout: 10_000 }); await page.keyboard.press('Enter'); clicked = true; } catch (e) {
+    try {
+      await f.locator('#stop').focus({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      clicked = true;
+    } catch (e) {
       // a fast run can end between the check and the click: then Stop is disabled, which is also right
       if (!(await f.evaluate(() => document.querySelector('#stop').disabled))) throw e;
     }
   }
   if (clicked) {
     await until('the run to stop', async () => /finished|stopping|cancelled/.test(await f.locator('#stats').innerText()), 30_000, 300);
-    log(`dashboard: after Stop → ${(await f.locator('#stats td[data-stat]').first().innerText())}`);
+    log(`dashboard: after Stop → ${await f.locator('#stats td[data-stat]').first().innerText()}`);
   } else log('dashboard: the run had already ended; Stop is disabled');
   // the status-bar item opens the same dashboard (its command)
   await closeEditors(page);
@@ -79,9 +97,22 @@ export async function runPanels({ page, ws, shots, log }) {
   log('generate panel open');
   await palette(page, 'View: Toggle Maximize Editor Group');
   f = await panelFrame(page, 'generate');
-  await until('the model picker to list demo-lstm', async () => (await f.locator('#model').innerText().catch(() => '')).length > 0 || (await f.locator('vscode-option').count()) > 0, 20_000);
+  await until(
+    'the model picker to list demo-lstm',
+    async () =>
+      (
+        await f
+          .locator('#model')
+          .innerText()
+          .catch(() => '')
+      ).length > 0 || (await f.locator('vscode-option').count()) > 0,
+    20_000,
+  );
   await f.locator('#prime vscode-textarea, #prime').first().click();
-  await f.evaluate(() => { const p = document.querySelector('#prime'); p.value = 'ROMEO:\n'; });
+  await f.evaluate(() => {
+    const p = document.querySelector('#prime');
+    p.value = 'ROMEO:\n';
+  });
   await f.locator('#length').fill('400');
   // one control: Generate
   await f.locator('#run').click();
@@ -108,7 +139,10 @@ export async function runPanels({ page, ws, shots, log }) {
   await f.evaluate(() => {
     const sel = document.querySelector('#model');
     const opt = [...sel.querySelectorAll('vscode-option')].find((o) => /demo-lstm/.test(o.textContent));
-    if (opt) { sel.value = opt.getAttribute('value'); sel.dispatchEvent(new Event('change')); }
+    if (opt) {
+      sel.value = opt.getAttribute('value');
+      sel.dispatchEvent(new Event('change'));
+    }
   });
   await f.locator('#run').click();
   await until('the heatmap to render', async () => (await f.locator('#heatmap').getAttribute('data-render-ms')) !== null, 90_000, 300);
@@ -133,7 +167,9 @@ export async function runPanels({ page, ws, shots, log }) {
     const r = document.createRange();
     r.setStart(spans[at].firstChild, 0);
     r.setEnd(spans[at + 7].firstChild, 1);
-    const sel = document.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+    const sel = document.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
   });
   await f.locator('#threshold').fill('0.3');
   await f.locator('#find').click();
@@ -152,10 +188,18 @@ export async function runPanels({ page, ws, shots, log }) {
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await page.keyboard.press('Enter');
   await until('the exported CSV', () => readdirSync(ws).some((n) => n.startsWith('hidden-') && n.endsWith('.csv')), 30_000);
-  log(`hidden: exported ${readdirSync(ws).filter((n) => n.startsWith('hidden-')).join(', ')}`);
+  log(
+    `hidden: exported ${readdirSync(ws)
+      .filter((n) => n.startsWith('hidden-'))
+      .join(', ')}`,
+  );
   assert(cspViolations.length === 0, `no CSP violations in the webviews, got: ${cspViolations.slice(0, 3).join(' | ')}`);
   // …and the check itself works: a remote image inside the webview is refused and reported
-  await f.evaluate(() => { const i = document.createElement('img'); i.src = 'https://example.invalid/probe.png'; document.body.append(i); });
+  await f.evaluate(() => {
+    const i = document.createElement('img');
+    i.src = 'https://example.invalid/probe.png';
+    document.body.append(i);
+  });
   await until('the CSP probe to be refused', () => cspViolations.some((v) => v.includes('example.invalid')), 5_000);
   log(`no CSP violations from the panels (a remote-image probe was refused as expected: ${cspViolations.length} report)`);
 
@@ -175,6 +219,11 @@ export async function runPanels({ page, ws, shots, log }) {
   await closeEditors(page);
   await palette(page, 'Sequence Lab: Open Training Dashboard');
   f = await panelFrame(page, 'dashboard');
-  await until('the earlier run in the dashboard', async () => /poem-live/.test(await f.locator('#legend').innerText()) && Number(await f.locator('#chart').getAttribute('data-points')) > 0, 20_000, 300);
+  await until(
+    'the earlier run in the dashboard',
+    async () => /poem-live/.test(await f.locator('#legend').innerText()) && Number(await f.locator('#chart').getAttribute('data-points')) > 0,
+    20_000,
+    300,
+  );
   log(`reload: the dashboard still shows the earlier run (${await f.locator('#chart').getAttribute('data-points')} points)`);
 }

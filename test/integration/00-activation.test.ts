@@ -16,16 +16,22 @@ suite('activation', () => {
     const endToEnd = performance.now() - t0;
     assert.ok(api.codeLoadingMs !== undefined && api.activationCpuMs !== undefined, 'the bundle stamps its load start (esbuild banner)');
     const activation = api.codeLoadingMs + api.activationMs;
-    const load = os.loadavg()[0], cores = os.cpus().length;
-    console.log(`    activation: ${activation.toFixed(1)} ms wall (code loading ${api.codeLoadingMs.toFixed(1)} ms + activate() ${api.activationMs.toFixed(1)} ms), ` +
-      `${api.activationCpuMs.toFixed(1)} ms CPU (process), ${api.activationThreadCpuMs?.toFixed(1) ?? '-'} ms CPU (extension host thread); extensions.activate() end to end ${endToEnd.toFixed(1)} ms; load average ${load.toFixed(1)} on ${cores} cores`);
+    const load = os.loadavg()[0],
+      cores = os.cpus().length;
+    console.log(
+      `    activation: ${activation.toFixed(1)} ms wall (code loading ${api.codeLoadingMs.toFixed(1)} ms + activate() ${api.activationMs.toFixed(1)} ms), ` +
+        `${api.activationCpuMs.toFixed(1)} ms CPU (process), ${api.activationThreadCpuMs?.toFixed(1) ?? '-'} ms CPU (extension host thread); extensions.activate() end to end ${endToEnd.toFixed(1)} ms; load average ${load.toFixed(1)} on ${cores} cores`,
+    );
     // The CPU time is what activation costs, whatever else the machine runs; wall time also counts waiting for a core,
     // which on a shared, oversubscribed machine (load average above the core count) says more about the neighbours.
     // The process's CPU time also counts the extension host's other threads (GC helpers, other extensions' workers)
     // over the same span, so on Linux the limit applies to the thread that loads and activates the extension.
     if (process.platform === 'linux') assert.ok(api.activationThreadCpuMs !== undefined, 'the thread CPU time is measured on Linux');
     const cpu = api.activationThreadCpuMs ?? api.activationCpuMs;
-    assert.ok(cpu < 100, `activation used ${cpu.toFixed(1)} ms of CPU on the extension host thread (${api.activationCpuMs.toFixed(1)} ms in the whole process)`);
+    assert.ok(
+      cpu < 100,
+      `activation used ${cpu.toFixed(1)} ms of CPU on the extension host thread (${api.activationCpuMs.toFixed(1)} ms in the whole process)`,
+    );
     if (load < cores) assert.ok(activation < 100, `activation took ${activation.toFixed(1)} ms`);
     else assert.ok(activation < 400, `activation took ${activation.toFixed(1)} ms even allowing for a load average of ${load.toFixed(1)}`);
   });

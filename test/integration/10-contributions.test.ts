@@ -22,18 +22,27 @@ function manifest(): Manifest {
 suite('contributions', () => {
   test('every command in package.json is registered, and every registered seqlab.* command is in package.json', async () => {
     await api();
-    const declared = manifest().contributes.commands.map((c) => c.command).sort();
+    const declared = manifest()
+      .contributes.commands.map((c) => c.command)
+      .sort();
     const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('seqlab.') && !c.startsWith('seqlab.models.')).sort();
-    const undeclared = registered.filter((c) => !declared.includes(c)), unregistered = declared.filter((c) => !registered.includes(c));
-    assert.deepEqual({ undeclared, unregistered }, { undeclared: [], unregistered: [] },
+    const undeclared = registered.filter((c) => !declared.includes(c)),
+      unregistered = declared.filter((c) => !registered.includes(c));
+    assert.deepEqual(
+      { undeclared, unregistered },
+      { undeclared: [], unregistered: [] },
       'every registered seqlab.* command must be declared in package.json contributes.commands (an internal one too: hide it with ' +
-      'menus.commandPalette "when": "false"), and every declared command must be registered at activation');
+        'menus.commandPalette "when": "false"), and every declared command must be registered at activation',
+    );
     console.log(`    ${declared.length} commands: ${declared.join(', ')}`);
   });
 
   test('commands have the category "Sequence Lab" and menus only name declared commands', () => {
     const m = manifest();
-    const nls = JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const nls = JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.nls.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     const declared = new Set(m.contributes.commands.map((c) => c.command));
     for (const c of m.contributes.commands) {
       const cat = c.category?.startsWith('%') ? nls[c.category.slice(1, -1)] : c.category;

@@ -17,7 +17,12 @@ suite('training through the commands (real worker)', () => {
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
     const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
-      file: fixture('tiny.txt'), cell: 'lstm', preset: 'tiny', minutes: 0.12, name: 'it-tiny', options: { evalEvery: 50, sampleChars: 40 },
+      file: fixture('tiny.txt'),
+      cell: 'lstm',
+      preset: 'tiny',
+      minutes: 0.12,
+      name: 'it-tiny',
+      options: { evalEvery: 50, sampleChars: 40 },
     });
     // while it runs: the tree shows the model with live progress
     await waitFor('the run to report progress', () => a.training.active().find((j) => j.spec.name === 'it-tiny' && j.progress), 60_000, 20);
@@ -29,8 +34,12 @@ suite('training through the commands (real worker)', () => {
     assert.match(String(a.training.statusBarText), /step \d+ · loss \d+\.\d\d bits\/char · [\d.]+k? chars\/s · ETA (\d+:\d\d|–)/);
     const outcome = await running;
     lag.disable();
-    const p99 = lag.percentile(99) / 1e6, max = lag.max / 1e6, mean = lag.mean / 1e6;
-    console.log(`    event-loop lag during a ${(0.12 * 60).toFixed(1)} s training run (${outcome.result?.steps} steps, ${(outcome.result ? 'complete' : 'failed')}): p99 ${p99.toFixed(1)} ms, mean ${mean.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+    const p99 = lag.percentile(99) / 1e6,
+      max = lag.max / 1e6,
+      mean = lag.mean / 1e6;
+    console.log(
+      `    event-loop lag during a ${(0.12 * 60).toFixed(1)} s training run (${outcome.result?.steps} steps, ${outcome.result ? 'complete' : 'failed'}): p99 ${p99.toFixed(1)} ms, mean ${mean.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+    );
     assert.equal(outcome.error, undefined, outcome.error);
     assert.ok(outcome.result, 'the command resolves with the run result');
     assert.equal(outcome.result.status, 'complete');
@@ -44,7 +53,11 @@ suite('training through the commands (real worker)', () => {
     assert.equal(card.config.hidden, 32, 'the tiny preset');
     assert.ok(fs.existsSync(path.join(dir, 'checkpoint.bin')));
     // the tree: label, description with bits/char, tooltip, context value
-    const done = await waitFor('the finished model in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-tiny' && e.status === 'complete'), 10_000);
+    const done = await waitFor(
+      'the finished model in the tree',
+      async () => (await a.tree.getChildren()).find((e) => e.name === 'it-tiny' && e.status === 'complete'),
+      10_000,
+    );
     const ti = a.tree.getTreeItem(done);
     assert.equal(ti.label, 'it-tiny');
     assert.match(String(ti.description), /^LSTM · 1×32 · [\d.]+k? params · \d+\.\d\d bits\/char$/);
@@ -56,10 +69,19 @@ suite('training through the commands (real worker)', () => {
   test('Stop Training keeps a usable model (status stopped, checkpoint kept), and Continue Training resumes it exactly', async () => {
     const a = await api();
     const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
-      file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, name: 'it-stop', options: { evalEvery: 10, sampleChars: 0 },
+      file: fixture('tiny.txt'),
+      preset: 'tiny',
+      steps: 1_000_000,
+      name: 'it-stop',
+      options: { evalEvery: 10, sampleChars: 0 },
     });
     const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-stop');
-    await waitFor('a first checkpoint', () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && (a.training.active()[0]?.progress?.step ?? 0) > 15, 60_000, 20);
+    await waitFor(
+      'a first checkpoint',
+      () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && (a.training.active()[0]?.progress?.step ?? 0) > 15,
+      60_000,
+      20,
+    );
     assert.equal(await vscode.commands.executeCommand('seqlab.stopTraining'), true);
     const outcome = await running;
     assert.equal(outcome.error, undefined, outcome.error);
@@ -78,13 +100,22 @@ suite('training through the commands (real worker)', () => {
     assert.equal(readCard(dir).steps, card.steps + 20);
   });
 
-  test('Train Model on Current File trains on the active editor\'s file', async () => {
+  test("Train Model on Current File trains on the active editor's file", async () => {
     await vscode.window.showTextDocument(vscode.Uri.file(fixture('tiny.txt')));
-    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainCurrentFile', { preset: 'tiny', cell: 'gru', steps: 10, name: 'it-current', options: { evalEvery: 5, sampleChars: 0 } });
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainCurrentFile', {
+      preset: 'tiny',
+      cell: 'gru',
+      steps: 10,
+      name: 'it-current',
+      options: { evalEvery: 5, sampleChars: 0 },
+    });
     assert.equal(out.error, undefined, out.error);
     const card = readCard(out.modelDir!);
     assert.equal(card.config.cell, 'gru');
-    assert.deepEqual(card.data.files.map((f) => path.basename(f)), ['tiny.txt']);
+    assert.deepEqual(
+      card.data.files.map((f) => path.basename(f)),
+      ['tiny.txt'],
+    );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
@@ -93,7 +124,12 @@ suite('training through the commands (real worker)', () => {
     const ed = await vscode.window.showTextDocument(vscode.Uri.file(fixture('poem.txt')));
     ed.selection = new vscode.Selection(0, 0, 40, 0);
     const selected = ed.document.getText(ed.selection);
-    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainSelection', { preset: 'tiny', steps: 10, name: 'it-selection', options: { evalEvery: 5, sampleChars: 0, seq: 16 } });
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainSelection', {
+      preset: 'tiny',
+      steps: 10,
+      name: 'it-selection',
+      options: { evalEvery: 5, sampleChars: 0, seq: 16 },
+    });
     assert.equal(out.error, undefined, out.error);
     const card = readCard(out.modelDir!);
     assert.equal(card.data.chars, [...selected].length, 'exactly the selection');
@@ -106,14 +142,23 @@ suite('training through the commands (real worker)', () => {
 
   test('Continue Training… can fine-tune a model on another file: same vocabulary, a new model', async () => {
     fs.writeFileSync(fixture('more.txt'), 'The old sailor sings about the garden gate before supper.\n'.repeat(40));
-    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.continueTraining', { model: 'it-tiny', mode: 'finetune', file: fixture('more.txt'), steps: 10, name: 'it-finetuned' });
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.continueTraining', {
+      model: 'it-tiny',
+      mode: 'finetune',
+      file: fixture('more.txt'),
+      steps: 10,
+      name: 'it-finetuned',
+    });
     assert.equal(out?.error, undefined, out?.error);
     assert.equal(out?.result?.status, 'complete');
     const base = readCard(path.join(path.dirname(out.modelDir!), 'it-tiny'));
     const ft = readCard(out.modelDir!);
     assert.equal(ft.vocabSize, base.vocabSize);
     assert.deepEqual(ft.config, base.config);
-    assert.deepEqual(ft.data.files.map((f) => path.basename(f)), ['more.txt']);
+    assert.deepEqual(
+      ft.data.files.map((f) => path.basename(f)),
+      ['more.txt'],
+    );
   });
 
   test('the Explorer\'s "Train Sequence Model" trains on a folder', async () => {
@@ -126,7 +171,10 @@ suite('training through the commands (real worker)', () => {
     try {
       const a = await api();
       const flow = vscode.commands.executeCommand<TrainOutcome | undefined>('seqlab.trainFromExplorer', vscode.Uri.file(folder), [vscode.Uri.file(folder)]);
-      for (let i = 0; i < 4; i++) { await new Promise((r) => setTimeout(r, 400)); await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'); }
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 400));
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      }
       const out = await flow;
       assert.ok(out?.jobId, JSON.stringify(out));
       assert.equal(out.name, 'corpus');
@@ -145,10 +193,19 @@ suite('training through the commands (real worker)', () => {
     const a = await api();
     const since = a.messages.length;
     const running = vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
-      file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, name: 'it-crash', options: { evalEvery: 10, sampleChars: 0 },
+      file: fixture('tiny.txt'),
+      preset: 'tiny',
+      steps: 1_000_000,
+      name: 'it-crash',
+      options: { evalEvery: 10, sampleChars: 0 },
     });
     const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'it-crash');
-    const job = await waitFor('a first checkpoint', () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && a.training.active().find((j) => j.spec.name === 'it-crash' && (j.progress?.step ?? 0) > 15), 60_000, 20);
+    const job = await waitFor(
+      'a first checkpoint',
+      () => fs.existsSync(path.join(dir, 'checkpoint.bin')) && a.training.active().find((j) => j.spec.name === 'it-crash' && (j.progress?.step ?? 0) > 15),
+      60_000,
+      20,
+    );
     // what a crash (or VS Code closing) looks like to the host: the worker thread is gone mid-run
     // (the thread inside the job's WorkerClient ends without the client asking for it)
     await (job as unknown as { worker: { worker: { terminate(): Promise<number> } } }).worker.worker.terminate();
@@ -179,7 +236,11 @@ suite('training through the commands (real worker)', () => {
     // the same card with a run lock naming a live process on this machine (another window's run): not interrupted
     fs.writeFileSync(path.join(dst, '.seqlab-run.json'), JSON.stringify({ pid: process.ppid, host: os.hostname(), jobId: 'x', startedAt: '' }));
     a.store.fire();
-    const live = await waitFor('the run live in another window', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-interrupted' && x.status === 'training'), 10_000);
+    const live = await waitFor(
+      'the run live in another window',
+      async () => (await a.tree.getChildren()).find((x) => x.name === 'it-interrupted' && x.status === 'training'),
+      10_000,
+    );
     assert.equal(live.elsewhere, true);
     assert.match(String(a.tree.getTreeItem(live).description), /training in another window/);
     assert.match(String(a.tree.getTreeItem(live).contextValue), /^model-elsewhere-/);

@@ -19,7 +19,10 @@ suite('the interactive train flow (quick picks)', () => {
     await vscode.window.showTextDocument(vscode.Uri.file(fixture('tiny.txt')));
     const flow = vscode.commands.executeCommand<TrainOutcome | undefined>('seqlab.trainCurrentFile');
     // four prompts: the defaults come first (rnn, tiny), then "1 min", then the suggested name
-    for (let i = 0; i < 4; i++) { await pause(400); await accept(); }
+    for (let i = 0; i < 4; i++) {
+      await pause(400);
+      await accept();
+    }
     const out = await flow;
     assert.ok(out?.jobId, `the flow started a run: ${JSON.stringify(out)}`);
     assert.equal(out.name, 'tiny');

@@ -12,7 +12,14 @@ const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
 suite('settings take effect', () => {
   teardown(async () => {
-    for (const k of ['modelsLocation', 'training.defaultCell', 'training.defaultPreset', 'training.maxConcurrentRuns', 'training.presets', 'training.threads']) {
+    for (const k of [
+      'modelsLocation',
+      'training.defaultCell',
+      'training.defaultPreset',
+      'training.maxConcurrentRuns',
+      'training.presets',
+      'training.threads',
+    ]) {
       await cfg().update(k, undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
@@ -24,7 +31,12 @@ suite('settings take effect', () => {
     await cfg().update('training.defaultPreset', 'tiny', vscode.ConfigurationTarget.Workspace);
     await cfg().update('training.presets', { tiny: { hidden: 24 } }, vscode.ConfigurationTarget.Workspace);
     assert.equal(a.store.root().dir, path.join(ws(), 'custom', 'models'));
-    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', { file: fixture('tiny.txt'), steps: 20, name: 'it-loc', options: { evalEvery: 10, sampleChars: 0 } });
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
+      file: fixture('tiny.txt'),
+      steps: 20,
+      name: 'it-loc',
+      options: { evalEvery: 10, sampleChars: 0 },
+    });
     assert.equal(out.error, undefined, out.error);
     assert.equal(out.modelDir, path.join(ws(), 'custom', 'models', 'it-loc'));
     const card = JSON.parse(fs.readFileSync(path.join(out.modelDir!, 'card.json'), 'utf8')) as ModelCard;
@@ -34,16 +46,26 @@ suite('settings take effect', () => {
     await waitFor('it-loc in the tree', async () => (await a.tree.getChildren()).some((e) => e.name === 'it-loc'), 10_000);
     assert.ok(!(await a.tree.getChildren()).some((e) => e.name === 'it-tiny'), 'models of the other location are not listed');
     await cfg().update('modelsLocation', undefined, vscode.ConfigurationTarget.Workspace);
-    await waitFor('the default location listed again', async () => {
-      const names = (await a.tree.getChildren()).map((e) => e.name);
-      return names.includes('it-tiny') && !names.includes('it-loc');
-    }, 10_000);
+    await waitFor(
+      'the default location listed again',
+      async () => {
+        const names = (await a.tree.getChildren()).map((e) => e.name);
+        return names.includes('it-tiny') && !names.includes('it-loc');
+      },
+      10_000,
+    );
   });
 
   test('the tree refreshes from a file watcher when model folders change on disk (in the workspace, and in an absolute location outside it)', async () => {
     const a = await api();
     const src = path.join(ws(), '.seqlab', 'models', 'it-tiny');
-    const fired = () => new Promise<void>((resolve) => { const d = a.store.onDidChange(() => { d.dispose(); resolve(); }); });
+    const fired = () =>
+      new Promise<void>((resolve) => {
+        const d = a.store.onDidChange(() => {
+          d.dispose();
+          resolve();
+        });
+      });
     // a listing arms the store's own watch on the models folder (fs.watch, in place when the listing returns; the
     // editor's recursive watcher beside it can take seconds to start, so the test does not rely on it): from then on
     // one folder copied in must produce one change event
@@ -74,7 +96,8 @@ suite('settings take effect', () => {
     const common = { file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, options: { evalEvery: 10, sampleChars: 0 }, wait: false, notify: false };
     const first = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', { ...common, name: 'it-q1' });
     const second = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', { ...common, name: 'it-q2' });
-    const j1 = a.training.get(first.jobId!)!, j2 = a.training.get(second.jobId!)!;
+    const j1 = a.training.get(first.jobId!)!,
+      j2 = a.training.get(second.jobId!)!;
     await waitFor('the first run to make progress', () => j1.progress, 60_000, 20);
     assert.equal(j1.state, 'running');
     assert.equal(j1.threads, 2, 'the run was given 2 kernel threads');

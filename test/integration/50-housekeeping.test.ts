@@ -9,9 +9,17 @@ import { api, fixture, waitFor } from './helpers';
 const models = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models');
 
 suite('recipes and housekeeping', () => {
-  test('Run Training Recipe reproduces the recipe\'s hyperparameters', async () => {
+  test("Run Training Recipe reproduces the recipe's hyperparameters", async () => {
     const recipe = fixture('rnn.seqlab.json');
-    fs.writeFileSync(recipe, JSON.stringify({ name: 'it-recipe', data: 'tiny.txt', preset: 'tiny', options: { cell: 'rnn', steps: 20, evalEvery: 10, sampleChars: 0, seed: 7, lr: 0.003 } }));
+    fs.writeFileSync(
+      recipe,
+      JSON.stringify({
+        name: 'it-recipe',
+        data: 'tiny.txt',
+        preset: 'tiny',
+        options: { cell: 'rnn', steps: 20, evalEvery: 10, sampleChars: 0, seed: 7, lr: 0.003 },
+      }),
+    );
     const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.runRecipe', { recipe });
     assert.equal(out.error, undefined, out.error);
     const card = JSON.parse(fs.readFileSync(path.join(models(), 'it-recipe', 'card.json'), 'utf8')) as ModelCard;
@@ -43,6 +51,9 @@ suite('recipes and housekeeping', () => {
     const e = await waitFor('the corrupt model in the tree', async () => (await a.tree.getChildren()).find((x) => x.name === 'it-corrupt'), 10_000);
     assert.equal(e.status, 'unreadable');
     assert.match(String(a.tree.getTreeItem(e).description), /unreadable/);
-    assert.ok((await a.tree.getChildren()).some((x) => x.name === 'it-tiny'), 'the other models are still listed');
+    assert.ok(
+      (await a.tree.getChildren()).some((x) => x.name === 'it-tiny'),
+      'the other models are still listed',
+    );
   });
 });

@@ -24,7 +24,11 @@ suite('ONNX export and import', () => {
     assert.equal(dir1, path.join(models(), 'it-roundtrip'));
     const golden = JSON.parse(fs.readFileSync(path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.json'), 'utf8')) as { vocab: string };
     fs.writeFileSync(fixture('torch_vocab.json'), JSON.stringify([...golden.vocab]));
-    const dir2 = await vscode.commands.executeCommand<string>('seqlab.importOnnx', { file: path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.onnx'), vocab: fixture('torch_vocab.json'), name: 'it-torch' });
+    const dir2 = await vscode.commands.executeCommand<string>('seqlab.importOnnx', {
+      file: path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.onnx'),
+      vocab: fixture('torch_vocab.json'),
+      name: 'it-torch',
+    });
     assert.equal(dir2, path.join(models(), 'it-torch'));
     const card = JSON.parse(fs.readFileSync(path.join(dir2, 'card.json'), 'utf8')) as ModelCard;
     assert.equal(card.origin, 'imported');
@@ -50,14 +54,26 @@ suite('ONNX export and import', () => {
     const a = await api();
     const before = modelDirs(models());
     let since = a.messages.length;
-    assert.equal(await vscode.commands.executeCommand('seqlab.importOnnx', { file: path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.onnx'), name: 'it-novocab' }), undefined);
-    assert.ok(messagesSince(a, since).some((m) => /^error: .*vocabulary file/.test(m)), JSON.stringify(messagesSince(a, since)));
+    assert.equal(
+      await vscode.commands.executeCommand('seqlab.importOnnx', { file: path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.onnx'), name: 'it-novocab' }),
+      undefined,
+    );
+    assert.ok(
+      messagesSince(a, since).some((m) => /^error: .*vocabulary file/.test(m)),
+      JSON.stringify(messagesSince(a, since)),
+    );
     fs.writeFileSync(fixture('corrupt.onnx'), Buffer.from('this is not a protobuf model at all, just text'));
     since = a.messages.length;
     assert.equal(await vscode.commands.executeCommand('seqlab.importOnnx', { file: fixture('corrupt.onnx'), name: 'it-corrupt-onnx' }), undefined);
     const shown = messagesSince(a, since);
-    assert.ok(shown.some((m) => /^error: .*corrupt\.onnx/.test(m)), JSON.stringify(shown));
-    assert.ok(shown.every((m) => !/\n\s+at /.test(m)), 'no stack trace');
+    assert.ok(
+      shown.some((m) => /^error: .*corrupt\.onnx/.test(m)),
+      JSON.stringify(shown),
+    );
+    assert.ok(
+      shown.every((m) => !/\n\s+at /.test(m)),
+      'no stack trace',
+    );
     assert.deepEqual(modelDirs(models()), before);
   });
 });
@@ -72,7 +88,10 @@ suite('PyTorch: export a training script, bring the result back', () => {
     assert.match(py, /^ {4}'lr': 0\.005,$/m);
     assert.match(py, /^ {4}'hidden': 32,$/m, 'the tiny preset');
     assert.ok(py.includes(JSON.stringify(fixture('tiny.txt'))), 'the data, as an absolute path');
-    const fromModel = await vscode.commands.executeCommand<string>('seqlab.exportPytorchScript', { model: 'it-tiny', target: fixture('exports/train-model.py') });
+    const fromModel = await vscode.commands.executeCommand<string>('seqlab.exportPytorchScript', {
+      model: 'it-tiny',
+      target: fixture('exports/train-model.py'),
+    });
     assert.match(fs.readFileSync(fromModel, 'utf8'), /^VOCAB = \[\d+(, ?\d+)*\]/m, 'a model continues with its vocabulary');
   });
 
@@ -88,11 +107,24 @@ suite('PyTorch: export a training script, bring the result back', () => {
     assert.equal(await vscode.commands.executeCommand('seqlab.openDashboard', { model: 'it-ddp' }), true);
     const run = a.panels.history.runs.get(`log:${dir}`);
     assert.ok(run, 'the remote run is in the dashboard');
-    assert.deepEqual(run.points.map((p) => p.step), [10, 20, 30, 40, 50, 60]);
-    assert.deepEqual(run.points.filter((p) => p.val !== undefined).map((p) => p.step), [20, 40, 60]);
+    assert.deepEqual(
+      run.points.map((p) => p.step),
+      [10, 20, 30, 40, 50, 60],
+    );
+    assert.deepEqual(
+      run.points.filter((p) => p.val !== undefined).map((p) => p.step),
+      [20, 40, 60],
+    );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-    const ft = await vscode.commands.executeCommand<{ error?: string; result?: { steps: number; status: string } }>('seqlab.continueTraining',
-      { model: 'it-ddp', mode: 'finetune', file: fixture('tiny.txt'), name: 'it-ddp-ft', steps: 5, wait: true, notify: false });
+    const ft = await vscode.commands.executeCommand<{ error?: string; result?: { steps: number; status: string } }>('seqlab.continueTraining', {
+      model: 'it-ddp',
+      mode: 'finetune',
+      file: fixture('tiny.txt'),
+      name: 'it-ddp-ft',
+      steps: 5,
+      wait: true,
+      notify: false,
+    });
     assert.equal(ft?.error, undefined, ft?.error);
     assert.equal(ft?.result?.steps, 5);
     for (const n of ['it-ddp', 'it-ddp-ft']) assert.equal(await vscode.commands.executeCommand('seqlab.deleteModel', { model: n, confirm: false }), true);

@@ -12,7 +12,16 @@ import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/host/commands';
 import { api, waitFor, workspaceDir } from './helpers';
 
-interface State { model?: string; enabled: boolean; active: boolean; engine?: string; error?: string; statusText?: string; last?: { text: string; ms: number; cold: boolean }; stats: { shown: number; accepted: number; charsSaved: number; requests: number } }
+interface State {
+  model?: string;
+  enabled: boolean;
+  active: boolean;
+  engine?: string;
+  error?: string;
+  statusText?: string;
+  last?: { text: string; ms: number; cold: boolean };
+  stats: { shown: number; accepted: number; charsSaved: number; requests: number };
+}
 const state = () => vscode.commands.executeCommand<State>('seqlab.completion.state');
 const SENTENCE = 'the quick brown fox jumps over the lazy dog\n';
 
@@ -46,7 +55,11 @@ suite('autocomplete', () => {
     this.timeout(180_000);
     await api();
     const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.trainSelection', {
-      text: SENTENCE.repeat(120), label: 'fox', name: 'it-autocomplete', preset: 'tiny', steps: 250,
+      text: SENTENCE.repeat(120),
+      label: 'fox',
+      name: 'it-autocomplete',
+      preset: 'tiny',
+      steps: 250,
       options: { hidden: 32, emb: 16, batch: 8, seq: 32, lr: 0.01, evalEvery: 250, sampleChars: 0 },
     });
     assert.equal(out.error, undefined, out.error);
@@ -82,7 +95,14 @@ suite('autocomplete', () => {
     console.log(`    suggestion after "the quick b": ${JSON.stringify(s.last!.text)} in ${s.last!.ms.toFixed(1)} ms (${s.last!.cold ? 'cold' : 'warm'})`);
     await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
     await waitFor('the suggestion in the document', () => ed.document.lineAt(1).text.startsWith('the quick brown fox'), 5000);
-    const after = await waitFor('the accept to be counted', async () => { const x = await state(); return x.stats.accepted > before.accepted && x; }, 5000);
+    const after = await waitFor(
+      'the accept to be counted',
+      async () => {
+        const x = await state();
+        return x.stats.accepted > before.accepted && x;
+      },
+      5000,
+    );
     assert.equal(after.stats.charsSaved - before.charsSaved, s.last!.text.length);
     // keep typing on a new line: the state cache continues (warm)
     await ed.edit((e) => e.insert(ed.document.positionAt(ed.document.getText().length), '\nthe lazy'));
@@ -128,7 +148,9 @@ suite('autocomplete', () => {
     assert.match(s0.statusText!, /\$\(clock\)/);
     await vscode.commands.executeCommand('seqlab.completion.snooze', 0);
     assert.equal((await state()).active, true);
-    const shown = await vscode.commands.executeCommand<{ text: string; shown: number; accepted: number; p50: number | null }>('seqlab.showAutocompleteStatistics');
+    const shown = await vscode.commands.executeCommand<{ text: string; shown: number; accepted: number; p50: number | null }>(
+      'seqlab.showAutocompleteStatistics',
+    );
     assert.ok(shown.shown >= 2 && shown.accepted >= 1, JSON.stringify(shown));
     assert.ok(shown.p50 !== null && shown.p50 > 0);
     assert.match(shown.text, /suggestions shown/);
@@ -149,9 +171,17 @@ suite('autocomplete', () => {
     await cfg.update('files.exclude', { '**/excluded.txt': true }, vscode.ConfigurationTarget.Workspace);
     await cfg.update('seqlab.completion.trainMaxFileKB', 2, vscode.ConfigurationTarget.Workspace);
     try {
-      const r = await vscode.commands.executeCommand<{ files: string[]; chars: number; skipped: number; name?: string; modelDir?: string; error?: string }>('seqlab.trainAutocompleteModel', {
-        language: 'plaintext', glob: 'ac/**/*.txt', steps: 20, wait: true, notify: false, options: { hidden: 16, emb: 8, batch: 4, seq: 16, evalEvery: 20 },
-      });
+      const r = await vscode.commands.executeCommand<{ files: string[]; chars: number; skipped: number; name?: string; modelDir?: string; error?: string }>(
+        'seqlab.trainAutocompleteModel',
+        {
+          language: 'plaintext',
+          glob: 'ac/**/*.txt',
+          steps: 20,
+          wait: true,
+          notify: false,
+          options: { hidden: 16, emb: 8, batch: 4, seq: 16, evalEvery: 20 },
+        },
+      );
       assert.equal(r.error, undefined, r.error);
       assert.deepEqual(r.files.map((f) => path.relative(ws, f).split(path.sep).join('/')).sort(), ['ac/a.txt', 'ac/sub/b.txt']);
       assert.equal(r.chars, SENTENCE.length * 20 + 'a lazy dog sleeps\n'.length * 20);
@@ -160,8 +190,17 @@ suite('autocomplete', () => {
       const card = JSON.parse(fs.readFileSync(path.join(r.modelDir!, 'card.json'), 'utf8')) as { options: { valSplit?: string } };
       assert.equal(card.options.valSplit, 'spread', 'validation spread over the files, so every file is trained on');
       // the default glob of a language comes from the extensions VS Code knows for it
-      const md = await vscode.commands.executeCommand<{ files?: string[]; error?: string }>('seqlab.trainAutocompleteModel', { language: 'markdown', steps: 5, wait: true, notify: false, options: { hidden: 8, emb: 4, batch: 2, seq: 8 } });
-      assert.ok(md.files?.some((f) => f.endsWith('code.md')), JSON.stringify(md));
+      const md = await vscode.commands.executeCommand<{ files?: string[]; error?: string }>('seqlab.trainAutocompleteModel', {
+        language: 'markdown',
+        steps: 5,
+        wait: true,
+        notify: false,
+        options: { hidden: 8, emb: 4, batch: 2, seq: 8 },
+      });
+      assert.ok(
+        md.files?.some((f) => f.endsWith('code.md')),
+        JSON.stringify(md),
+      );
     } finally {
       await cfg.update('files.exclude', undefined, vscode.ConfigurationTarget.Workspace);
       await cfg.update('seqlab.completion.trainMaxFileKB', undefined, vscode.ConfigurationTarget.Workspace);

@@ -12,10 +12,21 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     const a = await api();
     const since = a.messages.length;
     const running = vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
-      file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 16, steps: 300, name: 'it-forecast',
+      file: fixture('sales.csv'),
+      target: 'sales',
+      features: [],
+      window: 12,
+      hidden: 16,
+      steps: 300,
+      name: 'it-forecast',
     });
     // while it trains, the Models view lists it as training (not as an interrupted run)
-    await waitFor('the forecaster training in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-forecast' && e.status === 'training'), 30_000, 20);
+    await waitFor(
+      'the forecaster training in the tree',
+      async () => (await a.tree.getChildren()).find((e) => e.name === 'it-forecast' && e.status === 'training'),
+      30_000,
+      20,
+    );
     const outcome = await running;
     assert.equal(outcome?.error, undefined, outcome?.error);
     const dir = outcome!.modelDir!;
@@ -28,9 +39,16 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     const pers = r.baselines.find((b) => b.name === 'persistence')!;
     assert.ok(r.model.rmse < pers.metrics.rmse, `model ${r.model.rmse} vs persistence ${pers.metrics.rmse}`);
     // the message says how it went, in plain words
-    assert.ok(messagesSince(a, since).some((m) => /it-forecast.*test RMSE/.test(m)), JSON.stringify(messagesSince(a, since)));
+    assert.ok(
+      messagesSince(a, since).some((m) => /it-forecast.*test RMSE/.test(m)),
+      JSON.stringify(messagesSince(a, since)),
+    );
     // the Models view: a graph icon, RMSE in the description, a context value for regression models
-    const entry = await waitFor('the forecaster in the tree', async () => (await a.tree.getChildren()).find((e) => e.name === 'it-forecast' && e.status === 'complete'), 10_000);
+    const entry = await waitFor(
+      'the forecaster in the tree',
+      async () => (await a.tree.getChildren()).find((e) => e.name === 'it-forecast' && e.status === 'complete'),
+      10_000,
+    );
     const item = a.tree.getTreeItem(entry);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'graph-line');
     assert.match(String(item.description), /^LSTM · 1×16 · .* · test RMSE [\d.]+$/);
@@ -49,7 +67,8 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     const f2 = await panel.forecastNext(3);
     assert.equal(f2.written, fixture('sales.forecast-2.csv'));
     assert.equal(fs.readFileSync(f1.written!, 'utf8').trim().split('\n').length, 7, 'the first file is untouched');
-    fs.rmSync(f1.written!); fs.rmSync(f2.written!);
+    fs.rmSync(f1.written!);
+    fs.rmSync(f2.written!);
     // Open Forecast from the Models view reveals the same panel
     assert.equal(await vscode.commands.executeCommand('seqlab.openForecast', entry), true);
     assert.equal(a.forecast.panel(dir), panel);
@@ -58,7 +77,11 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
 
   test('"Train Model on …" with a CSV file goes to the forecasting flow (defaults: detected target, other numeric columns as features)', async () => {
     const a = await api();
-    const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.train', { file: fixture('sales.csv'), steps: 40, name: 'it-forecast-routed' });
+    const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.train', {
+      file: fixture('sales.csv'),
+      steps: 40,
+      name: 'it-forecast-routed',
+    });
     assert.equal(outcome?.error, undefined, outcome?.error);
     const card = JSON.parse(fs.readFileSync(path.join(outcome!.modelDir!, 'card.json'), 'utf8'));
     assert.equal(card.config.kind, 'regression');
@@ -73,7 +96,10 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     const flow = vscode.commands.executeCommand<ForecastOutcome | undefined>('seqlab.trainCurrentFile');
     const accept = () => vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     // six prompts; the defaults: target sales (detected), no extra features, window 24 (two seasons), horizon 1, LSTM, until validation stops improving
-    for (let i = 0; i < 6; i++) { await new Promise((r) => setTimeout(r, 900)); await accept(); }
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 900));
+      await accept();
+    }
     const out = await flow;
     assert.equal(out?.error, undefined, out?.error);
     assert.ok(out?.modelDir, JSON.stringify(out));
@@ -90,11 +116,22 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
   test('Continue Training on a forecaster resumes its forecasting run exactly (through the training service)', async () => {
     const a = await api();
     const first = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
-      file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 8, steps: 30, name: 'it-fc-cont', openPanel: false,
+      file: fixture('sales.csv'),
+      target: 'sales',
+      features: [],
+      window: 12,
+      hidden: 8,
+      steps: 30,
+      name: 'it-fc-cont',
+      openPanel: false,
     });
     assert.equal(first?.error, undefined, first?.error);
     assert.equal(first!.result!.steps, 30);
-    const out = await vscode.commands.executeCommand<{ error?: string; result?: { steps: number; status: string } }>('seqlab.continueTraining', { model: 'it-fc-cont', mode: 'exact', steps: 20 });
+    const out = await vscode.commands.executeCommand<{ error?: string; result?: { steps: number; status: string } }>('seqlab.continueTraining', {
+      model: 'it-fc-cont',
+      mode: 'exact',
+      steps: 20,
+    });
     assert.equal(out?.error, undefined, out?.error);
     assert.equal(out?.result?.steps, 50);
     const card = JSON.parse(fs.readFileSync(path.join(first!.modelDir!, 'card.json'), 'utf8'));
@@ -112,9 +149,15 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     const outcome = await vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', { file: fixture('words.csv'), steps: 10 });
     assert.match(String(outcome?.error), /no numeric column/);
     const shown = messagesSince(a, since);
-    assert.ok(shown.some((m) => m.startsWith('error: ') && /no numeric column/.test(m)), JSON.stringify(shown));
+    assert.ok(
+      shown.some((m) => m.startsWith('error: ') && /no numeric column/.test(m)),
+      JSON.stringify(shown),
+    );
     assert.deepEqual(modelDirs(modelsRoot()), before);
-    assert.deepEqual(fs.readdirSync(path.dirname(fixture('words.csv'))).filter((f) => f.startsWith('words.forecast')), []);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(fixture('words.csv'))).filter((f) => f.startsWith('words.forecast')),
+      [],
+    );
   });
 
   test('a forecasting run waits in the same queue as text runs (seqlab.training.maxConcurrentRuns), and Stop Training reaches it', async () => {
@@ -123,12 +166,26 @@ suite('CSV forecasting (Forecast CSV…, forecast panel)', () => {
     await cfg.update('training.maxConcurrentRuns', 1, vscode.ConfigurationTarget.Workspace);
     try {
       const text = await vscode.commands.executeCommand<{ jobId?: string }>('seqlab.train', {
-        file: fixture('tiny.txt'), preset: 'tiny', steps: 1_000_000, name: 'it-queue-text', options: { evalEvery: 10, sampleChars: 0 }, wait: false, notify: false,
+        file: fixture('tiny.txt'),
+        preset: 'tiny',
+        steps: 1_000_000,
+        name: 'it-queue-text',
+        options: { evalEvery: 10, sampleChars: 0 },
+        wait: false,
+        notify: false,
       });
       const first = a.training.get(text.jobId!)!;
       await waitFor('the text run to make progress', () => first.progress, 60_000, 20);
       const fc = vscode.commands.executeCommand<ForecastOutcome>('seqlab.forecastCsv', {
-        file: fixture('sales.csv'), target: 'sales', features: [], window: 12, hidden: 8, steps: 40, name: 'it-queue-fc', notify: false, openPanel: false,
+        file: fixture('sales.csv'),
+        target: 'sales',
+        features: [],
+        window: 12,
+        hidden: 8,
+        steps: 40,
+        name: 'it-queue-fc',
+        notify: false,
+        openPanel: false,
       });
       const queued = await waitFor('the forecasting run in the queue', () => a.training.active().find((j) => j.spec.name === 'it-queue-fc'), 20_000, 20);
       assert.equal(queued.state, 'queued', 'the forecaster waits for the running text model');

@@ -19,7 +19,9 @@ export function workspaceDir(): string {
   return f.uri.fsPath;
 }
 
-export function fixture(name: string): string { return path.join(workspaceDir(), name); }
+export function fixture(name: string): string {
+  return path.join(workspaceDir(), name);
+}
 
 export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -32,7 +34,14 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 }
 
 export function modelDirs(root: string): string[] {
-  try { return fs.readdirSync(root).filter((n) => fs.statSync(path.join(root, n)).isDirectory()).sort(); } catch { return []; }
+  try {
+    return fs
+      .readdirSync(root)
+      .filter((n) => fs.statSync(path.join(root, n)).isDirectory())
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 /** Messages shown to the user since `since` (an index into api.messages). */

@@ -14,7 +14,11 @@ export function run(): Promise<void> {
   // anything else runs the main suite
   const suite = process.env.SEQLAB_IT_SUITE;
   const dir = suite === 'restricted' || suite === 'zh' || suite === 'nofolder' ? path.join(__dirname, suite) : __dirname;
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, f));
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} tests failed.`)) : resolve()));

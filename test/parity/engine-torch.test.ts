@@ -15,9 +15,20 @@ const wasm = createWasmKernels();
 
 const dir = join(__dirname, '..', 'fixtures', 'parity');
 interface Fixture {
-  config: ModelConfig; T: number; B: number; inputs: number[]; targets: number[];
-  h0: number[][]; c0?: number[][]; params: Record<string, number[]>; logits: number[]; loss: number;
-  hT: number[][]; cT?: number[][]; Y: number[][]; grads: Record<string, number[]>;
+  config: ModelConfig;
+  T: number;
+  B: number;
+  inputs: number[];
+  targets: number[];
+  h0: number[][];
+  c0?: number[][];
+  params: Record<string, number[]>;
+  logits: number[];
+  loss: number;
+  hT: number[][];
+  cT?: number[][];
+  Y: number[][];
+  grads: Record<string, number[]>;
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -27,14 +38,18 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('engine ↔ PyTorch golden parity', () => {
   it('has fixtures for every cell, 1 and 2 layers, char and regression', () => {
     for (const c of ['lstm', 'gru', 'rnn']) for (const l of [1, 2]) assert.ok(files.includes(`char_${c}_l${l}.json`));
     for (const c of ['lstm', 'gru', 'rnn']) assert.ok(files.includes(`reg_${c}_l1.json`));
   });
-  it('the WASM SIMD kernels load here (the fast path is tested, not skipped)', () => { assert.ok(wasm, 'createWasmKernels() returned null'); });
+  it('the WASM SIMD kernels load here (the fast path is tested, not skipped)', () => {
+    assert.ok(wasm, 'createWasmKernels() returned null');
+  });
   for (const file of files) {
     for (const dtype of ['f32', 'f64', 'wasm'] as (Dtype | 'wasm')[]) {
       it(`${file} (${dtype}) matches to 1e-5`, () => {
@@ -42,7 +57,10 @@ describe('engine ↔ PyTorch golden parity', () => {
         const m = dtype === 'wasm' ? new Model(f.config, { kernels: wasm as Kernels }) : new Model(f.config, { dtype });
         for (const e of m.params.entries) m.params.view(e.name).set(f.params[e.name]);
         const st = m.newState(f.B);
-        for (let l = 0; l < f.config.layers; l++) { st.h[l].set(f.h0[l]); if (f.c0) st.c[l].set(f.c0[l]); }
+        for (let l = 0; l < f.config.layers; l++) {
+          st.h[l].set(f.h0[l]);
+          if (f.c0) st.c[l].set(f.c0[l]);
+        }
         const logits = m.forward(f.inputs, f.T, f.B, st, false, null);
         const tol = 1e-5;
         assert.ok(maxDiff(logits.subarray(0, f.logits.length), f.logits) < tol, 'logits');

@@ -65,19 +65,24 @@ describe('engine vs onnxruntime-node parity', () => {
           for (let i = 0; i < T * B * 12; i++) d = Math.max(d, Math.abs(want[i]! - got.logits[i]!));
           assert.ok(d <= PARITY_TOLERANCE, `${cell} T=${T}: ${d}`);
         }
-      } finally { await m.dispose(); }
+      } finally {
+        await m.dispose();
+      }
     }
   });
 
   it('export fails loudly when the runtimes disagree', async () => {
     const c = charConfig({ cell: 'lstm', layers: 1, hidden: 8, emb: 4, vocab: 5 });
     const p = initParams(c, 1);
-    const wrong = p.slice(); wrong[c.vocab * c.emb + 3]! += 0.5; // perturb W0 in the exported copy only
+    const wrong = p.slice();
+    wrong[c.vocab * c.emb + 3]! += 0.5; // perturb W0 in the exported copy only
     const r = await checkParity(c, p, exportOnnx(c, wrong));
     assert.ok(r.maxDiff > 1e-3, `perturbed export should disagree (got ${r.maxDiff})`);
     const ok = await exportVerified(c, p, { vocab: [97, 98, 99, 100, 101] });
     assert.ok(ok.parity.maxDiff <= PARITY_TOLERANCE && ok.bytes.length > 100);
-    await assert.rejects(exportVerified(c, p, {}, { tolerance: -1 }), (e: Error) =>
-      e instanceof ExportParityError && /failed its parity check/.test(e.message) && /was not exported/.test(e.message));
+    await assert.rejects(
+      exportVerified(c, p, {}, { tolerance: -1 }),
+      (e: Error) => e instanceof ExportParityError && /failed its parity check/.test(e.message) && /was not exported/.test(e.message),
+    );
   });
 });

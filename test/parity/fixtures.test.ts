@@ -10,15 +10,29 @@ import { type ModelConfig, validateConfig } from '../../src/engine/config';
 import { paramLayout } from '../../src/engine/params';
 
 interface Fixture {
-  config: ModelConfig; T: number; B: number;
-  inputs: number[]; targets: number[]; h0: number[][]; c0?: number[][];
-  params: Record<string, number[]>; logits: number[]; loss: number;
-  hT: number[][]; cT?: number[][]; Y: number[][]; grads: Record<string, number[]>;
-  dh0: number[][]; dc0?: number[][];
+  config: ModelConfig;
+  T: number;
+  B: number;
+  inputs: number[];
+  targets: number[];
+  h0: number[][];
+  c0?: number[][];
+  params: Record<string, number[]>;
+  logits: number[];
+  loss: number;
+  hT: number[][];
+  cT?: number[][];
+  Y: number[][];
+  grads: Record<string, number[]>;
+  dh0: number[][];
+  dc0?: number[][];
 }
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'parity');
-const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function allFinite(xs: number[], what: string): void {
   for (const x of xs) assert.ok(Number.isFinite(x), `${what} holds a non-finite value`);
@@ -36,7 +50,9 @@ describe('parity fixtures (PyTorch goldens)', () => {
       const fx = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')) as Fixture;
       const c = fx.config;
       const { T, B } = fx;
-      const H = c.hidden, O = c.outputs, L = c.layers;
+      const H = c.hidden,
+        O = c.outputs,
+        L = c.layers;
 
       it('has a valid config', () => {
         validateConfig(c);
@@ -52,7 +68,10 @@ describe('parity fixtures (PyTorch goldens)', () => {
           assert.equal(fx.grads[e.name]!.length, e.size, `grad ${e.name}`);
           allFinite(fx.params[e.name]!, e.name);
           allFinite(fx.grads[e.name]!, `d${e.name}`);
-          assert.ok(fx.grads[e.name]!.some((g) => g !== 0), `gradient of ${e.name} is all zero`);
+          assert.ok(
+            fx.grads[e.name]!.some((g) => g !== 0),
+            `gradient of ${e.name} is all zero`,
+          );
         }
       });
 
@@ -66,13 +85,20 @@ describe('parity fixtures (PyTorch goldens)', () => {
           assert.equal(fx.targets.length, T * B * O);
         }
         assert.equal(fx.logits.length, T * B * O);
-        const states: [string, number[][] | undefined][] = [['h0', fx.h0], ['hT', fx.hT], ['dh0', fx.dh0]];
+        const states: [string, number[][] | undefined][] = [
+          ['h0', fx.h0],
+          ['hT', fx.hT],
+          ['dh0', fx.dh0],
+        ];
         if (c.cell === 'lstm') states.push(['c0', fx.c0], ['cT', fx.cT], ['dc0', fx.dc0]);
         else assert.ok(fx.c0 === undefined && fx.cT === undefined, 'only LSTM fixtures carry cell state');
         for (const [name, s] of states) {
           assert.ok(s, `${name} missing`);
           assert.equal(s.length, L, `${name} per layer`);
-          for (const x of s) { assert.equal(x.length, B * H, name); allFinite(x, name); }
+          for (const x of s) {
+            assert.equal(x.length, B * H, name);
+            allFinite(x, name);
+          }
         }
         assert.equal(fx.Y.length, L);
         for (const y of fx.Y) assert.equal(y.length, T * B * H);

@@ -15,7 +15,8 @@ import { EngineStepper, openInference } from '../../src/onnx/fallback';
 import { Completer } from '../../src/worker/completion/completer';
 import { buildGreedyModel, greedyUnsupported } from '../../src/onnx/greedy';
 import { prepareModel } from '../../src/onnx/import';
-import { OnnxModel, type Stepper } from '../../src/onnx/runtime';
+import { OnnxModel } from '../../src/onnx/runtime';
+import type { Stepper } from '../../src/onnx/stepper';
 
 const V = 23;
 function randomModel(cell: CellType, layers: number, seed: number): { model: Model; bytes: Uint8Array } {
@@ -31,10 +32,12 @@ function randomModel(cell: CellType, layers: number, seed: number): { model: Mod
 /** the reference: prime, then one run per token */
 async function stepped(s: Stepper, ctx: number[], maxSteps: number, stop: number[]): Promise<{ ids: number[]; logProbs: number[] }> {
   let logits = await s.prime(ctx);
-  const ids: number[] = [], logProbs: number[] = [];
+  const ids: number[] = [],
+    logProbs: number[] = [];
   for (;;) {
     const a = argmaxLogProb(logits);
-    ids.push(a.id); logProbs.push(a.logProb);
+    ids.push(a.id);
+    logProbs.push(a.logProb);
     if (stop.includes(a.id) || ids.length >= maxSteps) return { ids, logProbs };
     logits = await s.step(a.id);
   }
@@ -47,7 +50,13 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('greedy decoding graph: one run equals one run per token', () => {
-  const cases: [CellType, number][] = [['lstm', 1], ['lstm', 2], ['gru', 1], ['gru', 3], ['rnn', 2]];
+  const cases: [CellType, number][] = [
+    ['lstm', 1],
+    ['lstm', 2],
+    ['gru', 1],
+    ['gru', 3],
+    ['rnn', 2],
+  ];
   for (const [cell, layers] of cases) {
     it(`${layers}×${cell.toUpperCase()}: same ids, same log-probs, same state after the context`, async () => {
       const rng = new Rng(3);
@@ -57,7 +66,10 @@ describe('greedy decoding graph: one run equals one run per token', () => {
       for (let seed = 1; seed <= 30 && !m; seed++) {
         const cand = await OnnxModel.load(randomModel(cell, layers, seed).bytes);
         const r = await stepped(cand.stepper(), ctx, 30, []);
-        if (new Set(r.ids).size >= 5) { m = cand; ref = r; } else await cand.dispose();
+        if (new Set(r.ids).size >= 5) {
+          m = cand;
+          ref = r;
+        } else await cand.dispose();
       }
       assert.ok(m && ref, 'a random model with a varied greedy path');
       try {
@@ -82,7 +94,9 @@ describe('greedy decoding graph: one run equals one run per token', () => {
         assert.deepEqual(cont.ids, ref.ids);
         // maxSteps 1: only the first pick (the loop runs zero times)
         assert.deepEqual((await m.stepper().greedy(ctx, 1, [])).ids, ref.ids.slice(0, 1));
-      } finally { await m.dispose(); }
+      } finally {
+        await m.dispose();
+      }
     });
   }
 
@@ -101,7 +115,9 @@ describe('greedy decoding graph: one run equals one run per token', () => {
       assert.deepEqual(got!.ids, want!.ids);
       assert.ok(maxDiff(got!.logProbs, want!.logProbs) < 1e-4);
       assert.equal(await greedyDecode(m.stepper(), first, 32, [5], () => true), undefined, 'cancelled before the model call');
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 
   it('the autocomplete Completer suggests the same through the greedy graph as through the stepping TS engine', async () => {
@@ -112,22 +128,36 @@ describe('greedy decoding graph: one run equals one run per token', () => {
       const opts = { window: 64, maxChars: 24, beamWidth: 1, threshold: 0, stop: [] };
       // warmUp asks the stepper for one greedy pick (building onnxruntime's greedy session); beam search does not use it
       const calls: unknown[][] = [];
-      const recording = (beamWidth: number) => new Completer({ info: onnx.info, stepper: () => {
-        const s = onnx.stepper();
-        return Object.assign(s, { greedy: (...a: unknown[]) => { calls.push(a); return Promise.resolve({ ids: [0], logProbs: [0] }); } });
-      } }, { ...opts, beamWidth });
+      const recording = (beamWidth: number) =>
+        new Completer(
+          {
+            info: onnx.info,
+            stepper: () => {
+              const s = onnx.stepper();
+              return Object.assign(s, {
+                greedy: (...a: unknown[]) => {
+                  calls.push(a);
+                  return Promise.resolve({ ids: [0], logProbs: [0] });
+                },
+              });
+            },
+          },
+          { ...opts, beamWidth },
+        );
       await recording(1).warmUp();
       assert.deepEqual(calls, [[[0], 1, []]]);
       await recording(3).warmUp();
       assert.equal(calls.length, 1);
-      const a = new Completer(onnx, opts), b = new Completer(ts, opts);
+      const a = new Completer(onnx, opts),
+        b = new Completer(ts, opts);
       await a.warmUp();
       const rng = new Rng(2);
       let shown = 0;
       for (let i = 0; i < 6; i++) {
         const text = Array.from({ length: 40 + i * 7 }, () => String.fromCharCode(97 + rng.int(V))).join('');
         const src = { cursor: text.length, read: (x: number, y: number) => text.slice(x, y) };
-        const ra = await a.complete(`d${i}`, src), rb = await b.complete(`d${i}`, src);
+        const ra = await a.complete(`d${i}`, src),
+          rb = await b.complete(`d${i}`, src);
         assert.equal(ra!.raw, rb!.raw, `context ${i}`);
         assert.equal(ra!.text, rb!.text);
         assert.ok(Math.abs(ra!.confidence - rb!.confidence) < 1e-4);
@@ -135,7 +165,10 @@ describe('greedy decoding graph: one run equals one run per token', () => {
       }
       assert.ok(shown >= 3, 'most contexts got a suggestion to compare');
       assert.equal(onnx.onnx!.greedyFallbackReason, null, 'the suggestions came through the greedy graph');
-    } finally { await onnx.dispose(); await ts.dispose(); }
+    } finally {
+      await onnx.dispose();
+      await ts.dispose();
+    }
   });
 
   it('validates its inputs, and says why a model gets no greedy graph', async () => {
@@ -146,7 +179,9 @@ describe('greedy decoding graph: one run equals one run per token', () => {
       await assert.rejects(m.stepper().greedy([1, 2], 4, [V]), /stop id 23 is outside the vocabulary 0\.\.22/);
       await assert.rejects(m.stepper().greedy([1, V + 4], 4, []), /token id 27 at position 1 is outside the vocabulary/);
       await assert.rejects(m.stepper().greedy([], 4, []), /empty context/);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
     const info = prepareModel(bytes).info;
     assert.equal(greedyUnsupported(info.signature, info.opset), null);
     assert.match(greedyUnsupported(info.signature, 9)!, /opset 9 has no Loop/);
@@ -170,6 +205,8 @@ describe('greedy decoding graph: the PyTorch-exported import fixture', () => {
       assert.equal(m.greedyFallbackReason, null, 'the foreign model gets the greedy graph too');
       assert.deepEqual(got.ids, want.ids);
       assert.ok(maxDiff(got.logProbs, want.logProbs) < 1e-5);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 });

@@ -14,7 +14,13 @@ import { importOnnxFile, sampleModelFolder } from '../../src/onnx/models';
 import { OnnxModel } from '../../src/onnx/runtime';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'onnx');
-interface Ref { vocab: string; prime: string; greedy: string; signature: string; probe: { tokens: number[][]; logits: number[] } }
+interface Ref {
+  vocab: string;
+  prime: string;
+  greedy: string;
+  signature: string;
+  probe: { tokens: number[][]; logits: number[] };
+}
 const load = (name: string) => ({
   bytes: fs.readFileSync(path.join(DIR, `bf_${name}.onnx`)),
   ref: JSON.parse(fs.readFileSync(path.join(DIR, `bf_${name}.json`), 'utf8')) as Ref,
@@ -23,10 +29,17 @@ const codePoints = (s: string) => Array.from(s, (c) => c.codePointAt(0)!);
 
 describe('import: PyTorch batch_first models', () => {
   let tmp: string;
-  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-bf-')); });
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-bf-'));
+  });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  for (const [name, states] of [['lstm1', 2], ['gru2', 1], ['lstm2_i32', 2], ['nostate', 0]] as const) {
+  for (const [name, states] of [
+    ['lstm1', 2],
+    ['gru2', 1],
+    ['lstm2_i32', 2],
+    ['nostate', 0],
+  ] as const) {
     it(`${name}: detected as batch-first, probe logits (B=2, T=3) match PyTorch's`, async () => {
       const { bytes, ref } = load(name);
       const vocab = codePoints(ref.vocab);
@@ -37,16 +50,22 @@ describe('import: PyTorch batch_first models', () => {
       const m = await OnnxModel.load(bytes, { vocab });
       try {
         const [a, b] = ref.probe.tokens as [number[], number[]];
-        const T = a.length, B = 2, V = vocab.length;
+        const T = a.length,
+          B = 2,
+          V = vocab.length;
         const timeMajor: number[] = [];
         for (let t = 0; t < T; t++) timeMajor.push(a[t]!, b[t]!);
         const r = await m.run(timeMajor, T, B);
         let d = 0;
-        for (let bb = 0; bb < B; bb++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) {
-          d = Math.max(d, Math.abs(r.logits[(t * B + bb) * V + v]! - ref.probe.logits[(bb * T + t) * V + v]!));
-        }
+        for (let bb = 0; bb < B; bb++)
+          for (let t = 0; t < T; t++)
+            for (let v = 0; v < V; v++) {
+              d = Math.max(d, Math.abs(r.logits[(t * B + bb) * V + v]! - ref.probe.logits[(bb * T + t) * V + v]!));
+            }
         assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
-      } finally { await m.dispose(); }
+      } finally {
+        await m.dispose();
+      }
     });
 
     it(`${name}: imported, its greedy text equals PyTorch's`, async () => {

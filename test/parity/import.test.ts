@@ -18,8 +18,17 @@ import { buildModel } from '../../src/onnx/export';
 const DIR = path.join(__dirname, '..', 'fixtures', 'onnx');
 const bytes = fs.readFileSync(path.join(DIR, 'torch_char_lstm.onnx'));
 const ref = JSON.parse(fs.readFileSync(path.join(DIR, 'torch_char_lstm.json'), 'utf8')) as {
-  vocab: string; layers: number; hidden: number; T: number; B: number; tokens: number[];
-  h0: number[]; c0: number[]; logits: number[]; hN: number[]; cN: number[];
+  vocab: string;
+  layers: number;
+  hidden: number;
+  T: number;
+  B: number;
+  tokens: number[];
+  h0: number[];
+  c0: number[];
+  logits: number[];
+  hN: number[];
+  cN: number[];
 };
 const vocab = Array.from(ref.vocab, (ch) => ch.codePointAt(0)!);
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -60,10 +69,13 @@ describe('import: PyTorch-exported char LSTM', () => {
       assert.ok(maxDiff(r.state.h0!, ref.hN) < 1e-5);
       assert.ok(maxDiff(r.state.c0!, ref.cN) < 1e-5);
       // Y of the top layer at the last step is hN of layer 1
-      const Y1 = r.Y![1]!, BH = ref.B * ref.hidden;
+      const Y1 = r.Y![1]!,
+        BH = ref.B * ref.hidden;
       assert.equal(Y1.length, ref.T * BH);
       assert.ok(maxDiff(Y1.subarray((ref.T - 1) * BH), ref.hN.slice(BH)) < 1e-6);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 
   it('steps one character at a time like one call, and generates text', async () => {
@@ -80,7 +92,9 @@ describe('import: PyTorch-exported char LSTM', () => {
       const g = await sampleText(s, last, v, { length: 30, seed: 3 });
       assert.equal(Array.from(g.text).length, 30);
       for (const ch of g.text) assert.ok(ref.vocab.includes(ch));
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 
   it('batched beam search (stacked [2,B,12] states) equals one-beam-at-a-time', async () => {
@@ -91,15 +105,26 @@ describe('import: PyTorch-exported char LSTM', () => {
       const first = await s.prime(v.encode('hello the'));
       const a = await beamSearch(s.fork(), first, v, { width: 4, length: 12 });
       const b = await beamSearch(s.fork(), first, v, { width: 4, length: 12, batch: false });
-      assert.deepEqual(a.map((h) => h.text), b.map((h) => h.text));
+      assert.deepEqual(
+        a.map((h) => h.text),
+        b.map((h) => h.text),
+      );
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]!.logProb - b[i]!.logProb) < 1e-4);
       assert.equal(Array.from(a[0]!.text).length, 12);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 
   it('says exactly what does not fit', () => {
-    assert.throws(() => prepareModel(bytes), (e: Error) => e instanceof ModelImportError && /no vocabulary/.test(e.message) && /--vocab/.test(e.message));
-    assert.throws(() => prepareModel(bytes, { vocab: vocab.slice(0, 10) }), /no logits output \[T,B,10\] matching the 10-character vocabulary; float rank-3 outputs are logits \(float \[T,B,19\]\)/);
+    assert.throws(
+      () => prepareModel(bytes),
+      (e: Error) => e instanceof ModelImportError && /no vocabulary/.test(e.message) && /--vocab/.test(e.message),
+    );
+    assert.throws(
+      () => prepareModel(bytes, { vocab: vocab.slice(0, 10) }),
+      /no logits output \[T,B,10\] matching the 10-character vocabulary; float rank-3 outputs are logits \(float \[T,B,19\]\)/,
+    );
     // drop the c0 input's paired output: the state cannot be carried
     const m = decodeModel(bytes);
     m.graph!.output = m.graph!.output!.filter((o) => o.name !== 'cN');
@@ -132,7 +157,9 @@ describe('import: a stateless foreign model', () => {
       // and it matches our engine from a zero state
       const lg = em.forward(ids, ids.length, 1, em.newState(1), false, null);
       assert.ok(maxDiff(whole.logits, lg.subarray(0, ids.length * 6)) < 1e-5);
-    } finally { await om.dispose(); }
+    } finally {
+      await om.dispose();
+    }
   });
 });
 
@@ -148,7 +175,9 @@ describe('import: fixed dimensions', () => {
       await assert.rejects(om.run([0, 1, 2], 3, 1), /only takes a batch of exactly 2 \(got B=1\)/);
       const r = await om.run(ref.tokens, ref.T, ref.B, { h0: Float32Array.from(ref.h0), c0: Float32Array.from(ref.c0) });
       assert.ok(maxDiff(r.logits, ref.logits) < 1e-5);
-    } finally { await om.dispose(); }
+    } finally {
+      await om.dispose();
+    }
   });
 });
 

@@ -12,11 +12,21 @@ import { Rng } from '../../src/engine/rng';
 import { exportOnnx, buildModel } from '../../src/onnx/export';
 import { CRC_KEY, withChecksum } from '../../src/onnx/checksum';
 import { decodeModel, metadataOf, encodeModel } from '../../src/onnx/proto';
-import { OnnxModel, SessionCache, type State, InferenceInputError, ModelLoadError } from '../../src/onnx/runtime';
+import { OnnxModel, SessionCache, type State } from '../../src/onnx/runtime';
+import { InferenceInputError, ModelLoadError } from '../../src/onnx/errors';
 
 interface Fixture {
-  config: ModelConfig; T: number; B: number; inputs: number[]; h0: number[][]; c0?: number[][];
-  params: Record<string, number[]>; logits: number[]; hT: number[][]; cT?: number[][]; Y: number[][];
+  config: ModelConfig;
+  T: number;
+  B: number;
+  inputs: number[];
+  h0: number[][];
+  c0?: number[][];
+  params: Record<string, number[]>;
+  logits: number[];
+  hT: number[][];
+  cT?: number[][];
+  Y: number[][];
 }
 const PARITY = path.join(__dirname, '..', 'fixtures', 'parity');
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(PARITY, f), 'utf8')) as Fixture;
@@ -29,8 +39,12 @@ function flatParams(fx: Fixture): Float32Array {
 }
 function fixtureState(fx: Fixture): State {
   const s: State = {};
-  fx.h0.forEach((h, l) => { s[`h0_${l}`] = Float32Array.from(h); });
-  fx.c0?.forEach((c, l) => { s[`c0_${l}`] = Float32Array.from(c); });
+  fx.h0.forEach((h, l) => {
+    s[`h0_${l}`] = Float32Array.from(h);
+  });
+  fx.c0?.forEach((c, l) => {
+    s[`c0_${l}`] = Float32Array.from(c);
+  });
   return s;
 }
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -42,7 +56,10 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const vocabOf = (V: number) => Array.from({ length: V }, (_, i) => 97 + i);
 
 describe('ONNX export + onnxruntime-node vs PyTorch goldens', () => {
-  for (const file of fs.readdirSync(PARITY).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(PARITY)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     it(`${file}: logits, final states and every layer's Y agree to 1e-5`, async () => {
       const fx = load(file);
       const bytes = exportOnnx(fx.config, flatParams(fx), fx.config.kind === 'char' ? { vocab: vocabOf(fx.config.vocab) } : { norm: { mean: [0], std: [1] } });
@@ -58,7 +75,9 @@ describe('ONNX export + onnxruntime-node vs PyTorch goldens', () => {
         // and the zero-state run differs (the initial state is really used)
         const z = await m.run(fx.inputs, fx.T, fx.B);
         assert.ok(maxDiff(z.logits, fx.logits) > 1e-3);
-      } finally { await m.dispose(); }
+      } finally {
+        await m.dispose();
+      }
     });
   }
 });
@@ -87,7 +106,9 @@ describe('ONNX runtime: stepping and state', () => {
         const a = await f.step(0);
         const b = await s.step(0);
         assert.ok(maxDiff(a, b) === 0);
-      } finally { await m.dispose(); }
+      } finally {
+        await m.dispose();
+      }
     });
   }
 
@@ -99,7 +120,9 @@ describe('ONNX runtime: stepping and state', () => {
       const r1 = await m.run(fx.inputs.slice(0, 2 * B), 2, B, fixtureState(fx));
       const r2 = await m.run(fx.inputs.slice(2 * B), T - 2, B, r1.state);
       assert.ok(maxDiff(r2.logits, fx.logits.slice(2 * B * fx.config.vocab)) < 1e-5);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 });
 
@@ -146,18 +169,26 @@ describe('ONNX export metadata', () => {
 describe('ONNX runtime: validation and load errors', () => {
   let m: OnnxModel;
   const fx = load('char_lstm_l1.json');
-  before(async () => { m = await OnnxModel.load(exportOnnx(fx.config, flatParams(fx), { vocab: vocabOf(7) })); });
-  after(async () => { await m.dispose(); });
+  before(async () => {
+    m = await OnnxModel.load(exportOnnx(fx.config, flatParams(fx), { vocab: vocabOf(7) }));
+  });
+  after(async () => {
+    await m.dispose();
+  });
 
   it('rejects bad tensors before run() with readable messages', async () => {
-    await assert.rejects(m.run([0, 1, 7], 3, 1), (e: Error) => e instanceof InferenceInputError && /token id 7 at position 2 is outside the vocabulary 0..6/.test(e.message));
+    await assert.rejects(
+      m.run([0, 1, 7], 3, 1),
+      (e: Error) => e instanceof InferenceInputError && /token id 7 at position 2 is outside the vocabulary 0..6/.test(e.message),
+    );
     await assert.rejects(m.run([0, -1], 2, 1), /token id -1/);
     await assert.rejects(m.run([0, 1.5], 2, 1), /token id 1.5/);
     await assert.rejects(m.run([0, 1, 2], 2, 1), /expected 2 token ids for T=2, B=1, got 3/);
     await assert.rejects(m.run([0], 0, 1), /T must be a positive integer/);
     await assert.rejects(m.run([0, 1], 1, 2, { h0_0: new Float32Array(6), c0_0: new Float32Array(12) }), /state h0_0 has 6 values, expected 1x2x6 = 12/);
     await assert.rejects(m.run([0], 1, 1, { h0_0: new Float32Array(6) }), /state c0_0 is missing/);
-    const nan = new Float32Array(6); nan[2] = NaN;
+    const nan = new Float32Array(6);
+    nan[2] = NaN;
     await assert.rejects(m.run([0], 1, 1, { h0_0: nan, c0_0: new Float32Array(6) }), /non-finite/);
     // still healthy afterwards
     const r = await m.run([0, 1], 2, 1);
@@ -175,23 +206,34 @@ describe('ONNX runtime: validation and load errors', () => {
     await assert.rejects(OnnxModel.load('/nonexistent/model.onnx'), /Model file not found: \/nonexistent\/model.onnx/);
     // a foreign model with no character-model interface: a plain MatMul graph
     const foreign = encodeModel({
-      irVersion: 8, opsetImport: [{ version: 14 }], producerName: 'other',
+      irVersion: 8,
+      opsetImport: [{ version: 14 }],
+      producerName: 'other',
       graph: {
-        name: 'g', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+        name: 'g',
+        node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
         input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } } }],
         output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } } }],
       },
     });
-    await assert.rejects(OnnxModel.load(foreign, { vocab: [97, 98, 99] }), (e: Error) =>
-      /no integer token input/.test(e.message) && /input x \(float \[2,3\]\) is neither the token input nor a recurrent state/.test(e.message)
-      && /no logits output \[T,B,3\]/.test(e.message));
+    await assert.rejects(
+      OnnxModel.load(foreign, { vocab: [97, 98, 99] }),
+      (e: Error) =>
+        /no integer token input/.test(e.message) &&
+        /input x \(float \[2,3\]\) is neither the token input nor a recurrent state/.test(e.message) &&
+        /no logits output \[T,B,3\]/.test(e.message),
+    );
     // our graph with a weight of the wrong shape: refused at load, not inside a run
     const bent = decodeModel(good);
     bent.graph!.initializer!.find((t) => t.name === 'R0')!.dims = [1, 6, 24];
     // an edited file must be sealed again with its checksum (reseal), else it is refused as damaged
     const reseal = (m: typeof bent) => withChecksum(encodeModel({ ...m, metadataProps: m.metadataProps!.filter((p) => p.key !== CRC_KEY) }));
     await assert.rejects(OnnxModel.load(encodeModel(bent)), /checksum does not match/);
-    await assert.rejects(OnnxModel.load(encodeModel({ ...bent, metadataProps: bent.metadataProps!.filter((p) => p.key !== CRC_KEY) })), /checksum is missing/, 'a format-2 file without its checksum is refused');
+    await assert.rejects(
+      OnnxModel.load(encodeModel({ ...bent, metadataProps: bent.metadataProps!.filter((p) => p.key !== CRC_KEY) })),
+      /checksum is missing/,
+      'a format-2 file without its checksum is refused',
+    );
     await assert.rejects(OnnxModel.load(reseal(bent)), /weights R0 have shape \[1,6,24\], the config needs \[1,24,6\]/);
     // a graph onnxruntime refuses (unknown operator) becomes a ModelLoadError
     const odd = decodeModel(good);
@@ -221,7 +263,8 @@ describe('ONNX runtime: session cache', () => {
       const a = await cache.get(file);
       const b = await cache.get(file);
       assert.equal(a, b);
-      const p2 = flatParams(fx); p2[0]! += 1;
+      const p2 = flatParams(fx);
+      p2[0]! += 1;
       fs.writeFileSync(file, exportOnnx(fx.config, p2, { vocab: vocabOf(7) }));
       fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
       const c = await cache.get(file);

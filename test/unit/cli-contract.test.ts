@@ -33,7 +33,10 @@ function snapshot(dir: string): string[] {
     for (const f of readdirSync(d).sort()) {
       const p = join(d, f);
       const st = statSync(p);
-      if (st.isDirectory()) { out.push(`${relative(dir, p)}/`); walk(p); } else out.push(`${relative(dir, p)} ${st.size} ${st.mtimeMs}`);
+      if (st.isDirectory()) {
+        out.push(`${relative(dir, p)}/`);
+        walk(p);
+      } else out.push(`${relative(dir, p)} ${st.size} ${st.mtimeMs}`);
     }
   };
   walk(dir);
@@ -42,10 +45,18 @@ function snapshot(dir: string): string[] {
 
 /** main() in this process, its output captured */
 async function runHere(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const w1 = process.stdout.write.bind(process.stdout), w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => { out += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { err += String(s); return true; }) as typeof process.stderr.write;
+  let out = '',
+    err = '';
+  const w1 = process.stdout.write.bind(process.stdout),
+    w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return { code: await main(args), out, err };
   } finally {
@@ -67,10 +78,29 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
   before(() => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (npm test does)`);
     dir = mkdtempSync(join(tmpdir(), 'seqlab-contract-'));
-    const t = run(['train', realText, '--steps', '6', '--hidden', '16', '--emb', '8', '--batch', '4', '--seq', '16', '--eval-every', '3', '--name', 'good', '--json'], dir);
+    const t = run(
+      ['train', realText, '--steps', '6', '--hidden', '16', '--emb', '8', '--batch', '4', '--seq', '16', '--eval-every', '3', '--name', 'good', '--json'],
+      dir,
+    );
     assert.equal(t.code, 0, t.err);
     model = join(dir, '.seqlab', 'models', 'good');
-    const f = run(['forecast', 'train', join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv'), '--target', 'sales', '--steps', '20', '--hidden', '8', '--name', 'fc', '--json'], dir);
+    const f = run(
+      [
+        'forecast',
+        'train',
+        join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv'),
+        '--target',
+        'sales',
+        '--steps',
+        '20',
+        '--hidden',
+        '8',
+        '--name',
+        'fc',
+        '--json',
+      ],
+      dir,
+    );
     assert.equal(f.code, 0, f.err);
     forecast = join(dir, '.seqlab', 'models', 'fc');
     const fx = join(ROOT, 'test', 'fixtures', 'onnx');
@@ -149,7 +179,11 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
       [['forecast', 'train', 'header.csv', '--target', 'sales'], 1, /header but no data rows/],
       [['forecast', 'train', 'ragged.csv', '--target', 'sales'], 1, /row 3|fields/],
       [['forecast', 'train', join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv'), '--target', 'nope'], 1, /no column named "nope"/],
-      [['forecast', 'train', join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv'), '--target', 'sales', '--hidden', '100000'], 2, /GB of memory/],
+      [
+        ['forecast', 'train', join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv'), '--target', 'sales', '--hidden', '100000'],
+        2,
+        /GB of memory/,
+      ],
       [['forecast', 'train', join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv'), '--target', 'sales', '--layers', '9'], 2, /layers/],
       [['forecast', 'predict', ck(), join(ROOT, 'test', 'integration', 'fixtures', 'workspace', 'sales.csv')], 1, /not a forecasting model|forecast/],
       [['forecast', 'predict', forecast, 'missing.csv'], 1, /missing.csv does not exist|no such file/i],
@@ -188,7 +222,11 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
     const big = join(dir, 'big.txt');
     writeFileSync(big, readFileSync(realText, 'utf8').repeat(4));
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [cli, 'train', big, '--steps', '1000000', '--hidden', '32', '--eval-every', '10', '--name', 'killed', '--no-progress'], { cwd: dir });
+    const child = spawn(
+      process.execPath,
+      [cli, 'train', big, '--steps', '1000000', '--hidden', '32', '--eval-every', '10', '--name', 'killed', '--no-progress'],
+      { cwd: dir },
+    );
     const folder = join(dir, '.seqlab', 'models', 'killed');
     // wait for a checkpoint to be written after some training time
     const t0 = Date.now();
@@ -225,45 +263,76 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
     writeFileSync(held, readFileSync(heldOut, 'utf8').slice(0, 4000));
     const out = join(dir, 'dmg-export.onnx');
     const commands: Record<string, string[]> = {
-      info: ['info', dmg], sample: ['sample', dmg, '--length', '20', '--seed', '3'], eval: ['eval', dmg, held], export: ['export', dmg, out],
+      info: ['info', dmg],
+      sample: ['sample', dmg, '--length', '20', '--seed', '3'],
+      eval: ['eval', dmg, held],
+      export: ['export', dmg, out],
     };
     // which commands read which file: those must refuse any damage to it (the checksums see every change)
     const reads: Record<string, string[]> = { [CHECKPOINT_FILE]: ['info', 'export', 'resume'], [ONNX_FILE]: ['sample', 'eval', 'export'], [CARD_FILE]: [] };
-    const fresh = () => { rmSync(dmg, { recursive: true, force: true }); cpSync(model, dmg, { recursive: true }); rmSync(out, { force: true }); };
+    const fresh = () => {
+      rmSync(dmg, { recursive: true, force: true });
+      cpSync(model, dmg, { recursive: true });
+      rmSync(out, { force: true });
+    };
     fresh();
     const baseline: Record<string, { code: number; out: string }> = {};
     // eval reports its speed, which varies from run to run
     const same = (s: string) => s.replace(/ \[[\d,]+ chars\/s\]/, '');
-    for (const [k, args] of Object.entries(commands)) { baseline[k] = await runHere(args); rmSync(out, { force: true }); }
+    for (const [k, args] of Object.entries(commands)) {
+      baseline[k] = await runHere(args);
+      rmSync(out, { force: true });
+    }
     for (const b of Object.values(baseline)) assert.equal(b.code, 0);
     const seen = { refused: 0, same: 0 };
-    await fc.assert(fc.asyncProperty(damage, async (d) => {
-      fresh();
-      const f = join(dmg, d.file);
-      const bytes = readFileSync(f);
-      const i = Math.floor(d.at * bytes.length);
-      const bad = d.kind === 'truncate' ? bytes.subarray(0, i) : Buffer.from(bytes);
-      if (d.kind === 'flip') bad[i] = (bad[i]! + d.value) & 0xff;
-      writeFileSync(f, bad);
-      const results: Record<string, { code: number; out: string; err: string }> = {};
-      for (const [k, args] of Object.entries(commands)) { results[k] = await runHere(args); rmSync(out, { force: true }); }
-      try {
-        await runTraining({ jobId: 'r', name: 'dmg', outDir: dmg, sources: {}, control: createControl(), options: { steps: 1 }, resume: { from: dmg, mode: 'exact' } });
-        results.resume = { code: 0, out: '', err: '' };
-      } catch (e) {
-        assert.equal((e as Error).name, 'DataError', `resume: ${(e as Error).stack}`);
-        results.resume = { code: 1, out: '', err: (e as Error).message };
-      }
-      for (const [k, r] of Object.entries(results)) {
-        const what = `${k} after ${d.kind} of ${d.file} at byte ${i} of ${bytes.length}`;
-        assert.notEqual(r.code, 70, `${what}: internal error ${r.err}`);
-        assert.doesNotMatch(r.err, /\n\s+at /, `${what}: no stack trace`);
-        if (reads[d.file]!.includes(k)) assert.equal(r.code, 1, `${what} must refuse: ${r.out}${r.err}`);
-        if (r.code === 1) { seen.refused++; assert.equal(r.err.trim().split('\n').length, 1, `${what}: one line: ${r.err}`); continue; }
-        assert.equal(r.code, 0, what);
-        if (k !== 'resume') { seen.same++; assert.equal(same(r.out), same(baseline[k]!.out), `${what}: the same output as before the damage, or an error`); }
-      }
-    }), { numRuns: 60, seed: SEED });
+    await fc.assert(
+      fc.asyncProperty(damage, async (d) => {
+        fresh();
+        const f = join(dmg, d.file);
+        const bytes = readFileSync(f);
+        const i = Math.floor(d.at * bytes.length);
+        const bad = d.kind === 'truncate' ? bytes.subarray(0, i) : Buffer.from(bytes);
+        if (d.kind === 'flip') bad[i] = (bad[i]! + d.value) & 0xff;
+        writeFileSync(f, bad);
+        const results: Record<string, { code: number; out: string; err: string }> = {};
+        for (const [k, args] of Object.entries(commands)) {
+          results[k] = await runHere(args);
+          rmSync(out, { force: true });
+        }
+        try {
+          await runTraining({
+            jobId: 'r',
+            name: 'dmg',
+            outDir: dmg,
+            sources: {},
+            control: createControl(),
+            options: { steps: 1 },
+            resume: { from: dmg, mode: 'exact' },
+          });
+          results.resume = { code: 0, out: '', err: '' };
+        } catch (e) {
+          assert.equal((e as Error).name, 'DataError', `resume: ${(e as Error).stack}`);
+          results.resume = { code: 1, out: '', err: (e as Error).message };
+        }
+        for (const [k, r] of Object.entries(results)) {
+          const what = `${k} after ${d.kind} of ${d.file} at byte ${i} of ${bytes.length}`;
+          assert.notEqual(r.code, 70, `${what}: internal error ${r.err}`);
+          assert.doesNotMatch(r.err, /\n\s+at /, `${what}: no stack trace`);
+          if (reads[d.file]!.includes(k)) assert.equal(r.code, 1, `${what} must refuse: ${r.out}${r.err}`);
+          if (r.code === 1) {
+            seen.refused++;
+            assert.equal(r.err.trim().split('\n').length, 1, `${what}: one line: ${r.err}`);
+            continue;
+          }
+          assert.equal(r.code, 0, what);
+          if (k !== 'resume') {
+            seen.same++;
+            assert.equal(same(r.out), same(baseline[k]!.out), `${what}: the same output as before the damage, or an error`);
+          }
+        }
+      }),
+      { numRuns: 60, seed: SEED },
+    );
     assert.ok(seen.refused > 50 && seen.same > 0, JSON.stringify(seen));
     rmSync(dmg, { recursive: true, force: true });
   });

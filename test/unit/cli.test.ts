@@ -73,9 +73,15 @@ describe('seqlab CLI', function () {
     let text = '';
     for (let i = 0; i < 300; i++) text += `line ${i % 17}: hello world, 你好世界 🙂\n`;
     writeFileSync(join(dir, 'corpus.txt'), text);
-    const r = run(['train', 'corpus.txt', '--steps', '6', '--hidden', '16', '--emb', '8', '--batch', '4', '--seq', '16', '--eval-every', '3', '--json', '--name', 'tiny'], dir);
+    const r = run(
+      ['train', 'corpus.txt', '--steps', '6', '--hidden', '16', '--emb', '8', '--batch', '4', '--seq', '16', '--eval-every', '3', '--json', '--name', 'tiny'],
+      dir,
+    );
     assert.equal(r.code, 0, r.err);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const steps = lines.filter((l) => 'step' in l);
     assert.ok(steps.length >= 2);
     for (const l of steps) for (const k of ['step', 'train_loss', 'chars_per_sec', 'elapsed_s']) assert.ok(k in l, `${k} in ${JSON.stringify(l)}`);

@@ -5,9 +5,17 @@ import { type Advancer, type ContextSource, DocumentStateCache } from '../../src
 /** A fake model whose "state" is exactly the text it has read (from its start), counting characters run. */
 function fakeAdvancer(): Advancer<string> & { ran: number; starts: number } {
   const a = {
-    ran: 0, starts: 0,
-    async start(text: string) { a.ran += text.length; a.starts++; return { state: text, logits: new Float32Array(1) }; },
-    async advance(from: string, text: string) { a.ran += text.length; return { state: from + text, logits: new Float32Array(1) }; },
+    ran: 0,
+    starts: 0,
+    async start(text: string) {
+      a.ran += text.length;
+      a.starts++;
+      return { state: text, logits: new Float32Array(1) };
+    },
+    async advance(from: string, text: string) {
+      a.ran += text.length;
+      return { state: from + text, logits: new Float32Array(1) };
+    },
   };
   return a;
 }
@@ -47,7 +55,10 @@ describe('autocomplete state cache', () => {
     const cache = new DocumentStateCache(adv, { window: 512 });
     let text = 'const x = 1';
     await cache.get('a', doc(text));
-    for (const ch of '23') { text += ch; await cache.get('a', doc(text)); }
+    for (const ch of '23') {
+      text += ch;
+      await cache.get('a', doc(text));
+    }
     const before = adv.ran;
     text = text.slice(0, -1); // backspace
     const r = await cache.get('a', doc(text));
@@ -69,7 +80,10 @@ describe('autocomplete state cache', () => {
     const cache = new DocumentStateCache(adv, { window: 512 });
     let text = 'alpha beta\n';
     await cache.get('d', doc(text));
-    for (const ch of 'gamma') { text += ch; await cache.get('d', doc(text)); }
+    for (const ch of 'gamma') {
+      text += ch;
+      await cache.get('d', doc(text));
+    }
     assert.deepEqual(cache.span('d')!.checkpoints, [11, 12, 13, 14, 15, 16]);
     // the editor reports an edit inside the span ("m" → "M" at offset 13): the span is cut there at once
     cache.applyEdit('d', 13, 1, 1);
@@ -112,7 +126,10 @@ describe('autocomplete state cache', () => {
     const r = await cache.get('d', doc('abcdefgh'));
     assert.equal(r!.state, 'efgh');
     let t = 'abcdefgh';
-    for (const ch of '123456') { t += ch; await cache.get('d', doc(t)); }
+    for (const ch of '123456') {
+      t += ch;
+      await cache.get('d', doc(t));
+    }
     assert.equal(cache.span('d')!.start, 4, 'grown to 10 characters, still the same span');
     t += '7';
     const r2 = await cache.get('d', doc(t));

@@ -65,13 +65,17 @@ describe('autocomplete: debounce and cancellation', () => {
     const q = new SerialQueue();
     const order: string[] = [];
     let running = 0;
-    const task = (n: string, ms: number, fail = false) => q.run(async () => {
-      running++; assert.equal(running, 1); order.push(`${n}+`);
-      await new Promise((r) => setTimeout(r, ms));
-      order.push(`${n}-`); running--;
-      if (fail) throw new Error(n);
-      return n;
-    });
+    const task = (n: string, ms: number, fail = false) =>
+      q.run(async () => {
+        running++;
+        assert.equal(running, 1);
+        order.push(`${n}+`);
+        await new Promise((r) => setTimeout(r, ms));
+        order.push(`${n}-`);
+        running--;
+        if (fail) throw new Error(n);
+        return n;
+      });
     const results = await Promise.allSettled([task('a', 20), task('b', 5, true), task('c', 1)]);
     assert.deepEqual(order, ['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
     assert.equal(results[1]!.status, 'rejected');
@@ -90,10 +94,33 @@ describe('autocomplete: confidence threshold', () => {
     assert.equal(applyConfidence(chars, lp, 0.4)!.text, 'abcd');
   });
   it('shows nothing when even the first character is below the threshold, or when the text is blank', () => {
-    assert.equal(applyConfidence(chars, chars.map(() => Math.log(0.3)), 0.5), null);
+    assert.equal(
+      applyConfidence(
+        chars,
+        chars.map(() => Math.log(0.3)),
+        0.5,
+      ),
+      null,
+    );
     assert.equal(applyConfidence([' ', ' '], [0, 0], 0.5), null);
-    assert.equal(applyConfidence(chars, chars.map(() => Math.log(0.3)), 0)!.text, 'abcdef', 'threshold 0 keeps everything');
-    assert.equal(applyConfidence(chars, chars.map(() => Math.log(0.999)), 1), null, 'threshold 1 needs certainty');
+    assert.equal(
+      applyConfidence(
+        chars,
+        chars.map(() => Math.log(0.3)),
+        0,
+      )!.text,
+      'abcdef',
+      'threshold 0 keeps everything',
+    );
+    assert.equal(
+      applyConfidence(
+        chars,
+        chars.map(() => Math.log(0.999)),
+        1,
+      ),
+      null,
+      'threshold 1 needs certainty',
+    );
   });
   it('trims a partial last word, finds the first word', () => {
     assert.equal(trimPartialWord('return this.val'), 'return this.');
@@ -114,7 +141,8 @@ describe('autocomplete: statistics', () => {
   it('counts shown, accepted and saved characters, with latency percentiles', () => {
     const s = new CompletionStats();
     for (let i = 1; i <= 100; i++) s.recordRequest(i, i % 2 === 0, i === 1);
-    s.recordAccepted(7); s.recordAccepted(3);
+    s.recordAccepted(7);
+    s.recordAccepted(3);
     assert.equal(s.requests, 100);
     assert.equal(s.shown, 50);
     assert.equal(s.accepted, 2);
@@ -138,7 +166,10 @@ const VOCAB = [...'\n abcdefgxyz'].map((c) => c.codePointAt(0)!);
 class FakeStepper implements TokenStepper {
   last = -1;
   steps = 0;
-  constructor(readonly sure: number, readonly counter: { chars: number }) {}
+  constructor(
+    readonly sure: number,
+    readonly counter: { chars: number },
+  ) {}
   private logits(): Float32Array {
     const out = new Float32Array(VOCAB.length);
     const c = this.last >= 0 ? String.fromCodePoint(VOCAB[this.last]!) : '';
@@ -146,9 +177,21 @@ class FakeStepper implements TokenStepper {
     if (i >= 0) out[VOCAB.indexOf(PATTERN.codePointAt((i + 1) % PATTERN.length)!)] = this.sure;
     return out;
   }
-  prime(tokens: ArrayLike<number>): Float32Array { this.counter.chars += tokens.length; this.last = tokens[tokens.length - 1]!; return this.logits(); }
-  step(token: number): Float32Array { this.steps++; this.last = token; return this.logits(); }
-  fork(): FakeStepper { const f = new FakeStepper(this.sure, this.counter); f.last = this.last; return f; }
+  prime(tokens: ArrayLike<number>): Float32Array {
+    this.counter.chars += tokens.length;
+    this.last = tokens[tokens.length - 1]!;
+    return this.logits();
+  }
+  step(token: number): Float32Array {
+    this.steps++;
+    this.last = token;
+    return this.logits();
+  }
+  fork(): FakeStepper {
+    const f = new FakeStepper(this.sure, this.counter);
+    f.last = this.last;
+    return f;
+  }
 }
 const fakeModel = (sure: number, counter = { chars: 0 }) => ({ stepper: () => new FakeStepper(sure, counter), info: { vocab: VOCAB } });
 const src = (text: string) => ({ cursor: text.length, read: (a: number, b: number) => text.slice(a, b) });
@@ -170,7 +213,18 @@ describe('autocomplete: the completer', () => {
   it('typing through a suggestion reuses its rest without calling the model; a different character decodes afresh', async () => {
     const counter = { chars: 0 };
     let steps = 0;
-    const model = { stepper: () => { const s = new FakeStepper(8, counter); const step = s.step.bind(s); s.step = (t) => { steps++; return step(t); }; return s; }, info: { vocab: VOCAB } };
+    const model = {
+      stepper: () => {
+        const s = new FakeStepper(8, counter);
+        const step = s.step.bind(s);
+        s.step = (t) => {
+          steps++;
+          return step(t);
+        };
+        return s;
+      },
+      info: { vocab: VOCAB },
+    };
     const c = new Completer(model);
     assert.equal((await c.complete('doc', src('xyz ab')))!.text, 'cd efg');
     const [chars0, steps0] = [counter.chars, steps];
@@ -217,24 +271,57 @@ describe('autocomplete: workspace files for training', () => {
   const caps = { maxFileBytes: 1000, maxTotalBytes: 2500 };
   it('applies .gitignore (nested ones relative to their folder), skips dependency folders, caps file and total size', () => {
     const cands = [
-      { rel: 'src/a.ts', size: 800 }, { rel: 'src/b.ts', size: 900 }, { rel: 'src/gen/x.ts', size: 10 },
-      { rel: 'dist/out.ts', size: 10 }, { rel: 'node_modules/m/index.ts', size: 10 }, { rel: 'lib/big.ts', size: 5000 },
-      { rel: 'lib/keep.ts', size: 700 }, { rel: 'lib/skip.generated.ts', size: 5 }, { rel: 'z/last.ts', size: 600 }, { rel: 'e.ts', size: 0 },
+      { rel: 'src/a.ts', size: 800 },
+      { rel: 'src/b.ts', size: 900 },
+      { rel: 'src/gen/x.ts', size: 10 },
+      { rel: 'dist/out.ts', size: 10 },
+      { rel: 'node_modules/m/index.ts', size: 10 },
+      { rel: 'lib/big.ts', size: 5000 },
+      { rel: 'lib/keep.ts', size: 700 },
+      { rel: 'lib/skip.generated.ts', size: 5 },
+      { rel: 'z/last.ts', size: 600 },
+      { rel: 'e.ts', size: 0 },
     ];
-    const r = selectTrainingFiles(cands, [{ dir: '', content: 'dist/\n# comment\n' }, { dir: 'src', content: 'gen/\n' }, { dir: 'lib/', content: '*.generated.ts\n' }], caps);
-    assert.deepEqual(r.files.map((f) => f.rel), ['lib/keep.ts', 'src/a.ts', 'src/b.ts'].sort());
+    const r = selectTrainingFiles(
+      cands,
+      [
+        { dir: '', content: 'dist/\n# comment\n' },
+        { dir: 'src', content: 'gen/\n' },
+        { dir: 'lib/', content: '*.generated.ts\n' },
+      ],
+      caps,
+    );
+    assert.deepEqual(
+      r.files.map((f) => f.rel),
+      ['lib/keep.ts', 'src/a.ts', 'src/b.ts'].sort(),
+    );
     assert.equal(r.bytes, 2400);
     const why = Object.fromEntries(r.skipped.map((s) => [s.rel, s.reason]));
     assert.deepEqual(why, {
-      'dist/out.ts': 'gitignore', 'src/gen/x.ts': 'gitignore', 'lib/skip.generated.ts': 'gitignore', 'node_modules/m/index.ts': 'folder',
-      'lib/big.ts': 'too large', 'z/last.ts': 'over total', 'e.ts': 'empty',
+      'dist/out.ts': 'gitignore',
+      'src/gen/x.ts': 'gitignore',
+      'lib/skip.generated.ts': 'gitignore',
+      'node_modules/m/index.ts': 'folder',
+      'lib/big.ts': 'too large',
+      'z/last.ts': 'over total',
+      'e.ts': 'empty',
     });
   });
   it('negated .gitignore rules bring files back', () => {
-    const r = selectTrainingFiles([{ rel: 'a.log', size: 1 }, { rel: 'keep.log', size: 1 }], [{ dir: '', content: '*.log\n!keep.log\n' }], caps);
-    assert.deepEqual(r.files.map((f) => f.rel), ['keep.log']);
+    const r = selectTrainingFiles(
+      [
+        { rel: 'a.log', size: 1 },
+        { rel: 'keep.log', size: 1 },
+      ],
+      [{ dir: '', content: '*.log\n!keep.log\n' }],
+      caps,
+    );
+    assert.deepEqual(
+      r.files.map((f) => f.rel),
+      ['keep.log'],
+    );
   });
-  it('builds a glob from a language\'s extensions and file names', () => {
+  it("builds a glob from a language's extensions and file names", () => {
     assert.equal(languageGlob(['.ts', '.cts', '.mts', '.ts']), '**/{*.cts,*.mts,*.ts}');
     assert.equal(languageGlob(['.py']), '**/*.py');
     assert.equal(languageGlob([], ['Makefile']), '**/Makefile');

@@ -76,17 +76,24 @@ describe('data/batches', () => {
       assert.deepStrictEqual(yb, ya);
     }
     assert.deepStrictEqual(a.state, b.state);
-    assert.throws(() => { b.state = { pos: 3 * 1000, epoch: 0 }; }, RangeError);
-    assert.throws(() => { b.state = { pos: -1, epoch: 0 }; }, RangeError);
+    assert.throws(() => {
+      b.state = { pos: 3 * 1000, epoch: 0 };
+    }, RangeError);
+    assert.throws(() => {
+      b.state = { pos: -1, epoch: 0 };
+    }, RangeError);
   });
 
   it('too-short text gives the clear message', () => {
     assert.strictEqual(minTrainableChars(32, 64), 2049);
-    assert.throws(() => requireTrainable(150, 32, 64), (e: unknown) => {
-      assert.ok(e instanceof DataError);
-      assert.strictEqual(e.message, 'The text is too short to train on: 150 characters; need at least B*T+1 = 2049 (try a smaller batch or seq).');
-      return true;
-    });
+    assert.throws(
+      () => requireTrainable(150, 32, 64),
+      (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.strictEqual(e.message, 'The text is too short to train on: 150 characters; need at least B*T+1 = 2049 (try a smaller batch or seq).');
+        return true;
+      },
+    );
     requireTrainable(2049, 32, 64);
     assert.throws(() => new StreamBatcher(iota(100), 0, 100, 10, 10), DataError);
     new StreamBatcher(iota(101), 0, 101, 10, 10);
@@ -120,18 +127,37 @@ describe('data/batches', () => {
     assert.equal(train.length + val.length, n);
     // a partition: every position once, each part in increasing order
     const seen = new Uint8Array(n);
-    for (const part of [train, val]) for (let i = 0; i < part.length; i++) { seen[part[i]!]++; if (i) assert.ok(part[i]! > part[i - 1]!); }
+    for (const part of [train, val])
+      for (let i = 0; i < part.length; i++) {
+        seen[part[i]!]++;
+        if (i) assert.ok(part[i]! > part[i - 1]!);
+      }
     assert.ok(seen.every((c) => c === 1));
     // every ninth of the text has both training and validation characters: the end of the text is trained on
     for (let j = 0; j < 9; j++) {
-      const lo = Math.floor((j * n) / 9), hi = Math.floor(((j + 1) * n) / 9);
-      assert.ok(val.some((x) => x >= lo && x < hi), `validation in part ${j}`);
-      assert.ok(train.some((x) => x >= lo && x < hi), `training in part ${j}`);
+      const lo = Math.floor((j * n) / 9),
+        hi = Math.floor(((j + 1) * n) / 9);
+      assert.ok(
+        val.some((x) => x >= lo && x < hi),
+        `validation in part ${j}`,
+      );
+      assert.ok(
+        train.some((x) => x >= lo && x < hi),
+        `training in part ${j}`,
+      );
     }
     assert.equal(val[val.length - 1], n - 1, 'the last block ends with the text');
-    assert.ok(train.some((x) => x > n - n / 9 + 100), 'the tail is trained on (the tail split never would be)');
+    assert.ok(
+      train.some((x) => x > n - n / 9 + 100),
+      'the tail is trained on (the tail split never would be)',
+    );
     // Uint16 corpora stay Uint16
-    assert.ok(spreadSplit(Uint16Array.from({ length: 30_000 }, (_, i) => i % 65), 0.2).train instanceof Uint16Array);
+    assert.ok(
+      spreadSplit(
+        Uint16Array.from({ length: 30_000 }, (_, i) => i % 65),
+        0.2,
+      ).train instanceof Uint16Array,
+    );
     assert.equal(spreadSplit(ids, 0.1, 4).blocks, 4, 'maxBlocks');
   });
 

@@ -4,16 +4,48 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import {
-  Windows, actualY, applyZScore, autocorrelation, buildSeries, compareWithBaselines, denormalizeY, detectDelimiter,
-  detectHeader, detectSeason, detectTimeColumn, evaluateBaselines, fillMissing, fitZScore, formatTime, inspectColumns, invertZScore,
-  meanForecast, metrics, parseCsvFile, parseCsvText, parseDateCell, parseNumberCell, persistenceForecast, prepareForecast,
-  residualQuantiles, scoreForecast, seasonalNaiveForecast, splitChronological, validateZScore,
-  forecastSpec, futureTimes, inferenceInput, validateForecastSpec, groupColumns, MAX_CATEGORIES, WindowBatcher,
-  forecastCsvText, writeForecastCsv,
+  Windows,
+  actualY,
+  applyZScore,
+  autocorrelation,
+  buildSeries,
+  compareWithBaselines,
+  denormalizeY,
+  detectDelimiter,
+  detectHeader,
+  detectSeason,
+  detectTimeColumn,
+  evaluateBaselines,
+  fillMissing,
+  fitZScore,
+  formatTime,
+  inspectColumns,
+  invertZScore,
+  meanForecast,
+  metrics,
+  parseCsvFile,
+  parseCsvText,
+  parseDateCell,
+  parseNumberCell,
+  persistenceForecast,
+  prepareForecast,
+  residualQuantiles,
+  scoreForecast,
+  seasonalNaiveForecast,
+  splitChronological,
+  validateZScore,
+  forecastSpec,
+  futureTimes,
+  inferenceInput,
+  validateForecastSpec,
+  groupColumns,
+  MAX_CATEGORIES,
+  WindowBatcher,
+  forecastCsvText,
+  writeForecastCsv,
 } from '../../src/data/csv';
 import type { Series } from '../../src/data/csv';
 import { tempDir, throwsData } from './helpers';
-
 
 function tmpFile(name: string, content: string | Buffer): string {
   const d = tempDir('seqlab-csv-');
@@ -72,8 +104,20 @@ describe('data/csv parse', () => {
   });
 
   it('detects a header', () => {
-    assert.strictEqual(detectHeader([['date', 'value'], ['2020-01-01', '3']]), true);
-    assert.strictEqual(detectHeader([['2020-01-01', '3'], ['2020-01-02', '4']]), false);
+    assert.strictEqual(
+      detectHeader([
+        ['date', 'value'],
+        ['2020-01-01', '3'],
+      ]),
+      true,
+    );
+    assert.strictEqual(
+      detectHeader([
+        ['2020-01-01', '3'],
+        ['2020-01-02', '4'],
+      ]),
+      false,
+    );
     assert.strictEqual(detectHeader([['1', '2']]), false);
   });
 
@@ -83,8 +127,14 @@ describe('data/csv parse', () => {
     assert.strictEqual(t.delimiter, ',');
     assert.strictEqual(t.header, true);
     assert.strictEqual(t.rows, 3);
-    assert.deepStrictEqual(t.columns.map((c) => c.name), ['date', 'value', 'note, quoted', 'empty']);
-    assert.deepStrictEqual(t.columns.map((c) => c.kind), ['date', 'numeric', 'text', 'empty']);
+    assert.deepStrictEqual(
+      t.columns.map((c) => c.name),
+      ['date', 'value', 'note, quoted', 'empty'],
+    );
+    assert.deepStrictEqual(
+      t.columns.map((c) => c.kind),
+      ['date', 'numeric', 'text', 'empty'],
+    );
     assert.strictEqual(col(t, 'value').missing, 1);
     assert.deepStrictEqual(Array.from(col(t, 'value').values!), [1.5, NaN, 3]);
     assert.deepStrictEqual(col(t, 'note, quoted').example, { value: 'a "b"\r\nc', row: 2 });
@@ -95,7 +145,10 @@ describe('data/csv parse', () => {
     const t = parseCsvText('1;2,5\n3;4\n');
     assert.strictEqual(t.header, false);
     assert.strictEqual(t.delimiter, ';');
-    assert.deepStrictEqual(t.columns.map((c) => c.name), ['column 1', 'column 2']);
+    assert.deepStrictEqual(
+      t.columns.map((c) => c.name),
+      ['column 1', 'column 2'],
+    );
     assert.deepStrictEqual(Array.from(t.columns[1]!.values!), [2.5, 4]);
     const forced = parseCsvText('a,b\n1,2\n', { header: false });
     assert.strictEqual(forced.rows, 2);
@@ -113,7 +166,10 @@ describe('data/csv parse', () => {
 
   it('renames duplicate headers', () => {
     const t = parseCsvText('x,x,\n1,2,3\n');
-    assert.deepStrictEqual(t.columns.map((c) => c.name), ['x', 'x (2)', 'column 3']);
+    assert.deepStrictEqual(
+      t.columns.map((c) => c.name),
+      ['x', 'x (2)', 'column 3'],
+    );
     assert.ok(t.notes.some((n) => n.includes('x (2)')));
   });
 
@@ -136,7 +192,10 @@ describe('data/csv parse', () => {
       const t = parseCsvFile(f, { chunkBytes });
       assert.strictEqual(t.rows, 300);
       assert.strictEqual(t.delimiter, ';');
-      assert.deepStrictEqual(t.columns.map((c) => [c.name, c.kind]), whole.columns.map((c) => [c.name, c.kind]));
+      assert.deepStrictEqual(
+        t.columns.map((c) => [c.name, c.kind]),
+        whole.columns.map((c) => [c.name, c.kind]),
+      );
       assert.deepStrictEqual(Array.from(t.columns[1]!.values!), Array.from(whole.columns[1]!.values!));
       assert.strictEqual(t.columns[1]!.values![299], 149.5);
     }
@@ -156,7 +215,10 @@ describe('data/csv parse', () => {
     let s = '';
     for (let i = 0; i < 200000; i++) {
       s += `${i},${(i % 97) / 7},"text ${i % 5}, quoted"\n`;
-      if (s.length > 1 << 18) { fs.writeSync(fd, s); s = ''; }
+      if (s.length > 1 << 18) {
+        fs.writeSync(fd, s);
+        s = '';
+      }
     }
     fs.writeSync(fd, s);
     fs.closeSync(fd);
@@ -164,7 +226,10 @@ describe('data/csv parse', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     gc();
-    const used = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+    const used = () => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
     const before = used();
     const rss0 = process.memoryUsage().rss;
     const t = parseCsvFile(f, { chunkBytes: 1 << 16 });
@@ -174,7 +239,10 @@ describe('data/csv parse', () => {
     gc();
     const retained = used() - before;
     assert.strictEqual(t.rows, 200000);
-    assert.deepStrictEqual(t.columns.map((c) => c.kind), ['numeric', 'numeric', 'text']);
+    assert.deepStrictEqual(
+      t.columns.map((c) => c.kind),
+      ['numeric', 'numeric', 'text'],
+    );
     assert.strictEqual(t.columns[1]!.values![199999], (199999 % 97) / 7);
     // kept: two Float64 columns (3.2 MB, growth slack up to 2x); the rows as strings would be several times that
     if (process.env.SEQLAB_MEMLOG) console.log(`kept ${retained} rss ${rssGrew} size ${size}`);
@@ -221,15 +289,20 @@ describe('data/csv columns', () => {
     assert.deepStrictEqual(Array.from(s.time!), [Date.UTC(2020, 0, 1), Date.UTC(2020, 0, 2), Date.UTC(2020, 0, 3)]);
     assert.strictEqual(s.step, 86400000);
     assert.ok(s.notes.some((n) => /sorted by date/.test(n)));
-    throwsData(() => buildSeries(parseCsvText('date,v\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n')),
-      /Duplicate timestamps in date: 2020-01-01 appears in rows 2 and 4/);
+    throwsData(
+      () => buildSeries(parseCsvText('date,v\n2020-01-01,1\n2020-01-02,2\n2020-01-01,3\n')),
+      /Duplicate timestamps in date: 2020-01-01 appears in rows 2 and 4/,
+    );
   });
 
   it('long-format files: duplicate timestamps name the series column, and a filter picks one series', () => {
     const text = 'symbol,date,price\nA,2020-01-01,1\nA,2020-01-02,2\nA,2020-01-03,4\nB,2020-01-01,10\nB,2020-01-02,20\nB,2020-01-03,30\n';
     const t = parseCsvText(text);
     assert.deepStrictEqual(groupColumns(t), [{ name: 'symbol', values: ['A', 'B'] }]);
-    throwsData(() => buildSeries(t), /Duplicate timestamps in date: 2020-01-01 appears in rows 2 and 5; the file seems to hold several series told apart by symbol \(A, B\): choose one of them/);
+    throwsData(
+      () => buildSeries(t),
+      /Duplicate timestamps in date: 2020-01-01 appears in rows 2 and 5; the file seems to hold several series told apart by symbol \(A, B\): choose one of them/,
+    );
     const b = buildSeries(t, { filter: { column: 'symbol', value: 'B' } });
     assert.deepStrictEqual(Array.from(b.values), [10, 20, 30]);
     assert.ok(b.notes.some((n) => /Only the 3 rows where symbol is "B"/.test(n)));
@@ -392,7 +465,7 @@ describe('data/csv baselines and metrics', () => {
     const m = metrics([1, 2, 4], [2, 2, 2]);
     assert.strictEqual(m.mae, 1);
     assert.ok(Math.abs(m.rmse - Math.sqrt(5 / 3)) < 1e-12);
-    assert.ok(Math.abs(m.mape! - 100 / 3 * 1.5) < 1e-9);
+    assert.ok(Math.abs(m.mape! - (100 / 3) * 1.5) < 1e-9);
     const z = metrics([1, 1], [0, 2]);
     assert.strictEqual(z.mapeSkipped, 1);
     assert.strictEqual(z.mape, 50);
@@ -402,7 +475,7 @@ describe('data/csv baselines and metrics', () => {
 
   it('season detection: finds the period of a noisy seasonal series with trend, none in noise or a random walk', () => {
     let seed = 1;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
     const seasonal = Array.from({ length: 600 }, (_, i) => 5 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + rnd());
     assert.strictEqual(detectSeason(seasonal)!.period, 12);
     // a broad, noisy yearly peak: the top of the hump (near 365), not its first wiggle
@@ -436,7 +509,10 @@ describe('data/csv baselines and metrics', () => {
     assert.strictEqual(byName['seasonal naive']!.rmse, 0);
     assert.ok(byName.persistence!.rmse > 1);
     const forced = evaluateBaselines(fd, { season: null });
-    assert.deepStrictEqual(forced.results.map((r) => r.name), ['persistence', 'training mean']);
+    assert.deepStrictEqual(
+      forced.results.map((r) => r.name),
+      ['persistence', 'training mean'],
+    );
   });
 
   it('model scoring, plain verdict, residual intervals', () => {
@@ -473,7 +549,10 @@ describe('data/csv baselines and metrics', () => {
     const plan = inspectColumns(table);
     assert.deepStrictEqual(plan.defaultTargets, ['sales']);
     assert.deepStrictEqual(plan.defaultFeatures, ['price']);
-    assert.deepStrictEqual(plan.excluded.map((e) => e.name), ['weather']);
+    assert.deepStrictEqual(
+      plan.excluded.map((e) => e.name),
+      ['weather'],
+    );
     const series = buildSeries(table);
     assert.deepStrictEqual(series.filled, { sales: 1 });
     const fd = prepareForecast(series, { window: 14, horizon: 7 });
@@ -487,8 +566,14 @@ describe('data/csv baselines and metrics', () => {
   });
 
   it('forecast spec round-trips and prepares new data the same way', () => {
-    const mk = (n: number, shift = 0) => ['date,y,x', ...Array.from({ length: n }, (_, i) =>
-      `${new Date(Date.UTC(2022, 0, 1) + i * 86400000).toISOString().slice(0, 10)},${10 + (i % 7) * 3 + shift},${i % 3}`)].join('\n');
+    const mk = (n: number, shift = 0) =>
+      [
+        'date,y,x',
+        ...Array.from(
+          { length: n },
+          (_, i) => `${new Date(Date.UTC(2022, 0, 1) + i * 86400000).toISOString().slice(0, 10)},${10 + (i % 7) * 3 + shift},${i % 3}`,
+        ),
+      ].join('\n');
     const fd = prepareForecast(buildSeries(parseCsvText(mk(60))), { window: 5, horizon: 2 });
     const spec = validateForecastSpec(JSON.parse(JSON.stringify(forecastSpec(fd))));
     assert.deepStrictEqual(spec.stats, fd.stats);
@@ -504,7 +589,10 @@ describe('data/csv baselines and metrics', () => {
     assert.strictEqual(inp.lastTime, Date.UTC(2022, 0, 1) + 59 * 86400000);
     // zero change predicted -> the last value; the stored statistics are used, not the new data's
     const last = 10 + (59 % 7) * 3;
-    assert.deepStrictEqual(Array.from(inp.toOriginal([0, 0]), (v) => +v.toFixed(4)), [last, last]);
+    assert.deepStrictEqual(
+      Array.from(inp.toOriginal([0, 0]), (v) => +v.toFixed(4)),
+      [last, last],
+    );
     assert.ok(Math.abs(inp.toOriginal([1, 0])[0]! - last - ds * fd.stats.std[0]!) < 1e-4);
     const shifted = inferenceInput(parseCsvText(mk(60, 100)), spec);
     assert.ok(Math.abs(shifted.x[0]! - inp.x[0]!) < 1e-4, 'relative inputs do not move with the level');
@@ -520,9 +608,15 @@ describe('data/csv baselines and metrics', () => {
 
   it('future time stamps: calendar months, fixed steps, row numbers', () => {
     const monthly = buildSeries(parseCsvText('m,v\n2020-11-01,1\n2020-12-01,3\n2021-01-01,2\n'));
-    assert.deepStrictEqual(futureTimes(monthly, 2).map((t) => formatTime(t, 'date')), ['2021-02-01', '2021-03-01']);
+    assert.deepStrictEqual(
+      futureTimes(monthly, 2).map((t) => formatTime(t, 'date')),
+      ['2021-02-01', '2021-03-01'],
+    );
     const hourly = buildSeries(parseCsvText('t,v\n2020-01-01 00:00,1\n2020-01-01 01:00,3\n2020-01-01 02:00,2\n'));
-    assert.deepStrictEqual(futureTimes(hourly, 1).map((t) => formatTime(t, 'date')), ['2020-01-01T03:00:00Z']);
+    assert.deepStrictEqual(
+      futureTimes(hourly, 1).map((t) => formatTime(t, 'date')),
+      ['2020-01-01T03:00:00Z'],
+    );
     const rows = buildSeries(parseCsvText('v\n1\n3\n2\n'));
     assert.deepStrictEqual(futureTimes(rows, 2), [3, 4]);
   });
@@ -556,16 +650,24 @@ describe('data/csv baselines and metrics', () => {
     }
     for (const ep of epochs) assert.strictEqual(new Set(ep).size, 24, 'no window twice in an epoch');
     assert.notDeepStrictEqual(epochs[0], epochs[1]);
-    assert.notDeepStrictEqual(epochs[0], Array.from({ length: 24 }, (_, i) => i));
+    assert.notDeepStrictEqual(
+      epochs[0],
+      Array.from({ length: 24 }, (_, i) => i),
+    );
 
     // resume: a fresh batcher with the saved state continues identically
     const a = new WindowBatcher(w, 8, true, 7);
     for (let k = 0; k < 4; k++) a.nextIndices();
     const b = new WindowBatcher(w, 8, true, 7);
     b.state = JSON.parse(JSON.stringify(a.state));
-    const W = 4, B = 8, F = 2, O = 2;
-    const xa = new Float32Array(W * B * F), ya = new Float32Array(W * B * O).fill(9);
-    const xb = new Float32Array(W * B * F), yb = new Float32Array(W * B * O);
+    const W = 4,
+      B = 8,
+      F = 2,
+      O = 2;
+    const xa = new Float32Array(W * B * F),
+      ya = new Float32Array(W * B * O).fill(9);
+    const xb = new Float32Array(W * B * F),
+      yb = new Float32Array(W * B * O);
     for (let k = 0; k < 5; k++) {
       assert.strictEqual(a.next(xa, ya), b.next(xb, yb));
       assert.deepStrictEqual(xb, xa);
@@ -575,22 +677,33 @@ describe('data/csv baselines and metrics', () => {
     const c = new WindowBatcher(w, 8, false);
     c.next(xa, ya);
     assert.ok(ya.subarray(0, (W - 1) * B * O).every((v) => v === 0));
-    const xr = new Float32Array(W * B * F), yr = new Float32Array(B * O);
+    const xr = new Float32Array(W * B * F),
+      yr = new Float32Array(B * O);
     w.batch([0, 1, 2, 3, 4, 5, 6, 7], xr, yr);
     assert.deepStrictEqual(xa, xr);
     assert.deepStrictEqual(ya.subarray((W - 1) * B * O), yr);
     assert.deepStrictEqual(Array.from(ya.subarray((W - 1) * B * O, (W - 1) * B * O + 2)), [8, 10]); // window 0: rows 4,5 of column 0
 
     throwsData(() => new WindowBatcher(w, 26, true), /25 windows, fewer than the batch size 26/);
-    assert.throws(() => { tr.state = { pos: 25, epoch: 0 }; }, RangeError);
+    assert.throws(() => {
+      tr.state = { pos: 25, epoch: 0 };
+    }, RangeError);
   });
 
   it('forecast CSV: quoted names, intervals, and a new file every time (never overwrites)', () => {
     const t = {
-      timeColumn: 'date', timeKind: 'date' as const, times: [Date.UTC(2021, 1, 1), Date.UTC(2021, 2, 1)], targets: ['sales, total'],
-      values: [1.5, 2 / 3], lower: [1, 0.5], upper: [2, 1],
+      timeColumn: 'date',
+      timeKind: 'date' as const,
+      times: [Date.UTC(2021, 1, 1), Date.UTC(2021, 2, 1)],
+      targets: ['sales, total'],
+      values: [1.5, 2 / 3],
+      lower: [1, 0.5],
+      upper: [2, 1],
     };
-    assert.strictEqual(forecastCsvText(t), 'date,"sales, total","sales, total lower","sales, total upper"\n2021-02-01,1.5,1,2\n2021-03-01,0.6666666667,0.5,1\n');
+    assert.strictEqual(
+      forecastCsvText(t),
+      'date,"sales, total","sales, total lower","sales, total upper"\n2021-02-01,1.5,1,2\n2021-03-01,0.6666666667,0.5,1\n',
+    );
     const input = tmpFile('shop.csv', 'date,sales\n');
     const a = writeForecastCsv(input, t);
     const b = writeForecastCsv(input, t);
@@ -598,6 +711,9 @@ describe('data/csv baselines and metrics', () => {
     assert.strictEqual(path.basename(b), 'shop.forecast-2.csv');
     assert.strictEqual(fs.readFileSync(input, 'utf8'), 'date,sales\n');
     const back = parseCsvText(fs.readFileSync(a, 'utf8'));
-    assert.deepStrictEqual(back.columns.map((c) => c.kind), ['date', 'numeric', 'numeric', 'numeric']);
+    assert.deepStrictEqual(
+      back.columns.map((c) => c.kind),
+      ['date', 'numeric', 'numeric', 'numeric'],
+    );
   });
 });

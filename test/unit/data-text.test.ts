@@ -12,7 +12,6 @@ function tmpDir(): string {
   return tempDir('seqlab-data-');
 }
 
-
 describe('data/vocab', () => {
   it('emoji and CJK are one id each and round-trip', () => {
     const v = Vocab.fromText(MIXED);
@@ -38,7 +37,13 @@ describe('data/vocab', () => {
   });
 
   it('fromCounts ignores zero counts and sorts', () => {
-    const v = Vocab.fromCounts(new Map([[0x63, 5], [0x61, 1], [0x62, 0]]));
+    const v = Vocab.fromCounts(
+      new Map([
+        [0x63, 5],
+        [0x61, 1],
+        [0x62, 0],
+      ]),
+    );
     assert.deepStrictEqual(v.codePoints, [0x61, 0x63]);
   });
 
@@ -134,7 +139,10 @@ describe('data/text collect + load', () => {
 
   it('walks folders in sorted order, skipping dot-folders, node_modules, binary, empty and oversized files', () => {
     const r = collectTextFiles([d], { maxFileBytes: 1000 });
-    assert.deepStrictEqual(r.files.map((f) => path.relative(d, f)), ['a.txt', 'b.txt', path.join('sub', 'c.md'), path.join('sub', 'deeper', 'd.txt')]);
+    assert.deepStrictEqual(
+      r.files.map((f) => path.relative(d, f)),
+      ['a.txt', 'b.txt', path.join('sub', 'c.md'), path.join('sub', 'deeper', 'd.txt')],
+    );
     const reasons = Object.fromEntries(r.skipped.map((s) => [path.relative(d, s.path), s.reason]));
     assert.match(reasons['img.dat']!, /binary/);
     assert.match(reasons['empty.txt']!, /empty/);

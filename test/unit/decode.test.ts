@@ -18,19 +18,39 @@ import { OnnxModel } from '../../src/onnx/runtime';
 /** A Markov toy model: the next-token distribution depends only on the last token (row `start` before any). */
 class MarkovStepper implements TokenStepper {
   steps = 0;
-  constructor(private readonly probs: number[][], private last = -1) {}
-  private logits(): Float32Array { return Float32Array.from(this.probs[this.last + 1]!, (p) => Math.log(p)); }
-  prime(tokens: ArrayLike<number>): Float32Array { this.last = tokens[tokens.length - 1]!; this.steps++; return this.logits(); }
-  step(token: number): Float32Array { this.last = token; this.steps++; return this.logits(); }
-  fork(): MarkovStepper { return new MarkovStepper(this.probs, this.last); }
-  first(): Float32Array { return this.logits(); }
+  constructor(
+    private readonly probs: number[][],
+    private last = -1,
+  ) {}
+  private logits(): Float32Array {
+    return Float32Array.from(this.probs[this.last + 1]!, (p) => Math.log(p));
+  }
+  prime(tokens: ArrayLike<number>): Float32Array {
+    this.last = tokens[tokens.length - 1]!;
+    this.steps++;
+    return this.logits();
+  }
+  step(token: number): Float32Array {
+    this.last = token;
+    this.steps++;
+    return this.logits();
+  }
+  fork(): MarkovStepper {
+    return new MarkovStepper(this.probs, this.last);
+  }
+  first(): Float32Array {
+    return this.logits();
+  }
 }
 const ABC = { decode: (ids: ArrayLike<number>) => Array.from(ids, (i) => 'abc.'[i]!).join('') };
 
 function bruteForce(probs: number[][], len: number, V: number): { ids: number[]; logProb: number } {
   let best = { ids: [] as number[], logProb: -Infinity };
   const rec = (ids: number[], lp: number, last: number) => {
-    if (ids.length === len) { if (lp > best.logProb) best = { ids, logProb: lp }; return; }
+    if (ids.length === len) {
+      if (lp > best.logProb) best = { ids, logProb: lp };
+      return;
+    }
     for (let v = 0; v < V; v++) rec([...ids, v], lp + Math.log(probs[last + 1]![v]!), v);
   };
   rec([], 0, -1);
@@ -63,7 +83,8 @@ describe('beam search', () => {
   it('equals exhaustive search on random Markov models when wide enough, and bookkeeping of forks is right', async () => {
     const rng = new Rng(11);
     for (let trial = 0; trial < 20; trial++) {
-      const V = 4, len = 4;
+      const V = 4,
+        len = 4;
       const probs = Array.from({ length: V + 1 }, () => {
         const row = Array.from({ length: V }, () => Math.exp(3 * rng.normal()));
         const s = row.reduce((a, b) => a + b, 0);
@@ -76,8 +97,12 @@ describe('beam search', () => {
       assert.ok(Math.abs(hyps[0]!.logProb - best.logProb) < 1e-5); // logits are float32
       // every hypothesis's logProb is the true probability of its ids
       for (const h of hyps.slice(0, 10)) {
-        let lp = 0, last = -1;
-        for (const id of h.ids) { lp += Math.log(probs[last + 1]![id]!); last = id; }
+        let lp = 0,
+          last = -1;
+        for (const id of h.ids) {
+          lp += Math.log(probs[last + 1]![id]!);
+          last = id;
+        }
         assert.ok(Math.abs(lp - h.logProb) < 1e-5);
       }
     }
@@ -85,7 +110,11 @@ describe('beam search', () => {
 
   it('stops hypotheses at stop strings and stop tokens, cutting them', async () => {
     const root = new MarkovStepper([
-      [0.1, 0.6, 0.1, 0.2], [0.25, 0.25, 0.25, 0.25], [0.05, 0.05, 0.05, 0.85], [0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25],
+      [0.1, 0.6, 0.1, 0.2],
+      [0.25, 0.25, 0.25, 0.25],
+      [0.05, 0.05, 0.05, 0.85],
+      [0.25, 0.25, 0.25, 0.25],
+      [0.25, 0.25, 0.25, 0.25],
     ]);
     const h = await beamSearch(root, root.first(), ABC, { width: 3, length: 6, stop: ['.'] });
     assert.equal(h[0]!.text, 'b');
@@ -100,8 +129,17 @@ describe('beam search', () => {
 });
 
 describe('sampling over a stepper', () => {
-  const rows = [[0.3, 0.3, 0.2, 0.2], [0.4, 0.1, 0.4, 0.1], [0.2, 0.2, 0.3, 0.3], [0.1, 0.5, 0.2, 0.2], [0.25, 0.25, 0.25, 0.25]];
-  const run = (o: Parameters<typeof sampleText>[3]) => { const s = new MarkovStepper(rows); return sampleText(s, s.first(), ABC, o); };
+  const rows = [
+    [0.3, 0.3, 0.2, 0.2],
+    [0.4, 0.1, 0.4, 0.1],
+    [0.2, 0.2, 0.3, 0.3],
+    [0.1, 0.5, 0.2, 0.2],
+    [0.25, 0.25, 0.25, 0.25],
+  ];
+  const run = (o: Parameters<typeof sampleText>[3]) => {
+    const s = new MarkovStepper(rows);
+    return sampleText(s, s.first(), ABC, o);
+  };
 
   it('is reproducible from its seed for every decoder setting', async () => {
     for (const o of [{}, { temperature: 0.7 }, { topK: 2 }, { topP: 0.6 }, { temperature: 1.5, topK: 3, topP: 0.9 }]) {
@@ -122,7 +160,9 @@ describe('sampling over a stepper', () => {
     let last = -1;
     for (const id of k2.ids) {
       const row = rows[last + 1]!;
-      const top2 = Array.from(row.keys()).sort((x, y) => row[y]! - row[x]! || x - y).slice(0, 2);
+      const top2 = Array.from(row.keys())
+        .sort((x, y) => row[y]! - row[x]! || x - y)
+        .slice(0, 2);
       assert.ok(top2.includes(id), `token ${id} after ${last} is outside the top 2`);
       last = id;
     }
@@ -141,8 +181,10 @@ describe('sampling over a stepper', () => {
 
 describe('onnxruntime path and TypeScript engine pick the same text', () => {
   it('greedy and seeded sampling give identical text through both paths', async () => {
-    const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'parity', 'char_lstm_l2.json'), 'utf8')) as
-      { config: ModelConfig; params: Record<string, number[]> };
+    const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'parity', 'char_lstm_l2.json'), 'utf8')) as {
+      config: ModelConfig;
+      params: Record<string, number[]>;
+    };
     const { entries, total } = paramLayout(fx.config);
     const p = new Float32Array(total);
     for (const e of entries) p.set(fx.params[e.name]!, e.offset);
@@ -157,17 +199,32 @@ describe('onnxruntime path and TypeScript engine pick the same text', () => {
         const got = await sampleText(s, first, vocab, { length: 40, ...o });
         assert.equal(got.text, want, JSON.stringify(o));
       }
-    } finally { await onnx.dispose(); }
+    } finally {
+      await onnx.dispose();
+    }
   });
 });
 
 describe('PrefixCache', () => {
   it('runs only the new tokens of a context that extends a cached one, and gives the same logits', async () => {
-    const rows = [[0.3, 0.3, 0.2, 0.2], [0.4, 0.1, 0.4, 0.1], [0.2, 0.2, 0.3, 0.3], [0.1, 0.5, 0.2, 0.2], [0.25, 0.25, 0.25, 0.25]];
+    const rows = [
+      [0.3, 0.3, 0.2, 0.2],
+      [0.4, 0.1, 0.4, 0.1],
+      [0.2, 0.2, 0.3, 0.3],
+      [0.1, 0.5, 0.2, 0.2],
+      [0.25, 0.25, 0.25, 0.25],
+    ];
     const fed: number[] = [];
     class Counting extends MarkovStepper {
-      override prime(t: ArrayLike<number>) { fed.push(t.length); return super.prime(t); }
-      override fork(): Counting { const f = new Counting(rows); (f as unknown as { last: number }).last = (this as unknown as { last: number }).last; return f; }
+      override prime(t: ArrayLike<number>) {
+        fed.push(t.length);
+        return super.prime(t);
+      }
+      override fork(): Counting {
+        const f = new Counting(rows);
+        (f as unknown as { last: number }).last = (this as unknown as { last: number }).last;
+        return f;
+      }
     }
     const cache = new PrefixCache(() => new Counting(rows), 2);
     const a = await cache.advance([0, 1, 2, 3]);

@@ -22,7 +22,10 @@ import { forecastNormOf, predictForecast } from '../../src/worker/forecastPredic
 /** y = 10 + 5 sin(2πt/12) + 0.02 t + N(0, 0.3²), daily dates, plus an unrelated noisy column */
 function seasonalCsv(n: number, seed = 7): string {
   let s = seed;
-  const rnd = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
+  const rnd = () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
   const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const lines = ['date,sales,noise'];
   for (let t = 0; t < n; t++) {
@@ -44,10 +47,22 @@ describe('forecasting run (worker/forecast.ts)', function () {
     writeFileSync(csv, seasonalCsv(480));
     modelDir = join(dir, 'models', 'sales');
     const logs: string[] = [];
-    result = await runForecastTraining({
-      jobId: 'j1', file: csv, outDir: modelDir, name: 'sales', control: createControl(), targets: ['sales'], features: [],
-      window: 12, hidden: 24, steps: 600, patience: 6,
-    }, { log: (_l, m) => logs.push(m) });
+    result = await runForecastTraining(
+      {
+        jobId: 'j1',
+        file: csv,
+        outDir: modelDir,
+        name: 'sales',
+        control: createControl(),
+        targets: ['sales'],
+        features: [],
+        window: 12,
+        hidden: 24,
+        steps: 600,
+        patience: 6,
+      },
+      { log: (_l, m) => logs.push(m) },
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -87,7 +102,9 @@ describe('forecasting run (worker/forecast.ts)', function () {
       assert.equal(norm.window, 12);
       assert.ok(norm.stats.std[0]! > 1, 'train-only statistics are stored');
       assert.ok(norm.intervals && norm.intervals.lower[0]! < 0 && norm.intervals.upper[0]! > 0);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
   });
 
   it('prediction intervals from validation residuals cover roughly their nominal share of the test values', () => {
@@ -122,7 +139,11 @@ describe('forecasting run (worker/forecast.ts)', function () {
     cpSync(modelDir, copy, { recursive: true });
     copyFileSync(out, join(copy, 'model.onnx'));
     const m = await OnnxModel.load(out);
-    try { assert.equal(forecastNormOf(m, 'exported').kind, 'forecast'); } finally { await m.dispose(); }
+    try {
+      assert.equal(forecastNormOf(m, 'exported').kind, 'forecast');
+    } finally {
+      await m.dispose();
+    }
     const again = await predictForecast({ modelDir: copy, file: csv, steps: 3 });
     assert.deepEqual(again.values, orig.values);
     assert.deepEqual(again.labels, orig.labels);
@@ -201,7 +222,12 @@ describe('seqlab forecast (CLI exit codes)', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('wrong usage exits 2 with usage', () => {
-    for (const args of [['forecast', 'train', 'x.csv'], ['forecast', 'train', 'x.csv', '--target', 'y', '--window', '0'], ['forecast', 'predict', 'm'], ['forecast', 'train', 'x.csv', '--target', 'y', '--cell', 'tcn']]) {
+    for (const args of [
+      ['forecast', 'train', 'x.csv'],
+      ['forecast', 'train', 'x.csv', '--target', 'y', '--window', '0'],
+      ['forecast', 'predict', 'm'],
+      ['forecast', 'train', 'x.csv', '--target', 'y', '--cell', 'tcn'],
+    ]) {
       const r = run(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /usage/i);
@@ -215,7 +241,11 @@ describe('seqlab forecast (CLI exit codes)', function () {
       ['text.csv', 'a,b\nx,y\nz,w\n', /no numeric column/],
       ['short.csv', 'date,y\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n', /window/],
       ['dup.csv', 'date,y\n2020-01-01,1\n2020-01-01,2\n2020-01-03,3\n', /duplicate/i],
-      ['const.csv', `date,y\n${Array.from({ length: 60 }, (_, i) => `${new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10)},5`).join('\n')}\n`, /constant/],
+      [
+        'const.csv',
+        `date,y\n${Array.from({ length: 60 }, (_, i) => `${new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10)},5`).join('\n')}\n`,
+        /constant/,
+      ],
     ];
     for (const [name, text, re] of files) {
       writeFileSync(join(dir, name), text);
@@ -255,7 +285,9 @@ describe('forecasting run: exact resume', function () {
       assert.deepEqual(Array.from(b.params), Array.from(a.params));
       assert.deepEqual(Array.from(b.bestParams), Array.from(a.bestParams));
       assert.equal(b.trainer.bestValLoss, a.trainer.bestValLoss);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -269,7 +301,19 @@ describe('forecasting run: horizon and several targets', function () {
       for (let t = 0; t < 300; t++) lines.push(`${t},${(5 * Math.sin(t / 3)).toFixed(4)},${(2 * Math.cos(t / 5) + 0.01 * t).toFixed(4)}`);
       writeFileSync(csv, lines.join('\n') + '\n');
       const out = join(dir, 'm');
-      const r = await runForecastTraining({ jobId: 'm', file: csv, outDir: out, name: 'm', control: createControl(), targets: ['a', 'b'], features: [], window: 10, horizon: 3, hidden: 8, steps: 40 });
+      const r = await runForecastTraining({
+        jobId: 'm',
+        file: csv,
+        outDir: out,
+        name: 'm',
+        control: createControl(),
+        targets: ['a', 'b'],
+        features: [],
+        window: 10,
+        horizon: 3,
+        hidden: 8,
+        steps: 40,
+      });
       assert.equal(r.report.horizon, 3);
       assert.deepEqual(r.report.targets, ['a', 'b']);
       assert.equal(r.report.intervals.lower.length, 6, 'one interval per output (h, k)');
@@ -283,7 +327,9 @@ describe('forecasting run: horizon and several targets', function () {
       for (let i = 0; i < 14; i++) assert.ok(Number.isFinite(p7.values[i]!) && p7.lower[i]! <= p7.values[i]! && p7.values[i]! <= p7.upper[i]!);
       // intervals widen beyond the horizon
       assert.ok(p7.upper[12]! - p7.lower[12]! > p7.upper[0]! - p7.lower[0]!);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a model with feature columns refuses to forecast beyond its horizon (future features are unknown)', async () => {
@@ -292,9 +338,22 @@ describe('forecasting run: horizon and several targets', function () {
       const csv = join(dir, 'f.csv');
       writeFileSync(csv, seasonalCsv(200, 5));
       const out = join(dir, 'm');
-      await runForecastTraining({ jobId: 'f', file: csv, outDir: out, name: 'f', control: createControl(), targets: ['sales'], features: ['noise'], window: 8, hidden: 8, steps: 20 });
+      await runForecastTraining({
+        jobId: 'f',
+        file: csv,
+        outDir: out,
+        name: 'f',
+        control: createControl(),
+        targets: ['sales'],
+        features: ['noise'],
+        window: 8,
+        hidden: 8,
+        steps: 20,
+      });
       assert.equal((await predictForecast({ modelDir: out, file: csv, steps: 1 })).values.length, 1);
       await assert.rejects(predictForecast({ modelDir: out, file: csv, steps: 2 }), /noise.*at most its horizon of 1 step/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

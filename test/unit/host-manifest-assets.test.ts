@@ -11,7 +11,7 @@ describe('recipe schema (schemas/recipe.schema.json)', () => {
   const schema = json('schemas/recipe.schema.json');
   const props = schema.properties.options.properties as Record<string, { default?: unknown; enum?: unknown[] }>;
 
-  it('names every training option, with the engine\'s default', () => {
+  it("names every training option, with the engine's default", () => {
     assert.deepEqual(Object.keys(props).sort(), Object.keys(DEFAULT_TRAIN_OPTIONS).sort());
     for (const [k, v] of Object.entries(DEFAULT_TRAIN_OPTIONS)) assert.deepEqual(props[k].default, v, k);
   });

@@ -18,8 +18,14 @@ describe('model names (host/names)', () => {
   });
   it('uniqueName appends -2, -3… until free', () => {
     const taken = new Set(['a', 'a-2']);
-    assert.equal(uniqueName('a', (n) => taken.has(n)), 'a-3');
-    assert.equal(uniqueName('b', (n) => taken.has(n)), 'b');
+    assert.equal(
+      uniqueName('a', (n) => taken.has(n)),
+      'a-3',
+    );
+    assert.equal(
+      uniqueName('b', (n) => taken.has(n)),
+      'b',
+    );
   });
 });
 

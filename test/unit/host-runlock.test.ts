@@ -7,7 +7,9 @@ import { liveElsewhere, removeRunLock, RUN_LOCK_FILE, writeRunLock } from '../..
 
 describe('run locks (data/runLock): live in another process, or interrupted?', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'seqlab-lock-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'seqlab-lock-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const lock = (pid: number, host = hostname()) => writeFileSync(join(dir, RUN_LOCK_FILE), JSON.stringify({ pid, host, jobId: 'j', startedAt: '' }));
 

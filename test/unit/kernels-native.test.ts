@@ -20,17 +20,43 @@ describe('native AVX2/FMA kernels', function () {
     assert.ok(k, `the native kernels must build and load here: ${nativeLoadError}`);
     nk = k;
   });
-  after(() => { nk.setThreads(1); });
+  after(() => {
+    nk.setThreads(1);
+  });
 
   // gemm, the fused cells, σ/tanh and the whole-array kernels against their references: kernels-backends.test.ts
 
   it('float64 arrays go to the reference kernels; views too short for the shapes throw instead of touching memory', () => {
-    const C = new Float64Array(6), A = new Float64Array([1, 2, 3]), B = new Float64Array([1, 1]);
+    const C = new Float64Array(6),
+      A = new Float64Array([1, 2, 3]),
+      B = new Float64Array([1, 1]);
     nk.gemm(false, false, 3, 2, 1, A, 0, 1, B, 0, 2, 0, C, 0, 2);
     assert.deepEqual([...C], [1, 1, 2, 2, 3, 3]);
-    const a32 = new Float32Array(4), c32 = new Float32Array(4);
+    const a32 = new Float32Array(4),
+      c32 = new Float32Array(4);
     assert.throws(() => nk.gemm(false, false, 2, 2, 2, a32, 1, 2, a32, 0, 2, 0, c32, 0, 2), RangeError);
-    assert.throws(() => nk.lstmForward(2, 8, new Float32Array(10), 0, null, 0, null, 0, new Float32Array(16), 0, new Float32Array(64), 0, new Float32Array(16), 0, new Float32Array(16), 0), RangeError);
+    assert.throws(
+      () =>
+        nk.lstmForward(
+          2,
+          8,
+          new Float32Array(10),
+          0,
+          null,
+          0,
+          null,
+          0,
+          new Float32Array(16),
+          0,
+          new Float32Array(64),
+          0,
+          new Float32Array(16),
+          0,
+          new Float32Array(16),
+          0,
+        ),
+      RangeError,
+    );
   });
 
   // The issue's rule: speed must not change the math. 300 Adam steps on the same seed land within 0.03 nats of the
@@ -40,13 +66,32 @@ describe('native AVX2/FMA kernels', function () {
       const text = 'the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs.\n'.repeat(60);
       const vocab = Vocab.fromText(text);
       const ids = Int32Array.from(vocab.encode(text));
-      const B = 8, T = 16;
+      const B = 8,
+        T = 16;
       const train = (kernels: typeof refKernels) => {
         const config = charConfig({ cell, layers: 2, hidden: 24, emb: 8, vocab: vocab.size });
         const model = new Model(config, { kernels });
-        const opts = resolveOptions({ cell, layers: 2, hidden: 24, emb: 8, batch: B, seq: T, lr: 3e-3, clip: 5, steps: 300, evalEvery: 1e9, seed: 4, sampleChars: 0 });
+        const opts = resolveOptions({
+          cell,
+          layers: 2,
+          hidden: 24,
+          emb: 8,
+          batch: B,
+          seq: T,
+          lr: 3e-3,
+          clip: 5,
+          steps: 300,
+          evalEvery: 1e9,
+          seed: 4,
+          sampleChars: 0,
+        });
         const split = splitTrainVal(ids.length, 0.1);
-        const tr = new Trainer(model, opts, new StreamBatcher(ids, split.train[0], split.train[1], B, T), new StreamBatcher(ids, split.val[0], split.val[1], B, T));
+        const tr = new Trainer(
+          model,
+          opts,
+          new StreamBatcher(ids, split.train[0], split.train[1], B, T),
+          new StreamBatcher(ids, split.val[0], split.val[1], B, T),
+        );
         tr.init();
         for (let s = 0; s < 300; s++) tr.trainStep();
         return tr.evaluate();

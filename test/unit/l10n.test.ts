@@ -5,11 +5,21 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const json = (p: string) => JSON.parse(readFileSync(join(root, p), 'utf8')) as Record<string, unknown>;
-const placeholders = (s: string) => [...s.matchAll(/\{(\d+)\}/g)].map((m) => m[1]).sort().join(',');
+const placeholders = (s: string) =>
+  [...s.matchAll(/\{(\d+)\}/g)]
+    .map((m) => m[1])
+    .sort()
+    .join(',');
 
 /** the first argument of every vscode.l10n.t('…') call in the extension's host code */
 function runtimeStrings(): Set<string> {
-  const files = ['src/extension.ts', ...readdirSync(join(root, 'src/host'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => `src/host/${f}`)];
+  const files = [
+    'src/extension.ts',
+    ...readdirSync(join(root, 'src/host'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `src/host/${f}`),
+  ];
   const out = new Set<string>();
   for (const f of files) {
     const src = readFileSync(join(root, f), 'utf8');
@@ -20,7 +30,8 @@ function runtimeStrings(): Set<string> {
 
 describe('localization (en + zh-cn)', () => {
   it('package.nls.zh-cn.json translates every key of package.nls.json, and nothing else', () => {
-    const en = json('package.nls.json'), zh = json('package.nls.zh-cn.json');
+    const en = json('package.nls.json'),
+      zh = json('package.nls.zh-cn.json');
     assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
     for (const [k, v] of Object.entries(zh)) assert.ok(typeof v === 'string' && v.length > 0, k);
   });

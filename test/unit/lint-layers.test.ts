@@ -31,12 +31,18 @@ describe('layer rules (lint)', function () {
     ['src/worker/probe.ts', "import * as vscode from 'vscode'; void vscode;", /the package 'vscode'/],
     ['src/data/probe.ts', "import { x } from '../host/commands'; void x;", /not host\//],
     ['src/host/probe.ts', "import { x } from '../webview/shared/colors'; void x;", /not webview\//],
-    ['src/worker/probe.ts', "const f = () => document.title; void f;", /document/],
+    ['src/worker/probe.ts', 'const f = () => document.title; void f;', /document/],
+    ['src/cli/probe.ts', "import * as vscode from 'vscode'; void vscode;", /cli\/ may not import the package 'vscode'/],
+    ['src/cli/probe.ts', "import { x } from '../host/commands'; void x;", /cli\/ may import .*; not host\//],
+    ['src/misc/probe.ts', 'export const y = 2;', /src\/misc\/ is not a layer/],
   ];
   for (const [file, code, re] of fails) {
     it(`${file}: ${code.split(';')[0]} fails lint`, async () => {
       const msgs = await lint(file, code);
-      assert.ok(msgs.some((m) => re.test(m.message)), `expected a layer error matching ${re}; got ${JSON.stringify(msgs.map((m) => m.message))}`);
+      assert.ok(
+        msgs.some((m) => re.test(m.message)),
+        `expected a layer error matching ${re}; got ${JSON.stringify(msgs.map((m) => m.message))}`,
+      );
     });
   }
   const passes: [string, string][] = [
@@ -45,10 +51,14 @@ describe('layer rules (lint)', function () {
     ['src/onnx/runtime.ts', "import type * as Ort from 'onnxruntime-node'; export type X = Ort.Tensor;"],
     ['src/host/probe.ts', "import * as vscode from 'vscode'; import { Vocab } from '../data/vocab'; void vscode; void Vocab;"],
     ['src/webview/dashboard/probe.ts', "import { FROM_WEBVIEW } from '../../protocol/webview'; void FROM_WEBVIEW;"],
+    ['src/cli/probe.ts', "import { Command } from 'commander'; import { TrainingWorker } from '../worker/client'; void Command; void TrainingWorker;"],
   ];
   for (const [file, code] of passes) {
     it(`${file}: ${code.split(';')[0]} passes`, async () => {
-      assert.deepEqual((await lint(file, code)).map((m) => m.message), []);
+      assert.deepEqual(
+        (await lint(file, code)).map((m) => m.message),
+        [],
+      );
     });
   }
 });

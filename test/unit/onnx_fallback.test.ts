@@ -55,9 +55,15 @@ describe('TS engine fallback', () => {
         const g = await sampleText(s.fork(), first, codec, { length: 20, greedy: true });
         const beam = await beamSearch(s.fork(), first, codec, { width: 3, length: 8 });
         const seq = await beamSearch(s, first, codec, { width: 3, length: 8, batch: false });
-        assert.deepEqual(beam.map((h) => h.text), seq.map((h) => h.text), `${engine}: batched beams differ`);
+        assert.deepEqual(
+          beam.map((h) => h.text),
+          seq.map((h) => h.text),
+          `${engine}: batched beams differ`,
+        );
         out.push(`${g.text}|${beam[0]!.text}`);
-      } finally { await h.dispose(); }
+      } finally {
+        await h.dispose();
+      }
     }
     assert.equal(out[0], out[1]);
   });
@@ -75,7 +81,10 @@ describe('TS engine fallback', () => {
       }
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!, /could not be loaded.*Falling back to the TypeScript engine/);
-    } finally { setOrtUnavailableForTests(null); resetFallbackWarning(); }
+    } finally {
+      setOrtUnavailableForTests(null);
+      resetFallbackWarning();
+    }
     const h = await openInference(bytes);
     assert.equal(h.engine, 'onnx');
     await h.dispose();

@@ -15,14 +15,22 @@ const FIX = path.join(__dirname, '..', 'fixtures', 'onnx');
 
 describe('ONNX model folders', () => {
   let tmp: string;
-  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-models-')); });
-  after(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-models-'));
+  });
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('exports a trained folder (parity-checked) to a standalone file without touching the folder, and samples it on both engines', async () => {
     const dir = path.join(tmp, 'tiny');
     const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(40);
     await runTraining({
-      jobId: 'j', sources: { text, label: 'sel' }, outDir: dir, name: 'tiny', control: createControl(),
+      jobId: 'j',
+      sources: { text, label: 'sel' },
+      outDir: dir,
+      name: 'tiny',
+      control: createControl(),
       options: { layers: 1, hidden: 16, emb: 8, batch: 4, seq: 16, steps: 5, evalEvery: 5, sampleChars: 0 },
     });
     const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
@@ -67,14 +75,22 @@ describe('ONNX model folders', () => {
     try {
       const hs = await hiddenStatesForText(m, 'hello there');
       assert.equal(hs.chars.join(''), 'hello there');
-      assert.deepEqual(hs.layers.map((l) => [l.hidden, l.values.length]), [[12, 11 * 12], [12, 11 * 12]]);
+      assert.deepEqual(
+        hs.layers.map((l) => [l.hidden, l.values.length]),
+        [
+          [12, 11 * 12],
+          [12, 11 * 12],
+        ],
+      );
       assert.ok(Number.isNaN(hs.surprisal[0]!));
       for (let t = 1; t < 11; t++) assert.ok(hs.surprisal[t]! > 0 && hs.surprisal[t]! < 20);
       const step = await m.run(hs.ids, 11, 1);
       const top = hs.layers[1]!.values.subarray(10 * 12);
       const hN = step.state.h0!.subarray(12); // stacked [2,1,12]: layer 1
       for (let i = 0; i < 12; i++) assert.ok(Math.abs(top[i]! - hN[i]!) < 1e-6);
-    } finally { await m.dispose(); }
+    } finally {
+      await m.dispose();
+    }
     await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.onnx'), { modelsDir: models, vocabFile }), /already exists/);
     await assert.rejects(importOnnxFile(path.join(FIX, 'nope.onnx'), { modelsDir: models, vocabFile }), /Model file not found/);
     await assert.rejects(importOnnxFile(path.join(FIX, 'torch_char_lstm.json'), { modelsDir: models, vocabFile, name: 'j' }), /not a valid ONNX model/);

@@ -20,13 +20,24 @@ import { tempDir } from './helpers';
 const FX = join(__dirname, '..', 'fixtures', 'onnx');
 
 describe('PyTorch training script (seqlab export-pytorch)', () => {
-  it('writes the recipe\'s values (presets applied, reals as reals), its data, and compiles as Python', () => {
+  it("writes the recipe's values (presets applied, reals as reals), its data, and compiles as Python", () => {
     const dir = tempDir('seqlab-pt-');
-    writeFileSync(join(dir, 'r.seqlab.json'), JSON.stringify({ name: 'shake', data: ['a.txt', 'texts'], preset: 'medium', options: { lr: 0.001, clip: 1, valSplit: 'spread' } }));
+    writeFileSync(
+      join(dir, 'r.seqlab.json'),
+      JSON.stringify({ name: 'shake', data: ['a.txt', 'texts'], preset: 'medium', options: { lr: 0.001, clip: 1, valSplit: 'spread' } }),
+    );
     const r = recipeFrom(join(dir, 'r.seqlab.json'));
     assert.deepEqual(r.files, [join(dir, 'a.txt'), join(dir, 'texts')]);
     const py = pytorchScript(r, readTemplate());
-    for (const line of ["    'cell': \"lstm\",", "    'layers': 2,", "    'hidden': 256,", "    'dropout': 0.1,", "    'lr': 0.001,", "    'clip': 1.0,", "    'valSplit': \"spread\","]) {
+    for (const line of [
+      '    \'cell\': "lstm",',
+      "    'layers': 2,",
+      "    'hidden': 256,",
+      "    'dropout': 0.1,",
+      "    'lr': 0.001,",
+      "    'clip': 1.0,",
+      '    \'valSplit\': "spread",',
+    ]) {
       assert.ok(py.includes(line), `${line} in the script`);
     }
     assert.ok(py.includes(`    ${JSON.stringify(join(dir, 'texts'))},`));
@@ -43,8 +54,14 @@ describe('PyTorch training script (seqlab export-pytorch)', () => {
     const dir = tempDir('seqlab-pt-');
     writeFileSync(join(dir, 'text.txt'), readFileSync(join(__dirname, '..', '..', 'node_modules', 'typescript', 'README.md'), 'utf8').slice(0, 5000));
     const out = join(dir, 'm');
-    await runTraining({ jobId: 'j', name: 'm', outDir: out, sources: { files: [join(dir, 'text.txt')] }, control: createControl(),
-      options: { cell: 'gru', hidden: 16, emb: 8, batch: 4, seq: 16, steps: 4, evalEvery: 2, sampleChars: 0, lr: 0.004 } });
+    await runTraining({
+      jobId: 'j',
+      name: 'm',
+      outDir: out,
+      sources: { files: [join(dir, 'text.txt')] },
+      control: createControl(),
+      options: { cell: 'gru', hidden: 16, emb: 8, batch: 4, seq: 16, steps: 4, evalEvery: 2, sampleChars: 0, lr: 0.004 },
+    });
     const r = recipeFrom(out);
     assert.equal(r.options.cell, 'gru');
     assert.equal(r.options.lr, 0.004);
@@ -62,7 +79,13 @@ describe('PyTorch training script (seqlab export-pytorch)', () => {
 });
 
 describe('ONNX → engine checkpoint (plain Embedding → RNN → Linear graphs)', () => {
-  const cases: [string, number][] = [['torch_char_lstm.onnx', 19], ['bf_lstm1.onnx', 28], ['bf_gru2.onnx', 28], ['bf_lstm2_i32.onnx', 28], ['bf_nostate.onnx', 28]];
+  const cases: [string, number][] = [
+    ['torch_char_lstm.onnx', 19],
+    ['bf_lstm1.onnx', 28],
+    ['bf_gru2.onnx', 28],
+    ['bf_lstm2_i32.onnx', 28],
+    ['bf_nostate.onnx', 28],
+  ];
   for (const [file, V] of cases) {
     it(`${file}: the engine's logits from the converted weights equal onnxruntime's`, async () => {
       const bytes = readFileSync(join(FX, file));
@@ -70,14 +93,17 @@ describe('ONNX → engine checkpoint (plain Embedding → RNN → Linear graphs)
       const engine = new Model(config, { params });
       const m = await OnnxModel.load(bytes, { vocab: Array.from({ length: V }, (_, i) => 0x4e00 + i) });
       try {
-        const T = 7, B = 2;
+        const T = 7,
+          B = 2;
         const ids = Array.from({ length: T * B }, (_, i) => (i * 5 + 3) % V);
         const r = await m.run(ids, T, B);
         const got = engine.forward(Int32Array.from(ids), T, B, engine.newState(B), false, null);
         let d = 0;
         for (let i = 0; i < r.logits.length; i++) d = Math.max(d, Math.abs(r.logits[i]! - got[i]!));
         assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
-      } finally { await m.dispose(); }
+      } finally {
+        await m.dispose();
+      }
     });
   }
 
@@ -85,7 +111,10 @@ describe('ONNX → engine checkpoint (plain Embedding → RNN → Linear graphs)
     const bytes = readFileSync(join(FX, 'bf_lstm1.onnx'));
     const extra = decodeModel(bytes);
     extra.graph!.initializer!.push({ name: 'norm.weight', dims: [32, 32], dataType: 1, floatData: Array(1024).fill(1) });
-    assert.throws(() => engineWeightsOf(encodeModel(extra), 28), (e: Error) => e instanceof NotConvertibleError && /weights beyond Embedding → LSTM → Linear \(norm.weight\)/.test(e.message));
+    assert.throws(
+      () => engineWeightsOf(encodeModel(extra), 28),
+      (e: Error) => e instanceof NotConvertibleError && /weights beyond Embedding → LSTM → Linear \(norm.weight\)/.test(e.message),
+    );
     const bi = decodeModel(bytes);
     const lstm = bi.graph!.node!.find((n) => n.opType === 'LSTM')!;
     lstm.attribute = [...(lstm.attribute ?? []), { name: 'direction', type: 3, s: new TextEncoder().encode('bidirectional') }];

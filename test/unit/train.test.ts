@@ -19,9 +19,10 @@ import { CHECKPOINT_FILE, ONNX_FILE } from '../../src/protocol/model';
 import { createControl, requestStop, stopRequested, type TrainRequest } from '../../src/protocol/worker';
 import { runTraining } from '../../src/worker/run';
 
-const TEXT200 = 'The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs! '
-  + 'How vexingly quick daft zebras jump; sphinx of black quartz, judge my vow. 0123456789 the end.. '
-  + 'Amazingly few discotheques provide jukeboxes.';
+const TEXT200 =
+  'The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs! ' +
+  'How vexingly quick daft zebras jump; sphinx of black quartz, judge my vow. 0123456789 the end.. ' +
+  'Amazingly few discotheques provide jukeboxes.';
 
 describe('training loop', () => {
   it('overfits a 200-character text to a loss under 0.05', function () {
@@ -35,7 +36,11 @@ describe('training loop', () => {
     const tr = new Trainer(m, opts, new StreamBatcher(ids, 0, ids.length, 1, 199), null);
     tr.init();
     let last = Infinity;
-    const r = tr.run({ onStep: (s) => { last = s.loss; } });
+    const r = tr.run({
+      onStep: (s) => {
+        last = s.loss;
+      },
+    });
     assert.equal(r.stop, 'steps');
     assert.ok(last < 0.05, `final loss ${last}`);
     // and the overfitted model reproduces the text greedily from its first character
@@ -50,8 +55,12 @@ describe('training loop', () => {
     const ids = vocab.encode(text);
     assert.equal(ids.length, [...text].length);
     const m = new Model(charConfig({ vocab: vocab.size, hidden: 32, emb: 8 }));
-    const tr = new Trainer(m, resolveOptions({ hidden: 32, emb: 8, batch: 1, seq: ids.length - 1, lr: 2e-2, steps: 150, valFraction: 0 }),
-      new StreamBatcher(ids, 0, ids.length, 1, ids.length - 1), null);
+    const tr = new Trainer(
+      m,
+      resolveOptions({ hidden: 32, emb: 8, batch: 1, seq: ids.length - 1, lr: 2e-2, steps: 150, valFraction: 0 }),
+      new StreamBatcher(ids, 0, ids.length, 1, ids.length - 1),
+      null,
+    );
     tr.init();
     tr.run();
     const out = generate(m, vocab, { prime: '你好', length: 12, greedy: true });
@@ -59,7 +68,9 @@ describe('training loop', () => {
   });
 });
 
-function tmp(): string { return mkdtempSync(join(tmpdir(), 'seqlab-train-')); }
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'seqlab-train-'));
+}
 function corpusFile(dir: string, n = 6000): string {
   let s = '';
   let i = 0;
@@ -75,14 +86,19 @@ const small = { cell: 'lstm' as const, hidden: 16, emb: 8, batch: 4, seq: 16, ev
 
 describe('runTraining (worker adapter)', () => {
   let dir: string;
-  beforeEach(() => { dir = tmp(); });
+  beforeEach(() => {
+    dir = tmp();
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is deterministic from its seed and writes a complete model folder', async () => {
     const f = corpusFile(dir);
     const logs: string[] = [];
     const a = await runTraining(req(dir, f, 'a', { ...small, steps: 12 }), { log: (_l, m) => logs.push(m) });
-    assert.ok(logs.some((m) => /onnxruntime agrees with the engine to/.test(m)), 'the final ONNX export is parity-checked');
+    assert.ok(
+      logs.some((m) => /onnxruntime agrees with the engine to/.test(m)),
+      'the final ONNX export is parity-checked',
+    );
     const b = await runTraining(req(dir, f, 'b', { ...small, steps: 12 }));
     const c = await runTraining(req(dir, f, 'c', { ...small, steps: 12, seed: 4 }));
     const pa = decodeCheckpoint(readFileSync(join(a.modelDir, CHECKPOINT_FILE))).params;
@@ -126,8 +142,13 @@ describe('runTraining (worker adapter)', () => {
     for (const k of ['lr', 'clip', 'patience', 'evalEvery', 'optimizer', 'lrDecay'] as const) assert.equal(p.options[k], o[k], k);
     assert.ok(!logs.some((m) => /options changed/.test(m)), logs.join('\n'));
     // an explicit option wins, and is reported
-    await runTraining(req(dir, f, 'split', { ...unset, steps: 2, lr: 0.001 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }), { log: (_l, m) => logs.push(m) });
-    assert.ok(logs.some((m) => m === 'options changed for this session: lr 0.005 → 0.001'), logs.join('\n'));
+    await runTraining(req(dir, f, 'split', { ...unset, steps: 2, lr: 0.001 }, { resume: { from: join(dir, 'split'), mode: 'exact' } }), {
+      log: (_l, m) => logs.push(m),
+    });
+    assert.ok(
+      logs.some((m) => m === 'options changed for this session: lr 0.005 → 0.001'),
+      logs.join('\n'),
+    );
     const card = readCard(join(dir, 'split'));
     assert.equal(card.options.lr, 0.001);
     assert.deepEqual(card.optionChanges, [{ step: 17, changed: ['lr 0.005 → 0.001'] }]);
@@ -138,7 +159,10 @@ describe('runTraining (worker adapter)', () => {
     const logs: string[] = [];
     const o = { ...small, valSplit: 'spread' as const, evalEvery: 4 };
     const spread = await runTraining(req(dir, f, 'spread', { ...o, steps: 8 }), { log: (_l, m) => logs.push(m) });
-    assert.ok(logs.some((m) => /validation: \d+ characters in 5 blocks spread over the text/.test(m)), logs.join('\n'));
+    assert.ok(
+      logs.some((m) => /validation: \d+ characters in 5 blocks spread over the text/.test(m)),
+      logs.join('\n'),
+    );
     const tail = await runTraining(req(dir, f, 'tail', { ...small, evalEvery: 4, steps: 8 }));
     assert.notEqual(readCard(spread.modelDir).bestValLoss, readCard(tail.modelDir).bestValLoss, 'another validation text');
     assert.equal(readCard(spread.modelDir).options?.valSplit, 'spread');
@@ -146,7 +170,10 @@ describe('runTraining (worker adapter)', () => {
     await runTraining(req(dir, f, 'straight', { ...o, steps: 12 }));
     const r = await runTraining(req(dir, f, 'spread', { steps: 4, valSplit: 'tail' }, { resume: { from: join(dir, 'spread'), mode: 'exact' } }));
     assert.equal(r.steps, 12);
-    assert.deepEqual(decodeCheckpoint(readFileSync(join(dir, 'spread', CHECKPOINT_FILE))).params, decodeCheckpoint(readFileSync(join(dir, 'straight', CHECKPOINT_FILE))).params);
+    assert.deepEqual(
+      decodeCheckpoint(readFileSync(join(dir, 'spread', CHECKPOINT_FILE))).params,
+      decodeCheckpoint(readFileSync(join(dir, 'straight', CHECKPOINT_FILE))).params,
+    );
     assert.throws(() => resolveOptions({ valSplit: 'middle' as never }), /valSplit must be tail or spread/);
   });
 
@@ -160,7 +187,10 @@ describe('runTraining (worker adapter)', () => {
     const v1 = decodeCheckpoint(readFileSync(join(dir, 'base', CHECKPOINT_FILE))).vocab;
     const v2 = decodeCheckpoint(readFileSync(join(dir, 'tuned', CHECKPOINT_FILE))).vocab;
     assert.deepEqual(v2, v1);
-    assert.ok(logs.some((m) => /not in the model's vocabulary/.test(m)), logs.join('\n'));
+    assert.ok(
+      logs.some((m) => /not in the model's vocabulary/.test(m)),
+      logs.join('\n'),
+    );
   });
 
   it('stops within one step when asked and keeps its best model', async () => {
@@ -169,7 +199,10 @@ describe('runTraining (worker adapter)', () => {
     let steps = 0;
     const r = await runTraining(r0, {
       progressEveryMs: 0,
-      progress: (p) => { steps = p.step; if (p.step === 7) requestStop(r0.control); },
+      progress: (p) => {
+        steps = p.step;
+        if (p.step === 7) requestStop(r0.control);
+      },
       shouldStop: () => stopRequested(r0.control),
     });
     assert.equal(r.status, 'stopped');
@@ -191,12 +224,22 @@ describe('runTraining (worker adapter)', () => {
   });
 
   it('refuses empty, binary and too-short input with one clear line, and creates no model', async () => {
-    const empty = join(dir, 'empty.txt'); writeFileSync(empty, '');
-    const bin = join(dir, 'x.bin'); writeFileSync(bin, Buffer.from([0, 1, 2, 3, 0, 0, 255, 0]));
-    const short = join(dir, 'short.txt'); writeFileSync(short, 'abc');
-    for (const [file, re] of [[empty, /empty/i], [bin, /binary/i], [short, /too short/i]] as const) {
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    const bin = join(dir, 'x.bin');
+    writeFileSync(bin, Buffer.from([0, 1, 2, 3, 0, 0, 255, 0]));
+    const short = join(dir, 'short.txt');
+    writeFileSync(short, 'abc');
+    for (const [file, re] of [
+      [empty, /empty/i],
+      [bin, /binary/i],
+      [short, /too short/i],
+    ] as const) {
       const r = req(dir, file, 'bad', { ...small, steps: 3 });
-      await assert.rejects(() => runTraining(r), (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'));
+      await assert.rejects(
+        () => runTraining(r),
+        (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'),
+      );
       assert.ok(!existsSync(join(r.outDir, CHECKPOINT_FILE)));
     }
     await assert.rejects(() => runTraining({ ...req(dir, empty, 'sel', small), sources: { text: '' } }), /selection is empty/);

@@ -10,7 +10,7 @@ import { Rpc } from '../../src/protocol/rpc';
 import { createHostRpc, createWebviewRpc, FROM_WEBVIEW, validateFromWebview, ValidationError } from '../../src/protocol/webview';
 import { findCells, rankUnits, saturation, smooth, textFeatures, toCsv, fmtSeconds } from '../../src/webview/shared/analysis';
 import { brightness, buildLut, LUT_SIZE, lutIndex, parseColor, probColor, scaleFor } from '../../src/webview/shared/colors';
-import { cellAt, clampView, fillTile, tiles, zoomTime } from '../../src/webview/shared/heatmap';
+import { cellAt, clampView, fillTile, keyNav, tiles, zoomTime } from '../../src/webview/shared/heatmap';
 import { extractHidden, generateChars, topN } from '../../src/worker/inferCore';
 import { fromSaved, MAX_SAVED_RUNS, thin, toSaved } from '../../src/host/panels/runHistory';
 import { applicableHyper } from '../../src/webview/dashboard/hyper';
@@ -34,12 +34,17 @@ describe('webview protocol: validation of what webviews send', () => {
     ['an event (webviews only make requests)', 'dashboard', { kind: 'evt', method: 'dashboard/ready', params: {} }, /kind/],
     ['bad id', 'dashboard', { kind: 'req', id: -1, method: 'dashboard/ready', params: {} }, /id/],
     ['unknown method', 'dashboard', { kind: 'req', id: 1, method: 'dashboard/rm', params: {} }, /unknown method/],
-    ['another panel\'s method', 'dashboard', { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings } }, /unknown method/],
+    ["another panel's method", 'dashboard', { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings } }, /unknown method/],
     ['prototype key', 'dashboard', { kind: 'req', id: 1, method: 'toString', params: {} }, /unknown method/],
     ['missing field', 'dashboard', { kind: 'req', id: 1, method: 'dashboard/stop', params: {} }, /runId/],
     ['extra field', 'dashboard', { kind: 'req', id: 1, method: 'dashboard/stop', params: { runId: 'a', rm: true } }, /rm: expected no such field/],
     ['wrong type', 'generate', { kind: 'req', id: 1, method: 'generate/run', params: { model: 1, settings } }, /model/],
-    ['temperature 0', 'generate', { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings: { ...settings, temperature: 0 } } }, /temperature/],
+    [
+      'temperature 0',
+      'generate',
+      { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings: { ...settings, temperature: 0 } } },
+      /temperature/,
+    ],
     ['NaN length', 'generate', { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings: { ...settings, length: NaN } } }, /length/],
     ['fractional top-k', 'generate', { kind: 'req', id: 1, method: 'generate/run', params: { model: '/m', settings: { ...settings, topK: 1.5 } } }, /topK/],
     ['bad signal', 'hidden', { kind: 'req', id: 1, method: 'hidden/signal', params: { layer: 0, signal: 'x' } }, /signal/],
@@ -47,7 +52,11 @@ describe('webview protocol: validation of what webviews send', () => {
     ['bad export kind', 'hidden', { kind: 'req', id: 1, method: 'hidden/saveFile', params: { kind: 'exe', name: 'x', data: '' } }, /kind/],
   ];
   for (const [what, panel, msg, re] of bad) {
-    it(`rejects ${what}`, () => assert.throws(() => validateFromWebview(panel, msg), (e: Error) => e instanceof ValidationError && re.test(e.message)));
+    it(`rejects ${what}`, () =>
+      assert.throws(
+        () => validateFromWebview(panel, msg),
+        (e: Error) => e instanceof ValidationError && re.test(e.message),
+      ));
   }
 
   it('has a validator for every request method of every panel', () => {
@@ -81,11 +90,16 @@ describe('webview colours', () => {
   });
 
   it('diverging LUT: blue at the low end, the theme background in the middle, red at the high end', () => {
-    for (const neutral of [[255, 255, 255], [30, 30, 30]] as [number, number, number][]) {
+    for (const neutral of [
+      [255, 255, 255],
+      [30, 30, 30],
+    ] as [number, number, number][]) {
       const lut = buildLut('diverging', neutral);
       assert.equal(lut.length, LUT_SIZE * 4);
       const at = (i: number) => [lut[i * 4], lut[i * 4 + 1], lut[i * 4 + 2]];
-      const lo = at(0), mid = at(128), hi = at(255);
+      const lo = at(0),
+        mid = at(128),
+        hi = at(255);
       assert.ok(lo[2] > lo[0], 'low end is blue');
       assert.ok(hi[0] > hi[2], 'high end is red');
       assert.ok(Math.abs(brightness(mid as [number, number, number]) - brightness(neutral)) < 0.05, 'middle is the background');
@@ -121,7 +135,8 @@ describe('webview colours', () => {
 
 describe('heatmap math', () => {
   it('fillTile puts unit u of step t at row u, column t - t0, through the LUT', () => {
-    const T = 5, H = 3;
+    const T = 5,
+      H = 3;
     const data = new Float32Array(T * H);
     data[2 * H + 1] = 1; // t=2, u=1 → top of the scale
     data[4 * H + 0] = -1; // t=4, u=0 → bottom
@@ -135,13 +150,29 @@ describe('heatmap math', () => {
   });
 
   it('tiles cover T exactly; views clamp, zoom around the anchor and map pixels to cells', () => {
-    assert.deepEqual(tiles(20000, 8192), [[0, 8192], [8192, 8192], [16384, 3616]]);
+    assert.deepEqual(tiles(20000, 8192), [
+      [0, 8192],
+      [8192, 8192],
+      [16384, 3616],
+    ]);
     assert.deepEqual(clampView({ t0: -5, tSpan: 1e9, u0: 3, uSpan: 2 }, 100, 10), { t0: 0, tSpan: 100, u0: 3, uSpan: 4 });
     const v = zoomTime({ t0: 100, tSpan: 200, u0: 0, uSpan: 10 }, 0.5, 0.5, 1000, 10);
     assert.deepEqual(v, { t0: 150, tSpan: 100, u0: 0, uSpan: 10 });
     assert.deepEqual(cellAt(v, 0, 0, 500, 100), { t: 150, u: 0 });
     assert.deepEqual(cellAt(v, 499, 99, 500, 100), { t: 249, u: 9 });
     assert.equal(cellAt(v, 500, 0, 500, 100), undefined);
+  });
+
+  it('keyboard: arrows move the cursor and scroll to keep it in view, Enter selects, other keys are not ours', () => {
+    const v = { t0: 0, tSpan: 10, u0: 0, uSpan: 4 };
+    const right = keyNav(v, { t: 9, u: 0 }, 'ArrowRight', 100, 8)!;
+    assert.deepEqual([right.at, right.view.t0, right.select], [{ t: 10, u: 0 }, 1, false]);
+    assert.deepEqual(keyNav(v, { t: 0, u: 0 }, 'ArrowLeft', 100, 8)!.at, { t: 0, u: 0 }, 'stops at the start');
+    assert.deepEqual(keyNav(v, { t: 0, u: 3 }, 'ArrowDown', 100, 8)!.view.u0, 1);
+    assert.deepEqual(keyNav(v, { t: 3, u: 0 }, 'PageDown', 100, 8)!.at.t, 10);
+    assert.equal(keyNav({ ...v, tSpan: 20 }, { t: 0, u: 0 }, '+', 100, 8)!.view.tSpan, 10);
+    assert.equal(keyNav(v, { t: 2, u: 5 }, 'Enter', 100, 8)!.select, true);
+    assert.equal(keyNav(v, { t: 0, u: 0 }, 'x', 100, 8), undefined);
   });
 });
 
@@ -166,14 +197,16 @@ describe('hidden-state analysis', () => {
   });
 
   it('rankUnits finds the unit that tracks a feature (and the anti-correlated one), ignores constant units', () => {
-    const T = 200, H = 4, rng = new Rng(3);
-    const feat = Float32Array.from({ length: T }, (_, t) => (Math.floor(t / 10) % 2));
+    const T = 200,
+      H = 4,
+      rng = new Rng(3);
+    const feat = Float32Array.from({ length: T }, (_, t) => Math.floor(t / 10) % 2);
     const data = new Float32Array(T * H);
     for (let t = 0; t < T; t++) {
-      data[t * H + 0] = rng.uniform(-1, 1);            // noise
-      data[t * H + 1] = 0.5;                           // constant
+      data[t * H + 0] = rng.uniform(-1, 1); // noise
+      data[t * H + 1] = 0.5; // constant
       data[t * H + 2] = feat[t] * 0.9 + rng.uniform(-0.05, 0.05); // tracks it
-      data[t * H + 3] = -feat[t] * 0.5;                // anti-correlated, exactly
+      data[t * H + 3] = -feat[t] * 0.5; // anti-correlated, exactly
     }
     const r = rankUnits(data, T, H, feat);
     assert.equal(r[0].unit, 3);
@@ -185,12 +218,16 @@ describe('hidden-state analysis', () => {
   });
 
   it('findCells ranks units on inside the span and off around it, and lists where they switch on together', () => {
-    const T = 60, H = 3;
+    const T = 60,
+      H = 3;
     const data = new Float32Array(T * H);
-    const on = (u: number, a: number, b: number) => { for (let t = a; t < b; t++) data[t * H + u] = 1; };
-    on(0, 10, 15); on(0, 40, 45);  // the cell: on in the span and again at 40..45
-    on(1, 0, 60);                  // always on: not specific
-    on(2, 12, 14);                 // partly on
+    const on = (u: number, a: number, b: number) => {
+      for (let t = a; t < b; t++) data[t * H + u] = 1;
+    };
+    on(0, 10, 15);
+    on(0, 40, 45); // the cell: on in the span and again at 40..45
+    on(1, 0, 60); // always on: not specific
+    on(2, 12, 14); // partly on
     const r = findCells(data, T, H, 10, 15, 0.5, 2);
     assert.equal(r.units[0].unit, 0);
     assert.equal(r.units[0].inside, 1);
@@ -204,9 +241,13 @@ describe('hidden-state analysis', () => {
   });
 
   it('saturation: fractions below 0.1 and above 0.9 per unit', () => {
-    const T = 10, H = 2;
+    const T = 10,
+      H = 2;
     const data = new Float32Array(T * H);
-    for (let t = 0; t < T; t++) { data[t * H] = t < 3 ? 0.05 : 0.95; data[t * H + 1] = 0.5; }
+    for (let t = 0; t < T; t++) {
+      data[t * H] = t < 3 ? 0.05 : 0.95;
+      data[t * H + 1] = 0.5;
+    }
     const s = saturation(data, T, H);
     assert.ok(Math.abs(s.left[0] - 0.3) < 1e-6 && Math.abs(s.right[0] - 0.7) < 1e-6);
     assert.equal(s.left[1], 0);
@@ -223,28 +264,67 @@ describe('hidden-state analysis', () => {
 
 describe('inference worker core', () => {
   const codec = {
-    encode: (s: string) => Array.from(s).map((c) => 'abcd'.indexOf(c)).map((i) => (i < 0 ? 0 : i)),
-    decode: (ids: ArrayLike<number>) => Array.from(ids).map((i) => 'abcd'[i]).join(''),
+    encode: (s: string) =>
+      Array.from(s)
+        .map((c) => 'abcd'.indexOf(c))
+        .map((i) => (i < 0 ? 0 : i)),
+    decode: (ids: ArrayLike<number>) =>
+      Array.from(ids)
+        .map((i) => 'abcd'[i])
+        .join(''),
   };
 
   it('topN returns the most likely characters in order', () => {
     const p = Float64Array.from([0.1, 0.5, 0.15, 0.25]);
-    assert.deepEqual(topN(p, 4, 2, (i) => 'abcd'[i]), [['b', 0.5], ['d', 0.25]]);
+    assert.deepEqual(
+      topN(p, 4, 2, (i) => 'abcd'[i]),
+      [
+        ['b', 0.5],
+        ['d', 0.25],
+      ],
+    );
   });
 
   it('generateChars streams every character with its probability and top-5; same seed, same text; cancel stops', async () => {
     const model = new Model(charConfig({ vocab: 4, hidden: 8, emb: 4 }));
     model.initParams(new Rng(1));
     const got: string[] = [];
-    const r = await generateChars(new EngineStepper(model), codec, { ...settings, length: 20 }, (cs) => {
-      for (const c of cs) { assert.ok(c.p > 0 && c.p <= 1); assert.equal(c.top.length, 4); assert.ok(c.top[0][1] >= c.top[1][1]); got.push(c.c); }
-    }, () => false, 3);
+    const r = await generateChars(
+      new EngineStepper(model),
+      codec,
+      { ...settings, length: 20 },
+      (cs) => {
+        for (const c of cs) {
+          assert.ok(c.p > 0 && c.p <= 1);
+          assert.equal(c.top.length, 4);
+          assert.ok(c.top[0][1] >= c.top[1][1]);
+          got.push(c.c);
+        }
+      },
+      () => false,
+      3,
+    );
     assert.equal(r.text.length, 20);
     assert.equal(got.join(''), r.text);
-    const again = await generateChars(new EngineStepper(model), codec, { ...settings, length: 20 }, () => undefined, () => false);
+    const again = await generateChars(
+      new EngineStepper(model),
+      codec,
+      { ...settings, length: 20 },
+      () => undefined,
+      () => false,
+    );
     assert.equal(again.text, r.text);
     let n = 0;
-    const c = await generateChars(new EngineStepper(model), codec, { ...settings, length: 50 }, (cs) => { n += cs.length; }, () => n >= 5, 1);
+    const c = await generateChars(
+      new EngineStepper(model),
+      codec,
+      { ...settings, length: 50 },
+      (cs) => {
+        n += cs.length;
+      },
+      () => n >= 5,
+      1,
+    );
     assert.equal(c.stoppedBy, 'cancelled');
     assert.ok(c.text.length >= 5 && c.text.length < 50);
   });
@@ -259,7 +339,8 @@ describe('inference worker core', () => {
     assert.deepEqual(windowed.signals, ['h', 'c', 'i', 'f', 'o']);
     for (let l = 0; l < 2; l++) {
       for (const s of windowed.signals) {
-        const a = windowed.data[l][s], b = once.data[l][s];
+        const a = windowed.data[l][s],
+          b = once.data[l][s];
         assert.equal(a.length, 37 * 6);
         for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k] - b[k]) < 1e-5, `${s} layer ${l} at ${k}`);
       }
@@ -278,7 +359,7 @@ describe('inference worker core', () => {
 });
 
 describe('webview strings', () => {
-  it('every t(\'…\') string of a webview is in that panel\'s localized table (src/host/panels/strings.ts)', () => {
+  it("every t('…') string of a webview is in that panel's localized table (src/host/panels/strings.ts)", () => {
     const root = join(__dirname, '..', '..');
     const table = readFileSync(join(root, 'src/host/panels/strings.ts'), 'utf8');
     for (const panel of ['dashboard', 'generate', 'hidden']) {
@@ -293,7 +374,13 @@ describe('webview strings', () => {
 
 describe('dashboard run history (workspace state)', () => {
   const run = (id: string, state: string, n: number): DashRun => ({
-    id, name: id, state, modelDir: `/m/${id}`, kind: 'char', hyper: { hidden: 8 }, stopRequested: state === 'running',
+    id,
+    name: id,
+    state,
+    modelDir: `/m/${id}`,
+    kind: 'char',
+    hyper: { hidden: 8 },
+    stopRequested: state === 'running',
     points: Array.from({ length: n }, (_, i) => ({ step: i + 1, train: 4 - i / n, elapsedSec: i, ...(i % 100 === 99 ? { val: 3 } : {}) })),
     samples: Array.from({ length: 30 }, (_, i) => ({ step: i, text: `s${i}` })),
   });
@@ -311,13 +398,22 @@ describe('dashboard run history (workspace state)', () => {
 
   it('keeps ended runs only, the newest MAX_SAVED_RUNS, with few samples; reads back only well-formed runs', () => {
     const saved = toSaved([run('live', 'running', 10), run('done', 'finished', 3000), run('bad', 'failed', 0)]);
-    assert.deepEqual(saved.map((r) => r.id), ['done']);
+    assert.deepEqual(
+      saved.map((r) => r.id),
+      ['done'],
+    );
     assert.ok(saved[0].points.length <= 1500);
     assert.equal(saved[0].samples.length, 10);
-    const many = toSaved(Array.from({ length: 20 }, (_, i) => run(`r${i}`, 'finished', 5)), saved);
+    const many = toSaved(
+      Array.from({ length: 20 }, (_, i) => run(`r${i}`, 'finished', 5)),
+      saved,
+    );
     assert.equal(many.length, MAX_SAVED_RUNS);
     assert.equal(many[many.length - 1].id, 'r19');
-    assert.deepEqual(fromSaved(JSON.parse(JSON.stringify(many))).map((r) => r.id), many.map((r) => r.id));
+    assert.deepEqual(
+      fromSaved(JSON.parse(JSON.stringify(many))).map((r) => r.id),
+      many.map((r) => r.id),
+    );
     assert.deepEqual(fromSaved('nope'), []);
     assert.deepEqual(fromSaved([{ id: 1 }, null, { ...run('x', 'finished', 2), points: [{ step: 'a' }] }]), []);
   });
@@ -325,9 +421,26 @@ describe('dashboard run history (workspace state)', () => {
 
 describe('dashboard: the hyperparameters shown', () => {
   it('leave out what does not apply: momentum with Adam, betas with SGD, unused budgets, patience and decay', () => {
-    const adam = Object.fromEntries(applicableHyper({ optimizer: 'adam', lr: 0.002, momentum: 0.9, beta1: 0.9, beta2: 0.999, minutes: 0, steps: 1000, patience: 0, lrDecay: 1, lrDecayEvery: 1000, layers: 1, dropout: 0 }));
+    const adam = Object.fromEntries(
+      applicableHyper({
+        optimizer: 'adam',
+        lr: 0.002,
+        momentum: 0.9,
+        beta1: 0.9,
+        beta2: 0.999,
+        minutes: 0,
+        steps: 1000,
+        patience: 0,
+        lrDecay: 1,
+        lrDecayEvery: 1000,
+        layers: 1,
+        dropout: 0,
+      }),
+    );
     assert.deepEqual(Object.keys(adam), ['optimizer', 'lr', 'beta1', 'beta2', 'steps', 'layers']);
-    const sgd = Object.fromEntries(applicableHyper({ optimizer: 'sgd', momentum: 0.9, beta1: 0.9, eps: 1e-8, minutes: 5, steps: 0, patience: 3, lrDecay: 0.5, lrDecayEvery: 100 }));
+    const sgd = Object.fromEntries(
+      applicableHyper({ optimizer: 'sgd', momentum: 0.9, beta1: 0.9, eps: 1e-8, minutes: 5, steps: 0, patience: 3, lrDecay: 0.5, lrDecayEvery: 100 }),
+    );
     assert.deepEqual(Object.keys(sgd), ['optimizer', 'momentum', 'minutes', 'patience', 'lrDecay', 'lrDecayEvery']);
   });
 });

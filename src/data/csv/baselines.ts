@@ -3,7 +3,8 @@
  * seasonal naive (the value one season earlier), and the training mean. All in the series' original units.
  */
 import { DataError } from '../errors';
-import type { ForecastData, Windows, ZScoreStats } from './prepare';
+import type { ForecastData, Windows } from './prepare';
+import type { ZScoreStats } from './zscore';
 
 export interface Metrics {
   mae: number;
@@ -264,7 +265,12 @@ export function compareWithBaselines(model: Metrics, report: BaselineReport): { 
  * Prediction-interval half-widths from validation residuals: for each output (h,k) the lower and upper
  * residual quantiles ((1-coverage)/2 and (1+coverage)/2) of actual - pred. Add them to a prediction.
  */
-export function residualQuantiles(pred: ArrayLike<number>, actual: ArrayLike<number>, outputs: number, coverage = 0.9): { lower: Float64Array; upper: Float64Array } {
+export function residualQuantiles(
+  pred: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  outputs: number,
+  coverage = 0.9,
+): { lower: Float64Array; upper: Float64Array } {
   if (!(coverage > 0 && coverage < 1)) throw new RangeError(`coverage must be in (0,1), not ${coverage}`);
   const N = Math.floor(actual.length / outputs);
   if (N === 0) throw new RangeError('residualQuantiles: no samples');

@@ -26,11 +26,18 @@ export class WindowBatcher {
    * @param shuffle true for training (seeded shuffle per epoch, the last partial batch of an epoch is dropped),
    *                false for evaluation (in order, every window once per epoch)
    */
-  constructor(readonly windows: Windows, B: number, readonly shuffle: boolean, readonly seed = 1) {
+  constructor(
+    readonly windows: Windows,
+    B: number,
+    readonly shuffle: boolean,
+    readonly seed = 1,
+  ) {
     if (!Number.isInteger(B) || B < 1) throw new DataError(`The batch size must be a whole number of at least 1, not ${B}.`);
     if (windows.N === 0) throw new DataError('There are no windows to make batches from.');
     if (shuffle && windows.N < B) {
-      throw new DataError(`The training part has ${windows.N} window${windows.N === 1 ? '' : 's'}, fewer than the batch size ${B} (try a batch of at most ${windows.N}).`);
+      throw new DataError(
+        `The training part has ${windows.N} window${windows.N === 1 ? '' : 's'}, fewer than the batch size ${B} (try a batch of at most ${windows.N}).`,
+      );
     }
     this.B = B;
     this.order = new Int32Array(windows.N);
@@ -87,7 +94,7 @@ export class WindowBatcher {
     const o = this.order;
     for (let i = 0; i < o.length; i++) o[i] = i;
     if (this.shuffle) {
-      const rnd = mulberry32((this.seed * 0x9e3779b1) ^ (epoch + 1) * 0x85ebca6b);
+      const rnd = mulberry32((this.seed * 0x9e3779b1) ^ ((epoch + 1) * 0x85ebca6b));
       for (let i = o.length - 1; i > 0; i--) {
         const j = Math.floor(rnd() * (i + 1));
         const t = o[i]!;

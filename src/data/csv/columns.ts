@@ -4,6 +4,7 @@
  */
 import { DataError } from '../errors';
 import type { CsvColumn, CsvTable } from './parse';
+import { formatTime } from './time';
 
 export type TimeKind = 'date' | 'index' | 'row';
 
@@ -67,7 +68,9 @@ export function detectTimeColumn(table: CsvTable, time?: string | null): TimeCho
     const c = findColumn(table, time);
     if (c.kind === 'date') return { column: c.name, kind: 'date', reason: 'chosen' };
     if (c.kind === 'numeric') return { column: c.name, kind: 'index', reason: 'chosen' };
-    throw new DataError(`The time column ${c.name} has ${c.kind === 'empty' ? 'no values' : `values that are neither dates nor numbers, e.g. '${c.example?.value}' (row ${c.example?.row})`}.`);
+    throw new DataError(
+      `The time column ${c.name} has ${c.kind === 'empty' ? 'no values' : `values that are neither dates nor numbers, e.g. '${c.example?.value}' (row ${c.example?.row})`}.`,
+    );
   }
   const dates = table.columns.filter((c) => c.kind === 'date');
   if (dates.length) {
@@ -112,7 +115,10 @@ export function inspectColumns(table: CsvTable, opts: { time?: string | null } =
     if (constant && table.columns.filter((c) => c.kind === 'numeric' && c.name !== time.column).length === 1) {
       throw new DataError(`The only numeric column, ${constant.name}, ${constant.reason}: there is nothing to forecast.`);
     }
-    const why = excluded.slice(0, 4).map((e) => `${e.name} ${e.reason}`).join('; ');
+    const why = excluded
+      .slice(0, 4)
+      .map((e) => `${e.name} ${e.reason}`)
+      .join('; ');
     throw new DataError(`${baseName(table.source)} has no numeric column to forecast${why ? ` (${why})` : ''}.`);
   }
   const target = numeric.find((n) => TARGET_NAME.test(n)) ?? numeric[0]!;
@@ -122,7 +128,9 @@ export function inspectColumns(table: CsvTable, opts: { time?: string | null } =
 /** A series of one row is too short, not "constant": said before any column is judged. */
 function refuseTooFewRows(table: CsvTable): void {
   if (table.rows < 2) {
-    throw new DataError(`${baseName(table.source)} has ${table.rows === 1 ? 'only one data row' : 'no data rows'}: a time series needs at least two rows (a forecasting model needs a few windows of them).`);
+    throw new DataError(
+      `${baseName(table.source)} has ${table.rows === 1 ? 'only one data row' : 'no data rows'}: a time series needs at least two rows (a forecasting model needs a few windows of them).`,
+    );
   }
 }
 
@@ -197,7 +205,10 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
   const explicit = !!(opts.targets && opts.targets.length && opts.features);
   // with explicit columns (e.g. inference with a stored spec) nothing is refused for the sake of defaults
   const plan: SeriesPlan = explicit
-    ? (() => { const time = detectTimeColumn(table, opts.time); return { time, ...classify(table, time), defaultTargets: [] }; })()
+    ? (() => {
+        const time = detectTimeColumn(table, opts.time);
+        return { time, ...classify(table, time), defaultTargets: [] };
+      })()
     : inspectColumns(table, { time: opts.time });
   const notes = [...table.notes];
   const { targetCols, featCols } = seriesColumns(table, plan, opts);
@@ -219,7 +230,9 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
     for (let i = 0; i < n; i++) values[i * C + j] = col[i]!;
   }
   for (const [name, k] of Object.entries(filled)) {
-    notes.push(`${k} missing value${k === 1 ? ' was' : 's were'} ${method === 'ffill' ? 'forward-filled' : 'interpolated'} in ${name} (${((100 * k) / n).toFixed(1)}%).`);
+    notes.push(
+      `${k} missing value${k === 1 ? ' was' : 's were'} ${method === 'ffill' ? 'forward-filled' : 'interpolated'} in ${name} (${((100 * k) / n).toFixed(1)}%).`,
+    );
   }
   for (let j = 0; j < targetCols.length && !opts.allowConstantTarget; j++) {
     const v0 = values[j]!;
@@ -228,9 +241,21 @@ export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
     if (constant) throw new DataError(`The target ${cols[j]!.name} is constant (every value is ${v0}): there is nothing to forecast.`);
   }
   return {
-    source: table.source, time, timeColumn: plan.time.column, timeKind: plan.time.kind, step: medianStep(time),
-    columns: cols.map((c) => c.name), targets: targetCols.map((c) => c.name), features: featCols.map((c) => c.name),
-    values, n, C, fill: method, filled, excluded: plan.excluded, notes,
+    source: table.source,
+    time,
+    timeColumn: plan.time.column,
+    timeKind: plan.time.kind,
+    step: medianStep(time),
+    columns: cols.map((c) => c.name),
+    targets: targetCols.map((c) => c.name),
+    features: featCols.map((c) => c.name),
+    values,
+    n,
+    C,
+    fill: method,
+    filled,
+    excluded: plan.excluded,
+    notes,
   };
 }
 
@@ -278,14 +303,17 @@ function seriesRows(table: CsvTable, plan: SeriesPlan, opts: SeriesOptions, note
   const sorted = keep.slice().sort((a, b) => tv[a]! - tv[b]! || a - b);
   if (sorted.some((r, i) => r !== keep[i])) notes.push(`Rows were sorted by ${plan.time.column} (the file is not in time order).`);
   for (let i = 1; i < sorted.length; i++) {
-    const a = sorted[i - 1]!, b = sorted[i]!;
+    const a = sorted[i - 1]!,
+      b = sorted[i]!;
     if (tv[a] !== tv[b]) continue;
     const shown = plan.time.kind === 'date' ? formatTime(tv[a]!, 'date') : String(tv[a]);
     const g = opts.filter ? undefined : seriesIdColumn(table, tv, keep, plan.time.column);
     const hint = g
       ? `; the file seems to hold several series told apart by ${g.name} (${listValues(g.categories!)}): choose one of them`
       : '; aggregate or remove duplicates first';
-    throw new DataError(`Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}${hint}.`);
+    throw new DataError(
+      `Duplicate timestamps in ${plan.time.column}: ${shown} appears in rows ${Math.min(a, b) + rowOffset(table)} and ${Math.max(a, b) + rowOffset(table)}${hint}.`,
+    );
   }
   const order = Int32Array.from(sorted);
   const time = new Float64Array(order.length);
@@ -309,10 +337,17 @@ function medianStep(time: Float64Array | null): number {
 export function fillMissing(v: Float64Array, method: FillMethod = 'interpolate', time: Float64Array | null = null): number {
   const n = v.length;
   let first = -1;
-  for (let i = 0; i < n; i++) if (!Number.isNaN(v[i]!)) { first = i; break; }
+  for (let i = 0; i < n; i++)
+    if (!Number.isNaN(v[i]!)) {
+      first = i;
+      break;
+    }
   if (first < 0) return n === 0 ? 0 : -1;
   let count = 0;
-  for (let i = 0; i < first; i++) { v[i] = v[first]!; count++; }
+  for (let i = 0; i < first; i++) {
+    v[i] = v[first]!;
+    count++;
+  }
   let prev = first;
   for (let i = first + 1; i < n; i++) {
     if (!Number.isNaN(v[i]!)) {
@@ -332,15 +367,11 @@ export function fillMissing(v: Float64Array, method: FillMethod = 'interpolate',
       prev = i;
     }
   }
-  for (let k = prev + 1; k < n; k++) { v[k] = v[prev]!; count++; }
+  for (let k = prev + 1; k < n; k++) {
+    v[k] = v[prev]!;
+    count++;
+  }
   return count;
-}
-
-/** a time value as text: ISO date (date part only at midnight) for dates, the number otherwise */
-export function formatTime(t: number, kind: TimeKind): string {
-  if (kind !== 'date') return String(t);
-  const iso = new Date(t).toISOString();
-  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
 }
 
 /**
@@ -354,7 +385,10 @@ export function seriesIdColumn(table: CsvTable, tv: Float64Array, rows: number[]
     let unique = true;
     for (const i of rows) {
       const key = `${tv[i]}|${c.codes[i]}`;
-      if (seen.has(key)) { unique = false; break; }
+      if (seen.has(key)) {
+        unique = false;
+        break;
+      }
       seen.add(key);
     }
     if (unique) return c;
@@ -364,53 +398,14 @@ export function seriesIdColumn(table: CsvTable, tv: Float64Array, rows: number[]
 
 /** text columns a long-format file can be filtered on (2..50 distinct values), with their values, for pickers */
 export function groupColumns(table: CsvTable): { name: string; values: string[] }[] {
-  return table.columns.filter((c) => c.kind === 'text' && c.categories && c.categories.length >= 2 && c.categories.length <= 50)
+  return table.columns
+    .filter((c) => c.kind === 'text' && c.categories && c.categories.length >= 2 && c.categories.length <= 50)
     .map((c) => ({ name: c.name, values: c.categories!.slice() }));
 }
 
 function listValues(v: string[]): string {
   const shown = v.slice(0, 5).join(', ');
   return v.length > 5 ? `${shown}, … ${v.length} in all` : shown;
-}
-
-const DAY = 86400000;
-
-/**
- * The time values of the next `steps` rows after the last one: calendar months (or quarters, years) when the
- * dates fall on the same day of the month each month; otherwise last + k * median step. Row order: n, n+1, ...
- */
-export function futureTimes(series: Pick<Series, 'time' | 'timeKind' | 'step' | 'n'>, steps: number): number[] {
-  const out: number[] = [];
-  const t = series.time;
-  if (!t || t.length === 0) {
-    for (let k = 1; k <= steps; k++) out.push(series.n - 1 + k);
-    return out;
-  }
-  const last = t[t.length - 1]!;
-  const months = series.timeKind === 'date' ? calendarMonthStep(t) : 0;
-  for (let k = 1; k <= steps; k++) {
-    if (months > 0) {
-      const d = new Date(last);
-      out.push(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k * months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()));
-    } else out.push(last + k * series.step);
-  }
-  return out;
-}
-
-/** 1, 3 or 12 when consecutive dates are that many calendar months apart on the same day of the month, else 0 */
-function calendarMonthStep(t: Float64Array): number {
-  if (t.length < 2) return 0;
-  const span = (t[1]! - t[0]!) / DAY;
-  const months = span >= 28 && span <= 31 ? 1 : span >= 89 && span <= 92 ? 3 : span >= 365 && span <= 366 ? 12 : 0;
-  if (!months) return 0;
-  const day = new Date(t[0]!).getUTCDate();
-  for (let i = 1; i < t.length; i++) {
-    const a = new Date(t[i - 1]!);
-    const b = new Date(t[i]!);
-    const diff = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth();
-    if (diff !== months || b.getUTCDate() !== day) return 0;
-  }
-  return months;
 }
 
 function rowOffset(table: CsvTable): number {

@@ -8,7 +8,6 @@ export const HEADER_SNIFF_ROWS = 20;
 /** characters the delimiter and newline sniffing look at */
 export const SAMPLE_CHARS = 64 * 1024;
 
-
 /**
  * Picks the delimiter from a sample: the candidate (',', ';', tab, '|') that splits the first rows into the
  * same number (>= 2) of fields most consistently; ties go to more fields, then to the order above.

@@ -19,6 +19,8 @@ export * from './detect';
 export * from './parse';
 export * from './columns';
 export * from './prepare';
+export * from './time';
+export * from './zscore';
 export * from './baselines';
 export * from './batcher';
 export * from './output';

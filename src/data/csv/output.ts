@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Papa from 'papaparse';
-import { formatTime, type TimeKind } from './columns';
+import type { TimeKind } from './columns';
+import { formatTime } from './time';
 
 export interface ForecastTable {
   /** name of the time column in the output ('step' when the series had none) */

@@ -61,7 +61,6 @@ export interface CsvParseOptions {
   label?: string;
 }
 
-
 // ---- column builder ----
 
 class GrowArray {
@@ -114,7 +113,10 @@ class ColumnBuilder {
   formats = new Set<string>();
   example?: { value: string; row: number };
 
-  constructor(public name: string, private readonly delimiter: string) {}
+  constructor(
+    public name: string,
+    private readonly delimiter: string,
+  ) {}
 
   push(cell: string, row: number): void {
     if (this.cats) this.category(cell);
@@ -227,7 +229,10 @@ class CsvIngest {
   rows = 0;
   readonly notes: string[] = [];
 
-  constructor(private readonly label: string, private readonly opts: CsvParseOptions) {}
+  constructor(
+    private readonly label: string,
+    private readonly opts: CsvParseOptions,
+  ) {}
 
   feed(text: string): void {
     if (!this.started && this.pending.length === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -335,7 +340,12 @@ class CsvIngest {
     this.header = this.opts.header ?? detectHeader(rows, this.delimiter);
     const first = rows[0]!;
     this.ncol = first.length;
-    const names = this.header ? uniqueNames(first.map((c) => c.trim()), this.notes) : first.map((_, j) => `column ${j + 1}`);
+    const names = this.header
+      ? uniqueNames(
+          first.map((c) => c.trim()),
+          this.notes,
+        )
+      : first.map((_, j) => `column ${j + 1}`);
     this.cols = names.map((n) => new ColumnBuilder(n, this.delimiter));
     let start = 0;
     if (this.header) {
@@ -390,7 +400,8 @@ export function parseCsvFile(file: string, opts: CsvParseOptions = {}): CsvTable
   if (st.isDirectory()) throw new DataError(`${file} is a folder, not a CSV file.`);
   if (st.size === 0) throw new DataError(`${label} is empty.`);
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (st.size > maxBytes) throw new DataError(`${label} is too large: ${(st.size / 1048576).toFixed(1)} MB; the limit is ${(maxBytes / 1048576).toFixed(1)} MB.`);
+  if (st.size > maxBytes)
+    throw new DataError(`${label} is too large: ${(st.size / 1048576).toFixed(1)} MB; the limit is ${(maxBytes / 1048576).toFixed(1)} MB.`);
   const ing = new CsvIngest(label, opts);
   readTextChunks(file, (t) => ing.feed(t), { chunkBytes: opts.chunkBytes });
   const table = ing.end();

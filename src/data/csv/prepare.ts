@@ -20,6 +20,7 @@
 import { DataError } from '../errors';
 import { buildSeries, type FillMethod, type Series, type TimeKind } from './columns';
 import type { CsvTable } from './parse';
+import { applyZScore, fitZScore, validateZScore, type ZScoreStats } from './zscore';
 
 export interface SplitFractions {
   train: number;
@@ -50,60 +51,6 @@ export function splitChronological(n: number, f: SplitFractions = DEFAULT_SPLIT)
 }
 
 /** z-score statistics, JSON-serializable (stored in the model and the ONNX metadata) */
-export interface ZScoreStats {
-  columns: string[];
-  mean: number[];
-  /** population standard deviation; 1 where a column is constant in the training part */
-  std: number[];
-}
-
-/** mean and std per column over rows [range) of values (n, C); a constant column gets std 1 */
-export function fitZScore(values: Float64Array, C: number, range: [number, number], columns: string[]): ZScoreStats {
-  const [s, e] = range;
-  const n = e - s;
-  if (n <= 0) throw new DataError('The training part is empty: there is nothing to compute the normalization from.');
-  const mean: number[] = [];
-  const std: number[] = [];
-  for (let j = 0; j < C; j++) {
-    let m = 0;
-    for (let i = s; i < e; i++) m += values[i * C + j]!;
-    m /= n;
-    let v = 0;
-    for (let i = s; i < e; i++) {
-      const d = values[i * C + j]! - m;
-      v += d * d;
-    }
-    const sd = Math.sqrt(v / n);
-    mean.push(m);
-    std.push(sd > 1e-12 * Math.max(1, Math.abs(m)) ? sd : 1);
-  }
-  return { columns: columns.slice(), mean, std };
-}
-
-/** (values - mean) / std as float32, (n, C) */
-export function applyZScore(values: Float64Array, stats: ZScoreStats): Float32Array {
-  const C = stats.mean.length;
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i += C) {
-    for (let j = 0; j < C; j++) out[i + j] = (values[i + j]! - stats.mean[j]!) / stats.std[j]!;
-  }
-  return out;
-}
-
-/** back to original units: x * std + mean for column `col` */
-export function invertZScore(x: number, stats: ZScoreStats, col: number): number {
-  return x * stats.std[col]! + stats.mean[col]!;
-}
-
-/** checks that a stats object read from a model file is well formed */
-export function validateZScore(stats: unknown): ZScoreStats {
-  const s = stats as ZScoreStats;
-  const ok = s && Array.isArray(s.columns) && Array.isArray(s.mean) && Array.isArray(s.std) && s.mean.length === s.columns.length
-    && s.std.length === s.columns.length && s.mean.every(Number.isFinite) && s.std.every((x) => Number.isFinite(x) && x > 0);
-  if (!ok) throw new DataError('The stored normalization statistics are missing or damaged.');
-  return s;
-}
-
 export interface WindowMode {
   /** per target k: s_k for relative mode; absent = level mode */
   deltaScale?: number[];
@@ -307,18 +254,24 @@ export function prepareForecast(series: Series, opts: ForecastOptions = {}): For
   const n = series.n;
   const need = minRowsFor(W, Hz);
   if (n < need) {
-    throw new DataError(`The series has ${n} row${n === 1 ? '' : 's'}; a window of ${W} plus a horizon of ${Hz} needs at least ${need}, and more for validation and test (try a smaller window).`);
+    throw new DataError(
+      `The series has ${n} row${n === 1 ? '' : 's'}; a window of ${W} plus a horizon of ${Hz} needs at least ${need}, and more for validation and test (try a smaller window).`,
+    );
   }
   const ranges = splitChronological(n, opts.split ?? DEFAULT_SPLIT);
   const trainRows = ranges.train[1] - ranges.train[0];
   if (trainRows < need) {
-    throw new DataError(`The training part has ${trainRows} rows; a window of ${W} plus a horizon of ${Hz} needs at least ${need} (the series has ${n} rows; try a smaller window or a longer series).`);
+    throw new DataError(
+      `The training part has ${trainRows} rows; a window of ${W} plus a horizon of ${Hz} needs at least ${need} (the series has ${n} rows; try a smaller window or a longer series).`,
+    );
   }
   for (const part of ['val', 'test'] as const) {
     const rows = ranges[part][1] - ranges[part][0];
     if (rows > 0 && rows < Hz) {
       const word = part === 'val' ? 'validation' : 'test';
-      throw new DataError(`The ${word} part has ${rows} row${rows === 1 ? '' : 's'}, fewer than the horizon of ${Hz} (use a longer series, a smaller horizon or a bigger ${word} fraction).`);
+      throw new DataError(
+        `The ${word} part has ${rows} row${rows === 1 ? '' : 's'}, fewer than the horizon of ${Hz} (use a longer series, a smaller horizon or a bigger ${word} fraction).`,
+      );
     }
   }
   const stats = fitZScore(series.values, series.C, ranges.train, series.columns);
@@ -365,8 +318,16 @@ export interface ForecastSpec {
 export function forecastSpec(fd: ForecastData): ForecastSpec {
   const s = fd.series;
   return {
-    format: 1, timeColumn: s.timeColumn, timeKind: s.timeKind, step: s.step, targets: s.targets.slice(), features: s.features.slice(),
-    window: fd.window, horizon: fd.horizon, fill: s.fill, stats: { columns: fd.stats.columns.slice(), mean: fd.stats.mean.slice(), std: fd.stats.std.slice() },
+    format: 1,
+    timeColumn: s.timeColumn,
+    timeKind: s.timeKind,
+    step: s.step,
+    targets: s.targets.slice(),
+    features: s.features.slice(),
+    window: fd.window,
+    horizon: fd.horizon,
+    fill: s.fill,
+    stats: { columns: fd.stats.columns.slice(), mean: fd.stats.mean.slice(), std: fd.stats.std.slice() },
     deltaScale: fd.deltaScale ? fd.deltaScale.slice() : null,
   };
 }
@@ -374,8 +335,16 @@ export function forecastSpec(fd: ForecastData): ForecastSpec {
 /** checks a spec read from a model file */
 export function validateForecastSpec(spec: unknown): ForecastSpec {
   const s = spec as ForecastSpec;
-  const ok = s && s.format === 1 && Array.isArray(s.targets) && s.targets.length > 0 && Array.isArray(s.features)
-    && Number.isInteger(s.window) && s.window > 0 && Number.isInteger(s.horizon) && s.horizon > 0;
+  const ok =
+    s &&
+    s.format === 1 &&
+    Array.isArray(s.targets) &&
+    s.targets.length > 0 &&
+    Array.isArray(s.features) &&
+    Number.isInteger(s.window) &&
+    s.window > 0 &&
+    Number.isInteger(s.horizon) &&
+    s.horizon > 0;
   if (!ok) throw new DataError('The stored forecasting settings are missing or damaged.');
   validateZScore(s.stats);
   if (s.stats.columns.length !== s.targets.length + s.features.length) throw new DataError('The stored forecasting settings are missing or damaged.');
@@ -405,7 +374,9 @@ export function inferenceInput(table: CsvTable, spec: ForecastSpec): InferenceIn
   validateForecastSpec(spec);
   const series = buildSeries(table, { time: spec.timeColumn, targets: spec.targets, features: spec.features, fill: spec.fill, allowConstantTarget: true });
   if (series.n < spec.window) {
-    throw new DataError(`The data has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${spec.window} rows, so it needs at least ${spec.window}.`);
+    throw new DataError(
+      `The data has ${series.n} row${series.n === 1 ? '' : 's'}; this model reads the last ${spec.window} rows, so it needs at least ${spec.window}.`,
+    );
   }
   const F = series.C;
   const K = spec.targets.length;

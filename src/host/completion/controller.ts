@@ -21,7 +21,13 @@ const STATS_KEY = 'seqlab.completion.stats';
 const SNOOZE_KEY = 'seqlab.completion.snoozedUntil';
 export const SNOOZE_MS = 30 * 60 * 1000;
 
-interface Loaded { dir: string; stamp: string; completer: Completer; engine: string; dispose(): Promise<void> }
+interface Loaded {
+  dir: string;
+  stamp: string;
+  completer: Completer;
+  engine: string;
+  dispose(): Promise<void>;
+}
 
 export class CompletionController extends Disposable {
   readonly stats: CompletionStats;
@@ -39,17 +45,22 @@ export class CompletionController extends Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly store: ModelStore) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly store: ModelStore,
+  ) {
     super();
     this.stats = new CompletionStats(context.globalState.get<Partial<StatsSnapshot>>(STATS_KEY));
     this.item = vscode.window.createStatusBarItem('seqlab.completion', vscode.StatusBarAlignment.Right, 100);
     this.item.name = vscode.l10n.t('Sequence Lab Autocomplete');
     this.item.command = COMPLETION_COMMANDS.menu;
-    this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('seqlab.completion')) return;
-      if (this.loaded) this.loaded.completer.setOptions(this.optionsFor(this.loaded.engine));
-      this.refresh();
-    }));
+    this.subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('seqlab.completion')) return;
+        if (this.loaded) this.loaded.completer.setOptions(this.optionsFor(this.loaded.engine));
+        this.refresh();
+      }),
+    );
     this.subs.push(vscode.window.onDidChangeActiveTextEditor(() => this.refresh()));
     this.subs.push(store.onDidChange(() => this.refresh()));
     const until = this.snoozedUntil;
@@ -60,18 +71,31 @@ export class CompletionController extends Disposable {
   // ---------------------------------------------------------------- state
 
   /** the model folder chosen for this workspace */
-  get modelDir(): string | undefined { return this.context.workspaceState.get<string>(MODEL_KEY); }
-  get modelName(): string | undefined { const d = this.modelDir; return d ? path.basename(d) : undefined; }
-  get enabled(): boolean { return readSettings().enabled; }
+  get modelDir(): string | undefined {
+    return this.context.workspaceState.get<string>(MODEL_KEY);
+  }
+  get modelName(): string | undefined {
+    const d = this.modelDir;
+    return d ? path.basename(d) : undefined;
+  }
+  get enabled(): boolean {
+    return readSettings().enabled;
+  }
   get snoozedUntil(): number | undefined {
     const t = this.localSnooze ? this.localSnooze.until : this.context.globalState.get<number>(SNOOZE_KEY);
     return typeof t === 'number' && t > Date.now() ? t : undefined;
   }
-  get engine(): string | undefined { return this.loaded?.engine; }
-  get lastError(): string | undefined { return this.loadError; }
+  get engine(): string | undefined {
+    return this.loaded?.engine;
+  }
+  get lastError(): string | undefined {
+    return this.loadError;
+  }
 
   /** on, not snoozed, and a model chosen */
-  get active(): boolean { return this.enabled && !this.snoozedUntil && !!this.modelDir; }
+  get active(): boolean {
+    return this.enabled && !this.snoozedUntil && !!this.modelDir;
+  }
 
   activeFor(languageId: string): boolean {
     return this.active && isLanguageEnabled(readSettings().languages, languageId);
@@ -88,8 +112,12 @@ export class CompletionController extends Disposable {
     const cfg = vscode.workspace.getConfiguration('seqlab.completion');
     // write where the value comes from, so the toggle wins over a workspace setting
     const i = cfg.inspect<boolean>('enabled');
-    const target = i?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
-      : i?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const target =
+      i?.workspaceFolderValue !== undefined
+        ? vscode.ConfigurationTarget.WorkspaceFolder
+        : i?.workspaceValue !== undefined
+          ? vscode.ConfigurationTarget.Workspace
+          : vscode.ConfigurationTarget.Global;
     await cfg.update('enabled', on, target);
     if (on) await this.snooze(0);
     this.refresh();
@@ -107,7 +135,13 @@ export class CompletionController extends Disposable {
   }
 
   private armSnoozeTimer(until: number): void {
-    this.snoozeTimer = setTimeout(() => { this.snoozeTimer = undefined; this.refresh(); }, Math.max(0, until - Date.now()) + 50);
+    this.snoozeTimer = setTimeout(
+      () => {
+        this.snoozeTimer = undefined;
+        this.refresh();
+      },
+      Math.max(0, until - Date.now()) + 50,
+    );
   }
 
   // ---------------------------------------------------------------- model
@@ -125,7 +159,9 @@ export class CompletionController extends Disposable {
       if (stampOf(dir) === l.stamp) return l.completer;
     }
     if (!this.loading) {
-      this.loading = this.load(dir).finally(() => { this.loading = undefined; });
+      this.loading = this.load(dir).finally(() => {
+        this.loading = undefined;
+      });
     }
     return (await this.loading)?.completer;
   }
@@ -147,7 +183,10 @@ export class CompletionController extends Disposable {
       try {
         completer = new Completer(handle, this.optionsFor(handle.engine));
         await completer.warmUp();
-      } catch (e) { await handle.dispose(); throw e; }
+      } catch (e) {
+        await handle.dispose();
+        throw e;
+      }
       if (handle.onnx?.greedyFallbackReason) log().info(`[autocomplete] greedy decoding steps one run per character: ${handle.onnx.greedyFallbackReason}`);
       this.loaded = { dir, stamp, completer, engine: handle.engine, dispose: () => handle.dispose() };
       this.lastStampCheck = Date.now();
@@ -185,36 +224,69 @@ export class CompletionController extends Disposable {
     const key = e.document.uri.toString();
     for (const ch of e.contentChanges) c.applyEdit(key, ch.rangeOffset, ch.rangeLength, ch.text.length);
   }
-  documentClosed(doc: vscode.TextDocument): void { this.loaded?.completer.invalidate(doc.uri.toString()); }
+  documentClosed(doc: vscode.TextDocument): void {
+    this.loaded?.completer.invalidate(doc.uri.toString());
+  }
 
   // ---------------------------------------------------------------- statistics
 
-  recordRequest(ms: number, shown: boolean, cold: boolean): void { this.stats.recordRequest(ms, shown, cold); this.scheduleSave(); }
-  recordAccepted(chars: number): void { this.stats.recordAccepted(chars); this.scheduleSave(); }
-  async resetStats(): Promise<void> { this.stats.reset(); await this.saveStats(); }
+  recordRequest(ms: number, shown: boolean, cold: boolean): void {
+    this.stats.recordRequest(ms, shown, cold);
+    this.scheduleSave();
+  }
+  recordAccepted(chars: number): void {
+    this.stats.recordAccepted(chars);
+    this.scheduleSave();
+  }
+  async resetStats(): Promise<void> {
+    this.stats.reset();
+    await this.saveStats();
+  }
 
   private scheduleSave(): void {
     if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.saveStats(); }, 5000);
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveStats();
+    }, 5000);
   }
-  private saveStats(): Thenable<void> { return this.context.globalState.update(STATS_KEY, this.stats.snapshot()); }
+  private saveStats(): Thenable<void> {
+    return this.context.globalState.update(STATS_KEY, this.stats.snapshot());
+  }
 
   // ---------------------------------------------------------------- status bar
 
   /** what the status-bar item shows (tests read it) */
-  get statusText(): string | undefined { return this.modelDir ? this.item.text : undefined; }
+  get statusText(): string | undefined {
+    return this.modelDir ? this.item.text : undefined;
+  }
 
   refresh(): void {
     const name = this.modelName;
-    if (!name) { this.item.hide(); this.changed.fire(); return; }
+    if (!name) {
+      this.item.hide();
+      this.changed.fire();
+      return;
+    }
     const lang = vscode.window.activeTextEditor?.document.languageId;
     const langOff = lang !== undefined && !isLanguageEnabled(readSettings().languages, lang);
     let icon: string, state: string;
-    if (this.loadError) { icon = '$(warning)'; state = this.loadError; }
-    else if (!this.enabled) { icon = '$(circle-slash)'; state = vscode.l10n.t('Autocomplete is off.'); }
-    else if (this.snoozedUntil) { icon = '$(clock)'; state = vscode.l10n.t('Autocomplete is snoozed until {0}.', new Date(this.snoozedUntil).toLocaleTimeString()); }
-    else if (langOff) { icon = '$(circle-slash)'; state = vscode.l10n.t('Autocomplete is off for {0}.', lang!); }
-    else { icon = '$(sparkle)'; state = vscode.l10n.t('Autocomplete is on.'); }
+    if (this.loadError) {
+      icon = '$(warning)';
+      state = this.loadError;
+    } else if (!this.enabled) {
+      icon = '$(circle-slash)';
+      state = vscode.l10n.t('Autocomplete is off.');
+    } else if (this.snoozedUntil) {
+      icon = '$(clock)';
+      state = vscode.l10n.t('Autocomplete is snoozed until {0}.', new Date(this.snoozedUntil).toLocaleTimeString());
+    } else if (langOff) {
+      icon = '$(circle-slash)';
+      state = vscode.l10n.t('Autocomplete is off for {0}.', lang!);
+    } else {
+      icon = '$(sparkle)';
+      state = vscode.l10n.t('Autocomplete is on.');
+    }
     this.item.text = `${icon} ${name}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendText(vscode.l10n.t('Sequence Lab autocomplete with the model "{0}".', name) + '\n\n' + state + '\n\n' + vscode.l10n.t('Click for options.'));
@@ -227,7 +299,10 @@ export class CompletionController extends Disposable {
 
   override dispose(): void {
     if (this.snoozeTimer) clearTimeout(this.snoozeTimer);
-    if (this.saveTimer) { clearTimeout(this.saveTimer); void this.saveStats(); }
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      void this.saveStats();
+    }
     super.dispose();
     void this.unload();
     this.item.dispose();
@@ -236,7 +311,12 @@ export class CompletionController extends Disposable {
 }
 
 function stampOf(dir: string): string {
-  try { const st = statSync(path.join(dir, ONNX_FILE)); return `${st.size}:${st.mtimeMs}`; } catch { return 'missing'; }
+  try {
+    const st = statSync(path.join(dir, ONNX_FILE));
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 function isInside(p: string, dir: string | undefined): boolean {

@@ -22,7 +22,10 @@ import { SeqlabInlineProvider } from './provider';
 import { SECTION } from './settings';
 import { trainOnWorkspace, type TrainWorkspaceArgs } from './trainWorkspace';
 
-export interface CompletionDeps { store: ModelStore; training: TrainingService }
+export interface CompletionDeps {
+  store: ModelStore;
+  training: TrainingService;
+}
 
 export function registerCompletion(context: vscode.ExtensionContext, deps: CompletionDeps): CompletionController {
   const ctrl = new CompletionController(context, deps.store);
@@ -41,49 +44,83 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
   reg(COMPLETION_COMMANDS.showStats, () => cmds.showStats());
   reg(COMPLETION_COMMANDS.train, (a) => cmds.train(a));
   reg(COMPLETION_COMMANDS.menu, () => cmds.menu());
-  reg(COMPLETION_COMMANDS.accepted, (n) => { ctrl.recordAccepted(typeof n === 'number' ? n : 0); });
+  reg(COMPLETION_COMMANDS.accepted, (n) => {
+    ctrl.recordAccepted(typeof n === 'number' ? n : 0);
+  });
   reg(COMPLETION_COMMANDS.snooze, (m) => ctrl.snooze(typeof m === 'number' ? m * 60_000 : SNOOZE_MS));
   reg(COMPLETION_COMMANDS.state, () => ({
-    model: ctrl.modelDir, enabled: ctrl.enabled, snoozedUntil: ctrl.snoozedUntil, active: ctrl.active, engine: ctrl.engine,
-    error: ctrl.lastError, statusText: ctrl.statusText, last: provider.last, stats: ctrl.stats.snapshot(),
+    model: ctrl.modelDir,
+    enabled: ctrl.enabled,
+    snoozedUntil: ctrl.snoozedUntil,
+    active: ctrl.active,
+    engine: ctrl.engine,
+    error: ctrl.lastError,
+    statusText: ctrl.statusText,
+    last: provider.last,
+    stats: ctrl.stats.snapshot(),
   }));
   // the model in use may be deleted or renamed from the Models view
-  context.subscriptions.push(deps.store.onDidChange(() => {
-    const dir = ctrl.modelDir;
-    if (dir && !existsSync(path.join(dir, ONNX_FILE)) && !deps.training.isLive(dir)) void ctrl.setModel(undefined);
-  }));
+  context.subscriptions.push(
+    deps.store.onDidChange(() => {
+      const dir = ctrl.modelDir;
+      if (dir && !existsSync(path.join(dir, ONNX_FILE)) && !deps.training.isLive(dir)) void ctrl.setModel(undefined);
+    }),
+  );
   return ctrl;
 }
 
 /** The autocomplete commands a user runs: choose the model, turn it on or off, statistics, the menu, train a model. */
 export class CompletionCommands {
-  constructor(private readonly ctrl: CompletionController, private readonly deps: CompletionDeps) {}
+  constructor(
+    private readonly ctrl: CompletionController,
+    private readonly deps: CompletionDeps,
+  ) {}
 
   async useModel(a?: unknown): Promise<string | undefined> {
     try {
       let entry: ModelEntry | undefined;
       if (isEntry(a)) entry = (await this.deps.store.get(a.dir)) ?? a;
       else {
-        const ref = typeof a === 'string' ? a : a && typeof a === 'object' && typeof (a as { model?: unknown }).model === 'string' ? (a as { model: string }).model : undefined;
+        const ref =
+          typeof a === 'string'
+            ? a
+            : a && typeof a === 'object' && typeof (a as { model?: unknown }).model === 'string'
+              ? (a as { model: string }).model
+              : undefined;
         if (ref !== undefined) {
           entry = await this.deps.store.get(ref);
           if (!entry) throw userError(vscode.l10n.t('There is no model named "{0}".', ref));
         } else {
           const usable = (await this.deps.store.list()).filter(usableForCompletion);
-          if (usable.length === 0) { void showInfo(vscode.l10n.t('There is no trained character model yet. Train one first, e.g. with "Train Autocomplete Model on Workspace…".')); return undefined; }
+          if (usable.length === 0) {
+            void showInfo(vscode.l10n.t('There is no trained character model yet. Train one first, e.g. with "Train Autocomplete Model on Workspace…".'));
+            return undefined;
+          }
           const current = this.ctrl.modelDir;
-          const pick = await vscode.window.showQuickPick(usable.map((e) => ({
-            label: e.name, entry: e,
-            description: [e.card ? `${e.card.config.cell.toUpperCase()} ${e.card.config.layers}×${e.card.config.hidden}` : '', e.card?.bestValBpc != null ? vscode.l10n.t('{0} bits/char', e.card.bestValBpc.toFixed(2)) : '', e.dir === current ? vscode.l10n.t('in use') : ''].filter(Boolean).join(' · '),
-          })), { title: vscode.l10n.t('Use which model for autocomplete?') });
+          const pick = await vscode.window.showQuickPick(
+            usable.map((e) => ({
+              label: e.name,
+              entry: e,
+              description: [
+                e.card ? `${e.card.config.cell.toUpperCase()} ${e.card.config.layers}×${e.card.config.hidden}` : '',
+                e.card?.bestValBpc != null ? vscode.l10n.t('{0} bits/char', e.card.bestValBpc.toFixed(2)) : '',
+                e.dir === current ? vscode.l10n.t('in use') : '',
+              ]
+                .filter(Boolean)
+                .join(' · '),
+            })),
+            { title: vscode.l10n.t('Use which model for autocomplete?') },
+          );
           if (!pick) return undefined;
           entry = pick.entry;
         }
       }
       if (!usableForCompletion(entry)) {
-        throw userError(entry.card?.config.kind === 'regression'
-          ? vscode.l10n.t('"{0}" is a forecasting model; autocomplete needs a character model.', entry.name)
-          : vscode.l10n.t('"{0}" has no {1} yet, so it cannot be used for autocomplete.', entry.name, ONNX_FILE));
+        throw userError(
+          entry.card?.config.kind === 'regression'
+            ? vscode.l10n.t('"{0}" is a forecasting model; autocomplete needs a character model.', entry.name)
+            : vscode.l10n.t('"{0}" has no {1} yet, so it cannot be used for autocomplete.', entry.name, ONNX_FILE),
+        );
       }
       await this.ctrl.setModel(entry.dir);
       log().info(`[autocomplete] model: ${entry.dir}`);
@@ -105,10 +142,21 @@ export class CompletionCommands {
     const s = this.ctrl.stats;
     const ms = (v: number | null) => (v === null ? '–' : v.toFixed(1));
     const rate = s.acceptRate === null ? '–' : `${(100 * s.acceptRate).toFixed(0)}%`;
-    const text = vscode.l10n.t('Autocomplete statistics (local only, since {0}): {1} suggestions shown, {2} accepted ({3}), {4} characters saved; latency p50 {5} ms, p95 {6} ms over {7} requests.',
-      new Date(s.snapshot().since).toLocaleString(), s.shown, s.accepted, rate, s.charsSaved, ms(s.p50), ms(s.p95), s.requests);
+    const text = vscode.l10n.t(
+      'Autocomplete statistics (local only, since {0}): {1} suggestions shown, {2} accepted ({3}), {4} characters saved; latency p50 {5} ms, p95 {6} ms over {7} requests.',
+      new Date(s.snapshot().since).toLocaleString(),
+      s.shown,
+      s.accepted,
+      rate,
+      s.charsSaved,
+      ms(s.p50),
+      ms(s.p95),
+      s.requests,
+    );
     const reset = vscode.l10n.t('Reset');
-    void showInfo(text, reset).then((r) => { if (r === reset) void this.ctrl.resetStats(); });
+    void showInfo(text, reset).then((r) => {
+      if (r === reset) void this.ctrl.resetStats();
+    });
     return { text, shown: s.shown, accepted: s.accepted, charsSaved: s.charsSaved, requests: s.requests, p50: s.p50, p95: s.p95 };
   }
 
@@ -121,7 +169,11 @@ export class CompletionCommands {
         ? { label: '$(circle-slash) ' + vscode.l10n.t('Turn Autocomplete Off'), run: () => this.toggle(false) }
         : { label: '$(check) ' + vscode.l10n.t('Turn Autocomplete On'), run: () => this.toggle(true) },
       snoozed
-        ? { label: '$(play) ' + vscode.l10n.t('Resume Now'), description: vscode.l10n.t('snoozed until {0}', new Date(snoozed).toLocaleTimeString()), run: () => this.ctrl.snooze(0) }
+        ? {
+            label: '$(play) ' + vscode.l10n.t('Resume Now'),
+            description: vscode.l10n.t('snoozed until {0}', new Date(snoozed).toLocaleTimeString()),
+            run: () => this.ctrl.snooze(0),
+          }
         : { label: '$(clock) ' + vscode.l10n.t('Snooze for 30 Minutes'), run: () => this.ctrl.snooze(SNOOZE_MS) },
     ];
     if (lang) {
@@ -143,17 +195,23 @@ export class CompletionCommands {
 
   async train(a?: unknown): Promise<unknown> {
     try {
-      const args = a && typeof a === 'object' && !(a instanceof vscode.Uri) ? a as TrainWorkspaceArgs : undefined;
-      if (this.deps.store.blockedByTrust) throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not train on its files. Trust the workspace first.'));
+      const args = a && typeof a === 'object' && !(a instanceof vscode.Uri) ? (a as TrainWorkspaceArgs) : undefined;
+      if (this.deps.store.blockedByTrust)
+        throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not train on its files. Trust the workspace first.'));
       return await trainOnWorkspace(args, {
         exists: (n) => this.deps.store.exists(n),
         done: (id) => this.deps.training.get(id)?.done,
         onTrained: async (dir, name) => {
-          if (!this.ctrl.modelDir) { await this.ctrl.setModel(dir); void showInfo(vscode.l10n.t('"{0}" is trained and now used for autocomplete.', name)); return; }
+          if (!this.ctrl.modelDir) {
+            await this.ctrl.setModel(dir);
+            void showInfo(vscode.l10n.t('"{0}" is trained and now used for autocomplete.', name));
+            return;
+          }
           const use = vscode.l10n.t('Use for Autocomplete');
           // not awaited: the question stays open as long as the user likes
-          void showInfo(vscode.l10n.t('"{0}" is trained. Use it for autocomplete instead of "{1}"?', name, this.ctrl.modelName ?? ''), use)
-            .then((r) => (r === use ? this.ctrl.setModel(dir) : undefined));
+          void showInfo(vscode.l10n.t('"{0}" is trained. Use it for autocomplete instead of "{1}"?', name, this.ctrl.modelName ?? ''), use).then((r) =>
+            r === use ? this.ctrl.setModel(dir) : undefined,
+          );
         },
       });
     } catch (e) {

@@ -20,8 +20,12 @@ export class SeqlabInlineProvider implements vscode.InlineCompletionItemProvider
 
   constructor(private readonly ctrl: CompletionController) {}
 
-  async provideInlineCompletionItems(doc: vscode.TextDocument, pos: vscode.Position, ctx: vscode.InlineCompletionContext,
-    token: vscode.CancellationToken): Promise<vscode.InlineCompletionItem[] | undefined> {
+  async provideInlineCompletionItems(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    ctx: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
     if (!this.ctrl.activeFor(doc.languageId)) return undefined;
     if (ctx.selectedCompletionInfo) return undefined; // the suggest widget is open: its item is what the user is looking at
     if (!suggestsAt(doc.lineAt(pos.line).text.slice(pos.character))) return undefined;
@@ -33,17 +37,23 @@ export class SeqlabInlineProvider implements vscode.InlineCompletionItemProvider
     if (!completer || req.cancelled()) return undefined;
     const t0 = performance.now();
     const cursor = doc.offsetAt(pos);
-    const res = await completer.complete(doc.uri.toString(), {
-      cursor,
-      read: (a, b) => doc.getText(new vscode.Range(doc.positionAt(a), doc.positionAt(b))),
-    }, req.cancelled);
+    const res = await completer.complete(
+      doc.uri.toString(),
+      {
+        cursor,
+        read: (a, b) => doc.getText(new vscode.Range(doc.positionAt(a), doc.positionAt(b))),
+      },
+      req.cancelled,
+    );
     if (!res || req.cancelled()) return undefined;
     const ms = performance.now() - t0;
     this.ctrl.recordRequest(ms, res.text !== null, res.cold);
     if (res.text === null) return undefined;
     this.last = { text: res.text, ms, cold: res.cold, uri: doc.uri.toString() };
     const item = new vscode.InlineCompletionItem(res.text, new vscode.Range(pos, pos), {
-      title: vscode.l10n.t('Accept'), command: ACCEPTED_COMMAND, arguments: [res.text.length],
+      title: vscode.l10n.t('Accept'),
+      command: ACCEPTED_COMMAND,
+      arguments: [res.text.length],
     });
     return [item];
   }

@@ -13,7 +13,8 @@ export interface CompletionSettings extends CompleterOptions {
   trainMaxTotalMB: number;
 }
 
-const int = (v: unknown, def: number, min: number, max: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.round(v))) : def);
+const int = (v: unknown, def: number, min: number, max: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.round(v))) : def;
 const num = (v: unknown, def: number, min: number, max: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : def);
 
 export function readSettings(scope?: vscode.ConfigurationScope): CompletionSettings {

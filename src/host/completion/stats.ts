@@ -33,9 +33,13 @@ export class CompletionStats {
 
   private load(init: Partial<StatsSnapshot>): void {
     const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
-    this.s.shown = n(init.shown); this.s.accepted = n(init.accepted); this.s.charsSaved = n(init.charsSaved);
-    this.s.requests = n(init.requests); this.s.cold = n(init.cold);
-    if (Array.isArray(init.latencies)) this.s.latencies = init.latencies.filter((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0).slice(-LATENCY_WINDOW);
+    this.s.shown = n(init.shown);
+    this.s.accepted = n(init.accepted);
+    this.s.charsSaved = n(init.charsSaved);
+    this.s.requests = n(init.requests);
+    this.s.cold = n(init.cold);
+    if (Array.isArray(init.latencies))
+      this.s.latencies = init.latencies.filter((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0).slice(-LATENCY_WINDOW);
     if (typeof init.since === 'string') this.s.since = init.since;
   }
 
@@ -53,15 +57,33 @@ export class CompletionStats {
     this.s.charsSaved += Math.max(0, chars);
   }
 
-  get shown(): number { return this.s.shown; }
-  get accepted(): number { return this.s.accepted; }
-  get charsSaved(): number { return this.s.charsSaved; }
-  get requests(): number { return this.s.requests; }
-  get p50(): number | null { return percentile(this.s.latencies, 0.5); }
-  get p95(): number | null { return percentile(this.s.latencies, 0.95); }
+  get shown(): number {
+    return this.s.shown;
+  }
+  get accepted(): number {
+    return this.s.accepted;
+  }
+  get charsSaved(): number {
+    return this.s.charsSaved;
+  }
+  get requests(): number {
+    return this.s.requests;
+  }
+  get p50(): number | null {
+    return percentile(this.s.latencies, 0.5);
+  }
+  get p95(): number | null {
+    return percentile(this.s.latencies, 0.95);
+  }
   /** accepted / shown, or null before anything was shown */
-  get acceptRate(): number | null { return this.s.shown ? this.s.accepted / this.s.shown : null; }
+  get acceptRate(): number | null {
+    return this.s.shown ? this.s.accepted / this.s.shown : null;
+  }
 
-  snapshot(): StatsSnapshot { return { ...this.s, latencies: [...this.s.latencies] }; }
-  reset(now = new Date()): void { this.s = { shown: 0, accepted: 0, charsSaved: 0, requests: 0, cold: 0, latencies: [], since: now.toISOString() }; }
+  snapshot(): StatsSnapshot {
+    return { ...this.s, latencies: [...this.s.latencies] };
+  }
+  reset(now = new Date()): void {
+    this.s = { shown: 0, accepted: 0, charsSaved: 0, requests: 0, cold: 0, latencies: [], since: now.toISOString() };
+  }
 }

@@ -30,11 +30,20 @@ export interface TrainWorkspaceArgs {
   notify?: boolean;
 }
 
-export interface WorkspaceSelection { language: string; glob: string; files: string[]; chars: number; bytes: number; skipped: number; skippedBig: number }
+export interface WorkspaceSelection {
+  language: string;
+  glob: string;
+  files: string[];
+  chars: number;
+  bytes: number;
+  skipped: number;
+  skippedBig: number;
+}
 
 /** extensions and file names that installed extensions contribute for a language */
 export function languageFiles(language: string): { extensions: string[]; filenames: string[] } {
-  const extensions: string[] = [], filenames: string[] = [];
+  const extensions: string[] = [],
+    filenames: string[] = [];
   for (const ext of vscode.extensions.all) {
     const langs = (ext.packageJSON as { contributes?: { languages?: { id?: string; extensions?: string[]; filenames?: string[] }[] } })?.contributes?.languages;
     for (const l of langs ?? []) {
@@ -50,18 +59,24 @@ export async function pickLanguage(): Promise<string | undefined> {
   const all = await vscode.languages.getLanguages();
   const current = vscode.window.activeTextEditor?.document.languageId;
   const open = new Set(vscode.workspace.textDocuments.map((d) => d.languageId));
-  const items = all.filter((l) => languageGlob(languageFiles(l).extensions, languageFiles(l).filenames) !== null).sort((a, b) => {
-    const rank = (l: string) => (l === current ? 0 : open.has(l) ? 1 : 2);
-    return rank(a) - rank(b) || a.localeCompare(b);
-  }).map((l) => ({ label: l, description: l === current ? vscode.l10n.t('active editor') : open.has(l) ? vscode.l10n.t('open') : undefined }));
-  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train autocomplete: which language? (1/3)'), placeHolder: vscode.l10n.t('language id') });
+  const items = all
+    .filter((l) => languageGlob(languageFiles(l).extensions, languageFiles(l).filenames) !== null)
+    .sort((a, b) => {
+      const rank = (l: string) => (l === current ? 0 : open.has(l) ? 1 : 2);
+      return rank(a) - rank(b) || a.localeCompare(b);
+    })
+    .map((l) => ({ label: l, description: l === current ? vscode.l10n.t('active editor') : open.has(l) ? vscode.l10n.t('open') : undefined }));
+  const pick = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Train autocomplete: which language? (1/3)'),
+    placeHolder: vscode.l10n.t('language id'),
+  });
   return pick?.label;
 }
 
 /** Finds, filters and reads the files; throws a user-facing error when nothing is left. */
 export async function collectWorkspaceFiles(language: string, glob: string, token?: vscode.CancellationToken): Promise<WorkspaceSelection> {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder || folder.uri.scheme !== 'file') throw userError(vscode.l10n.t('Open a folder first: autocomplete training reads the workspace\'s files.'));
+  if (!folder || folder.uri.scheme !== 'file') throw userError(vscode.l10n.t("Open a folder first: autocomplete training reads the workspace's files."));
   const s = readSettings();
   // exclude undefined = VS Code applies files.exclude
   const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob), undefined, 20000, token);
@@ -70,25 +85,43 @@ export async function collectWorkspaceFiles(language: string, glob: string, toke
   const rel = (u: vscode.Uri) => path.relative(root, u.fsPath).split(path.sep).join('/');
   const cands: Candidate[] = [];
   for (const u of uris) {
-    try { cands.push({ rel: rel(u), size: (await fsp.stat(u.fsPath)).size }); } catch { /* vanished */ }
+    try {
+      cands.push({ rel: rel(u), size: (await fsp.stat(u.fsPath)).size });
+    } catch {
+      /* vanished */
+    }
   }
   const ignores: IgnoreFile[] = [];
   for (const u of ignoreUris) {
-    try { ignores.push({ dir: path.posix.dirname(rel(u)).replace(/^\.$/, ''), content: await fsp.readFile(u.fsPath, 'utf8') }); } catch { /* unreadable */ }
+    try {
+      ignores.push({ dir: path.posix.dirname(rel(u)).replace(/^\.$/, ''), content: await fsp.readFile(u.fsPath, 'utf8') });
+    } catch {
+      /* unreadable */
+    }
   }
   const sel = selectTrainingFiles(cands, ignores, { maxFileBytes: s.trainMaxFileKB * 1024, maxTotalBytes: s.trainMaxTotalMB * 1024 * 1024 });
   const files: string[] = [];
-  let chars = 0, skippedBinary = 0;
+  let chars = 0,
+    skippedBinary = 0;
   for (const f of sel.files) {
     const abs = path.join(root, f.rel);
     let buf: Buffer;
-    try { buf = await fsp.readFile(abs); } catch { continue; }
-    if (looksBinary(buf.subarray(0, 8192))) { skippedBinary++; continue; }
+    try {
+      buf = await fsp.readFile(abs);
+    } catch {
+      continue;
+    }
+    if (looksBinary(buf.subarray(0, 8192))) {
+      skippedBinary++;
+      continue;
+    }
     chars += countCodePoints(buf.toString('utf8'));
     files.push(abs);
   }
   if (files.length === 0) {
-    throw userError(vscode.l10n.t('No {0} files to train on in this workspace (glob {1}, after .gitignore, files.exclude and the size limits).', language, glob));
+    throw userError(
+      vscode.l10n.t('No {0} files to train on in this workspace (glob {1}, after .gitignore, files.exclude and the size limits).', language, glob),
+    );
   }
   const skippedBig = sel.skipped.filter((x) => x.reason === 'too large' || x.reason === 'over total').length;
   return { language, glob, files, chars, bytes: sel.bytes, skipped: sel.skipped.length + skippedBinary, skippedBig };
@@ -117,13 +150,14 @@ export function presetForBudget(minutes: number | undefined): 'small' | 'medium'
 /** Runs the whole command; returns what went in and the outcome of `seqlab.train`. */
 export async function trainOnWorkspace(args: TrainWorkspaceArgs | undefined, deps: TrainWorkspaceDeps): Promise<TrainWorkspaceResult | undefined> {
   const interactive = !args;
-  const language = args?.language ?? await pickLanguage();
+  const language = args?.language ?? (await pickLanguage());
   if (!language) return undefined;
   const lf = languageFiles(language);
   let glob = args?.glob ?? languageGlob(lf.extensions, lf.filenames) ?? undefined;
   if (interactive) {
     glob = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Train autocomplete: which files? (2/3)'), value: glob ?? '**/*',
+      title: vscode.l10n.t('Train autocomplete: which files? (2/3)'),
+      value: glob ?? '**/*',
       prompt: vscode.l10n.t('A glob relative to the workspace folder. .gitignore, files.exclude and the size limits (settings) apply.'),
       validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a glob.')),
     });
@@ -131,21 +165,28 @@ export async function trainOnWorkspace(args: TrainWorkspaceArgs | undefined, dep
   }
   if (!glob) throw userError(vscode.l10n.t('VS Code knows no file extensions for the language "{0}". Pass a glob.', language));
   const g = glob;
-  const sel = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Finding {0} files…', language) },
-    () => collectWorkspaceFiles(language, g));
-  const summary = vscode.l10n.t('{0} {1} files, {2} characters', sel.files.length, language, fmtCount(sel.chars))
-    + (sel.skipped ? ' ' + vscode.l10n.t('({0} skipped: ignored, too large, over the total limit or binary)', sel.skipped) : '');
+  const sel = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Finding {0} files…', language) }, () =>
+    collectWorkspaceFiles(language, g),
+  );
+  const summary =
+    vscode.l10n.t('{0} {1} files, {2} characters', sel.files.length, language, fmtCount(sel.chars)) +
+    (sel.skipped ? ' ' + vscode.l10n.t('({0} skipped: ignored, too large, over the total limit or binary)', sel.skipped) : '');
   let minutes = args?.minutes;
   const steps = args?.steps;
   if (interactive) {
-    const pick = await vscode.window.showQuickPick([1, 5, 15, 60].map((m) => ({
-      label: vscode.l10n.t('{0} min', m), m,
-      description: presetForBudget(m) === 'medium'
-        ? vscode.l10n.t('medium model (2×LSTM 256): better suggestions, given the time to learn')
-        : vscode.l10n.t('small model (1×LSTM 128)'),
-    })), {
-      title: vscode.l10n.t('Train autocomplete on {0}: time budget (3/3)', summary),
-    });
+    const pick = await vscode.window.showQuickPick(
+      [1, 5, 15, 60].map((m) => ({
+        label: vscode.l10n.t('{0} min', m),
+        m,
+        description:
+          presetForBudget(m) === 'medium'
+            ? vscode.l10n.t('medium model (2×LSTM 256): better suggestions, given the time to learn')
+            : vscode.l10n.t('small model (1×LSTM 128)'),
+      })),
+      {
+        title: vscode.l10n.t('Train autocomplete on {0}: time budget (3/3)', summary),
+      },
+    );
     if (!pick) return undefined;
     minutes = pick.m;
   }
@@ -157,7 +198,11 @@ export async function trainOnWorkspace(args: TrainWorkspaceArgs | undefined, dep
   }
   // the existing training path: seqlab.train with a file list and options queues a TrainingService run
   const outcome = await vscode.commands.executeCommand<{ jobId?: string; modelDir?: string; name?: string; error?: string } | undefined>(COMMANDS.train, {
-    files: sel.files, preset: args?.preset ?? presetForBudget(minutes), name, wait: false, notify: args?.notify,
+    files: sel.files,
+    preset: args?.preset ?? presetForBudget(minutes),
+    name,
+    wait: false,
+    notify: args?.notify,
     ...(steps !== undefined || minutes !== undefined ? { steps, minutes } : { minutes: 5 }),
     // validation blocks spread over the files, so every file is trained on (the tail split would never train on the last files)
     options: { sampleChars: 0, valSplit: 'spread', ...(args?.options ?? {}) },
@@ -167,8 +212,16 @@ export async function trainOnWorkspace(args: TrainWorkspaceArgs | undefined, dep
   const finished = (async () => {
     const p = outcome.jobId ? deps.done(outcome.jobId) : undefined;
     if (!p) return;
-    try { await p; } catch { return; } // the training service already reported the failure
-    try { await deps.onTrained(outcome.modelDir!, outcome.name!); } catch (e) { void showWarning((e as Error).message); }
+    try {
+      await p;
+    } catch {
+      return;
+    } // the training service already reported the failure
+    try {
+      await deps.onTrained(outcome.modelDir!, outcome.name!);
+    } catch (e) {
+      void showWarning((e as Error).message);
+    }
   })();
   if (args?.wait) await finished;
   return { ...sel, ...outcome };

@@ -6,21 +6,35 @@
  */
 import ignore, { type Ignore } from 'ignore';
 
-export interface Candidate { /** workspace-relative path with / separators */ rel: string; size: number }
-export interface IgnoreFile { /** folder of the .gitignore, workspace-relative ('' for the root) */ dir: string; content: string }
-export interface Caps { maxFileBytes: number; maxTotalBytes: number }
+export interface Candidate {
+  /** workspace-relative path with / separators */ rel: string;
+  size: number;
+}
+export interface IgnoreFile {
+  /** folder of the .gitignore, workspace-relative ('' for the root) */ dir: string;
+  content: string;
+}
+export interface Caps {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+}
 export type SkipReason = 'gitignore' | 'folder' | 'empty' | 'too large' | 'over total';
-export interface Selection { files: Candidate[]; skipped: { rel: string; reason: SkipReason }[]; bytes: number }
+export interface Selection {
+  files: Candidate[];
+  skipped: { rel: string; reason: SkipReason }[];
+  bytes: number;
+}
 
 /** folders never trained on, whatever .gitignore says */
 const ALWAYS_SKIPPED = /(^|\/)(node_modules|\.git|\.seqlab|\.vscode-test|\.venv|__pycache__)\//;
 
 export function selectTrainingFiles(cands: readonly Candidate[], ignores: readonly IgnoreFile[], caps: Caps): Selection {
   const rules: { dir: string; ig: Ignore }[] = ignores.map((f) => ({ dir: trimSlashes(f.dir), ig: ignore().add(f.content) }));
-  const ignored = (rel: string) => rules.some(({ dir, ig }) => {
-    if (dir && !rel.startsWith(dir + '/')) return false;
-    return ig.ignores(dir ? rel.slice(dir.length + 1) : rel);
-  });
+  const ignored = (rel: string) =>
+    rules.some(({ dir, ig }) => {
+      if (dir && !rel.startsWith(dir + '/')) return false;
+      return ig.ignores(dir ? rel.slice(dir.length + 1) : rel);
+    });
   const out: Selection = { files: [], skipped: [], bytes: 0 };
   for (const c of [...cands].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
     const rel = trimSlashes(c.rel);
@@ -29,7 +43,10 @@ export function selectTrainingFiles(cands: readonly Candidate[], ignores: readon
     else if (c.size === 0) out.skipped.push({ rel, reason: 'empty' });
     else if (c.size > caps.maxFileBytes) out.skipped.push({ rel, reason: 'too large' });
     else if (out.bytes + c.size > caps.maxTotalBytes) out.skipped.push({ rel, reason: 'over total' });
-    else { out.files.push({ rel, size: c.size }); out.bytes += c.size; }
+    else {
+      out.files.push({ rel, size: c.size });
+      out.bytes += c.size;
+    }
   }
   return out;
 }
@@ -43,4 +60,6 @@ export function languageGlob(extensions: readonly string[], filenames: readonly 
   return parts.length === 1 ? `**/${parts[0]}` : `**/{${parts.join(',')}}`;
 }
 
-function trimSlashes(p: string): string { return p.replace(/\\/g, '/').replace(/^\/+|\/+$/g, ''); }
+function trimSlashes(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
+}

@@ -59,7 +59,6 @@ export interface FlowDeps {
 
 const PROMPT_KEYS: (keyof ForecastArgs)[] = ['targets', 'target', 'features', 'window', 'horizon', 'cell', 'hidden', 'steps', 'minutes', 'name'];
 
-
 export async function forecastCsv(deps: FlowDeps, a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> {
   try {
     return await runFlow(deps, a, b);
@@ -81,15 +80,21 @@ async function flowFile(a?: unknown, b?: unknown): Promise<{ file: string | unde
   let file: string | undefined;
   if (a instanceof vscode.Uri) file = a.fsPath;
   else if (Array.isArray(b) && b[0] instanceof vscode.Uri) file = (b[0] as vscode.Uri).fsPath;
-  else if (a && typeof a === 'object') { args = a as ForecastArgs; if (args.file) file = toPath(args.file); }
+  else if (a && typeof a === 'object') {
+    args = a as ForecastArgs;
+    if (args.file) file = toPath(args.file);
+  }
   if (!file) {
     const doc = vscode.window.activeTextEditor?.document;
     if (doc && doc.uri.scheme === 'file' && /\.(csv|tsv)$/i.test(doc.uri.fsPath)) file = doc.uri.fsPath;
   }
   if (!file) {
     const picked = await vscode.window.showOpenDialog({
-      canSelectFiles: true, canSelectMany: false, filters: { CSV: ['csv', 'tsv', 'txt'] },
-      openLabel: vscode.l10n.t('Forecast This'), title: vscode.l10n.t('Choose a CSV time series to forecast'),
+      canSelectFiles: true,
+      canSelectMany: false,
+      filters: { CSV: ['csv', 'tsv', 'txt'] },
+      openLabel: vscode.l10n.t('Forecast This'),
+      title: vscode.l10n.t('Choose a CSV time series to forecast'),
       defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
     });
     file = picked?.[0]?.fsPath;
@@ -98,7 +103,12 @@ async function flowFile(a?: unknown, b?: unknown): Promise<{ file: string | unde
 }
 
 async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> {
-  if (!vscode.workspace.isTrusted) throw userError(vscode.l10n.t('This workspace is in Restricted Mode, so Sequence Lab does not load or write models in it: model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to use its models.'));
+  if (!vscode.workspace.isTrusted)
+    throw userError(
+      vscode.l10n.t(
+        'This workspace is in Restricted Mode, so Sequence Lab does not load or write models in it: model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to use its models.',
+      ),
+    );
   const { file, args } = await flowFile(a, b);
   if (!file) return undefined;
   if (!existsSync(file)) throw userError(vscode.l10n.t('{0} does not exist.', file));
@@ -128,20 +138,34 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
   // ---- train: a run of the training service, queued and limited like every other, with its notification
   log().info(`[${name}] forecasting ${targets.join(', ')} from ${file} → ${outDir}`);
   const job = deps.training.start({
-    name, outDir, sources: { files: [file] }, options: {}, notify: args.notify,
+    name,
+    outDir,
+    sources: { files: [file] },
+    options: {},
+    notify: args.notify,
     forecast: {
-      file, targets, features, time: args.time, window, horizon, cell, hidden: args.hidden,
-      steps: minutes !== undefined && steps === undefined ? 0 : steps, minutes, seed: args.seed,
+      file,
+      targets,
+      features,
+      time: args.time,
+      window,
+      horizon,
+      cell,
+      hidden: args.hidden,
+      steps: minutes !== undefined && steps === undefined ? 0 : steps,
+      minutes,
+      seed: args.seed,
     },
   });
   deps.store.fire();
   try {
-    const result = await job.done as ForecastTrainResult;
+    const result = (await job.done) as ForecastTrainResult;
     const r = result.report;
     log().info(`[${name}] ${result.status}: ${result.stopReason}; test RMSE ${r.model.rmse.toPrecision(4)}; ${r.verdict}`);
     if (args.openPanel !== false) await deps.openPanel(outDir);
     const msg = vscode.l10n.t('Forecaster "{0}" trained: test RMSE {1}. {2}', name, r.model.rmse.toPrecision(4), verdictText(r));
-    if (r.beatsPersistence) void showInfo(msg); else void showWarning(msg);
+    if (r.beatsPersistence) void showInfo(msg);
+    else void showWarning(msg);
     return { name, modelDir: outDir, result, report: r };
   } finally {
     deps.store.fire();
@@ -151,24 +175,34 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
 export function verdictText(r: ForecastReport): string {
   const pers = r.baselines.find((x) => x.name === 'persistence');
   const best = r.baselines.reduce((x, y) => (y.metrics.rmse < x.metrics.rmse ? y : x), r.baselines[0]!);
-  if (!r.beatsPersistence) return vscode.l10n.t('The model does not beat persistence (repeating the last value, RMSE {0}).', pers ? pers.metrics.rmse.toPrecision(4) : '?');
-  if (!r.beatsAll) return vscode.l10n.t('It beats persistence, but the {0} baseline is better still (RMSE {1}).', baselineName(best.name), best.metrics.rmse.toPrecision(4));
+  if (!r.beatsPersistence)
+    return vscode.l10n.t('The model does not beat persistence (repeating the last value, RMSE {0}).', pers ? pers.metrics.rmse.toPrecision(4) : '?');
+  if (!r.beatsAll)
+    return vscode.l10n.t('It beats persistence, but the {0} baseline is better still (RMSE {1}).', baselineName(best.name), best.metrics.rmse.toPrecision(4));
   return vscode.l10n.t('It beats every baseline (best: {0}, RMSE {1}).', baselineName(best.name), best.metrics.rmse.toPrecision(4));
 }
 
 export function baselineName(n: string): string {
   switch (n) {
-    case 'persistence': return vscode.l10n.t('persistence');
-    case 'seasonal naive': return vscode.l10n.t('seasonal naive');
-    case 'training mean': return vscode.l10n.t('training mean');
-    default: return n;
+    case 'persistence':
+      return vscode.l10n.t('persistence');
+    case 'seasonal naive':
+      return vscode.l10n.t('seasonal naive');
+    case 'training mean':
+      return vscode.l10n.t('training mean');
+    default:
+      return n;
   }
 }
 
 async function withWorker<T>(workerPath: string, fn: (w: TrainingWorker) => Promise<T>): Promise<T> {
   if (!existsSync(workerPath)) throw new Error(vscode.l10n.t('The training worker is missing ({0}). Rebuild the extension.', workerPath));
   const w = new TrainingWorker(workerPath);
-  try { return await fn(w); } finally { await w.terminate(); }
+  try {
+    return await fn(w);
+  } finally {
+    await w.terminate();
+  }
 }
 
 /** one-shot forecast through the model's ONNX file, in a worker thread */
@@ -176,7 +210,15 @@ export function predictInWorker(workerPath: string, modelDir: string, file: stri
   return withWorker(workerPath, (w) => w.rpc.request('forecast/predict', { modelDir, file, steps, write }));
 }
 
-interface Picked { targets: string[]; features: string[]; window: number; horizon: number; cell: 'lstm' | 'gru'; steps?: number; minutes?: number }
+interface Picked {
+  targets: string[];
+  features: string[];
+  window: number;
+  horizon: number;
+  cell: 'lstm' | 'gru';
+  steps?: number;
+  minutes?: number;
+}
 
 async function promptSettings(cols: ForecastColumns, fileName: string): Promise<Picked | undefined> {
   const excluded = cols.excluded.length ? vscode.l10n.t('Left out: {0}', cols.excluded.map((e) => `${e.name} (${e.reason})`).join('; ')) : undefined;
@@ -184,8 +226,10 @@ async function promptSettings(cols: ForecastColumns, fileName: string): Promise<
   // targets
   const tItems = cols.numeric.map((n) => ({ label: n, picked: cols.defaultTargets.includes(n) }));
   const tPick = await vscode.window.showQuickPick(tItems, {
-    canPickMany: true, title: vscode.l10n.t('Forecast {0}: what to predict ({1} rows, {2})', fileName, cols.rows, timeNote),
-    placeHolder: excluded ?? vscode.l10n.t('Choose the target column(s)'), ignoreFocusOut: true,
+    canPickMany: true,
+    title: vscode.l10n.t('Forecast {0}: what to predict ({1} rows, {2})', fileName, cols.rows, timeNote),
+    placeHolder: excluded ?? vscode.l10n.t('Choose the target column(s)'),
+    ignoreFocusOut: true,
   });
   if (!tPick || tPick.length === 0) return undefined;
   const targets = tPick.map((x) => x.label);
@@ -193,10 +237,15 @@ async function promptSettings(cols: ForecastColumns, fileName: string): Promise<
   const rest = cols.numeric.filter((n) => !targets.includes(n));
   let features: string[] = [];
   if (rest.length) {
-    const fPick = await vscode.window.showQuickPick(rest.map((n) => ({ label: n, picked: false })), {
-      canPickMany: true, title: vscode.l10n.t('Extra input columns (optional)'), ignoreFocusOut: true,
-      placeHolder: vscode.l10n.t('Columns the model also reads. With none, it can forecast further than its horizon.'),
-    });
+    const fPick = await vscode.window.showQuickPick(
+      rest.map((n) => ({ label: n, picked: false })),
+      {
+        canPickMany: true,
+        title: vscode.l10n.t('Extra input columns (optional)'),
+        ignoreFocusOut: true,
+        placeHolder: vscode.l10n.t('Columns the model also reads. With none, it can forecast further than its horizon.'),
+      },
+    );
     if (!fPick) return undefined;
     features = fPick.map((x) => x.label);
   }
@@ -205,26 +254,45 @@ async function promptSettings(cols: ForecastColumns, fileName: string): Promise<
   const maxW = Math.max(2, Math.floor((cols.rows * 0.7 - 1) / 4));
   const wSet = new Set([s && s * 2 <= maxW ? s * 2 : 0, 12, 24, 48, s && s <= maxW ? s : 0].filter((x) => x > 0 && x <= maxW));
   if (wSet.size === 0) wSet.add(maxW);
-  const wItems = [...wSet].map((w, i) => ({ label: String(w), description: i === 0 ? vscode.l10n.t('recommended') : s && w % s === 0 ? vscode.l10n.t('{0} seasons', w / s) : '' }));
-  const wPick = await vscode.window.showQuickPick(wItems, { title: vscode.l10n.t('Lookback window (rows the model reads)'), ignoreFocusOut: true, placeHolder: s ? vscode.l10n.t('Detected season: {0} rows', s) : undefined });
+  const wItems = [...wSet].map((w, i) => ({
+    label: String(w),
+    description: i === 0 ? vscode.l10n.t('recommended') : s && w % s === 0 ? vscode.l10n.t('{0} seasons', w / s) : '',
+  }));
+  const wPick = await vscode.window.showQuickPick(wItems, {
+    title: vscode.l10n.t('Lookback window (rows the model reads)'),
+    ignoreFocusOut: true,
+    placeHolder: s ? vscode.l10n.t('Detected season: {0} rows', s) : undefined,
+  });
   if (!wPick) return undefined;
   // horizon
-  const hItems = [1, 3, 7, 12, 24].filter((h) => h * 8 < cols.rows).map((h) => ({ label: String(h), description: h === 1 ? vscode.l10n.t('one step ahead') : '' }));
+  const hItems = [1, 3, 7, 12, 24]
+    .filter((h) => h * 8 < cols.rows)
+    .map((h) => ({ label: String(h), description: h === 1 ? vscode.l10n.t('one step ahead') : '' }));
   const hPick = await vscode.window.showQuickPick(hItems, { title: vscode.l10n.t('Horizon (steps predicted at once)'), ignoreFocusOut: true });
   if (!hPick) return undefined;
   // cell
-  const cPick = await vscode.window.showQuickPick([
-    { label: 'LSTM', cell: 'lstm' as const, description: vscode.l10n.t('recommended') },
-    { label: 'GRU', cell: 'gru' as const, description: vscode.l10n.t('fewer parameters, often as good') },
-  ], { title: vscode.l10n.t('Recurrent cell'), ignoreFocusOut: true });
+  const cPick = await vscode.window.showQuickPick(
+    [
+      { label: 'LSTM', cell: 'lstm' as const, description: vscode.l10n.t('recommended') },
+      { label: 'GRU', cell: 'gru' as const, description: vscode.l10n.t('fewer parameters, often as good') },
+    ],
+    { title: vscode.l10n.t('Recurrent cell'), ignoreFocusOut: true },
+  );
   if (!cPick) return undefined;
   // budget
-  const bPick = await vscode.window.showQuickPick([
-    { label: vscode.l10n.t('Until validation stops improving (at most 1500 steps)'), steps: 1500 as number | undefined, minutes: undefined as number | undefined },
-    { label: vscode.l10n.t('Quick: 300 steps'), steps: 300, minutes: undefined },
-    { label: vscode.l10n.t('2 minutes'), steps: undefined, minutes: 2 },
-    { label: vscode.l10n.t('10 minutes'), steps: undefined, minutes: 10 },
-  ], { title: vscode.l10n.t('Training budget (early stopping on validation loss always applies)'), ignoreFocusOut: true });
+  const bPick = await vscode.window.showQuickPick(
+    [
+      {
+        label: vscode.l10n.t('Until validation stops improving (at most 1500 steps)'),
+        steps: 1500 as number | undefined,
+        minutes: undefined as number | undefined,
+      },
+      { label: vscode.l10n.t('Quick: 300 steps'), steps: 300, minutes: undefined },
+      { label: vscode.l10n.t('2 minutes'), steps: undefined, minutes: 2 },
+      { label: vscode.l10n.t('10 minutes'), steps: undefined, minutes: 10 },
+    ],
+    { title: vscode.l10n.t('Training budget (early stopping on validation loss always applies)'), ignoreFocusOut: true },
+  );
   if (!bPick) return undefined;
   return { targets, features, window: Number(wPick.label), horizon: Number(hPick.label), cell: cPick.cell, steps: bPick.steps, minutes: bPick.minutes };
 }

@@ -29,7 +29,8 @@ export function registerForecast(context: vscode.ExtensionContext, deps: { store
   const openPanel = (dir: string) => ForecastPanel.show(panelDeps, dir);
   context.subscriptions.push(
     vscode.commands.registerCommand(FORECAST_COMMANDS.forecastCsv, (a?: unknown, b?: unknown): Promise<ForecastOutcome | undefined> =>
-      forecastCsv({ store: deps.store, training: deps.training, workerPath, openPanel }, a, b)),
+      forecastCsv({ store: deps.store, training: deps.training, workerPath, openPanel }, a, b),
+    ),
     vscode.commands.registerCommand(FORECAST_COMMANDS.openForecast, async (a?: unknown) => {
       try {
         const o = a as { dir?: unknown; model?: unknown } | undefined;
@@ -37,7 +38,10 @@ export function registerForecast(context: vscode.ExtensionContext, deps: { store
         if (!dir) {
           const models = (await deps.store.list()).filter((e) => e.card?.config.kind === 'regression');
           if (models.length === 0) throw userError(vscode.l10n.t('There are no forecasting models yet. Use "Forecast CSV…" to train one.'));
-          const pick = await vscode.window.showQuickPick(models.map((e) => ({ label: e.name, dir: e.dir })), { title: vscode.l10n.t('Open the forecast of which model?') });
+          const pick = await vscode.window.showQuickPick(
+            models.map((e) => ({ label: e.name, dir: e.dir })),
+            { title: vscode.l10n.t('Open the forecast of which model?') },
+          );
           if (!pick) return false;
           dir = pick.dir;
         }
@@ -50,7 +54,9 @@ export function registerForecast(context: vscode.ExtensionContext, deps: { store
       }
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.forecast, {
-      async deserializeWebviewPanel(panel, state) { await ForecastPanel.revive(panel, panelDeps, state); },
+      async deserializeWebviewPanel(panel, state) {
+        await ForecastPanel.revive(panel, panelDeps, state);
+      },
     }),
   );
   return { panel: (dir) => ForecastPanel.panels.get(path.resolve(dir)) };

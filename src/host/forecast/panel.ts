@@ -9,10 +9,9 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Disposable } from '../disposable';
-import { attachRpc, escapeAttr, panelHtml, VIEW_TYPES, webviewOptions } from '../panels/base';
+import { escapeAttr, Panel, VIEW_TYPES, webviewOptions } from '../panels/base';
 import { webviewStrings } from '../panels/strings';
-import { type ForecastInit, type ForecastPanelModel, type HostPanelRpc, MAX_FORECAST_STEPS } from '../../protocol/webview';
+import { type ForecastInit, type ForecastPanelModel, MAX_FORECAST_STEPS } from '../../protocol/webview';
 import type { ModelCard } from '../../protocol/model';
 import type { ForecastPredictResult, ForecastReport } from '../../protocol/worker';
 import { log, showError, showInfo } from '../log';
@@ -26,21 +25,29 @@ export interface ForecastPanelDeps {
 
 export { MAX_FORECAST_STEPS };
 
-export class ForecastPanel extends Disposable {
+export class ForecastPanel extends Panel<'forecast'> {
   /** open panels by model folder */
   static readonly panels = new Map<string, ForecastPanel>();
   /** the last forecast written (tests read it) */
   lastForecast?: ForecastPredictResult;
   ready = false;
-  readonly rpc: HostPanelRpc<'forecast'>;
 
   static async show(deps: ForecastPanelDeps, modelDir: string): Promise<ForecastPanel> {
     const dir = path.resolve(modelDir);
     const cur = ForecastPanel.panels.get(dir);
     const data = await loadPanelData(dir);
-    if (cur) { cur.panel.reveal(undefined, false); cur.data = data; cur.rpc.notify('forecast/init', cur.init()); return cur; }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPES.forecast, vscode.l10n.t('Forecast: {0}', data.model.name),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, webviewOptions(deps.extensionUri));
+    if (cur) {
+      cur.panel.reveal(undefined, false);
+      cur.data = data;
+      cur.rpc.notify('forecast/init', cur.init());
+      return cur;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPES.forecast,
+      vscode.l10n.t('Forecast: {0}', data.model.name),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      webviewOptions(deps.extensionUri),
+    );
     return new ForecastPanel(panel, deps, dir, data);
   }
 
@@ -51,19 +58,25 @@ export class ForecastPanel extends Disposable {
       panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeAttr(vscode.l10n.t('This forecast is no longer available (its model folder was moved or deleted).'))}</p></body></html>`;
       return;
     }
-    try { new ForecastPanel(panel, deps, path.resolve(dir), await loadPanelData(dir)); } catch (e) {
+    try {
+      new ForecastPanel(panel, deps, path.resolve(dir), await loadPanelData(dir));
+    } catch (e) {
       panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeAttr((e as Error).message)}</p></body></html>`;
     }
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: ForecastPanelDeps, readonly modelDir: string,
-    private data: { model: ForecastPanelModel; report: ForecastReport }) {
-    super();
+  private constructor(
+    panel: vscode.WebviewPanel,
+    private readonly deps: ForecastPanelDeps,
+    readonly modelDir: string,
+    private data: { model: ForecastPanelModel; report: ForecastReport },
+  ) {
+    super('forecast', panel, deps.extensionUri, vscode.l10n.t('Forecast: {0}', data.model.name));
     ForecastPanel.panels.set(modelDir, this);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'forecast', vscode.l10n.t('Forecast: {0}', data.model.name));
-    this.rpc = attachRpc('forecast', panel);
-    this.rpc.handle('forecast/ready', () => { this.ready = true; return this.init(); });
+    this.rpc.handle('forecast/ready', () => {
+      this.ready = true;
+      return this.init();
+    });
     this.rpc.handle('forecast/next', ({ steps }) => this.forecastNext(steps));
     this.rpc.handle('forecast/openFile', async ({ path: file }) => {
       // only forecast files of this model's input (x.forecast.csv, x.forecast-2.csv, … beside x.csv)
@@ -74,10 +87,15 @@ export class ForecastPanel extends Disposable {
       await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
       return true;
     });
-    panel.onDidDispose(() => { ForecastPanel.panels.delete(modelDir); this.dispose(); });
   }
 
-  get title(): string { return this.panel.title; }
+  protected override closed(): void {
+    ForecastPanel.panels.delete(this.modelDir);
+  }
+
+  get title(): string {
+    return this.panel.title;
+  }
 
   private init(): ForecastInit {
     return { ...this.data, verdict: verdictText(this.data.report), strings: webviewStrings('forecast'), maxSteps: MAX_FORECAST_STEPS };
@@ -112,14 +130,17 @@ async function loadPanelData(dir: string): Promise<{ model: ForecastPanelModel; 
   let report: ForecastReport;
   try {
     card = JSON.parse(await fsp.readFile(path.join(dir, 'card.json'), 'utf8')) as ModelCard;
-  } catch { throw userError(vscode.l10n.t('{0} is not a Sequence Lab model folder.', dir)); }
+  } catch {
+    throw userError(vscode.l10n.t('{0} is not a Sequence Lab model folder.', dir));
+  }
   try {
     report = JSON.parse(await fsp.readFile(path.join(dir, 'forecast.json'), 'utf8')) as ForecastReport;
-  } catch { throw userError(vscode.l10n.t('"{0}" has no forecast results (it is not a forecasting model, or its training did not finish).', card.name)); }
+  } catch {
+    throw userError(vscode.l10n.t('"{0}" has no forecast results (it is not a forecasting model, or its training did not finish).', card.name));
+  }
   const c = card.config;
   return {
     model: { name: card.name, dir, cell: c.cell, hidden: c.hidden, layers: c.layers, steps: card.steps, status: card.status, stopReason: card.stopReason },
     report,
   };
 }
-

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { createHostRpc, validateFromWebview, type HostPanelRpc, type PanelKind } from '../../protocol/webview';
+import { Disposable } from '../disposable';
 import { log } from '../log';
 
 export const VIEW_TYPES: Record<PanelKind, string> = {
@@ -24,7 +25,11 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function nonce(): string { return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, ''); }
+export function nonce(): string {
+  return randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
+}
 
 /** The HTML of a panel whose bundle is dist/webview/<kind>.js (and .css). */
 export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: PanelKind, title: string): string {
@@ -33,13 +38,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kin
   const js = webview.asWebviewUri(vscode.Uri.joinPath(base, `${kind}.js`));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(base, `${kind}.css`));
   const src = webview.cspSource;
-  const csp = [
-    "default-src 'none'",
-    `img-src ${src} data: blob:`,
-    `style-src ${src}`,
-    `font-src ${src}`,
-    `script-src 'nonce-${n}'`,
-  ].join('; ');
+  const csp = ["default-src 'none'", `img-src ${src} data: blob:`, `style-src ${src}`, `font-src ${src}`, `script-src 'nonce-${n}'`].join('; ');
   const lang = vscode.env.language || 'en';
   return `<!DOCTYPE html>
 <html lang="${escapeAttr(lang)}">
@@ -59,17 +58,25 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kin
 }
 
 /** text and attribute values in HTML, escaped */
-export function escapeAttr(s: string): string { return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`); }
+export function escapeAttr(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 /**
  * Wires a webview to a typed host-side Rpc: every incoming message is validated first (invalid ones are answered
  * with an error, or dropped when they are not requests, and logged); the Rpc is disposed with the panel.
  */
 export function attachRpc<P extends PanelKind>(kind: P, panel: vscode.WebviewPanel): HostPanelRpc<P> {
-  const rpc = createHostRpc<P>({ postMessage: (m) => { void panel.webview.postMessage(m); } });
+  const rpc = createHostRpc<P>({
+    postMessage: (m) => {
+      void panel.webview.postMessage(m);
+    },
+  });
   const sub = panel.webview.onDidReceiveMessage((raw: unknown) => {
     let msg: unknown;
-    try { msg = validateFromWebview(kind, raw); } catch (e) {
+    try {
+      msg = validateFromWebview(kind, raw);
+    } catch (e) {
       log().warn(`[${kind} panel] rejected a message: ${(e as Error).message}`);
       const r = raw as { kind?: unknown; id?: unknown };
       if (r && typeof r === 'object' && r.kind === 'req' && typeof r.id === 'number') {
@@ -79,6 +86,77 @@ export function attachRpc<P extends PanelKind>(kind: P, panel: vscode.WebviewPan
     }
     rpc.receive(msg);
   });
-  panel.onDidDispose(() => { sub.dispose(); rpc.dispose(vscode.l10n.t('The panel was closed.')); });
+  panel.onDidDispose(() => {
+    sub.dispose();
+    rpc.dispose(vscode.l10n.t('The panel was closed.'));
+  });
   return rpc;
+}
+
+/**
+ * One webview panel of kind P: the icon, the HTML, the typed Rpc, and its subscriptions released when the user
+ * closes it. A subclass registers its Rpc handlers in its constructor and releases anything else in `closed()`.
+ */
+export abstract class Panel<P extends PanelKind> extends Disposable {
+  readonly rpc: HostPanelRpc<P>;
+
+  protected constructor(
+    readonly kind: P,
+    readonly panel: vscode.WebviewPanel,
+    protected readonly extensionUri: vscode.Uri,
+    private readonly htmlTitle: string,
+  ) {
+    super();
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'seqlab.svg');
+    this.load();
+    this.rpc = attachRpc(kind, panel);
+    panel.onDidDispose(() => {
+      this.closed();
+      this.dispose();
+    });
+  }
+
+  /** (Re)load the webview: a new invocation starts it afresh, and it asks for its data with its ready handshake. */
+  protected load(): void {
+    this.panel.webview.html = panelHtml(this.panel.webview, this.extensionUri, this.kind, this.htmlTitle);
+  }
+
+  /** The user closed the panel: release what is not in `subs` (in-flight requests, leases). */
+  protected closed(): void {}
+}
+
+/** The one open panel of a kind (dashboard, generate, hidden): `open` reveals or creates it, `revive` restores one. */
+export class PanelSlot<T extends Panel<PanelKind>> {
+  current: T | undefined;
+
+  constructor(
+    private readonly kind: PanelKind,
+    private readonly column: vscode.ViewColumn = vscode.ViewColumn.Beside,
+  ) {}
+
+  /** The open panel after `reuse(it)`, or a new one made by `create` in a new webview panel titled `title`. */
+  open(extensionUri: vscode.Uri, title: string, create: (panel: vscode.WebviewPanel) => T, reuse: (current: T) => void): T {
+    if (this.current) {
+      reuse(this.current);
+      this.current.panel.reveal(undefined, false);
+      return this.current;
+    }
+    const options = webviewOptions(extensionUri);
+    return this.adopt(create(vscode.window.createWebviewPanel(VIEW_TYPES[this.kind], title, { viewColumn: this.column, preserveFocus: false }, options)));
+  }
+
+  /** Take over a panel VS Code restored after a reload (its WebviewPanelSerializer). */
+  revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, create: (panel: vscode.WebviewPanel) => T): T {
+    this.current?.panel.dispose();
+    panel.webview.options = webviewOptions(extensionUri);
+    return this.adopt(create(panel));
+  }
+
+  private adopt(p: T): T {
+    this.current = p;
+    p.panel.onDidDispose(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    return p;
+  }
 }

@@ -4,10 +4,9 @@
  * candidates; Insert at Cursor, Open in New Editor, Copy, Regenerate.
  */
 import * as vscode from 'vscode';
-import { Disposable } from '../disposable';
-import type { GenerateSettings, HostPanelRpc } from '../../protocol/webview';
+import type { GenerateSettings } from '../../protocol/webview';
 import type { ModelStore } from '../modelStore';
-import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
+import { Panel, PanelSlot } from './base';
 import type { InferClient } from './inferClient';
 import { checkedModel, textModels } from './models';
 import { webviewStrings } from './strings';
@@ -29,40 +28,57 @@ export interface GenerateArgs extends Partial<GenerateSettings> {
 
 export const DEFAULT_SETTINGS: GenerateSettings = { prime: '', length: 300, temperature: 0.8, topK: 0, topP: 1, seed: 1, greedy: false };
 
-export class GeneratePanel extends Disposable {
-  static current: GeneratePanel | undefined;
-  readonly rpc: HostPanelRpc<'generate'>;
+export class GeneratePanel extends Panel<'generate'> {
+  static readonly slot = new PanelSlot<GeneratePanel>('generate');
+  static get current(): GeneratePanel | undefined {
+    return GeneratePanel.slot.current;
+  }
   private reqId: number | undefined;
+  private readonly use: vscode.Disposable;
   /** the last finished generation (tests read it) */
   lastResult?: { text: string; stoppedBy: string; engine: string; ms: number };
 
   static show(deps: GenerateDeps, args: GenerateArgs & { modelDir?: string }): GeneratePanel {
-    const cur = GeneratePanel.current;
-    if (cur) {
-      // a new invocation (new selection, model or settings) starts the webview afresh with them
+    const create = (panel: vscode.WebviewPanel) => new GeneratePanel(panel, deps, args);
+    // a new invocation (new selection, model or settings) starts the webview afresh with them
+    const reuse = (cur: GeneratePanel) => {
       cur.args = { ...cur.args, ...args };
-      cur.panel.webview.html = panelHtml(cur.panel.webview, deps.extensionUri, 'generate', vscode.l10n.t('Generate Text'));
-      cur.panel.reveal(undefined, false);
-      return cur;
-    }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPES.generate, vscode.l10n.t('Generate Text'),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(deps.extensionUri));
-    return new GeneratePanel(panel, deps, args);
+      cur.load();
+    };
+    return GeneratePanel.slot.open(deps.extensionUri, vscode.l10n.t('Generate Text'), create, reuse);
   }
 
   static revive(panel: vscode.WebviewPanel, deps: GenerateDeps): GeneratePanel {
-    GeneratePanel.current?.panel.dispose();
-    panel.webview.options = webviewOptions(deps.extensionUri);
-    return new GeneratePanel(panel, deps, {});
+    return GeneratePanel.slot.revive(panel, deps.extensionUri, (p) => new GeneratePanel(p, deps, {}));
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: GenerateDeps, private args: GenerateArgs & { modelDir?: string }) {
-    super();
-    GeneratePanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'generate', vscode.l10n.t('Generate Text'));
-    this.rpc = attachRpc('generate', panel);
-    const use = deps.infer.acquire();
+  private constructor(
+    panel: vscode.WebviewPanel,
+    private readonly deps: GenerateDeps,
+    private args: GenerateArgs & { modelDir?: string },
+  ) {
+    super('generate', panel, deps.extensionUri, vscode.l10n.t('Generate Text'));
+    this.use = deps.infer.acquire();
+    this.handleReady();
+    this.handleRun();
+    this.handleOutput();
+    this.subs.push(deps.store.onDidChange(() => void this.pushModels()));
+  }
+
+  protected override closed(): void {
+    if (this.reqId !== undefined) {
+      try {
+        this.deps.infer.rpc.notify('infer/cancel', { reqId: this.reqId });
+      } catch {
+        /* worker gone */
+      }
+    }
+    this.use.dispose();
+  }
+
+  /** The webview's handshake: the models, the settings (the command's, the selection as prime), auto-run. */
+  private handleReady(): void {
+    const deps = this.deps;
     this.rpc.handle('generate/ready', async () => {
       const models = await textModels(deps.store);
       const a = this.args;
@@ -80,12 +96,19 @@ export class GeneratePanel extends Disposable {
       this.args = { modelDir: a.modelDir }; // a reload restores the webview's own state, not the command's
       return init;
     });
+  }
+
+  /** Generate (one request at a time: a new run cancels the last), streaming chunks; Cancel. */
+  private handleRun(): void {
+    const deps = this.deps;
     this.rpc.handle('generate/run', async ({ model, settings }) => {
       const modelDir = await checkedModel(deps.store, model);
       if (this.reqId !== undefined) deps.infer.rpc.notify('infer/cancel', { reqId: this.reqId });
       const reqId = deps.infer.reqId();
       this.reqId = reqId;
-      const sub = deps.infer.on('infer/chunk', (c) => { if (c.reqId === reqId) this.rpc.notify('generate/chunk', { chars: c.chars }); });
+      const sub = deps.infer.on('infer/chunk', (c) => {
+        if (c.reqId === reqId) this.rpc.notify('generate/chunk', { chars: c.chars });
+      });
       try {
         const r = await deps.infer.rpc.request('infer/generate', { reqId, modelDir, settings, chunk: 8 });
         this.lastResult = r;
@@ -100,10 +123,20 @@ export class GeneratePanel extends Disposable {
       deps.infer.rpc.notify('infer/cancel', { reqId: this.reqId });
       return true;
     });
+  }
+
+  /** Where the text goes: insert at the cursor, a new editor, the clipboard. */
+  private handleOutput(): void {
+    const deps = this.deps;
     this.rpc.handle('generate/insert', async ({ text }) => {
       const ed = deps.lastEditor();
-      if (!ed) { void vscode.window.showInformationMessage(vscode.l10n.t('Open an editor to insert the text into.')); return false; }
-      const ok = await ed.edit((b) => { for (const s of ed.selections) b.replace(s, text); });
+      if (!ed) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Open an editor to insert the text into.'));
+        return false;
+      }
+      const ok = await ed.edit((b) => {
+        for (const s of ed.selections) b.replace(s, text);
+      });
       await vscode.window.showTextDocument(ed.document, ed.viewColumn);
       return ok;
     });
@@ -116,13 +149,6 @@ export class GeneratePanel extends Disposable {
       await vscode.env.clipboard.writeText(text);
       void vscode.window.setStatusBarMessage(vscode.l10n.t('Generated text copied.'), 3000);
       return true;
-    });
-    this.subs.push(deps.store.onDidChange(() => void this.pushModels()));
-    panel.onDidDispose(() => {
-      if (this.reqId !== undefined) { try { deps.infer.rpc.notify('infer/cancel', { reqId: this.reqId }); } catch { /* worker gone */ } }
-      this.dispose();
-      use.dispose();
-      if (GeneratePanel.current === this) GeneratePanel.current = undefined;
     });
   }
 

@@ -6,10 +6,9 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Disposable } from '../disposable';
-import type { HiddenMeta, HostPanelRpc } from '../../protocol/webview';
+import type { HiddenMeta } from '../../protocol/webview';
 import type { ModelStore } from '../modelStore';
-import { attachRpc, panelHtml, VIEW_TYPES, webviewOptions } from './base';
+import { Panel, PanelSlot } from './base';
 import type { InferClient } from './inferClient';
 import { checkedModel, textModels } from './models';
 import { webviewStrings } from './strings';
@@ -36,33 +35,42 @@ export interface HiddenArgs {
   exportDir?: string;
 }
 
-export class HiddenPanel extends Disposable {
-  static current: HiddenPanel | undefined;
-  readonly rpc: HostPanelRpc<'hidden'>;
+export class HiddenPanel extends Panel<'hidden'> {
+  static readonly slot = new PanelSlot<HiddenPanel>('hidden');
+  static get current(): HiddenPanel | undefined {
+    return HiddenPanel.slot.current;
+  }
   private text = '';
   private source = '';
+  private readonly use: vscode.Disposable;
   lastMeta?: HiddenMeta;
   /** files written by exports (tests read it) */
   readonly exported: string[] = [];
 
   static async show(deps: HiddenDeps, args: HiddenArgs & { modelDir?: string }): Promise<HiddenPanel> {
     const src = await HiddenPanel.sourceText(deps, args);
-    const cur = HiddenPanel.current;
-    if (cur) { cur.args = args; cur.text = src.text; cur.source = src.source; cur.panel.webview.html = panelHtml(cur.panel.webview, deps.extensionUri, 'hidden', vscode.l10n.t('Hidden States')); cur.panel.reveal(undefined, false); return cur; }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPES.hidden, vscode.l10n.t('Hidden States'),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(deps.extensionUri));
-    const p = new HiddenPanel(panel, deps, args);
-    p.text = src.text; p.source = src.source;
+    const p = HiddenPanel.slot.open(
+      deps.extensionUri,
+      vscode.l10n.t('Hidden States'),
+      (panel) => new HiddenPanel(panel, deps, args),
+      (cur) => {
+        cur.args = args;
+        cur.load();
+      },
+    );
+    p.text = src.text;
+    p.source = src.source;
     return p;
   }
 
   static revive(panel: vscode.WebviewPanel, deps: HiddenDeps, state: unknown): HiddenPanel {
-    HiddenPanel.current?.panel.dispose();
-    panel.webview.options = webviewOptions(deps.extensionUri);
-    const p = new HiddenPanel(panel, deps, {});
+    const p = HiddenPanel.slot.revive(panel, deps.extensionUri, (wp) => new HiddenPanel(wp, deps, {}));
     // the webview keeps the text it was showing in its state; the host takes it back (validated) after a reload
     const s = state as { text?: unknown; source?: unknown } | undefined;
-    if (s && typeof s.text === 'string' && s.text.length <= 10 * HIDDEN_MAX_CHARS) { p.text = s.text; p.source = typeof s.source === 'string' ? s.source.slice(0, 500) : ''; }
+    if (s && typeof s.text === 'string' && s.text.length <= 10 * HIDDEN_MAX_CHARS) {
+      p.text = s.text;
+      p.source = typeof s.source === 'string' ? s.source.slice(0, 500) : '';
+    }
     return p;
   }
 
@@ -82,17 +90,18 @@ export class HiddenPanel extends Disposable {
     // a long file: the window the panel reads, around the cursor (the part the user is looking at)
     const at = doc.offsetAt(ed.selection.active);
     const start = Math.max(0, Math.min(all.length - HIDDEN_MAX_CHARS, at - HIDDEN_MAX_CHARS / 2));
-    const from = doc.positionAt(start).line + 1, to = doc.positionAt(start + HIDDEN_MAX_CHARS).line + 1;
+    const from = doc.positionAt(start).line + 1,
+      to = doc.positionAt(start + HIDDEN_MAX_CHARS).line + 1;
     return { text: all.slice(start, start + HIDDEN_MAX_CHARS), source: vscode.l10n.t('{0}, lines {1}–{2} around the cursor', name, from, to) };
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, deps: HiddenDeps, private args: HiddenArgs & { modelDir?: string }) {
-    super();
-    HiddenPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'seqlab.svg');
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'hidden', vscode.l10n.t('Hidden States'));
-    this.rpc = attachRpc('hidden', panel);
-    const use = deps.infer.acquire();
+  private constructor(
+    panel: vscode.WebviewPanel,
+    deps: HiddenDeps,
+    private args: HiddenArgs & { modelDir?: string },
+  ) {
+    super('hidden', panel, deps.extensionUri, vscode.l10n.t('Hidden States'));
+    this.use = deps.infer.acquire();
     this.rpc.handle('hidden/ready', async () => {
       const models = await textModels(deps.store);
       const a = this.args;
@@ -103,40 +112,43 @@ export class HiddenPanel extends Disposable {
     });
     this.rpc.handle('hidden/run', async ({ model }) => {
       const modelDir = await checkedModel(deps.store, model);
-      if (!this.text) throw Object.assign(new Error(vscode.l10n.t('There is no text to read: select some text or open a file, then run "Show Hidden States" again.')), { code: 'user' });
+      if (!this.text)
+        throw Object.assign(new Error(vscode.l10n.t('There is no text to read: select some text or open a file, then run "Show Hidden States" again.')), {
+          code: 'user',
+        });
       const meta = await deps.infer.rpc.request('infer/hidden', { modelDir, text: this.text, source: this.source, maxChars: HIDDEN_MAX_CHARS });
       this.lastMeta = meta;
       return meta;
     });
     this.rpc.handle('hidden/signal', ({ layer, signal }) => deps.infer.rpc.request('infer/signal', { layer, signal }));
-    this.rpc.handle('hidden/saveFile', async ({ kind, name, data }) => {
-      const base = name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'hidden-states';
-      const bytes = kind === 'png'
-        ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64')
-        : Buffer.from(data, 'utf8');
-      if (kind === 'png' && !(bytes.length > 8 && bytes.readUInt32BE(0) === 0x89504e47)) throw new Error(vscode.l10n.t('The image could not be exported.'));
-      let target: vscode.Uri | undefined;
-      const dir = this.args.exportDir;
-      if (dir) target = vscode.Uri.file(path.join(dir, `${base}.${kind}`));
-      else {
-        const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
-        target = await vscode.window.showSaveDialog({
-          defaultUri: ws ? vscode.Uri.joinPath(ws, `${base}.${kind}`) : undefined,
-          filters: kind === 'png' ? { [vscode.l10n.t('PNG image')]: ['png'] } : { [vscode.l10n.t('CSV table')]: ['csv'] },
-          title: kind === 'png' ? vscode.l10n.t('Export the heatmap as PNG') : vscode.l10n.t('Export the activations as CSV'),
-        });
-      }
-      if (!target) return false;
-      await vscode.workspace.fs.writeFile(target, bytes);
-      this.exported.push(target.fsPath);
-      void vscode.window.setStatusBarMessage(vscode.l10n.t('Saved {0}', path.basename(target.fsPath)), 4000);
-      return true;
-    });
+    this.rpc.handle('hidden/saveFile', (file) => this.saveFile(file));
     this.subs.push(deps.store.onDidChange(() => void textModels(deps.store).then((models) => this.rpc.notify('hidden/models', { models }))));
-    panel.onDidDispose(() => {
-      this.dispose();
-      use.dispose();
-      if (HiddenPanel.current === this) HiddenPanel.current = undefined;
-    });
+  }
+
+  protected override closed(): void {
+    this.use.dispose();
+  }
+
+  /** Export PNG / CSV: to the tests' folder, or where the user picks in a save dialog. */
+  private async saveFile({ kind, name, data }: { kind: 'png' | 'csv'; name: string; data: string }): Promise<boolean> {
+    const base = name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'hidden-states';
+    const bytes = kind === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : Buffer.from(data, 'utf8');
+    if (kind === 'png' && !(bytes.length > 8 && bytes.readUInt32BE(0) === 0x89504e47)) throw new Error(vscode.l10n.t('The image could not be exported.'));
+    let target: vscode.Uri | undefined;
+    const dir = this.args.exportDir;
+    if (dir) target = vscode.Uri.file(path.join(dir, `${base}.${kind}`));
+    else {
+      const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
+      target = await vscode.window.showSaveDialog({
+        defaultUri: ws ? vscode.Uri.joinPath(ws, `${base}.${kind}`) : undefined,
+        filters: kind === 'png' ? { [vscode.l10n.t('PNG image')]: ['png'] } : { [vscode.l10n.t('CSV table')]: ['csv'] },
+        title: kind === 'png' ? vscode.l10n.t('Export the heatmap as PNG') : vscode.l10n.t('Export the activations as CSV'),
+      });
+    }
+    if (!target) return false;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    this.exported.push(target.fsPath);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Saved {0}', path.basename(target.fsPath)), 4000);
+    return true;
   }
 }

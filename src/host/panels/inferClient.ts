@@ -22,13 +22,17 @@ export class InferClient implements vscode.Disposable {
       crashed: (m) => vscode.l10n.t('The inference worker crashed: {0}', m),
       exited: (code) => vscode.l10n.t('The inference worker exited (code {0}).', code),
       onError: (e) => log().error(`inference worker error: ${e.stack ?? e.message}`),
-      onExit: () => { if (this.worker === w) this.worker = undefined; },
+      onExit: () => {
+        if (this.worker === w) this.worker = undefined;
+      },
     });
     this.worker = w;
     return w.rpc;
   }
 
-  reqId(): number { return this.nextReq++; }
+  reqId(): number {
+    return this.nextReq++;
+  }
 
   on<M extends keyof InferWorkerEvents & string>(m: M, fn: (p: InferWorkerEvents[M]) => void): { dispose(): void } {
     return this.rpc.on(m, fn);
@@ -38,7 +42,16 @@ export class InferClient implements vscode.Disposable {
   acquire(): vscode.Disposable {
     this.users++;
     let done = false;
-    return { dispose: () => { if (done) return; done = true; if (--this.users <= 0) { this.users = 0; this.stop(); } } };
+    return {
+      dispose: () => {
+        if (done) return;
+        done = true;
+        if (--this.users <= 0) {
+          this.users = 0;
+          this.stop();
+        }
+      },
+    };
   }
 
   private stop(): void {
@@ -47,5 +60,7 @@ export class InferClient implements vscode.Disposable {
     if (w) void w.terminate(vscode.l10n.t('The inference worker was stopped.')).catch(() => undefined);
   }
 
-  dispose(): void { this.stop(); }
+  dispose(): void {
+    this.stop();
+  }
 }

@@ -14,10 +14,15 @@ export const HISTORY_KEY = 'seqlab.dashboard.runs';
 export function thin(points: DashPoint[], max = MAX_SAVED_POINTS): DashPoint[] {
   if (points.length <= max) return points.slice();
   const keep = new Set<number>();
-  points.forEach((p, i) => { if (p.val !== undefined) keep.add(i); });
+  points.forEach((p, i) => {
+    if (p.val !== undefined) keep.add(i);
+  });
   const room = Math.max(2, max - keep.size);
   for (let k = 0; k < room; k++) keep.add(Math.round((k * (points.length - 1)) / (room - 1)));
-  return [...keep].sort((a, b) => a - b).slice(-max).map((i) => points[i]);
+  return [...keep]
+    .sort((a, b) => a - b)
+    .slice(-max)
+    .map((i) => points[i]);
 }
 
 /** The runs worth keeping (ended ones), newest last, trimmed for storage. */
@@ -31,7 +36,17 @@ export function toSaved(runs: DashRun[], previous: DashRun[] = []): DashRun[] {
 /** Saved runs read back from storage: anything malformed is dropped. */
 export function fromSaved(raw: unknown): DashRun[] {
   if (!Array.isArray(raw)) return [];
-  return raw.filter((r): r is DashRun => !!r && typeof r === 'object' && typeof r.id === 'string' && typeof r.name === 'string'
-    && typeof r.modelDir === 'string' && Array.isArray(r.points) && Array.isArray(r.samples)
-    && r.points.every((p: DashPoint) => p && typeof p.step === 'number' && typeof p.train === 'number')).slice(-MAX_SAVED_RUNS);
+  return raw
+    .filter(
+      (r): r is DashRun =>
+        !!r &&
+        typeof r === 'object' &&
+        typeof r.id === 'string' &&
+        typeof r.name === 'string' &&
+        typeof r.modelDir === 'string' &&
+        Array.isArray(r.points) &&
+        Array.isArray(r.samples) &&
+        r.points.every((p: DashPoint) => p && typeof p.step === 'number' && typeof p.train === 'number'),
+    )
+    .slice(-MAX_SAVED_RUNS);
 }

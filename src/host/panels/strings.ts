@@ -248,30 +248,71 @@ function hiddenStrings(): Record<string, string> {
 }
 
 const FORECAST_EN = [
-  'Forecast', 'History', 'Actual (test)', 'Predicted (test)', 'Interval', 'Forecast next', 'steps', 'Forecast next N', 'Results on the test part', 'model',
-  'Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.', 'Reset zoom', 'Time', 'Written to {0}', 'Open',
+  'Forecast',
+  'History',
+  'Actual (test)',
+  'Predicted (test)',
+  'Interval',
+  'Forecast next',
+  'steps',
+  'Forecast next N',
+  'Results on the test part',
+  'model',
+  'Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.',
+  'Reset zoom',
+  'Time',
+  'Written to {0}',
+  'Open',
   '{0}% prediction intervals from validation residuals; they cover {1}% of the test values.',
-  'Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)', 'Model: {0} {1}×{2}, {3} steps ({4})', 'Features', 'none',
-  'Left out', 'Filled', 'Working…', 'Notes', 'Forecast (next steps)',
+  'Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)',
+  'Model: {0} {1}×{2}, {3} steps ({4})',
+  'Features',
+  'none',
+  'Left out',
+  'Filled',
+  'Working…',
+  'Notes',
+  'Forecast (next steps)',
 ];
 
 function forecastStrings(): Record<string, string> {
   const out = pairs(FORECAST_EN, [
-    vscode.l10n.t('Forecast'), vscode.l10n.t('History'), vscode.l10n.t('Actual (test)'), vscode.l10n.t('Predicted (test)'),
-    vscode.l10n.t('Interval'), vscode.l10n.t('Forecast next'), vscode.l10n.t('steps'), vscode.l10n.t('Forecast next N'),
-    vscode.l10n.t('Results on the test part'), vscode.l10n.t('model'), vscode.l10n.t('Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.'),
-    vscode.l10n.t('Reset zoom'), vscode.l10n.t('Time'), vscode.l10n.t('Written to {0}'), vscode.l10n.t('Open'),
+    vscode.l10n.t('Forecast'),
+    vscode.l10n.t('History'),
+    vscode.l10n.t('Actual (test)'),
+    vscode.l10n.t('Predicted (test)'),
+    vscode.l10n.t('Interval'),
+    vscode.l10n.t('Forecast next'),
+    vscode.l10n.t('steps'),
+    vscode.l10n.t('Forecast next N'),
+    vscode.l10n.t('Results on the test part'),
+    vscode.l10n.t('model'),
+    vscode.l10n.t('Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.'),
+    vscode.l10n.t('Reset zoom'),
+    vscode.l10n.t('Time'),
+    vscode.l10n.t('Written to {0}'),
+    vscode.l10n.t('Open'),
     vscode.l10n.t('{0}% prediction intervals from validation residuals; they cover {1}% of the test values.'),
     vscode.l10n.t('Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)'),
-    vscode.l10n.t('Model: {0} {1}×{2}, {3} steps ({4})'), vscode.l10n.t('Features'), vscode.l10n.t('none'),
-    vscode.l10n.t('Left out'), vscode.l10n.t('Filled'), vscode.l10n.t('Working…'), vscode.l10n.t('Notes'),
+    vscode.l10n.t('Model: {0} {1}×{2}, {3} steps ({4})'),
+    vscode.l10n.t('Features'),
+    vscode.l10n.t('none'),
+    vscode.l10n.t('Left out'),
+    vscode.l10n.t('Filled'),
+    vscode.l10n.t('Working…'),
+    vscode.l10n.t('Notes'),
     vscode.l10n.t('Forecast (next steps)'),
   ]);
   for (const b of ['persistence', 'seasonal naive', 'training mean']) out[b] = baselineName(b);
   return out;
 }
 
-const BY_PANEL: Record<PanelKind, () => Record<string, string>> = { forecast: forecastStrings, dashboard: dashboardStrings, generate: generateStrings, hidden: hiddenStrings };
+const BY_PANEL: Record<PanelKind, () => Record<string, string>> = {
+  forecast: forecastStrings,
+  dashboard: dashboardStrings,
+  generate: generateStrings,
+  hidden: hiddenStrings,
+};
 
 export function webviewStrings(panel: PanelKind): Record<string, string> {
   return BY_PANEL[panel]();

@@ -15,7 +15,12 @@ import { $, connect, el, getState, setState, status } from '../shared/rpc';
 
 const rpc = connect<'forecast'>();
 
-interface UiState { modelDir?: string; steps: number; zoom?: [number, number] | null; forecast?: ForecastPredictResult | null }
+interface UiState {
+  modelDir?: string;
+  steps: number;
+  zoom?: [number, number] | null;
+  forecast?: ForecastPredictResult | null;
+}
 const ui: UiState = getState<UiState>({ steps: 12, zoom: null, forecast: null });
 const save = () => setState(ui);
 
@@ -27,7 +32,9 @@ let main: uPlot | undefined;
 let range: uPlot | undefined;
 let maxSteps = 10000;
 
-function cssVar(name: string, fallback: string): string { return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback; }
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
 function fmt(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
   const a = Math.abs(x);
@@ -38,8 +45,16 @@ const isDate = () => report?.timeKind === 'date';
 const xOf = (v: number) => (isDate() ? v / 1000 : v);
 
 function init(m: ForecastInit): void {
-  t = makeT(m.strings); report = m.report; model = m.model; verdict = m.verdict; maxSteps = m.maxSteps;
-  if (ui.modelDir !== m.model.dir) { ui.modelDir = m.model.dir; ui.zoom = null; ui.forecast = null; }
+  t = makeT(m.strings);
+  report = m.report;
+  model = m.model;
+  verdict = m.verdict;
+  maxSteps = m.maxSteps;
+  if (ui.modelDir !== m.model.dir) {
+    ui.modelDir = m.model.dir;
+    ui.zoom = null;
+    ui.forecast = null;
+  }
   save();
   render();
 }
@@ -57,8 +72,11 @@ async function forecastNext(steps: number): Promise<void> {
   setBusy(true);
   try {
     const result = await rpc.request('forecast/next', { steps });
-    ui.forecast = result; ui.zoom = null; save();
-    renderForecastNote(); buildCharts();
+    ui.forecast = result;
+    ui.zoom = null;
+    save();
+    renderForecastNote();
+    buildCharts();
     status('');
   } catch (e) {
     status((e as Error).message, true);
@@ -77,7 +95,20 @@ function render(): void {
   const reset = el('vscode-button', { id: 'reset', secondary: '' }, t('Reset zoom'));
   app.replaceChildren(
     el('h1', {}, `${t('Forecast')}: ${model!.name}`),
-    el('p', { class: 'muted', id: 'summary' }, t('Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)', r.targets.join(', '), r.window, r.horizon, r.rows, tr, va, te)),
+    el(
+      'p',
+      { class: 'muted', id: 'summary' },
+      t(
+        'Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)',
+        r.targets.join(', '),
+        r.window,
+        r.horizon,
+        r.rows,
+        tr,
+        va,
+        te,
+      ),
+    ),
     el('p', { id: 'verdict', class: r.beatsPersistence ? 'verdict good' : 'verdict bad' }, verdict),
     el('div', { class: 'row' }, el('label', { class: 'field', for: 'steps' }, t('Forecast next'), input, t('steps')), go, reset),
     el('div', { id: 'written', class: 'muted' }),
@@ -86,31 +117,64 @@ function render(): void {
     el('p', { class: 'muted small' }, t('Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.')),
     el('h2', {}, t('Results on the test part')),
     metricsTable(r),
-    el('p', { class: 'muted', id: 'coverage' }, t('{0}% prediction intervals from validation residuals; they cover {1}% of the test values.', Math.round(r.intervals.coverage * 100),
-      r.intervals.testCoverage === null ? '–' : Math.round(r.intervals.testCoverage * 100))),
+    el(
+      'p',
+      { class: 'muted', id: 'coverage' },
+      t(
+        '{0}% prediction intervals from validation residuals; they cover {1}% of the test values.',
+        Math.round(r.intervals.coverage * 100),
+        r.intervals.testCoverage === null ? '–' : Math.round(r.intervals.testCoverage * 100),
+      ),
+    ),
     details(r),
   );
-  input.addEventListener('change', () => { const n = Number(input.value); if (Number.isInteger(n) && n >= 1 && n <= maxSteps) { ui.steps = n; save(); } });
+  input.addEventListener('change', () => {
+    const n = Number(input.value);
+    if (Number.isInteger(n) && n >= 1 && n <= maxSteps) {
+      ui.steps = n;
+      save();
+    }
+  });
   go.addEventListener('click', () => {
     const n = Number(input.value);
-    if (!Number.isInteger(n) || n < 1 || n > maxSteps) { status(`1 … ${maxSteps}`, true); return; }
-    ui.steps = n; save();
+    if (!Number.isInteger(n) || n < 1 || n > maxSteps) {
+      status(`1 … ${maxSteps}`, true);
+      return;
+    }
+    ui.steps = n;
+    save();
     void forecastNext(n);
   });
-  reset.addEventListener('click', () => { ui.zoom = null; save(); buildCharts(); });
+  reset.addEventListener('click', () => {
+    ui.zoom = null;
+    save();
+    buildCharts();
+  });
   renderForecastNote();
   buildCharts();
 }
 
 function metricsTable(r: ForecastReport): HTMLTableElement {
-  const rows = [{ name: t('model'), m: r.model, cls: 'model' }, ...r.baselines.map((b) => ({ name: b.period ? `${t(b.name)} (${b.period})` : t(b.name), m: b.metrics, cls: '' }))];
+  const rows = [
+    { name: t('model'), m: r.model, cls: 'model' },
+    ...r.baselines.map((b) => ({ name: b.period ? `${t(b.name)} (${b.period})` : t(b.name), m: b.metrics, cls: '' })),
+  ];
   const best = Math.min(...rows.map((x) => x.m.rmse));
-  const table = el('table', { class: 'metrics', id: 'metrics' },
-    el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'MAPE'))));
+  const table = el(
+    'table',
+    { class: 'metrics', id: 'metrics' },
+    el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'MAPE'))),
+  );
   const body = el('tbody');
   for (const x of rows) {
-    const tr = el('tr', { class: `${x.cls}${x.m.rmse === best ? ' best' : ''}` },
-      el('td', {}, x.name), el('td', {}, fmt(x.m.mae)), el('td', {}, fmt(x.m.rmse)), el('td', {}, x.m.mape === null ? '–' : `${x.m.mape.toFixed(2)}%`));
+    const tr = el(
+      'tr',
+      { class: `${x.cls}${x.m.rmse === best ? ' best' : ''}` },
+      el('td', {}, x.name),
+      el('td', {}, fmt(x.m.mae)),
+      el('td', {}, fmt(x.m.rmse)),
+      el('td', {}, x.m.mape === null ? '–' : `${x.m.mape.toFixed(2)}%`),
+    );
     body.append(tr);
   }
   table.append(body);
@@ -126,16 +190,28 @@ function details(r: ForecastReport): HTMLElement {
   const tb = el('table', { class: 'kv' });
   for (const [k, v] of rows) tb.append(el('tr', {}, el('td', {}, k), el('td', {}, v)));
   const m = model!;
-  tb.append(el('tr', {}, el('td', { colspan: '2' }, t('Model: {0} {1}×{2}, {3} steps ({4})', m.cell.toUpperCase(), m.layers, m.hidden, m.steps, m.stopReason ?? m.status))));
+  tb.append(
+    el(
+      'tr',
+      {},
+      el('td', { colspan: '2' }, t('Model: {0} {1}×{2}, {3} steps ({4})', m.cell.toUpperCase(), m.layers, m.hidden, m.steps, m.stopReason ?? m.status)),
+    ),
+  );
   return tb;
 }
 
 function renderForecastNote(): void {
   const box = $('written');
   const f = ui.forecast;
-  if (!f?.written) { box.replaceChildren(); return; }
+  if (!f?.written) {
+    box.replaceChildren();
+    return;
+  }
   const link = el('a', { href: '#' }, t('Open'));
-  link.addEventListener('click', (e) => { e.preventDefault(); void rpc.request('forecast/openFile', { path: f.written! }); });
+  link.addEventListener('click', (e) => {
+    e.preventDefault();
+    void rpc.request('forecast/openFile', { path: f.written! });
+  });
   box.replaceChildren(t('Written to {0}', f.written), ' ', link);
 }
 
@@ -151,14 +227,31 @@ function buildData(): uPlot.AlignedData {
   const x = [...xs].sort((a, b) => a - b);
   const idx = new Map(x.map((v, i) => [v, i]));
   const col = () => new Array<number | null>(x.length).fill(null);
-  const hist = col(), act = col(), pred = col(), lo = col(), hi = col(), fc = col(), flo = col(), fhi = col();
-  r.history.t.forEach((v, i) => { hist[idx.get(xOf(v))!] = r.history.y[i]!; });
+  const hist = col(),
+    act = col(),
+    pred = col(),
+    lo = col(),
+    hi = col(),
+    fc = col(),
+    flo = col(),
+    fhi = col();
+  r.history.t.forEach((v, i) => {
+    hist[idx.get(xOf(v))!] = r.history.y[i]!;
+  });
   r.test.t.forEach((v, i) => {
     const j = idx.get(xOf(v))!;
-    act[j] = r.test.actual[i]!; pred[j] = r.test.pred[i]!; lo[j] = r.test.lower[i]!; hi[j] = r.test.upper[i]!;
+    act[j] = r.test.actual[i]!;
+    pred[j] = r.test.pred[i]!;
+    lo[j] = r.test.lower[i]!;
+    hi[j] = r.test.upper[i]!;
   });
   if (f) {
-    f.times.forEach((v, i) => { const j = idx.get(xOf(v))!; fc[j] = f.values[i * K]!; flo[j] = f.lower[i * K]!; fhi[j] = f.upper[i * K]!; });
+    f.times.forEach((v, i) => {
+      const j = idx.get(xOf(v))!;
+      fc[j] = f.values[i * K]!;
+      flo[j] = f.lower[i * K]!;
+      fhi[j] = f.upper[i * K]!;
+    });
     // join the forecast line to the last observation
     const last = r.history.t[r.history.t.length - 1]!;
     const j = idx.get(xOf(last))!;
@@ -176,7 +269,14 @@ function alpha(color: string, a: number): string {
 
 /** the main chart's series (history, test actual and predicted with its interval, the forecast with its interval) and bands */
 function mainSeries(target: string, cHist: string, cAct: string, cPred: string, cFc: string): { series: uPlot.Series[]; bands: uPlot.Band[] } {
-  const line = (label: string, stroke: string, width: number, more: Partial<uPlot.Series> = {}): uPlot.Series => ({ label, stroke, width, spanGaps: true, points: { show: false }, ...more });
+  const line = (label: string, stroke: string, width: number, more: Partial<uPlot.Series> = {}): uPlot.Series => ({
+    label,
+    stroke,
+    width,
+    spanGaps: true,
+    points: { show: false },
+    ...more,
+  });
   const series: uPlot.Series[] = [
     { label: t('Time') },
     line(`${t('History')} (${target})`, cHist, 1),
@@ -188,12 +288,51 @@ function mainSeries(target: string, cHist: string, cAct: string, cPred: string, 
     line(`${t('Forecast')} −`, alpha(cFc, 0.35), 0.5),
     line(`${t('Forecast')} +`, alpha(cFc, 0.35), 0.5),
   ];
-  return { series, bands: [{ series: [5, 4], fill: alpha(cPred, 0.18) }, { series: [8, 7], fill: alpha(cFc, 0.18) }] };
+  return {
+    series,
+    bands: [
+      { series: [5, 4], fill: alpha(cPred, 0.18) },
+      { series: [8, 7], fill: alpha(cFc, 0.18) },
+    ],
+  };
+}
+
+/** True while one chart moves the other (so the move does not echo back). */
+let syncing = false;
+
+/** The overview under the main chart: dragging a range on it zooms the main chart. */
+function rangeOptions(width: number, xScale: uPlot.Scale, axis: uPlot.Axis, cHist: string, cAct: string): uPlot.Options {
+  const line = (stroke: string) => ({ stroke, width: 1, spanGaps: true, points: { show: false } });
+  return {
+    width,
+    height: 70,
+    series: [{}, line(cHist), line(cAct)],
+    scales: { x: xScale },
+    axes: [{ ...axis, size: 24 }, { show: false }],
+    legend: { show: false },
+    cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
+    select: { show: true, left: 0, top: 0, width: 0, height: 0 },
+    hooks: {
+      setSelect: [
+        (u) => {
+          if (syncing || u.select.width < 2) return;
+          const min = u.posToVal(u.select.left, 'x'),
+            max = u.posToVal(u.select.left + u.select.width, 'x');
+          syncing = true;
+          main!.setScale('x', { min, max });
+          syncing = false;
+          ui.zoom = [min, max];
+          save();
+        },
+      ],
+    },
+  };
 }
 
 function buildCharts(): void {
   if (!report) return;
-  main?.destroy(); range?.destroy();
+  main?.destroy();
+  range?.destroy();
   const data = buildData();
   const fg = cssVar('--vscode-foreground', '#ccc');
   const grid = cssVar('--vscode-editorWidget-border', '#8884');
@@ -212,52 +351,53 @@ function buildCharts(): void {
   const span = x[x.length - 1]! - testStart;
   const def: [number, number] = [Math.max(x[0]!, testStart - span * 1.5), x[x.length - 1]!];
   const zoom = ui.zoom ?? def;
-  let syncing = false;
-  main = new uPlot({
-    width, height: 320, series, bands,
-    scales: { x: xScale },
-    axes: [{ ...axis }, { ...axis, size: 60, label: target }],
-    legend: { show: true, live: true },
-    cursor: { drag: { x: true, y: false, setScale: true } },
-    hooks: {
-      setScale: [(u, key) => {
-        if (key !== 'x' || syncing) return;
-        const min = u.scales.x!.min!, max = u.scales.x!.max!;
-        ui.zoom = [min, max]; save();
-        if (range) {
-          syncing = true;
-          const left = range.valToPos(min, 'x'), right = range.valToPos(max, 'x');
-          range.setSelect({ left, width: Math.max(1, right - left), top: 0, height: range.bbox.height / devicePixelRatio }, false);
-          syncing = false;
-        }
-      }],
+  main = new uPlot(
+    {
+      width,
+      height: 320,
+      series,
+      bands,
+      scales: { x: xScale },
+      axes: [{ ...axis }, { ...axis, size: 60, label: target }],
+      legend: { show: true, live: true },
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      hooks: {
+        setScale: [
+          (u, key) => {
+            if (key !== 'x' || syncing) return;
+            const min = u.scales.x!.min!,
+              max = u.scales.x!.max!;
+            ui.zoom = [min, max];
+            save();
+            if (range) {
+              syncing = true;
+              const left = range.valToPos(min, 'x'),
+                right = range.valToPos(max, 'x');
+              range.setSelect({ left, width: Math.max(1, right - left), top: 0, height: range.bbox.height / devicePixelRatio }, false);
+              syncing = false;
+            }
+          },
+        ],
+      },
     },
-  }, data, $('chart'));
+    data,
+    $('chart'),
+  );
   $('chart').dataset.points = String(x.length);
-  main.over.addEventListener('dblclick', () => { ui.zoom = null; save(); buildCharts(); });
-  range = new uPlot({
-    width, height: 70,
-    series: [{}, { stroke: cHist, width: 1, spanGaps: true, points: { show: false } }, { stroke: cAct, width: 1, spanGaps: true, points: { show: false } }],
-    scales: { x: xScale },
-    axes: [{ ...axis, size: 24 }, { show: false }],
-    legend: { show: false },
-    cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
-    select: { show: true, left: 0, top: 0, width: 0, height: 0 },
-    hooks: {
-      setSelect: [(u) => {
-        if (syncing || u.select.width < 2) return;
-        const min = u.posToVal(u.select.left, 'x'), max = u.posToVal(u.select.left + u.select.width, 'x');
-        syncing = true; main!.setScale('x', { min, max }); syncing = false;
-        ui.zoom = [min, max]; save();
-      }],
-    },
-  }, [data[0], data[1], data[2]] as uPlot.AlignedData, $('range'));
+  main.over.addEventListener('dblclick', () => {
+    ui.zoom = null;
+    save();
+    buildCharts();
+  });
+  range = new uPlot(rangeOptions(width, xScale, axis, cHist, cAct), [data[0], data[1], data[2]] as uPlot.AlignedData, $('range'));
   // uPlot commits its first layout asynchronously: position the zoom and the range selection after it
-  const m = main, rg = range;
+  const m = main,
+    rg = range;
   requestAnimationFrame(() => {
     if (main !== m) return;
     m.setScale('x', { min: zoom[0], max: zoom[1] });
-    const left = rg.valToPos(zoom[0], 'x'), right = rg.valToPos(zoom[1], 'x');
+    const left = rg.valToPos(zoom[0], 'x'),
+      right = rg.valToPos(zoom[1], 'x');
     syncing = true;
     rg.setSelect({ left, width: Math.max(1, right - left), top: 0, height: rg.bbox.height / devicePixelRatio }, false);
     syncing = false;
@@ -265,5 +405,8 @@ function buildCharts(): void {
 }
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
-window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(buildCharts, 150); });
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(buildCharts, 150);
+});
 void rpc.request('forecast/ready', {}).then(init, (e: Error) => status(e.message, true));

@@ -13,7 +13,12 @@ import { visibleChar } from '../shared/heatmap';
 import { makeT } from '../shared/i18n';
 import { $, connect, el, getState, setState, status, themeBackground } from '../shared/rpc';
 
-interface UiState { model?: string; settings?: GenerateSettings; output: GenChar[]; prime: string }
+interface UiState {
+  model?: string;
+  settings?: GenerateSettings;
+  output: GenChar[];
+  prime: string;
+}
 const ui = getState<UiState>({ output: [], prime: '' });
 const rpc = connect<'generate'>();
 let t = makeT({});
@@ -26,29 +31,40 @@ type Chk = HTMLElement & { checked: boolean };
 type Btn = HTMLElement & { disabled: boolean };
 
 function num(id: string, label: string, min: number, max: number, step: number, value: number): HTMLElement {
-  return el('label', { class: 'field', for: id }, label, el('input', { id, type: 'number', min: String(min), max: String(max), step: String(step), value: String(value) }));
+  return el(
+    'label',
+    { class: 'field', for: id },
+    label,
+    el('input', { id, type: 'number', min: String(min), max: String(max), step: String(step), value: String(value) }),
+  );
 }
 
-function layout(models: ModelChoice[], selected: string | undefined): void {
-  $('app').replaceChildren(
+/** The panel's elements in page order: model, prime, settings, actions, the output and its candidates. */
+function panelDom(): HTMLElement[] {
+  return [
     el('h1', {}, t('Generate Text')),
-    el('div', { class: 'row' },
-      el('vscode-label', { for: 'model' }, t('Model')),
-      el('vscode-single-select', { id: 'model', 'aria-label': t('Model') }),
-    ),
+    el('div', { class: 'row' }, el('vscode-label', { for: 'model' }, t('Model')), el('vscode-single-select', { id: 'model', 'aria-label': t('Model') })),
     el('vscode-label', { for: 'prime' }, t('Prime text')),
     el('vscode-textarea', { id: 'prime', rows: '3', 'aria-label': t('Prime text'), placeholder: t('The text the model continues (empty: a new line)') }),
-    el('div', { class: 'row' },
+    el(
+      'div',
+      { class: 'row' },
       num('length', t('Length'), 1, 100000, 1, settings.length),
-      el('label', { class: 'field', for: 'temperature' }, t('Temperature'),
+      el(
+        'label',
+        { class: 'field', for: 'temperature' },
+        t('Temperature'),
         el('input', { id: 'temperature', type: 'range', min: '0.05', max: '2', step: '0.05', value: String(settings.temperature) }),
-        el('output', { id: 'temperatureValue', for: 'temperature' }, settings.temperature.toFixed(2))),
+        el('output', { id: 'temperatureValue', for: 'temperature' }, settings.temperature.toFixed(2)),
+      ),
       num('topK', t('Top-k (0 = all)'), 0, 100000, 1, settings.topK),
       num('topP', t('Top-p'), 0.01, 1, 0.01, settings.topP),
       num('seed', t('Seed'), 0, 2147483647, 1, settings.seed),
       el('vscode-checkbox', { id: 'greedy' }, t('Greedy (always the most likely character)')),
     ),
-    el('div', { class: 'row' },
+    el(
+      'div',
+      { class: 'row' },
       el('vscode-button', { id: 'run' }, t('Generate')),
       el('vscode-button', { id: 'regenerate', secondary: '' }, t('Regenerate')),
       el('vscode-button', { id: 'stop', secondary: '' }, t('Stop')),
@@ -58,15 +74,34 @@ function layout(models: ModelChoice[], selected: string | undefined): void {
       el('vscode-button', { id: 'copy', secondary: '' }, t('Copy')),
     ),
     el('h2', { id: 'outputLabel' }, t('Output')),
-    el('div', { id: 'output', class: 'mono output panel-box', tabindex: '0', role: 'textbox', 'aria-readonly': 'true', 'aria-labelledby': 'outputLabel', 'aria-describedby': 'candidates' }),
-    el('div', { id: 'candidates', class: 'candidates', 'aria-live': 'polite' }, t('Hover or move through the output (arrow keys) to see the 5 most likely next characters at each position.')),
+    el('div', {
+      id: 'output',
+      class: 'mono output panel-box',
+      tabindex: '0',
+      role: 'textbox',
+      'aria-readonly': 'true',
+      'aria-labelledby': 'outputLabel',
+      'aria-describedby': 'candidates',
+    }),
+    el(
+      'div',
+      { id: 'candidates', class: 'candidates', 'aria-live': 'polite' },
+      t('Hover or move through the output (arrow keys) to see the 5 most likely next characters at each position.'),
+    ),
     el('div', { class: 'muted legend' }, t('Shading: red = the model found the character unlikely, green = likely.')),
-  );
+  ];
+}
+
+function layout(models: ModelChoice[], selected: string | undefined): void {
+  $('app').replaceChildren(...panelDom());
   fillModels(models, selected);
   ($('prime') as Sel).value = ui.prime || settings.prime;
   ($('greedy') as Chk).checked = settings.greedy;
   const temp = $('temperature') as HTMLInputElement;
-  temp.addEventListener('input', () => { $('temperatureValue').textContent = Number(temp.value).toFixed(2); temp.setAttribute('aria-valuetext', temp.value); });
+  temp.addEventListener('input', () => {
+    $('temperatureValue').textContent = Number(temp.value).toFixed(2);
+    temp.setAttribute('aria-valuetext', temp.value);
+  });
   $('run').addEventListener('click', () => void run(false));
   $('regenerate').addEventListener('click', () => void run(true));
   $('stop').addEventListener('click', () => void rpc.request('generate/cancel', {}));
@@ -75,7 +110,10 @@ function layout(models: ModelChoice[], selected: string | undefined): void {
   $('open').addEventListener('click', () => void rpc.request('generate/openEditor', { text: text() }).catch(err));
   $('copy').addEventListener('click', () => void rpc.request('generate/copy', { text: text() }).catch(err));
   const out = $('output');
-  out.addEventListener('mouseover', (e) => { const i = (e.target as HTMLElement).dataset?.i; if (i !== undefined) showCandidates(Number(i)); });
+  out.addEventListener('mouseover', (e) => {
+    const i = (e.target as HTMLElement).dataset?.i;
+    if (i !== undefined) showCandidates(Number(i));
+  });
   let cursor = -1;
   out.addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft' && e.key !== 'Home' && e.key !== 'End') return;
@@ -90,14 +128,19 @@ function layout(models: ModelChoice[], selected: string | undefined): void {
   renderOutput();
 }
 
-function err(e: Error): void { status(e.message, true); }
+function err(e: Error): void {
+  status(e.message, true);
+}
 
 function fillModels(models: ModelChoice[], selected: string | undefined): void {
   const sel = $('model') as Sel;
   sel.replaceChildren(...models.map((m) => el('vscode-option', { value: m.id, description: m.detail }, `${m.name} — ${m.detail}`)));
   const want = selected ?? ui.model;
   const pick = models.find((m) => m.id === want) ?? models[0];
-  if (pick) { sel.value = pick.id; ui.model = pick.id; }
+  if (pick) {
+    sel.value = pick.id;
+    ui.model = pick.id;
+  }
   if (!models.length) status(t('No trained text models yet. Train one first ("Train Model on Current File").'));
   for (const id of ['run', 'regenerate']) ($(id) as Btn).disabled = !models.length;
 }
@@ -143,8 +186,14 @@ function showCandidates(i: number): void {
 async function run(regenerate: boolean): Promise<void> {
   if (running || !ui.model) return;
   const s = readSettings();
-  if (regenerate) { s.seed = (s.seed + 1) % 2147483647; ($('seed') as HTMLInputElement).value = String(s.seed); }
-  settings = s; ui.settings = s; ui.prime = s.prime; ui.output = [];
+  if (regenerate) {
+    s.seed = (s.seed + 1) % 2147483647;
+    ($('seed') as HTMLInputElement).value = String(s.seed);
+  }
+  settings = s;
+  ui.settings = s;
+  ui.prime = s.prime;
+  ui.output = [];
   setState(ui);
   renderOutput();
   running = true;
@@ -153,7 +202,9 @@ async function run(regenerate: boolean): Promise<void> {
   try {
     const r = await rpc.request('generate/run', { model: ui.model, settings: s });
     status(t('{0} characters in {1} ms ({2}).', [...r.text].length, Math.round(r.ms), r.engine === 'onnx' ? 'onnxruntime' : t('TypeScript engine')));
-  } catch (e) { err(e as Error); } finally {
+  } catch (e) {
+    err(e as Error);
+  } finally {
     running = false;
     for (const id of ['run', 'regenerate']) ($(id) as Btn).disabled = false;
     setState(ui);
@@ -176,7 +227,10 @@ async function start(): Promise<void> {
   settings = init.autoRun || !ui.settings ? init.settings : { ...ui.settings };
   if (init.autoRun || init.settings.prime) ui.prime = init.settings.prime;
   layout(init.models, init.selected);
-  ($('model') as Sel).addEventListener('change', () => { ui.model = ($('model') as Sel).value; setState(ui); });
+  ($('model') as Sel).addEventListener('change', () => {
+    ui.model = ($('model') as Sel).value;
+    setState(ui);
+  });
   $('app').setAttribute('aria-busy', 'false');
   if (init.autoRun) void run(false);
 }

@@ -10,13 +10,24 @@ import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '../shared/base.css';
 import './style.css';
 import type { HiddenMeta, ModelChoice, Signal } from '../../protocol/webview';
-import { FEATURES, findCells, rankUnits, saturation, textFeatures, toCsv, type FeatureName } from '../shared/analysis';
+import { FEATURES, findCells, rankUnits, textFeatures, toCsv, type FeatureName } from '../shared/analysis';
 import { buildLut, lutCss, lutIndex, scaleFor } from '../shared/colors';
-import { cellAt, clampView, fillTile, scrollTime, scrollUnits, tiles, visibleChar, zoomTime, type View } from '../shared/heatmap';
+import { cellAt, clampView, fillTile, keyNav, scrollTime, scrollUnits, tiles, visibleChar, zoomTime, type View } from '../shared/heatmap';
 import { makeT } from '../shared/i18n';
+import { FEATURE_NAMES, findResult, panelDom, SIGNAL_NAMES } from './dom';
+import { asFloat32, drawSaturation } from './saturation';
 import { $, connect, el, getState, setState, status, themeBackground } from '../shared/rpc';
 
-interface UiState { model?: string; layer: number; signal: Signal; unit: number; threshold: number; feature: FeatureName | 'all'; text?: string; source?: string }
+interface UiState {
+  model?: string;
+  layer: number;
+  signal: Signal;
+  unit: number;
+  threshold: number;
+  feature: FeatureName | 'all';
+  text?: string;
+  source?: string;
+}
 const ui = getState<UiState>({ layer: 0, signal: 'h', unit: 0, threshold: 0.5, feature: 'all' });
 const save = () => setState(ui);
 const rpc = connect<'hidden'>();
@@ -32,84 +43,64 @@ let bg: [number, number, number] = [30, 30, 30];
 
 type Sel = HTMLElement & { value: string };
 type Btn = HTMLElement & { disabled: boolean };
-const SIGNAL_NAMES: Record<Signal, string> = { h: 'h (hidden state)', c: 'c (cell state)', i: 'i (input gate)', f: 'f (forget gate)', o: 'o (output gate)', z: 'z (update gate)', r: 'r (reset gate)' };
-const FEATURE_NAMES: Record<FeatureName, string> = { inQuotes: 'inside quotes', inBrackets: 'inside brackets', positionInLine: 'position in line', indentation: 'indentation', afterWhitespace: 'after whitespace' };
-
 function layout(models: ModelChoice[], selected: string | undefined): void {
-  $('app').replaceChildren(
-    el('h1', {}, t('Hidden States')),
-    el('div', { class: 'row' },
-      el('vscode-label', { for: 'model' }, t('Model')), el('vscode-single-select', { id: 'model', 'aria-label': t('Model') }),
-      el('vscode-button', { id: 'run' }, t('Run')),
-      el('span', { id: 'source', class: 'muted' }),
-    ),
-    el('div', { class: 'row' },
-      el('vscode-label', { for: 'layer' }, t('Layer')), el('vscode-single-select', { id: 'layer', 'aria-label': t('Layer') }),
-      el('vscode-label', { for: 'signal' }, t('Signal')), el('vscode-single-select', { id: 'signal', 'aria-label': t('Signal') }),
-      el('vscode-button', { id: 'zoomIn', secondary: '', title: '+' }, t('Zoom in')),
-      el('vscode-button', { id: 'zoomOut', secondary: '', title: '−' }, t('Zoom out')),
-      el('vscode-button', { id: 'zoomAll', secondary: '' }, t('Show all')),
-      el('vscode-button', { id: 'png', secondary: '' }, t('Export PNG')),
-      el('vscode-button', { id: 'csv', secondary: '' }, t('Export CSV')),
-    ),
-    el('div', { id: 'info', class: 'muted' }),
-    el('div', { id: 'mapBox', class: 'mapbox' },
-      el('canvas', { id: 'heatmap', tabindex: '0', role: 'img', 'aria-label': t('Heatmap of hidden units over time. Arrow keys scroll, + and − zoom, Enter shows the unit under the cursor in the cell view.') }),
-      el('canvas', { id: 'axis', 'aria-hidden': 'true' }),
-    ),
-    el('div', { id: 'tooltip', class: 'tooltip' }),
-    el('input', { id: 'hscroll', type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': t('Scroll in time') }),
-    el('h2', {}, t('Cell view')),
-    el('div', { class: 'row' },
-      el('label', { class: 'field', for: 'unit' }, t('Unit'), el('input', { id: 'unit', type: 'number', min: '0', value: String(ui.unit) })),
-      el('span', { class: 'muted' }, t('Click a row of the heatmap, or type a unit number. Select a span of the text below, then Find cells.')),
-    ),
-    el('div', { id: 'cellText', class: 'mono celltext panel-box', tabindex: '0', 'aria-label': t('Text coloured by the chosen unit') }),
-    el('div', { class: 'columns' },
-      el('section', {},
-        el('h2', {}, t('Find cells')),
-        el('div', { class: 'row' },
-          el('label', { class: 'field', for: 'threshold' }, t('Threshold'), el('input', { id: 'threshold', type: 'number', min: '-10', max: '10', step: '0.05', value: String(ui.threshold) })),
-          el('vscode-button', { id: 'find' }, t('Find cells')),
-        ),
-        el('div', { id: 'findOut' }),
-      ),
-      el('section', {},
-        el('h2', {}, t('Unit ranking')),
-        el('div', { class: 'row' }, el('vscode-label', { for: 'feature' }, t('Feature')), el('vscode-single-select', { id: 'feature', 'aria-label': t('Feature') })),
-        el('ol', { id: 'ranking', class: 'ranking' }),
-      ),
-      el('section', {},
-        el('h2', {}, t('Gate saturation')),
-        el('canvas', { id: 'sat', width: '300', height: '300', role: 'img', 'aria-label': t('Gate saturation: fraction of time each unit is left-saturated (< 0.1, x axis) and right-saturated (> 0.9, y axis)') }),
-        el('div', { id: 'satLegend', class: 'muted' }),
-      ),
-    ),
-  );
+  $('app').replaceChildren(...panelDom(t, ui.unit, ui.threshold));
   const msel = $('model') as Sel;
   msel.replaceChildren(...models.map((m) => el('vscode-option', { value: m.id }, `${m.name} — ${m.detail}`)));
   const pick = models.find((m) => m.id === (selected ?? ui.model)) ?? models[0];
-  if (pick) { msel.value = pick.id; ui.model = pick.id; }
-  msel.addEventListener('change', () => { ui.model = msel.value; save(); });
+  if (pick) {
+    msel.value = pick.id;
+    ui.model = pick.id;
+  }
+  msel.addEventListener('change', () => {
+    ui.model = msel.value;
+    save();
+  });
   ($('run') as Btn).disabled = !models.length;
   if (!models.length) status(t('No trained text models yet. Train one first ("Train Model on Current File").'));
   const fsel = $('feature') as Sel;
-  fsel.replaceChildren(el('vscode-option', { value: 'all' }, t('all features (strongest first)')), ...FEATURES.map((f) => el('vscode-option', { value: f }, t(FEATURE_NAMES[f]))));
+  fsel.replaceChildren(
+    el('vscode-option', { value: 'all' }, t('all features (strongest first)')),
+    ...FEATURES.map((f) => el('vscode-option', { value: f }, t(FEATURE_NAMES[f]))),
+  );
   fsel.value = ui.feature;
-  fsel.addEventListener('change', () => { ui.feature = fsel.value as FeatureName | 'all'; save(); renderRanking(); });
+  fsel.addEventListener('change', () => {
+    ui.feature = fsel.value as FeatureName | 'all';
+    save();
+    renderRanking();
+  });
   $('run').addEventListener('click', () => void runModel());
-  $('zoomIn').addEventListener('click', () => { view = zoomTime(view, 0.5, 0.5, meta?.T ?? 1, meta?.H ?? 1); draw(); });
-  $('zoomOut').addEventListener('click', () => { view = zoomTime(view, 2, 0.5, meta?.T ?? 1, meta?.H ?? 1); draw(); });
-  $('zoomAll').addEventListener('click', () => { if (meta) { view = clampView({ t0: 0, tSpan: meta.T, u0: 0, uSpan: meta.H }, meta.T, meta.H); draw(); } });
+  $('zoomIn').addEventListener('click', () => {
+    view = zoomTime(view, 0.5, 0.5, meta?.T ?? 1, meta?.H ?? 1);
+    draw();
+  });
+  $('zoomOut').addEventListener('click', () => {
+    view = zoomTime(view, 2, 0.5, meta?.T ?? 1, meta?.H ?? 1);
+    draw();
+  });
+  $('zoomAll').addEventListener('click', () => {
+    if (meta) {
+      view = clampView({ t0: 0, tSpan: meta.T, u0: 0, uSpan: meta.H }, meta.T, meta.H);
+      draw();
+    }
+  });
   $('png').addEventListener('click', () => void exportPng());
   $('csv').addEventListener('click', () => void exportCsv());
   $('find').addEventListener('click', () => doFind());
   const unit = $('unit') as HTMLInputElement;
   unit.addEventListener('change', () => selectUnit(Number(unit.value)));
   const th = $('threshold') as HTMLInputElement;
-  th.addEventListener('change', () => { ui.threshold = Number(th.value); save(); });
+  th.addEventListener('change', () => {
+    ui.threshold = Number(th.value);
+    save();
+  });
   const hs = $('hscroll') as HTMLInputElement;
-  hs.addEventListener('input', () => { if (meta) { view = clampView({ ...view, t0: Number(hs.value) }, meta.T, meta.H); draw(false); } });
+  hs.addEventListener('input', () => {
+    if (meta) {
+      view = clampView({ ...view, t0: Number(hs.value) }, meta.T, meta.H);
+      draw(false);
+    }
+  });
   wireHeatmap();
   for (const id of ['layer', 'signal', 'zoomIn', 'zoomOut', 'zoomAll', 'png', 'csv', 'find']) ($(id) as Btn).disabled = true;
   new ResizeObserver(() => draw()).observe($('mapBox'));
@@ -129,30 +120,34 @@ async function runModel(): Promise<void> {
     const lsel = $('layer') as Sel;
     lsel.replaceChildren(...Array.from({ length: meta.layers }, (_, l) => el('vscode-option', { value: String(l) }, String(l + 1))));
     lsel.value = String(ui.layer);
-    lsel.onchange = () => { ui.layer = Number(lsel.value); save(); void loadSignal(); };
+    lsel.onchange = () => {
+      ui.layer = Number(lsel.value);
+      save();
+      void loadSignal();
+    };
     const ssel = $('signal') as Sel;
     ssel.replaceChildren(...meta.signals.map((s) => el('vscode-option', { value: s }, t(SIGNAL_NAMES[s]))));
     ssel.value = ui.signal;
-    ssel.onchange = () => { ui.signal = ssel.value as Signal; save(); void loadSignal(); };
+    ssel.onchange = () => {
+      ui.signal = ssel.value as Signal;
+      save();
+      void loadSignal();
+    };
     for (const id of ['layer', 'signal', 'zoomIn', 'zoomOut', 'zoomAll', 'png', 'csv', 'find']) ($(id) as Btn).disabled = false;
-    $('source').textContent = meta.truncated > 0
-      ? t('{0}: the first {1} characters ({2} more not read)', meta.source, meta.T, meta.truncated)
-      : t('{0}: {1} characters', meta.source, meta.T);
+    $('source').textContent =
+      meta.truncated > 0
+        ? t('{0}: the first {1} characters ({2} more not read)', meta.source, meta.T, meta.truncated)
+        : t('{0}: {1} characters', meta.source, meta.T);
     view = clampView({ t0: 0, tSpan: Math.max(16, Math.floor(($('mapBox').clientWidth || 800) / 9)), u0: 0, uSpan: meta.H }, meta.T, meta.H);
     ui.unit = Math.min(ui.unit, meta.H - 1);
     await loadSignal();
     status(t('Read {0} characters in {1} ms.', meta.T, Math.round(meta.ms)));
     void renderSaturation();
-  } catch (e) { status((e as Error).message, true); } finally { ($('run') as Btn).disabled = false; }
-}
-
-function asFloat32(x: unknown): Float32Array {
-  if (x instanceof Float32Array) return x;
-  if (x instanceof ArrayBuffer) return new Float32Array(x);
-  if (ArrayBuffer.isView(x)) return new Float32Array(x.buffer, x.byteOffset, x.byteLength / 4);
-  if (Array.isArray(x)) return Float32Array.from(x as number[]);
-  if (x && typeof x === 'object') return Float32Array.from(Object.values(x as Record<string, number>));
-  throw new Error('unexpected signal data');
+  } catch (e) {
+    status((e as Error).message, true);
+  } finally {
+    ($('run') as Btn).disabled = false;
+  }
 }
 
 async function loadSignal(): Promise<void> {
@@ -165,8 +160,16 @@ async function loadSignal(): Promise<void> {
   draw();
   const ms = performance.now() - t0;
   $('heatmap').dataset.renderMs = ms.toFixed(1);
-  $('info').textContent = t('Layer {0}, {1}: {2} steps × {3} units; colour scale {4} … {5}; drawn in {6} ms. Scroll: wheel or arrow keys; zoom: Ctrl+wheel or + / −.',
-    ui.layer + 1, ui.signal, meta.T, meta.H, scale.lo.toFixed(2), scale.hi.toFixed(2), ms.toFixed(0));
+  $('info').textContent = t(
+    'Layer {0}, {1}: {2} steps × {3} units; colour scale {4} … {5}; drawn in {6} ms. Scroll: wheel or arrow keys; zoom: Ctrl+wheel or + / −.',
+    ui.layer + 1,
+    ui.signal,
+    meta.T,
+    meta.H,
+    scale.lo.toFixed(2),
+    scale.hi.toFixed(2),
+    ms.toFixed(0),
+  );
   selectUnit(ui.unit);
   renderRanking();
 }
@@ -175,7 +178,8 @@ function buildTiles(): void {
   if (!meta || !data) return;
   tileCanvases = tiles(meta.T).map(([t0, cols]) => {
     const c = document.createElement('canvas');
-    c.width = cols; c.height = meta!.H;
+    c.width = cols;
+    c.height = meta!.H;
     const ctx = c.getContext('2d')!;
     const img = ctx.createImageData(cols, meta!.H);
     fillTile(data!, meta!.T, meta!.H, t0, cols, lut, scale.lo, scale.hi, img.data);
@@ -186,12 +190,19 @@ function buildTiles(): void {
 
 const AXIS_H = 22;
 function draw(syncScroll = true): void {
-  const cv = $('heatmap') as HTMLCanvasElement, ax = $('axis') as HTMLCanvasElement;
+  const cv = $('heatmap') as HTMLCanvasElement,
+    ax = $('axis') as HTMLCanvasElement;
   const w = Math.max(200, $('mapBox').clientWidth - 2);
   const rowPx = meta ? Math.max(1, Math.min(8, Math.floor(480 / view.uSpan))) : 1;
   const h = meta ? Math.max(120, Math.min(480, view.uSpan * rowPx)) : 120;
-  if (cv.width !== w || cv.height !== h) { cv.width = w; cv.height = h; }
-  if (ax.width !== w || ax.height !== AXIS_H) { ax.width = w; ax.height = AXIS_H; }
+  if (cv.width !== w || cv.height !== h) {
+    cv.width = w;
+    cv.height = h;
+  }
+  if (ax.width !== w || ax.height !== AXIS_H) {
+    ax.width = w;
+    ax.height = AXIS_H;
+  }
   const ctx = cv.getContext('2d')!;
   ctx.imageSmoothingEnabled = false;
   ctx.fillStyle = `rgb(${bg.join(',')})`;
@@ -199,7 +210,8 @@ function draw(syncScroll = true): void {
   if (!meta || !data) return;
   const pxPerStep = w / view.tSpan;
   for (const tile of tileCanvases) {
-    const a = Math.max(view.t0, tile.t0), b = Math.min(view.t0 + view.tSpan, tile.t0 + tile.cols);
+    const a = Math.max(view.t0, tile.t0),
+      b = Math.min(view.t0 + view.tSpan, tile.t0 + tile.cols);
     if (b <= a) continue;
     ctx.drawImage(tile.canvas, a - tile.t0, view.u0, b - a, view.uSpan, (a - view.t0) * pxPerStep, 0, (b - a) * pxPerStep, h);
   }
@@ -219,12 +231,14 @@ function draw(syncScroll = true): void {
   const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#ccc';
   actx.fillStyle = fg;
   actx.font = `${Math.min(14, Math.max(9, Math.floor(pxPerStep)))}px ${getComputedStyle(document.body).getPropertyValue('--vscode-editor-font-family') || 'monospace'}`;
-  actx.textAlign = 'center'; actx.textBaseline = 'middle';
+  actx.textAlign = 'center';
+  actx.textBaseline = 'middle';
   if (pxPerStep >= 7) {
     for (let k = 0; k < view.tSpan; k++) actx.fillText(visibleChar(meta.chars[view.t0 + k] ?? ''), (k + 0.5) * pxPerStep, AXIS_H / 2);
   } else {
     const every = Math.ceil(80 / pxPerStep);
-    for (let k = Math.ceil(view.t0 / every) * every; k < view.t0 + view.tSpan; k += every) actx.fillText(String(k), (k - view.t0 + 0.5) * pxPerStep, AXIS_H / 2);
+    for (let k = Math.ceil(view.t0 / every) * every; k < view.t0 + view.tSpan; k += every)
+      actx.fillText(String(k), (k - view.t0 + 0.5) * pxPerStep, AXIS_H / 2);
   }
   const hs = $('hscroll') as HTMLInputElement;
   hs.max = String(Math.max(0, meta.T - view.tSpan));
@@ -237,7 +251,10 @@ function wireHeatmap(): void {
   const tip = $('tooltip');
   let kbd = { t: 0, u: 0 };
   const showTip = (at: { t: number; u: number }, x: number, y: number) => {
-    if (!meta || !data || at.t >= meta.T || at.u >= meta.H) { tip.style.display = 'none'; return; }
+    if (!meta || !data || at.t >= meta.T || at.u >= meta.H) {
+      tip.style.display = 'none';
+      return;
+    }
     const v = data[at.t * meta.H + at.u];
     tip.textContent = `${t('unit')} ${at.u}   ${t('position')} ${at.t}   ${t('char')} '${visibleChar(meta.chars[at.t] ?? '')}'   ${t('value')} ${v.toFixed(4)}`;
     tip.style.display = 'block';
@@ -247,46 +264,46 @@ function wireHeatmap(): void {
   cv.addEventListener('mousemove', (e) => {
     const r = cv.getBoundingClientRect();
     const at = cellAt(view, e.clientX - r.left, e.clientY - r.top, r.width, r.height);
-    if (at) { kbd = at; showTip(at, e.clientX, e.clientY); } else tip.style.display = 'none';
+    if (at) {
+      kbd = at;
+      showTip(at, e.clientX, e.clientY);
+    } else tip.style.display = 'none';
   });
-  cv.addEventListener('mouseleave', () => { tip.style.display = 'none'; });
+  cv.addEventListener('mouseleave', () => {
+    tip.style.display = 'none';
+  });
   cv.addEventListener('click', (e) => {
     const r = cv.getBoundingClientRect();
     const at = cellAt(view, e.clientX - r.left, e.clientY - r.top, r.width, r.height);
     if (at) selectUnit(at.u);
   });
-  cv.addEventListener('wheel', (e) => {
-    if (!meta) return;
-    e.preventDefault();
-    const r = cv.getBoundingClientRect();
-    if (e.ctrlKey || e.metaKey) view = zoomTime(view, e.deltaY > 0 ? 1.25 : 0.8, (e.clientX - r.left) / r.width, meta.T, meta.H);
-    else if (e.shiftKey) view = scrollUnits(view, Math.sign(e.deltaY) * Math.max(1, Math.round(view.uSpan / 10)), meta.T, meta.H);
-    else view = scrollTime(view, Math.sign(e.deltaY || e.deltaX) * Math.max(1, Math.round(view.tSpan / 10)), meta.T, meta.H);
-    draw();
-  }, { passive: false });
+  cv.addEventListener(
+    'wheel',
+    (e) => {
+      if (!meta) return;
+      e.preventDefault();
+      const r = cv.getBoundingClientRect();
+      if (e.ctrlKey || e.metaKey) view = zoomTime(view, e.deltaY > 0 ? 1.25 : 0.8, (e.clientX - r.left) / r.width, meta.T, meta.H);
+      else if (e.shiftKey) view = scrollUnits(view, Math.sign(e.deltaY) * Math.max(1, Math.round(view.uSpan / 10)), meta.T, meta.H);
+      else view = scrollTime(view, Math.sign(e.deltaY || e.deltaX) * Math.max(1, Math.round(view.tSpan / 10)), meta.T, meta.H);
+      draw();
+    },
+    { passive: false },
+  );
   cv.addEventListener('keydown', (e) => {
     if (!meta) return;
-    const T = meta.T, H = meta.H;
-    let handled = true;
-    switch (e.key) {
-      case 'ArrowRight': kbd.t = Math.min(T - 1, kbd.t + 1); if (kbd.t >= view.t0 + view.tSpan) view = scrollTime(view, 1, T, H); break;
-      case 'ArrowLeft': kbd.t = Math.max(0, kbd.t - 1); if (kbd.t < view.t0) view = scrollTime(view, -1, T, H); break;
-      case 'ArrowDown': kbd.u = Math.min(H - 1, kbd.u + 1); if (kbd.u >= view.u0 + view.uSpan) view = scrollUnits(view, 1, T, H); break;
-      case 'ArrowUp': kbd.u = Math.max(0, kbd.u - 1); if (kbd.u < view.u0) view = scrollUnits(view, -1, T, H); break;
-      case 'PageDown': view = scrollTime(view, view.tSpan, T, H); kbd.t = view.t0; break;
-      case 'PageUp': view = scrollTime(view, -view.tSpan, T, H); kbd.t = view.t0; break;
-      case '+': case '=': view = zoomTime(view, 0.5, 0.5, T, H); break;
-      case '-': case '_': view = zoomTime(view, 2, 0.5, T, H); break;
-      case 'Enter': case ' ': selectUnit(kbd.u); break;
-      default: handled = false;
-    }
-    if (!handled) return;
+    const step = keyNav(view, kbd, e.key, meta.T, meta.H);
+    if (!step) return;
+    ({ view, at: kbd } = step);
+    if (step.select) selectUnit(kbd.u);
     e.preventDefault();
     draw();
     const r = cv.getBoundingClientRect();
     showTip(kbd, r.left + ((kbd.t - view.t0 + 0.5) / view.tSpan) * r.width, r.top + ((kbd.u - view.u0 + 0.5) / view.uSpan) * r.height);
   });
-  cv.addEventListener('blur', () => { tip.style.display = 'none'; });
+  cv.addEventListener('blur', () => {
+    tip.style.display = 'none';
+  });
 }
 
 const CELL_MAX = 20_000;
@@ -315,25 +332,32 @@ function selectedSpan(): { start: number; end: number } | undefined {
   const sel = window.getSelection();
   if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return undefined;
   const idx = (node: Node | null): number | undefined => {
-    const e = node?.nodeType === Node.TEXT_NODE ? node.parentElement : node as HTMLElement | null;
+    const e = node?.nodeType === Node.TEXT_NODE ? node.parentElement : (node as HTMLElement | null);
     const i = e?.closest?.('#cellText span')?.getAttribute('data-i');
     return i === undefined || i === null ? undefined : Number(i);
   };
   const r = sel.getRangeAt(0);
-  const a = idx(r.startContainer), b = idx(r.endContainer);
+  const a = idx(r.startContainer),
+    b = idx(r.endContainer);
   if (a === undefined || b === undefined) return undefined;
   return { start: Math.min(a, b), end: Math.max(a, b) + 1 };
 }
 
 /** the last span selected in the cell view (focusing the threshold field or the button clears the live selection) */
 let lastSpan: { start: number; end: number } | undefined;
-document.addEventListener('selectionchange', () => { const s = selectedSpan(); if (s) lastSpan = s; });
+document.addEventListener('selectionchange', () => {
+  const s = selectedSpan();
+  if (s) lastSpan = s;
+});
 
 function doFind(): void {
   if (!meta || !data) return;
   const span = selectedSpan() ?? lastSpan;
   const out = $('findOut');
-  if (!span) { out.replaceChildren(el('p', { class: 'muted' }, t('Select a span of the text in the cell view first.'))); return; }
+  if (!span) {
+    out.replaceChildren(el('p', { class: 'muted' }, t('Select a span of the text in the cell view first.')));
+    return;
+  }
   ui.threshold = Number(($('threshold') as HTMLInputElement).value);
   save();
   const r = findCells(data, meta.T, meta.H, span.start, span.end, ui.threshold, 3);
@@ -343,20 +367,7 @@ function doFind(): void {
     view = clampView({ ...view, t0: m.start - Math.floor(view.tSpan / 4) }, meta!.T, meta!.H);
     draw();
   };
-  out.replaceChildren(
-    el('p', {}, t('Span {0}–{1}: {2} unit(s) on inside and off around it.', span.start, span.end, r.units.length)),
-    el('ul', {}, ...r.units.map((u) => {
-      const b = el('button', { class: 'link' }, `${t('unit')} ${u.unit}`);
-      b.addEventListener('click', () => selectUnit(u.unit));
-      return el('li', {}, b, ` ${t('on inside')} ${(u.inside * 100).toFixed(0)}%, ${t('around')} ${(u.outside * 100).toFixed(0)}%`);
-    })),
-    el('p', {}, t('{0} other place(s) where they switch on together:', r.matches.length)),
-    el('ul', {}, ...r.matches.slice(0, 50).map((m) => {
-      const b = el('button', { class: 'link' }, `${m.start}–${m.end}`);
-      b.addEventListener('click', () => goto(m));
-      return el('li', {}, b, ` “${meta!.chars.slice(m.start, m.end).map(visibleChar).join('').slice(0, 60)}”`);
-    })),
-  );
+  out.replaceChildren(...findResult(t, span, r, meta.chars, selectUnit, goto));
   draw();
 }
 
@@ -364,53 +375,49 @@ function renderRanking(): void {
   if (!meta || !data) return;
   const feats = textFeatures(meta.chars);
   const names = ui.feature === 'all' ? [...FEATURES] : [ui.feature];
-  const ranked = names.flatMap((n) => rankUnits(data!, meta!.T, meta!.H, feats[n]).slice(0, 10).map((r) => ({ ...r, feature: n })))
-    .sort((a, b) => Math.abs(b.r) - Math.abs(a.r)).slice(0, 10);
-  $('ranking').replaceChildren(...ranked.map((r) => {
-    const b = el('button', { class: 'link' }, `${t('unit')} ${r.unit}`);
-    b.addEventListener('click', () => selectUnit(r.unit));
-    return el('li', {}, b, ` r = ${r.r.toFixed(3)}`, names.length > 1 ? el('span', { class: 'muted' }, ` · ${t(FEATURE_NAMES[r.feature])}`) : '');
-  }));
+  const ranked = names
+    .flatMap((n) =>
+      rankUnits(data!, meta!.T, meta!.H, feats[n])
+        .slice(0, 10)
+        .map((r) => ({ ...r, feature: n })),
+    )
+    .sort((a, b) => Math.abs(b.r) - Math.abs(a.r))
+    .slice(0, 10);
+  $('ranking').replaceChildren(
+    ...ranked.map((r) => {
+      const b = el('button', { class: 'link' }, `${t('unit')} ${r.unit}`);
+      b.addEventListener('click', () => selectUnit(r.unit));
+      return el('li', {}, b, ` r = ${r.r.toFixed(3)}`, names.length > 1 ? el('span', { class: 'muted' }, ` · ${t(FEATURE_NAMES[r.feature])}`) : '');
+    }),
+  );
 }
 
 async function renderSaturation(): Promise<void> {
   if (!meta) return;
+  const { T, H } = meta;
   const gates = meta.signals.filter((s) => s !== 'h' && s !== 'c');
-  const cv = $('sat') as HTMLCanvasElement;
-  const ctx = cv.getContext('2d')!;
-  const W = cv.width, H = cv.height, pad = 30;
-  const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#ccc';
-  ctx.clearRect(0, 0, W, H);
-  ctx.strokeStyle = fg; ctx.fillStyle = fg; ctx.font = '10px sans-serif';
-  ctx.strokeRect(pad, 4, W - pad - 4, H - pad - 4);
-  ctx.beginPath(); ctx.moveTo(pad, H - pad); ctx.lineTo(W - 4, 4); ctx.globalAlpha = 0.3; ctx.stroke(); ctx.globalAlpha = 1;
-  ctx.fillText(t('fraction < 0.1'), W / 2 - 30, H - 8);
-  ctx.save(); ctx.translate(10, H / 2 + 30); ctx.rotate(-Math.PI / 2); ctx.fillText(t('fraction > 0.9'), 0, 0); ctx.restore();
-  if (!gates.length) { $('satLegend').textContent = t('A plain RNN has no gates.'); return; }
-  const colors = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green'].map((v, i) => getComputedStyle(document.body).getPropertyValue(v).trim() || ['#3794ff', '#d18616', '#89d185'][i]);
-  const legend: HTMLElement[] = [];
-  for (const [gi, g] of gates.entries()) {
-    const d = asFloat32(await rpc.request('hidden/signal', { layer: ui.layer, signal: g }));
-    const s = saturation(d, meta.T, meta.H);
-    ctx.fillStyle = colors[gi % colors.length];
-    for (let u = 0; u < meta.H; u++) ctx.fillRect(pad + s.left[u] * (W - pad - 4) - 1.5, (H - pad) - s.right[u] * (H - pad - 4) - 1.5, 3, 3);
-    const sw = el('span', { class: 'swatch' }); sw.style.background = colors[gi % colors.length];
-    legend.push(el('span', { class: 'field' }, sw, t(SIGNAL_NAMES[g])));
-  }
-  $('satLegend').replaceChildren(el('span', {}, t('Layer {0}, one dot per unit:', ui.layer + 1)), ...legend);
-  cv.dataset.drawn = 'true';
+  const fetch = async (g: Signal) => asFloat32(await rpc.request('hidden/signal', { layer: ui.layer, signal: g }));
+  await drawSaturation($('sat') as HTMLCanvasElement, $('satLegend'), t, ui.layer, gates, fetch, T, H);
 }
 
 async function exportPng(): Promise<void> {
   const cv = $('heatmap') as HTMLCanvasElement;
   const name = `hidden-${ui.signal}-layer${ui.layer + 1}`;
-  try { await rpc.request('hidden/saveFile', { kind: 'png', name, data: cv.toDataURL('image/png') }); } catch (e) { status((e as Error).message, true); }
+  try {
+    await rpc.request('hidden/saveFile', { kind: 'png', name, data: cv.toDataURL('image/png') });
+  } catch (e) {
+    status((e as Error).message, true);
+  }
 }
 
 async function exportCsv(): Promise<void> {
   if (!meta || !data) return;
   const name = `hidden-${ui.signal}-layer${ui.layer + 1}`;
-  try { await rpc.request('hidden/saveFile', { kind: 'csv', name, data: toCsv(data, meta.T, meta.H, meta.chars) }); } catch (e) { status((e as Error).message, true); }
+  try {
+    await rpc.request('hidden/saveFile', { kind: 'csv', name, data: toCsv(data, meta.T, meta.H, meta.chars) });
+  } catch (e) {
+    status((e as Error).message, true);
+  }
 }
 
 rpc.on('hidden/models', ({ models }) => {
@@ -425,7 +432,9 @@ async function start(): Promise<void> {
   const init = await rpc.request('hidden/ready', {});
   t = makeT(init.strings);
   layout(init.models, init.selected);
-  $('source').textContent = init.chars ? t('{0}: {1} characters', init.source, init.chars) : t('No text: select some text or open a file, then run "Show Hidden States".');
+  $('source').textContent = init.chars
+    ? t('{0}: {1} characters', init.source, init.chars)
+    : t('No text: select some text or open a file, then run "Show Hidden States".');
   $('app').setAttribute('aria-busy', 'false');
   if ((init.autoRun || ui.text) && init.chars && ui.model) await runModel();
 }

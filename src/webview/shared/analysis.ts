@@ -11,7 +11,8 @@
 /** Exponential moving average with bias correction; weight 0 = raw. NaN/undefined points are skipped (kept as null). */
 export function smooth(values: (number | null | undefined)[], weight: number): (number | null)[] {
   const w = Math.max(0, Math.min(0.999, weight));
-  let acc = 0, n = 0;
+  let acc = 0,
+    n = 0;
   return values.map((v) => {
     if (v === null || v === undefined || !Number.isFinite(v)) return null;
     acc = acc * w + (1 - w) * v;
@@ -29,11 +30,19 @@ export type FeatureName = (typeof FEATURES)[number];
 export function textFeatures(chars: string[]): Record<FeatureName, Float32Array> {
   const T = chars.length;
   const f = Object.fromEntries(FEATURES.map((k) => [k, new Float32Array(T)])) as Record<FeatureName, Float32Array>;
-  let inQ = false, depth = 0, col = 0, indent = 0, leading = true;
+  let inQ = false,
+    depth = 0,
+    col = 0,
+    indent = 0,
+    leading = true;
   for (let t = 0; t < T; t++) {
     const c = chars[t];
     const prev = t > 0 ? chars[t - 1] : '\n';
-    if (prev === '\n') { col = 0; indent = 0; leading = true; }
+    if (prev === '\n') {
+      col = 0;
+      indent = 0;
+      leading = true;
+    }
     if (leading && (c === ' ' || c === '\t')) indent++;
     else if (c !== '\n') leading = false;
     if (c === '"') inQ = !inQ;
@@ -56,14 +65,23 @@ export function rankUnits(data: Float32Array, T: number, H: number, feature: Flo
   fm /= T || 1;
   let fvar = 0;
   for (let t = 0; t < T; t++) fvar += (feature[t] - fm) ** 2;
-  const sum = new Float64Array(H), sq = new Float64Array(H), cross = new Float64Array(H);
+  const sum = new Float64Array(H),
+    sq = new Float64Array(H),
+    cross = new Float64Array(H);
   for (let t = 0; t < T; t++) {
-    const fd = feature[t] - fm, row = t * H;
-    for (let u = 0; u < H; u++) { const x = data[row + u]; sum[u] += x; sq[u] += x * x; cross[u] += x * fd; }
+    const fd = feature[t] - fm,
+      row = t * H;
+    for (let u = 0; u < H; u++) {
+      const x = data[row + u];
+      sum[u] += x;
+      sq[u] += x * x;
+      cross[u] += x * fd;
+    }
   }
   const out: { unit: number; r: number }[] = [];
   for (let u = 0; u < H; u++) {
-    const mean = sum[u] / T, xvar = sq[u] - T * mean * mean; // Σ(x-m)² ; Σ(x-m)(f-fm) = Σ x(f-fm)
+    const mean = sum[u] / T,
+      xvar = sq[u] - T * mean * mean; // Σ(x-m)² ; Σ(x-m)(f-fm) = Σ x(f-fm)
     const den = Math.sqrt(Math.max(0, xvar) * fvar);
     out.push({ unit: u, r: den > 1e-12 ? cross[u] / den : 0 });
   }
@@ -72,30 +90,50 @@ export function rankUnits(data: Float32Array, T: number, H: number, feature: Flo
 
 // ------------------------------------------------------------------ find cells (LSTMVis)
 
-export interface CellMatch { units: { unit: number; inside: number; outside: number; score: number }[]; matches: { start: number; end: number }[] }
+export interface CellMatch {
+  units: { unit: number; inside: number; outside: number; score: number }[];
+  matches: { start: number; end: number }[];
+}
 
 /**
  * Units "on" (value > threshold) across [start, end) and off in the `margin` steps on each side (default: the span's
  * length): score = fraction on inside − fraction on around. The best `k` with score > 0 are chosen; then every
  * other stretch of ≥ `minLen` steps where all of them are on together is listed (the span itself excluded).
  */
-export function findCells(data: Float32Array, T: number, H: number, start: number, end: number, threshold: number,
-  k = 5, margin?: number, minLen = 2): CellMatch {
-  const s = Math.max(0, Math.min(T, Math.floor(start))), e = Math.max(s, Math.min(T, Math.floor(end)));
+export function findCells(
+  data: Float32Array,
+  T: number,
+  H: number,
+  start: number,
+  end: number,
+  threshold: number,
+  k = 5,
+  margin?: number,
+  minLen = 2,
+): CellMatch {
+  const s = Math.max(0, Math.min(T, Math.floor(start))),
+    e = Math.max(s, Math.min(T, Math.floor(end)));
   if (e <= s) return { units: [], matches: [] };
   const m = margin ?? Math.max(1, e - s);
-  const a0 = Math.max(0, s - m), a1 = Math.min(T, e + m);
-  const nIn = e - s, nOut = (s - a0) + (a1 - e);
+  const a0 = Math.max(0, s - m),
+    a1 = Math.min(T, e + m);
+  const nIn = e - s,
+    nOut = s - a0 + (a1 - e);
   const units: CellMatch['units'] = [];
   for (let u = 0; u < H; u++) {
-    let on = 0, off = 0;
+    let on = 0,
+      off = 0;
     for (let t = s; t < e; t++) if (data[t * H + u] > threshold) on++;
     for (let t = a0; t < s; t++) if (data[t * H + u] > threshold) off++;
     for (let t = e; t < a1; t++) if (data[t * H + u] > threshold) off++;
-    const inside = on / nIn, outside = nOut ? off / nOut : 0;
+    const inside = on / nIn,
+      outside = nOut ? off / nOut : 0;
     units.push({ unit: u, inside, outside, score: inside - outside });
   }
-  const chosen = units.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.unit - b.unit).slice(0, k);
+  const chosen = units
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score || a.unit - b.unit)
+    .slice(0, k);
   const matches: { start: number; end: number }[] = [];
   if (chosen.length) {
     let runStart = -1;
@@ -116,12 +154,20 @@ export function findCells(data: Float32Array, T: number, H: number, start: numbe
 
 /** Per unit: fraction of steps with value < lo (left-saturated) and > hi (right-saturated). */
 export function saturation(data: Float32Array, T: number, H: number, lo = 0.1, hi = 0.9): { left: Float32Array; right: Float32Array } {
-  const left = new Float32Array(H), right = new Float32Array(H);
+  const left = new Float32Array(H),
+    right = new Float32Array(H);
   for (let t = 0; t < T; t++) {
     const row = t * H;
-    for (let u = 0; u < H; u++) { const v = data[row + u]; if (v < lo) left[u]++; else if (v > hi) right[u]++; }
+    for (let u = 0; u < H; u++) {
+      const v = data[row + u];
+      if (v < lo) left[u]++;
+      else if (v > hi) right[u]++;
+    }
   }
-  for (let u = 0; u < H; u++) { left[u] /= T || 1; right[u] /= T || 1; }
+  for (let u = 0; u < H; u++) {
+    left[u] /= T || 1;
+    right[u] /= T || 1;
+  }
   return { left, right };
 }
 

@@ -23,7 +23,9 @@ export function parseColor(s: string): Rgb | undefined {
 }
 
 /** relative luminance-ish brightness in [0, 1] */
-export function brightness([r, g, b]: Rgb): number { return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; }
+export function brightness([r, g, b]: Rgb): number {
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
 
 const mix = (a: Rgb, b: Rgb, t: number): Rgb => [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t)) as Rgb;
 
@@ -42,7 +44,10 @@ export function buildLut(kind: ScaleKind, neutral: Rgb = [255, 255, 255]): Uint8
     let c: Rgb;
     if (kind === 'diverging') c = x < 0.5 ? mix(lo, neutral, x * 2) : mix(neutral, hi, (x - 0.5) * 2);
     else c = mix(neutral, seqHi, x);
-    lut[i * 4] = c[0]; lut[i * 4 + 1] = c[1]; lut[i * 4 + 2] = c[2]; lut[i * 4 + 3] = 255;
+    lut[i * 4] = c[0];
+    lut[i * 4 + 1] = c[1];
+    lut[i * 4 + 2] = c[2];
+    lut[i * 4 + 3] = 255;
   }
   return lut;
 }

@@ -12,8 +12,17 @@ export const TILE_COLS = 8192;
  * Fill `out` (RGBA, `cols`×H pixels, row-major) with columns [t0, t0+cols) of data (T,H), unit u on row u.
  * Returns out. Hot loop: one LUT lookup per value.
  */
-export function fillTile(data: Float32Array, T: number, H: number, t0: number, cols: number, lut: Uint8ClampedArray,
-  lo: number, hi: number, out: Uint8ClampedArray): Uint8ClampedArray {
+export function fillTile(
+  data: Float32Array,
+  T: number,
+  H: number,
+  t0: number,
+  cols: number,
+  lut: Uint8ClampedArray,
+  lo: number,
+  hi: number,
+  out: Uint8ClampedArray,
+): Uint8ClampedArray {
   const lut32 = new Uint32Array(lut.buffer, lut.byteOffset, LUT_SIZE);
   const out32 = new Uint32Array(out.buffer, out.byteOffset, cols * H);
   const scale = hi > lo ? (LUT_SIZE - 1) / (hi - lo) : 0;
@@ -24,7 +33,8 @@ export function fillTile(data: Float32Array, T: number, H: number, t0: number, c
     let src = t * H;
     for (let u = 0; u < H; u++, src++) {
       let k = scale === 0 ? mid : ((data[src] - lo) * scale + 0.5) | 0;
-      if (k < 0) k = 0; else if (k > LUT_SIZE - 1) k = LUT_SIZE - 1;
+      if (k < 0) k = 0;
+      else if (k > LUT_SIZE - 1) k = LUT_SIZE - 1;
       else if (k !== k) k = mid; // NaN
       out32[u * cols + col] = lut32[k];
     }
@@ -40,7 +50,12 @@ export function tiles(T: number, maxCols = TILE_COLS): [number, number][] {
 }
 
 /** A visible window: time [t0, t0+tSpan), units [u0, u0+uSpan). */
-export interface View { t0: number; tSpan: number; u0: number; uSpan: number }
+export interface View {
+  t0: number;
+  tSpan: number;
+  u0: number;
+  uSpan: number;
+}
 
 export function clampView(v: View, T: number, H: number): View {
   const tSpan = Math.max(Math.min(T, 8), Math.min(T, Math.round(v.tSpan)));
@@ -57,8 +72,12 @@ export function zoomTime(v: View, factor: number, anchor: number, T: number, H: 
   return clampView({ ...v, tSpan, t0: at - anchor * tSpan }, T, H);
 }
 
-export function scrollTime(v: View, steps: number, T: number, H: number): View { return clampView({ ...v, t0: v.t0 + steps }, T, H); }
-export function scrollUnits(v: View, units: number, T: number, H: number): View { return clampView({ ...v, u0: v.u0 + units }, T, H); }
+export function scrollTime(v: View, steps: number, T: number, H: number): View {
+  return clampView({ ...v, t0: v.t0 + steps }, T, H);
+}
+export function scrollUnits(v: View, units: number, T: number, H: number): View {
+  return clampView({ ...v, u0: v.u0 + units }, T, H);
+}
 
 /** (time, unit) under pixel (x, y) of a w×h view, or undefined outside */
 export function cellAt(v: View, x: number, y: number, w: number, h: number): { t: number; u: number } | undefined {
@@ -73,4 +92,54 @@ export function visibleChar(c: string): string {
   if (c === ' ') return '·';
   if (c === '\r') return '␍';
   return c;
+}
+
+/** The keyboard cursor on the heatmap: a time step and a unit. */
+export interface Cursor {
+  t: number;
+  u: number;
+}
+
+/**
+ * One key on the focused heatmap: arrows move the cursor (scrolling the view to keep it visible), PageUp/PageDown
+ * scroll a screen, + and − zoom, Enter and Space select the cursor's unit. Undefined for any other key.
+ */
+export function keyNav(v: View, at: Cursor, key: string, T: number, H: number): { view: View; at: Cursor; select: boolean } | undefined {
+  const c = { ...at };
+  let view = v;
+  switch (key) {
+    case 'ArrowRight':
+      c.t = Math.min(T - 1, c.t + 1);
+      if (c.t >= view.t0 + view.tSpan) view = scrollTime(view, 1, T, H);
+      break;
+    case 'ArrowLeft':
+      c.t = Math.max(0, c.t - 1);
+      if (c.t < view.t0) view = scrollTime(view, -1, T, H);
+      break;
+    case 'ArrowDown':
+      c.u = Math.min(H - 1, c.u + 1);
+      if (c.u >= view.u0 + view.uSpan) view = scrollUnits(view, 1, T, H);
+      break;
+    case 'ArrowUp':
+      c.u = Math.max(0, c.u - 1);
+      if (c.u < view.u0) view = scrollUnits(view, -1, T, H);
+      break;
+    case 'PageDown':
+    case 'PageUp':
+      view = scrollTime(view, key === 'PageDown' ? view.tSpan : -view.tSpan, T, H);
+      c.t = view.t0;
+      break;
+    case '+':
+    case '=':
+    case '-':
+    case '_':
+      view = zoomTime(view, key === '+' || key === '=' ? 0.5 : 2, 0.5, T, H);
+      break;
+    case 'Enter':
+    case ' ':
+      return { view, at: c, select: true };
+    default:
+      return undefined;
+  }
+  return { view, at: c, select: false };
 }

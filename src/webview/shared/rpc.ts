@@ -4,7 +4,11 @@
  */
 import { createWebviewRpc, type PanelKind, type WebviewPanelRpc } from '../../protocol/webview';
 
-interface VsCodeApi { postMessage(msg: unknown): void; getState(): unknown; setState(s: unknown): void }
+interface VsCodeApi {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
 declare function acquireVsCodeApi(): VsCodeApi;
 
 export const vscodeApi: VsCodeApi = acquireVsCodeApi();
@@ -19,15 +23,20 @@ export function getState<T extends object>(def: T): T {
   const s = vscodeApi.getState();
   return s && typeof s === 'object' ? { ...def, ...(s as Partial<T>) } : def;
 }
-export function setState<T extends object>(s: T): void { vscodeApi.setState(s); }
+export function setState<T extends object>(s: T): void {
+  vscodeApi.setState(s);
+}
 
 /** theme background as RGB (for colour scales), and whether it is dark */
 export function themeBackground(): { rgb: [number, number, number]; dark: boolean } {
   const cls = document.body.classList;
   const css = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim();
   const m = /^#([0-9a-f]{6})/i.exec(css);
-  const rgb: [number, number, number] = m ? [0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)) as [number, number, number]
-    : cls.contains('vscode-light') || cls.contains('vscode-high-contrast-light') ? [255, 255, 255] : [30, 30, 30];
+  const rgb: [number, number, number] = m
+    ? ([0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)) as [number, number, number])
+    : cls.contains('vscode-light') || cls.contains('vscode-high-contrast-light')
+      ? [255, 255, 255]
+      : [30, 30, 30];
   const dark = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255 < 0.5;
   return { rgb, dark };
 }

@@ -52,17 +52,32 @@ export class Completer {
   private readonly newlineIds: Set<number>;
   private opts: CompleterOptions;
   /** per document: the last full greedy decode (raw characters and their log-probabilities), for typing through it */
-  private readonly last = new Map<string, { end: number; anchor: string; chars: string[]; lps: number[]; stoppedBy: CompletionResult['stoppedBy']; rawLength: number }>();
+  private readonly last = new Map<
+    string,
+    { end: number; anchor: string; chars: string[]; lps: number[]; stoppedBy: CompletionResult['stoppedBy']; rawLength: number }
+  >();
 
-  constructor(private readonly model: CompletionModel, opts: Partial<CompleterOptions> = {}) {
+  constructor(
+    private readonly model: CompletionModel,
+    opts: Partial<CompleterOptions> = {},
+  ) {
     if (!model.info.vocab) throw new Error('autocomplete needs a character model with a vocabulary');
     this.vocab = Vocab.fromJSON(model.info.vocab);
     this.opts = { ...DEFAULT_COMPLETER_OPTIONS, ...opts };
     const enc = (text: string) => Array.from(this.vocab.encode(text));
-    this.cache = new DocumentStateCache<TokenStepper>({
-      start: async (text) => { const s = model.stepper(); return { state: s, logits: await s.prime(enc(text)) }; },
-      advance: async (from, text) => { const s = from.fork(); return { state: s, logits: await s.prime(enc(text)) }; },
-    }, { window: this.opts.window });
+    this.cache = new DocumentStateCache<TokenStepper>(
+      {
+        start: async (text) => {
+          const s = model.stepper();
+          return { state: s, logits: await s.prime(enc(text)) };
+        },
+        advance: async (from, text) => {
+          const s = from.fork();
+          return { state: s, logits: await s.prime(enc(text)) };
+        },
+      },
+      { window: this.opts.window },
+    );
     this.newlineIds = new Set([0x0a, 0x0d].map((cp) => this.vocab.lookup(cp)).filter((id) => id >= 0));
   }
 
@@ -72,7 +87,9 @@ export class Completer {
     if (s.greedy && this.opts.beamWidth === 1) await s.greedy([0], 1, []);
   }
 
-  get options(): CompleterOptions { return this.opts; }
+  get options(): CompleterOptions {
+    return this.opts;
+  }
   setOptions(o: Partial<CompleterOptions>): void {
     this.opts = { ...this.opts, ...o };
     this.cache.setOptions({ window: this.opts.window });
@@ -89,8 +106,14 @@ export class Completer {
     const l = this.last.get(key);
     if (l && offset < l.end) this.last.delete(key); // only typing at or after the decode point keeps it
   }
-  invalidate(key: string): void { this.cache.invalidate(key); this.last.delete(key); }
-  clear(): void { this.cache.clear(); this.last.clear(); }
+  invalidate(key: string): void {
+    this.cache.invalidate(key);
+    this.last.delete(key);
+  }
+  clear(): void {
+    this.cache.clear();
+    this.last.clear();
+  }
 
   /**
    * A suggestion for the cursor of `src`, or undefined when `cancelled()` became true on the way (checked
@@ -126,7 +149,8 @@ export class Completer {
     const typed = [...src.read(l.end, c)];
     if (typed.length > l.chars.length || typed.some((ch, i) => ch !== l.chars[i])) return undefined;
     if (src.read(Math.max(0, l.end - l.anchor.length), l.end) !== l.anchor) return undefined; // the text before changed
-    const chars = l.chars.slice(typed.length), lps = l.lps.slice(typed.length);
+    const chars = l.chars.slice(typed.length),
+      lps = l.lps.slice(typed.length);
     // a continuation cut by the length limit runs short as it is typed: decode afresh once half of it is used up
     if (l.stoppedBy === 'length' && chars.length < this.opts.maxChars / 2) return undefined;
     if (chars.length === 0) return undefined;
@@ -134,31 +158,51 @@ export class Completer {
     return r.text === null ? undefined : r;
   }
 
-  private async greedy(from: TokenStepper, first: Float32Array, cancelled: () => boolean, key?: string, src?: ContextSource): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined> {
+  private async greedy(
+    from: TokenStepper,
+    first: Float32Array,
+    cancelled: () => boolean,
+    key?: string,
+    src?: ContextSource,
+  ): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'> | undefined> {
     const o = this.opts;
     const logT = o.threshold > 0 ? Math.log(o.threshold) : -Infinity;
     // all picks up to the end of the line or maxChars in one model call where the backend can (the greedy graph)
     const picked = await greedyDecode(from.fork(), first, o.maxChars, [...this.newlineIds], cancelled);
     if (!picked) return undefined;
-    const chars: string[] = [], lps: number[] = [];
+    const chars: string[] = [],
+      lps: number[] = [];
     let sum = 0;
     let stoppedBy: CompletionResult['stoppedBy'] = 'length';
     let text = '';
     for (let i = 0; i < picked.ids.length; i++) {
-      const id = picked.ids[i]!, logProb = picked.logProbs[i]!;
-      if (this.newlineIds.has(id)) { stoppedBy = 'newline'; break; }
+      const id = picked.ids[i]!,
+        logProb = picked.logProbs[i]!;
+      if (this.newlineIds.has(id)) {
+        stoppedBy = 'newline';
+        break;
+      }
       const ch = this.vocab.decode([id]);
-      chars.push(ch); lps.push(logProb); sum += logProb; text += ch;
+      chars.push(ch);
+      lps.push(logProb);
+      sum += logProb;
+      text += ch;
       const hit = o.stop.find((x) => x.length > 0 && text.endsWith(x));
       if (hit !== undefined) {
         // drop the characters of the stop string (they may span several code points)
         let cut = [...hit].length;
-        while (cut-- > 0) { chars.pop(); lps.pop(); }
+        while (cut-- > 0) {
+          chars.pop();
+          lps.pop();
+        }
         stoppedBy = 'stop';
         break;
       }
       // even perfectly sure characters from here on could not lift the mean back over the threshold
-      if (sum / o.maxChars < logT && sum / (i + 1) < logT) { stoppedBy = 'unsure'; break; }
+      if (sum / o.maxChars < logT && sum / (i + 1) < logT) {
+        stoppedBy = 'unsure';
+        break;
+      }
     }
     if (key !== undefined && src !== undefined && (stoppedBy === 'newline' || stoppedBy === 'length')) {
       const c = src.cursor;
@@ -171,7 +215,11 @@ export class Completer {
   private async beam(from: TokenStepper, first: Float32Array): Promise<Omit<CompletionResult, 'cold' | 'ran' | 'ms'>> {
     const o = this.opts;
     const hyps = await beamSearch(from.fork(), first, this.vocab, {
-      width: o.beamWidth, length: o.maxChars, stopTokens: [...this.newlineIds], stop: o.stop.filter((x) => x.length > 0), lengthPenalty: 1,
+      width: o.beamWidth,
+      length: o.maxChars,
+      stopTokens: [...this.newlineIds],
+      stop: o.stop.filter((x) => x.length > 0),
+      lengthPenalty: 1,
     });
     const best = hyps[0];
     if (!best || best.text.length === 0) return { text: null, confidence: 0, raw: '', stoppedBy: 'unsure' };

@@ -3,7 +3,10 @@
  * the geometric mean of its characters' probabilities, exp(mean log p). The longest prefix whose confidence is at
  * least the threshold is shown; if even the first character is below it, nothing is shown. Pure.
  */
-export interface Scored { text: string; confidence: number }
+export interface Scored {
+  text: string;
+  confidence: number;
+}
 
 /**
  * `chars[i]` is the i-th suggested character (one code point each) and `logProbs[i]` its natural-log probability.
@@ -19,7 +22,10 @@ export function applyConfidence(chars: readonly string[], logProbs: readonly num
   for (let i = 0; i < chars.length; i++) {
     sum += logProbs[i]!;
     const mean = sum / (i + 1);
-    if (mean >= logT) { best = i; bestConf = Math.exp(mean); }
+    if (mean >= logT) {
+      best = i;
+      bestConf = Math.exp(mean);
+    }
   }
   if (best < 0) return null;
   const text = chars.slice(0, best + 1).join('');

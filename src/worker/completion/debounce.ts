@@ -14,8 +14,18 @@ export interface CancelToken {
 export function debounce(ms: number, token?: CancelToken): Promise<boolean> {
   if (token?.isCancellationRequested) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { sub?.dispose(); resolve(!token?.isCancellationRequested); }, Math.max(0, ms));
-    const sub = token?.onCancellationRequested(() => { clearTimeout(timer); sub?.dispose(); resolve(false); });
+    const timer = setTimeout(
+      () => {
+        sub?.dispose();
+        resolve(!token?.isCancellationRequested);
+      },
+      Math.max(0, ms),
+    );
+    const sub = token?.onCancellationRequested(() => {
+      clearTimeout(timer);
+      sub?.dispose();
+      resolve(false);
+    });
   });
 }
 
@@ -39,10 +49,16 @@ export class SimpleCancelSource {
   constructor() {
     const src = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the token reads the source's flag
     this.token = {
-      get isCancellationRequested() { return src.cancelledFlag; },
+      get isCancellationRequested() {
+        return src.cancelledFlag;
+      },
       onCancellationRequested: (l) => {
         src.listeners.push(l);
-        return { dispose: () => { src.listeners = src.listeners.filter((x) => x !== l); } };
+        return {
+          dispose: () => {
+            src.listeners = src.listeners.filter((x) => x !== l);
+          },
+        };
       },
     };
   }

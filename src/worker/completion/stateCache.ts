@@ -15,7 +15,10 @@
  * Pure (no vscode import); the state type is opaque. Callers serialize requests per cache.
  */
 
-export interface Advanced<S> { state: S; logits: Float32Array }
+export interface Advanced<S> {
+  state: S;
+  logits: Float32Array;
+}
 
 export interface Advancer<S> {
   /** read `text` from a zero state */
@@ -40,8 +43,17 @@ export interface CacheResult<S> extends Advanced<S> {
   start: number;
 }
 
-interface Checkpoint<S> { end: number; state: S; logits: Float32Array }
-interface Entry<S> { start: number; text: string; checkpoints: Checkpoint<S>[]; used: number }
+interface Checkpoint<S> {
+  end: number;
+  state: S;
+  logits: Float32Array;
+}
+interface Entry<S> {
+  start: number;
+  text: string;
+  checkpoints: Checkpoint<S>[];
+  used: number;
+}
 
 export interface StateCacheOptions {
   /** characters before the cursor read on a cold start (default 512) */
@@ -60,15 +72,22 @@ export class DocumentStateCache<S> {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly adv: Advancer<S>, private opts: StateCacheOptions) {}
+  constructor(
+    private readonly adv: Advancer<S>,
+    private opts: StateCacheOptions,
+  ) {}
 
   setOptions(o: StateCacheOptions): void {
     if (o.window !== this.opts.window) this.clear();
     this.opts = o;
   }
 
-  get window(): number { return this.opts.window; }
-  private get maxSpan(): number { return this.opts.maxSpan ?? 4 * this.opts.window; }
+  get window(): number {
+    return this.opts.window;
+  }
+  private get maxSpan(): number {
+    return this.opts.maxSpan ?? 4 * this.opts.window;
+  }
 
   /** The state after the text before the cursor (or null when there is no text before it). */
   async get(key: string, src: ContextSource): Promise<CacheResult<S> | null> {
@@ -100,7 +119,10 @@ export class DocumentStateCache<S> {
     let start = Math.max(0, c - this.opts.window);
     if (start > 0 && isLowSurrogate(src.read(start, start + 1))) start++; // never split a surrogate pair
     const text = src.read(start, c);
-    if (text.length === 0) { this.entries.delete(key); return null; }
+    if (text.length === 0) {
+      this.entries.delete(key);
+      return null;
+    }
     const r = await this.adv.start(text);
     const entry: Entry<S> = { start, text, checkpoints: [], used: ++this.clock };
     this.addCheckpoint(entry, { end: text.length, state: r.state, logits: r.logits });
@@ -130,10 +152,18 @@ export class DocumentStateCache<S> {
   }
 
   /** forget one document (closed, or a model change) */
-  invalidate(key: string): void { this.entries.delete(key); }
-  clear(): void { this.entries.clear(); }
-  has(key: string): boolean { return this.entries.has(key); }
-  get size(): number { return this.entries.size; }
+  invalidate(key: string): void {
+    this.entries.delete(key);
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+  get size(): number {
+    return this.entries.size;
+  }
   /** the consumed span of a document, for tests and diagnostics */
   span(key: string): { start: number; text: string; checkpoints: number[] } | undefined {
     const e = this.entries.get(key);
@@ -155,8 +185,13 @@ export class DocumentStateCache<S> {
   private evict(): void {
     const cap = this.opts.documents ?? 16;
     while (this.entries.size > cap) {
-      let oldest: string | undefined, t = Infinity;
-      for (const [k, e] of this.entries) if (e.used < t) { t = e.used; oldest = k; }
+      let oldest: string | undefined,
+        t = Infinity;
+      for (const [k, e] of this.entries)
+        if (e.used < t) {
+          t = e.used;
+          oldest = k;
+        }
       this.entries.delete(oldest!);
     }
   }

@@ -14,7 +14,13 @@ suite('no folder open', () => {
     assert.equal(root.where, 'global');
     assert.match(root.dir, /seqlab\.seqlab[\\/]models$/);
     const text = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test/integration/fixtures/workspace/tiny.txt');
-    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', { file: text, preset: 'tiny', steps: 20, name: 'global-model', options: { evalEvery: 10, sampleChars: 0 } });
+    const out = await vscode.commands.executeCommand<TrainOutcome>('seqlab.train', {
+      file: text,
+      preset: 'tiny',
+      steps: 20,
+      name: 'global-model',
+      options: { evalEvery: 10, sampleChars: 0 },
+    });
     assert.equal(out.error, undefined, out.error);
     assert.equal(out.modelDir, path.join(root.dir, 'global-model'));
     assert.ok(fs.existsSync(path.join(out.modelDir!, 'card.json')));

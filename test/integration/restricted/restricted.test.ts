@@ -17,7 +17,26 @@ suite('Restricted Mode', () => {
     const a = await api();
     const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models', 'planted');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'card.json'), JSON.stringify({ format: 1, name: 'planted', origin: 'trained', status: 'complete', config: { kind: 'char', cell: 'lstm', layers: 1, hidden: 8, vocab: 4, emb: 4, features: 0, outputs: 4, dropout: 0 }, params: 1, vocabSize: 4, data: { files: [], chars: 0, bytes: 0 }, steps: 1, bestValLoss: null, bestValBpc: null, trainSeconds: 0, createdAt: '', updatedAt: '', options: {} }));
+    fs.writeFileSync(
+      path.join(dir, 'card.json'),
+      JSON.stringify({
+        format: 1,
+        name: 'planted',
+        origin: 'trained',
+        status: 'complete',
+        config: { kind: 'char', cell: 'lstm', layers: 1, hidden: 8, vocab: 4, emb: 4, features: 0, outputs: 4, dropout: 0 },
+        params: 1,
+        vocabSize: 4,
+        data: { files: [], chars: 0, bytes: 0 },
+        steps: 1,
+        bestValLoss: null,
+        bestValBpc: null,
+        trainSeconds: 0,
+        createdAt: '',
+        updatedAt: '',
+        options: {},
+      }),
+    );
     assert.equal(a.store.blockedByTrust, true);
     assert.deepEqual(await a.tree.getChildren(), []);
     assert.match(String(a.treeView.message), /Restricted Mode/);
