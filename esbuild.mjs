@@ -1,6 +1,6 @@
 // One entry per runtime: extension host, training worker, CLI (and, later, one per webview).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -74,6 +74,7 @@ if (existsSync('src/extension.ts'))
   });
 // integration tests: run inside the VS Code extension host (scripts/run-integration.mjs); mocha stays external
 if (OUT === 'dist' && existsSync('test/integration/index.ts')) {
+  rmSync('out/integration', { recursive: true, force: true }); // no stale suites from renamed or deleted files
   const its = readdirSync('test/integration', { recursive: true })
     .map(String)
     .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))

@@ -48,3 +48,20 @@ export async function guard<T>(fn: () => Promise<T>): Promise<T | TrainOutcome> 
     return { error: (e as Error).message };
   }
 }
+
+/** The base of a group of commands on the models of `store`: the three helpers every command body uses. */
+export abstract class CommandGroup {
+  constructor(protected readonly store: ModelStore) {}
+
+  protected requireTrust(): void {
+    requireTrust(this.store);
+  }
+
+  protected resolveModel(ref: ModelEntry | string | undefined, filter: (e: ModelEntry) => boolean, title: string): Promise<ModelEntry | undefined> {
+    return resolveModel(this.store, ref, filter, title);
+  }
+
+  protected guard<T>(fn: () => Promise<T>): Promise<T | TrainOutcome> {
+    return guard(fn);
+  }
+}

@@ -11,21 +11,24 @@ import type { TrainSources } from '../protocol/worker';
 import { defaultCell, defaultPreset, PRESET_NAMES, presetOptions, type PresetName } from './config';
 import { checkSelectionText, checkSource, csvRoute, isCsv } from './inputs';
 import { log, showFailure, showInfo } from './log';
-import { userError, type ModelEntry, type ModelStore } from './modelStore';
+import { userError, type ModelStore } from './modelStore';
 import { statusText, type ModelsTreeProvider } from './modelsTree';
-import { guard, requireTrust, resolveModel } from './commandGuard';
+import { CommandGroup } from './commandGuard';
+import { ModelCommands } from './modelCommands';
 import { sanitizeModelName } from './names';
 import type { TrainingService } from './trainingService';
 import { asArgs, type Budget, budgetFromArgs, isEntry, pickBudget, pickCell, pickPreset, type TrainArgs, type TrainOutcome } from './trainArgs';
 
 export type { TrainArgs, TrainOutcome } from './trainArgs';
 
-export class Commands {
+export class Commands extends CommandGroup {
   constructor(
-    private readonly store: ModelStore,
+    store: ModelStore,
     private readonly training: TrainingService,
     private readonly tree: ModelsTreeProvider,
-  ) {}
+  ) {
+    super(store);
+  }
 
   register(context: vscode.ExtensionContext): void {
     const reg = (id: string, fn: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -349,18 +352,12 @@ export class Commands {
       return this.startRun({ name, outDir, sources, options, resume: { from: entry.dir, mode }, notify: args.notify }, !interactive && args.wait !== false);
     });
   }
+}
 
-  // ---------------------------------------------------------------- helpers
-
-  private requireTrust(): void {
-    requireTrust(this.store);
-  }
-
-  private resolveModel(ref: ModelEntry | string | undefined, filter: (e: ModelEntry) => boolean, title: string): Promise<ModelEntry | undefined> {
-    return resolveModel(this.store, ref, filter, title);
-  }
-
-  private guard<T>(fn: () => Promise<T>): Promise<T | TrainOutcome> {
-    return guard(fn);
-  }
+/** The training commands and the model commands. */
+export function registerCommands(context: vscode.ExtensionContext, deps: { store: ModelStore; training: TrainingService; tree: ModelsTreeProvider }): Commands {
+  const commands = new Commands(deps.store, deps.training, deps.tree);
+  commands.register(context);
+  new ModelCommands(deps.store, deps.training).register(context);
+  return commands;
 }

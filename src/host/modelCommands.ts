@@ -2,18 +2,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from './commandIds';
-import { guard, requireTrust, resolveModel } from './commandGuard';
+import { CommandGroup } from './commandGuard';
 import { log, showInfo } from './log';
-import { userError, type ModelEntry, type ModelStore } from './modelStore';
+import { userError, type ModelStore } from './modelStore';
 import { sanitizeModelName } from './names';
 import type { TrainingService } from './trainingService';
-import { isEntry, type TrainOutcome } from './trainArgs';
+import { isEntry } from './trainArgs';
 
-export class ModelCommands {
+export class ModelCommands extends CommandGroup {
   constructor(
-    private readonly store: ModelStore,
+    store: ModelStore,
     private readonly training: TrainingService,
-  ) {}
+  ) {
+    super(store);
+  }
 
   register(context: vscode.ExtensionContext): void {
     const reg = (id: string, fn: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -157,17 +159,5 @@ export class ModelCommands {
       return exportPytorchScript(source, args.target, !args.target);
     });
     return typeof r === 'string' ? r : undefined;
-  }
-
-  private requireTrust(): void {
-    requireTrust(this.store);
-  }
-
-  private resolveModel(ref: ModelEntry | string | undefined, filter: (e: ModelEntry) => boolean, title: string): Promise<ModelEntry | undefined> {
-    return resolveModel(this.store, ref, filter, title);
-  }
-
-  private guard<T>(fn: () => Promise<T>): Promise<T | TrainOutcome> {
-    return guard(fn);
   }
 }

@@ -170,3 +170,23 @@ export function statusText(e: Pick<ModelEntry, 'status'>): string {
 function escapeMd(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
+
+/** The Models view: its tree, and the Restricted Mode message on it. */
+export function registerModelsView(
+  context: vscode.ExtensionContext,
+  store: ModelStore,
+  training: TrainingService,
+): { tree: ModelsTreeProvider; treeView: vscode.TreeView<unknown> } {
+  const tree = new ModelsTreeProvider(store, training);
+  const treeView = vscode.window.createTreeView('seqlab.models', { treeDataProvider: tree, showCollapseAll: false });
+  const updateMessage = () => {
+    treeView.message = store.blockedByTrust
+      ? vscode.l10n.t(
+          'Restricted Mode: models in this workspace are not loaded, because model files from an untrusted folder could be crafted to attack the loaders. Trust the workspace to see them.',
+        )
+      : undefined;
+  };
+  updateMessage();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(updateMessage), store.onDidChange(updateMessage), tree, treeView);
+  return { tree, treeView: treeView as vscode.TreeView<unknown> };
+}

@@ -14,7 +14,7 @@
  */
 import { writeFinalOnnx } from './finalExport';
 import { evaluateForecast } from './forecastReport';
-import { runSession } from './session';
+import { checkpointOf, runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -293,7 +293,7 @@ export interface ForecastFolder {
 
 /** What the run writes in its folder: the card with its forecast section, the checkpoint, model.onnx (with the spec). */
 function forecastFolder(req: ForecastTrainRequest, s: Settings, fd: ForecastData, W: number, run: ForecastRunParts, now: () => number): ForecastFolder {
-  const { config, opts, model, trainer } = run;
+  const { config, opts, trainer } = run;
   const outDir = req.outDir;
   const spec = forecastSpec(fd);
   const coverage = s.coverage ?? FORECAST_DEFAULTS.coverage;
@@ -340,19 +340,7 @@ function forecastFolder(req: ForecastTrainRequest, s: Settings, fd: ForecastData
     coverage,
     intervals: null,
     saveCheckpoint: () => {
-      const snap: Checkpoint = {
-        config,
-        options: opts,
-        vocab: null,
-        trainer: trainer.snapshot(),
-        meta,
-        params: Float32Array.from(model.params.data),
-        optimizer: trainer.optimizer.state,
-        bestParams: trainer.bestParams,
-        h: trainer.state.h as Float32Array[],
-        c: trainer.state.c as Float32Array[],
-      };
-      writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+      writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(checkpointOf(trainer, config, opts, null, meta)));
     },
     updateCard: (patch) => {
       Object.assign(card, patch, {

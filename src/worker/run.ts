@@ -4,7 +4,7 @@
  * tests. Bad input throws a DataError (a one-line, user-facing message) before anything is written.
  */
 import { writeFinalOnnx } from './finalExport';
-import { runSession } from './session';
+import { checkpointOf, runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -211,7 +211,7 @@ interface Folder {
 /** What the run writes in its folder: the card (with every checkpoint), the checkpoint, model.onnx. */
 function folderWriters(req: TrainRequest, ck: Checkpoint | null, data: RunData, run: Run, optionChanges: string[], now: () => number): Folder {
   const { outDir } = req;
-  const { config, model, trainer, stepBase } = run;
+  const { config, trainer, stepBase } = run;
   const { corpus, dataFiles, opts } = data;
   const vocab = corpus.vocab;
   // an exact resume continues the same card: its creation time and the history of option changes
@@ -248,19 +248,7 @@ function folderWriters(req: TrainRequest, ck: Checkpoint | null, data: RunData, 
     card,
     onnxMeta,
     saveCheckpoint: () => {
-      const snap: Checkpoint = {
-        config,
-        options: opts,
-        vocab: vocab.toJSON(),
-        trainer: trainer.snapshot(),
-        meta,
-        params: Float32Array.from(model.params.data),
-        optimizer: trainer.optimizer.state,
-        bestParams: trainer.bestParams,
-        h: trainer.state.h as Float32Array[],
-        c: trainer.state.c as Float32Array[],
-      };
-      writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(snap));
+      writeFileAtomic(join(outDir, CHECKPOINT_FILE), encodeCheckpoint(checkpointOf(trainer, config, opts, vocab.toJSON(), meta)));
     },
     // written with every checkpoint: after a crash or kill -9 the card holds the checkpoint's steps and time
     updateCard: (patch) => {

@@ -4,6 +4,9 @@
  * checkpoint and the card at each evaluation, a fast ONNX export at each new best, a crash marked `failed` on the card
  * (then rethrown), and at the end the last progress event and a checkpoint.
  */
+import type { Checkpoint } from '../engine/checkpoint';
+import type { ModelConfig } from '../engine/config';
+import type { TrainOptions } from '../engine/options';
 import type { EvalInfo, RunResult, StepInfo, Trainer } from '../engine/train';
 import type { ModelCard } from '../protocol/model';
 import type { TrainProgress } from '../protocol/worker';
@@ -79,4 +82,16 @@ export function runSession(trainer: Trainer, h: SessionHooks): RunResult {
   if (lastStep) emit(lastStep, true);
   h.saveCheckpoint();
   return result;
+}
+
+/** Everything an exact resume needs, as the trainer has it now (the weights copied; the rest by reference). */
+export function checkpointOf(trainer: Trainer, config: ModelConfig, options: TrainOptions, vocab: number[] | null, meta: Checkpoint['meta']): Checkpoint {
+  return {
+    ...{ config, options, vocab, trainer: trainer.snapshot(), meta },
+    params: Float32Array.from(trainer.model.params.data),
+    optimizer: trainer.optimizer.state,
+    bestParams: trainer.bestParams,
+    h: trainer.state.h as Float32Array[],
+    c: trainer.state.c as Float32Array[],
+  };
 }

@@ -48,3 +48,24 @@ export function modelDirs(root: string): string[] {
 export function messagesSince(a: SeqlabApi, since: number): string[] {
   return a.messages.slice(since).map((m) => `${m.level}: ${m.text}`);
 }
+
+/**
+ * A small trained text model in the default models folder, named `name`, for the files that need one to work on:
+ * trained here when it is not there yet (a few seconds), so no test file depends on another having run before it.
+ */
+export async function trainedModel(name = 'it-base'): Promise<string> {
+  const dir = path.join(workspaceDir(), '.seqlab', 'models', name);
+  if (fs.existsSync(path.join(dir, 'card.json')) && fs.existsSync(path.join(dir, 'model.onnx'))) return dir;
+  const out = await vscode.commands.executeCommand<{ error?: string; modelDir?: string }>('seqlab.train', {
+    file: fixture('tiny.txt'),
+    cell: 'lstm',
+    preset: 'tiny',
+    steps: 60,
+    name,
+    notify: false,
+    options: { evalEvery: 30, sampleChars: 0 },
+  });
+  assert.equal(out.error, undefined, out.error);
+  assert.equal(out.modelDir, dir);
+  return dir;
+}

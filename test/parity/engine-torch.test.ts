@@ -6,30 +6,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '../../src/engine/config';
 import type { Kernels } from '../../src/engine/kernels';
 import { createWasmKernels } from '../../src/engine/kernels-wasm';
 import { type Dtype, Model } from '../../src/engine/model';
+import type { Fixture } from './fixture';
 
 const wasm = createWasmKernels();
 
 const dir = join(__dirname, '..', 'fixtures', 'parity');
-interface Fixture {
-  config: ModelConfig;
-  T: number;
-  B: number;
-  inputs: number[];
-  targets: number[];
-  h0: number[][];
-  c0?: number[][];
-  params: Record<string, number[]>;
-  logits: number[];
-  loss: number;
-  hT: number[][];
-  cT?: number[][];
-  Y: number[][];
-  grads: Record<string, number[]>;
-}
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'length');

@@ -6,27 +6,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ModelConfig, validateConfig } from '../../src/engine/config';
+import { validateConfig } from '../../src/engine/config';
 import { paramLayout } from '../../src/engine/params';
-
-interface Fixture {
-  config: ModelConfig;
-  T: number;
-  B: number;
-  inputs: number[];
-  targets: number[];
-  h0: number[][];
-  c0?: number[][];
-  params: Record<string, number[]>;
-  logits: number[];
-  loss: number;
-  hT: number[][];
-  cT?: number[][];
-  Y: number[][];
-  grads: Record<string, number[]>;
-  dh0: number[][];
-  dc0?: number[][];
-}
+import type { Fixture } from './fixture';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'parity');
 const files = fs

@@ -172,21 +172,8 @@ export class HelperPool {
   }
 
   /** Split C into 1 + helpers parts: by columns (multiples of NR) when N is wide enough, else by rows. */
-  gemm(
-    tA: number,
-    tB: number,
-    M: number,
-    N: number,
-    K: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    scr: number,
-  ): void {
+  gemm(...args: Parameters<RawSgemm>): void {
+    const [tA, tB, M, N, K, a, lda, b, ldb, beta, c, ldc, scr] = args;
     const ready = M * N * K >= this.parallelMinWork ? this.ready() : [];
     const parts = ready.length + 1;
     const byCols = N >= 16 * parts;

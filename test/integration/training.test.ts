@@ -31,7 +31,9 @@ suite('training through the commands (real worker)', () => {
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
     assert.match(String(item.description), /step \d+/);
     assert.match(String(item.contextValue), /^model-training-/);
-    assert.match(String(a.training.statusBarText), /step \d+ · loss \d+\.\d\d bits\/char · [\d.]+k? chars\/s · ETA (\d+:\d\d|–)/);
+    // the status bar follows the progress messages (throttled): its line for this run, once it has one
+    const bar = /step \d+ · loss \d+\.\d\d bits\/char · [\d.]+k? chars\/s · ETA (\d+:\d\d|–)/;
+    await waitFor("the status bar to show the run's progress", () => bar.test(String(a.training.statusBarText)), 10_000, 20);
     const outcome = await running;
     lag.disable();
     const p99 = lag.percentile(99) / 1e6,

@@ -5,12 +5,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/host/commands';
 import type { ModelCard } from '../../src/protocol/model';
-import { api, fixture, waitFor } from './helpers';
+import { api, fixture, waitFor, trainedModel } from './helpers';
 
 const cfg = () => vscode.workspace.getConfiguration('seqlab');
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
 suite('settings take effect', () => {
+  suiteSetup(() => trainedModel('it-base'));
+
   teardown(async () => {
     for (const k of [
       'modelsLocation',
@@ -44,13 +46,13 @@ suite('settings take effect', () => {
     assert.equal(card.config.hidden, 24, 'the tiny preset with its override');
     assert.equal(card.config.emb, 16, 'the rest of the tiny preset');
     await waitFor('it-loc in the tree', async () => (await a.tree.getChildren()).some((e) => e.name === 'it-loc'), 10_000);
-    assert.ok(!(await a.tree.getChildren()).some((e) => e.name === 'it-tiny'), 'models of the other location are not listed');
+    assert.ok(!(await a.tree.getChildren()).some((e) => e.name === 'it-base'), 'models of the other location are not listed');
     await cfg().update('modelsLocation', undefined, vscode.ConfigurationTarget.Workspace);
     await waitFor(
       'the default location listed again',
       async () => {
         const names = (await a.tree.getChildren()).map((e) => e.name);
-        return names.includes('it-tiny') && !names.includes('it-loc');
+        return names.includes('it-base') && !names.includes('it-loc');
       },
       10_000,
     );
@@ -58,7 +60,7 @@ suite('settings take effect', () => {
 
   test('the tree refreshes from a file watcher when model folders change on disk (in the workspace, and in an absolute location outside it)', async () => {
     const a = await api();
-    const src = path.join(ws(), '.seqlab', 'models', 'it-tiny');
+    const src = path.join(ws(), '.seqlab', 'models', 'it-base');
     const fired = () =>
       new Promise<void>((resolve) => {
         const d = a.store.onDidChange(() => {

@@ -3,15 +3,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelCard } from '../../src/protocol/model';
-import { api, EXTENSION_ID, fixture, messagesSince, modelDirs, waitFor } from './helpers';
+import { api, EXTENSION_ID, fixture, messagesSince, modelDirs, waitFor, trainedModel } from './helpers';
 
 const models = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models');
 const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 
 suite('ONNX export and import', () => {
+  suiteSetup(() => trainedModel('it-base'));
+
   test('Export Model to ONNX… writes a standalone, parity-checked copy', async () => {
-    const target = fixture('exports/it-tiny.onnx');
-    const out = await vscode.commands.executeCommand<string>('seqlab.exportOnnx', { model: 'it-tiny', target });
+    const target = fixture('exports/it-base.onnx');
+    const out = await vscode.commands.executeCommand<string>('seqlab.exportOnnx', { model: 'it-base', target });
     assert.equal(out, target);
     const bytes = fs.readFileSync(target);
     assert.ok(bytes.length > 1000, `${bytes.length} bytes`);
@@ -20,7 +22,7 @@ suite('ONNX export and import', () => {
 
   test('Import ONNX Model… brings in our own export and a PyTorch-exported LSTM (with its vocabulary file)', async () => {
     const a = await api();
-    const dir1 = await vscode.commands.executeCommand<string>('seqlab.importOnnx', { file: fixture('exports/it-tiny.onnx'), name: 'it-roundtrip' });
+    const dir1 = await vscode.commands.executeCommand<string>('seqlab.importOnnx', { file: fixture('exports/it-base.onnx'), name: 'it-roundtrip' });
     assert.equal(dir1, path.join(models(), 'it-roundtrip'));
     const golden = JSON.parse(fs.readFileSync(path.join(repo(), 'test/fixtures/onnx/torch_char_lstm.json'), 'utf8')) as { vocab: string };
     fs.writeFileSync(fixture('torch_vocab.json'), JSON.stringify([...golden.vocab]));
@@ -79,6 +81,8 @@ suite('ONNX export and import', () => {
 });
 
 suite('PyTorch: export a training script, bring the result back', () => {
+  suiteSetup(() => trainedModel('it-base'));
+
   test('Export Training Script for PyTorch… writes the script for a recipe and for a model', async () => {
     fs.writeFileSync(fixture('ddp.seqlab.json'), JSON.stringify({ name: 'it-ddp-recipe', data: 'tiny.txt', preset: 'tiny', options: { lr: 0.005 } }));
     const target = fixture('exports/train-recipe.py');
@@ -89,7 +93,7 @@ suite('PyTorch: export a training script, bring the result back', () => {
     assert.match(py, /^ {4}'hidden': 32,$/m, 'the tiny preset');
     assert.ok(py.includes(JSON.stringify(fixture('tiny.txt'))), 'the data, as an absolute path');
     const fromModel = await vscode.commands.executeCommand<string>('seqlab.exportPytorchScript', {
-      model: 'it-tiny',
+      model: 'it-base',
       target: fixture('exports/train-model.py'),
     });
     assert.match(fs.readFileSync(fromModel, 'utf8'), /^VOCAB = \[\d+(, ?\d+)*\]/m, 'a model continues with its vocabulary');

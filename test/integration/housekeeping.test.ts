@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../src/host/commands';
 import type { ModelCard } from '../../src/protocol/model';
-import { api, fixture, waitFor } from './helpers';
+import { api, fixture, waitFor, trainedModel } from './helpers';
 
 const models = () => path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab', 'models');
 
 suite('recipes and housekeeping', () => {
+  suiteSetup(() => trainedModel('it-base'));
+
   test("Run Training Recipe reproduces the recipe's hyperparameters", async () => {
     const recipe = fixture('rnn.seqlab.json');
     fs.writeFileSync(
@@ -52,7 +54,7 @@ suite('recipes and housekeeping', () => {
     assert.equal(e.status, 'unreadable');
     assert.match(String(a.tree.getTreeItem(e).description), /unreadable/);
     assert.ok(
-      (await a.tree.getChildren()).some((x) => x.name === 'it-tiny'),
+      (await a.tree.getChildren()).some((x) => x.name === 'it-base'),
       'the other models are still listed',
     );
   });
