@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -67,5 +67,26 @@ describe('README.md', () => {
     }
     const firstImage = readme.indexOf('![');
     assert.ok(firstImage > 0 && firstImage < readme.indexOf('## '), 'a screenshot before the first section');
+  });
+});
+
+describe('README.md architecture', () => {
+  it('names every layer of eslint/layers.mjs with a row in its layer table, and every folder of src/ is a layer', async () => {
+    const { ALLOW } = (await import(join(ROOT, 'eslint', 'layers.mjs'))) as { ALLOW: Record<string, { layers: string[]; packages: string[] }> };
+    const rows = readme.split('\n').filter((l) => /^\| `src\//.test(l));
+    for (const layer of Object.keys(ALLOW).filter((l) => l !== 'top')) {
+      const row = rows.find((r) => r.startsWith(`| \`src/${layer}/\``));
+      assert.ok(row, `no row for src/${layer}/ in the README's layer table`);
+      for (const p of ALLOW[layer]!.packages.filter((x) => x !== 'node')) assert.ok(row.includes(`\`${p}\``), `src/${layer}/ row does not name ${p}`);
+    }
+    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    assert.deepEqual(
+      folders.filter((f) => !(f in ALLOW)),
+      [],
+      'folders of src/ that are not layers',
+    );
+    for (const f of folders) assert.match(readme, new RegExp(`^  ${f}/ `, 'm'), `the README's tree does not list src/${f}/`);
   });
 });
