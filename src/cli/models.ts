@@ -65,11 +65,15 @@ async function importCmd(file: string, o: { vocab?: string; name?: string; out: 
     return;
   }
   const more = r.trainable
-    ? '; it can be trained further (seqlab train --finetune)'
+    ? r.card.config.kind === 'regression'
+      ? `; it can be trained further (seqlab forecast train --resume ${r.dir})`
+      : '; it can be trained further (seqlab train --finetune)'
     : r.notTrainable
       ? `; ${r.notTrainable}, so it runs but cannot be trained further here`
       : '';
-  process.stdout.write(`imported ${file} as ${r.dir} (${r.card.vocabSize}-character vocabulary${more})\n`);
+  const c = r.card.config;
+  const what = c.kind === 'regression' ? `a forecaster: ${c.features} columns → ${c.outputs} outputs` : `${r.card.vocabSize}-character vocabulary`;
+  process.stdout.write(`imported ${file} as ${r.dir} (${what}${more})\n`);
 }
 
 function exportPytorchCmd(source: string, o: { out: string; force?: boolean }): void {

@@ -147,13 +147,7 @@ export class ModelCommands extends CommandGroup {
         }
       }
       if (!source)
-        source = (
-          await this.resolveModel(
-            undefined,
-            (e) => e.hasCheckpoint && e.card?.config.kind === 'char',
-            vscode.l10n.t('Export a PyTorch training script for which model?'),
-          )
-        )?.dir;
+        source = (await this.resolveModel(undefined, (e) => e.hasCheckpoint, vscode.l10n.t('Export a PyTorch training script for which model?')))?.dir;
       if (!source) return undefined;
       const { exportPytorchScript } = await import('./pytorchCommands');
       return exportPytorchScript(source, args.target, !args.target);

@@ -20,7 +20,8 @@ import { type EngineChoice, openInference } from './fallback';
 import { CRC_KEY, IMPORTED_KEY, withChecksum } from './checksum';
 import { META } from './export';
 import { EXPECTED_SIGNATURE, ModelImportError, type ModelInfo, prepareModel, vocabFromFile } from './import';
-import { encodePatch } from './proto';
+import { decodeModel, encodePatch, metadataOf } from './proto';
+import { importForecaster, scriptForecaster } from './importForecast';
 import { ModelLoadError } from './errors';
 import { OnnxModel } from './runtime';
 import { type ParityReport, exportVerified } from './verify';
@@ -82,19 +83,14 @@ function readVocabFile(file: string): number[] {
  * and runs one short sequence, then writes model.onnx (with the vocabulary added as seqlab.vocab metadata), card.json,
  * and, when the graph is a plain Embedding → RNN → Linear stack, checkpoint.bin (so it can be trained further).
  */
-export async function importOnnxFile(
-  file: string,
-  opts: { modelsDir: string; name?: string; vocabFile?: string; now?: () => Date },
-): Promise<{ dir: string; card: ModelCard; info: ModelInfo; trainable: boolean; notTrainable: string | null }> {
+export async function importOnnxFile(file: string, opts: { modelsDir: string; name?: string; vocabFile?: string; now?: () => Date }): Promise<ImportResult> {
   const bytes = readModelFile(file);
+  const forecaster = scriptForecasterOf(bytes);
+  if (forecaster) return importForecastFolder(file, bytes, forecaster, opts);
   const vocab = opts.vocabFile ? readVocabFile(opts.vocabFile) : undefined;
   const { info } = prepareModel(bytes, { vocab, name: basename(file) });
   if (info.signature.kind !== 'char' || !info.vocab) throw new ModelImportError('only character models can be imported');
-  const name = opts.name ?? basename(file, extname(file));
-  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ModelImportError(`"${name}" is not a usable model name (letters, digits, . _ - only)`);
-  const dir = join(opts.modelsDir, name);
-  if (existsSync(join(dir, CARD_FILE)) || existsSync(join(dir, ONNX_FILE)))
-    throw new ModelImportError(`a model named "${name}" already exists in ${opts.modelsDir}`);
+  const { name, dir } = importTarget(file, opts);
   // the stored file carries its vocabulary, so the folder is self-contained, and a checksum (a file that has one keeps it)
   const add = [
     { key: IMPORTED_KEY, value: '1' },
@@ -124,6 +120,41 @@ export async function importOnnxFile(
   if (existsSync(remoteLog)) writeFileAtomic(join(dir, REMOTE_LOG_FILE), readFileSync(remoteLog));
   writeCard(dir, card);
   return { dir, card, info, trainable: checkpoint !== null, notTrainable };
+}
+
+type ImportResult = { dir: string; card: ModelCard; info: ModelInfo | null; trainable: boolean; notTrainable: string | null };
+
+/** The metadata of a forecaster our PyTorch script wrote, or null (any other file, or one that does not decode). */
+function scriptForecasterOf(bytes: Uint8Array): ReturnType<typeof scriptForecaster> {
+  let meta: Record<string, string>;
+  try {
+    meta = metadataOf(decodeModel(bytes));
+  } catch {
+    return null; // prepareModel says what is wrong with it
+  }
+  return scriptForecaster(meta);
+}
+
+async function importForecastFolder(
+  file: string,
+  bytes: Uint8Array,
+  m: NonNullable<ReturnType<typeof scriptForecaster>>,
+  opts: { modelsDir: string; name?: string; now?: () => Date },
+): Promise<ImportResult> {
+  const { name, dir } = importTarget(file, opts);
+  const now = (opts.now ?? (() => new Date()))().toISOString();
+  const { card } = await importForecaster(file, bytes, m, { dir, name, now });
+  return { dir, card, info: null, trainable: true, notTrainable: null };
+}
+
+/** The new folder's name and path; refused when the name is unusable or taken. */
+function importTarget(file: string, opts: { modelsDir: string; name?: string }): { name: string; dir: string } {
+  const name = opts.name ?? basename(file, extname(file));
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ModelImportError(`"${name}" is not a usable model name (letters, digits, . _ - only)`);
+  const dir = join(opts.modelsDir, name);
+  if (existsSync(join(dir, CARD_FILE)) || existsSync(join(dir, ONNX_FILE)))
+    throw new ModelImportError(`a model named "${name}" already exists in ${opts.modelsDir}`);
+  return { name, dir };
 }
 
 function readModelFile(file: string): Uint8Array {

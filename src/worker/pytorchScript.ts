@@ -12,9 +12,30 @@ import { DataError } from '../data/errors';
 import { readCheckpoint } from '../data/modelFolder';
 import { DEFAULT_TRAIN_OPTIONS, PRESETS, resolveOptions, type TrainOptions } from '../engine/options';
 import { SELECTION_FILE } from '../protocol/model';
+import { type ForecastSpec, validateForecastSpec } from '../data/csv/prepare';
+
+/** What the script needs to train a forecaster as Sequence Lab does (KIND = 'forecast'). */
+export interface ScriptForecast {
+  targets: string[];
+  features: string[];
+  timeColumn: string | null;
+  timeKind: string;
+  step: number;
+  window: number;
+  horizon: number;
+  fill: string;
+  /** targets relative to the last observed value (the engine's default) */
+  relative: boolean;
+  coverage: number;
+  /** the forecasting request the run came from; back in a checkpoint it lets Continue Training resume the import */
+  request: Record<string, unknown>;
+}
 
 export interface ScriptRecipe {
   name: string;
+  kind: 'char' | 'forecast';
+  /** forecasting recipes: the CSV's columns, the windows and the scaling */
+  forecast?: ScriptForecast;
   /** absolute paths of the text files and folders */
   files: string[];
   options: TrainOptions;
@@ -69,23 +90,47 @@ export function recipeFromFile(file: string): ScriptRecipe {
   if (r.preset !== undefined && !preset) throw new DataError(`${file}: "preset" must be tiny, small, medium or large.`);
   const options = resolveOptions({ ...preset, ...(r.options && typeof r.options === 'object' ? r.options : {}) });
   const name = typeof r.name === 'string' && r.name ? r.name : file.replace(/^.*[\\/]/, '').replace(/\.seqlab\.json$/i, '');
-  return { name, files: (data as string[]).map((d) => resolve(dirname(file), d)), options };
+  return { name, kind: 'char', files: (data as string[]).map((d) => resolve(dirname(file), d)), options };
 }
 
 /** A model folder: the options of its run, its data, and its vocabulary (the script continues with the same ids). */
 export function recipeFromModel(dir: string): ScriptRecipe {
   const card = readCard(dir);
   const ck = readCheckpoint(dir);
-  if (ck.config.kind !== 'char') throw new DataError(`"${card.name}" is a forecasting model: the PyTorch script trains character models only, for now.`);
+  const c = ck.config;
+  // a forecaster has no embedding: its options keep the default emb, which the script does not use
+  const shape = { cell: c.cell, layers: c.layers, hidden: c.hidden, dropout: c.dropout, ...(c.emb ? { emb: c.emb } : {}) };
+  const options = resolveOptions({ ...DEFAULT_TRAIN_OPTIONS, ...ck.options, ...shape });
+  if (c.kind === 'regression') return forecastRecipe(card.name, ck.meta.forecast, options);
   const d = ck.meta.data as { files?: string[]; selection?: boolean } | undefined;
   const files = d?.selection ? [join(dir, SELECTION_FILE)] : (d?.files ?? card.data.files);
-  const c = ck.config;
-  return {
-    name: card.name,
-    files,
-    vocab: ck.vocab ?? undefined,
-    options: resolveOptions({ ...DEFAULT_TRAIN_OPTIONS, ...ck.options, cell: c.cell, layers: c.layers, hidden: c.hidden, emb: c.emb, dropout: c.dropout }),
+  return { name: card.name, kind: 'char', files, vocab: ck.vocab ?? undefined, options };
+}
+
+/** A forecasting model's recipe: its CSV, columns, window, horizon and scaling, from the checkpoint's settings. */
+function forecastRecipe(name: string, meta: unknown, options: TrainOptions): ScriptRecipe {
+  const m = meta as { spec?: ForecastSpec; request?: Record<string, unknown> } | undefined;
+  if (!m?.spec || !m.request || typeof m.request.file !== 'string') {
+    throw new DataError(`"${name}" has no forecasting settings in its checkpoint, so the script cannot repeat its run.`);
+  }
+  const spec = validateForecastSpec(m.spec);
+  const { request } = m;
+  const forecast: ScriptForecast = {
+    ...{ targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, timeKind: spec.timeKind, step: spec.step },
+    ...{ window: spec.window, horizon: spec.horizon, fill: spec.fill, relative: spec.deltaScale !== null, coverage: 0.9, request },
   };
+  return { name, kind: 'forecast', files: [request.file as string], options, forecast };
+}
+
+/** A JSON value as a Python literal (None, True, False; strings as JSON writes them, which Python reads the same). */
+function pyValue(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number' || typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(pyValue).join(', ')}]`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${JSON.stringify(k)}: ${pyValue(x)}`)
+    .join(', ')}}`;
 }
 
 export function recipeFrom(path: string): ScriptRecipe {
@@ -115,7 +160,12 @@ export function pytorchScript(r: ScriptRecipe, template: string): string {
     if (!re.test(text)) throw new Error(`the PyTorch script template has no ${marker} line`);
     return text.replace(re, () => value);
   };
+  const forecast = r.forecast
+    ? ['FORECAST = {', ...Object.entries(r.forecast).map(([k, v]) => `    ${JSON.stringify(k)}: ${pyValue(v)},`), '}'].join('\n')
+    : 'FORECAST = None  # a text recipe';
   let s = fill(template, 'RECIPE', recipe);
+  s = fill(s, 'KIND', `KIND = ${JSON.stringify(r.kind)}`);
+  s = fill(s, 'FORECAST', forecast);
   s = fill(s, 'DATA', data);
   s = fill(s, 'VOCAB', vocab);
   return fill(s, 'NAME', `NAME = ${JSON.stringify(r.name)}`);

@@ -13,6 +13,8 @@ import { readCard } from '../../src/data/card';
 import { importOnnxFile, sampleModelFolder } from '../../src/onnx/models';
 import { createControl } from '../../src/protocol/worker';
 import { runTraining } from '../../src/worker/run';
+import { runForecastTraining } from '../../src/worker/forecast';
+import { predictForecast } from '../../src/worker/forecastPredict';
 import { tempDir } from '../unit/helpers';
 
 const ROOT = join(__dirname, '..', '..');
@@ -139,4 +141,94 @@ describe('PyTorch DDP: export the script, torchrun 2 processes, import, check, t
       assert.ok(r.bestValLoss !== null && r.bestValLoss < card.bestValLoss! + 0.05, `fine-tuned ${r.bestValLoss} vs ${card.bestValLoss}`);
     })();
   });
+
+  it("a forecaster: the script repeats its run on 2 processes, the import forecasts PyTorch's numbers, and trains further here", async () => {
+    assert.ok(py);
+    const dir = tempDir('seqlab-ddp-fc-');
+    const csv = join(dir, 'sales.csv');
+    writeFileSync(csv, seasonalCsv(360));
+    // a forecaster trained here: two columns in, two steps ahead
+    const base = { jobId: 'fc', file: csv, control: createControl(), targets: ['sales'], features: ['temp'], window: 16, horizon: 2, hidden: 16 };
+    const here = await runForecastTraining({ ...base, outDir: join(dir, 'models', 'fc'), name: 'fc', steps: 40 });
+    assert.equal(here.status, 'complete');
+    const ex = spawnSync(process.execPath, [cli, 'export-pytorch', here.modelDir, '-o', 'train.py'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(ex.status, 0, ex.stderr);
+    const script = readFileSync(join(dir, 'train.py'), 'utf8');
+    assert.match(script, /^KIND = "forecast"$/m);
+    assert.match(script, /^ {4}"targets": \["sales"\],$/m);
+    assert.match(script, /^ {4}"window": 16,$/m);
+    const run = spawnSync(
+      'torchrun',
+      [...TORCHRUN_311_FIX, '--standalone', '--nproc_per_node=2', 'train.py', '--steps', '60', '--eval-every', '20', '--out', 'out'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 600000,
+        env: { ...process.env, OMP_NUM_THREADS: '1' },
+      },
+    );
+    assert.equal(run.status, 0, `torchrun failed:\n${run.stderr.slice(-3000)}`);
+    const first = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    assert.equal(first.steps, 60);
+    // pre-empted: --resume continues the windows where they were, up to 80 steps
+    const resumed = spawnSync(
+      'torchrun',
+      [...TORCHRUN_311_FIX, '--standalone', '--nproc_per_node=2', 'train.py', '--steps', '80', '--eval-every', '20', '--resume', '--out', 'out'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 600000,
+        env: { ...process.env, OMP_NUM_THREADS: '1' },
+      },
+    );
+    assert.equal(resumed.status, 0, `torchrun --resume failed:\n${resumed.stderr.slice(-3000)}`);
+    const steps = resumed.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"step"'))
+      .map((l) => JSON.parse(l).step as number);
+    assert.deepEqual([steps[0], steps[steps.length - 1]], [70, 80], 'the resumed session logs steps 61..80 only');
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    assert.equal(summary.steps, 80);
+    assert.ok(Number.isFinite(summary.best_val_loss) && summary.best_val_loss < 1, `validation MSE (z-units) ${summary.best_val_loss}`);
+    assert.equal(summary.processes, 2);
+    assert.equal(summary.kind, 'forecast');
+    assert.equal(summary.forecast.length, 2, "PyTorch's own forecast of the 2 steps after the data");
+    const imp = await importOnnxFile(join(dir, 'out', 'model.onnx'), { modelsDir: join(dir, 'models'), name: 'fc-ddp' });
+    const card = readCard(imp.dir);
+    assert.equal(card.config.kind, 'regression');
+    assert.deepEqual([card.config.features, card.config.outputs], [2, 2]);
+    assert.ok(existsSync(join(imp.dir, 'train.log.jsonl')), 'the remote log came along');
+    // through onnxruntime, from the CSV: the same numbers as PyTorch, and intervals from the script's residuals
+    const p = await predictForecast({ modelDir: imp.dir, file: csv });
+    for (let i = 0; i < 2; i++) {
+      const d = Math.abs(p.values[i]! - summary.forecast[i]) / Math.max(1, Math.abs(summary.forecast[i]));
+      assert.ok(d < 1e-4, `step ${i + 1}: ${p.values[i]} here, ${summary.forecast[i]} in PyTorch`);
+      assert.ok(p.lower[i]! < p.values[i]! && p.values[i]! < p.upper[i]!, 'an interval around the forecast');
+    }
+    assert.equal(p.labels[0], nextDay(csv), 'the first forecast row is dated the day after the data');
+    // and it continues here: 20 more steps of the same forecasting run, which writes the full report
+    const more = await runForecastTraining({ ...base, outDir: imp.dir, name: 'fc-ddp', steps: 20, resume: { from: imp.dir } });
+    assert.equal(more.steps, 20);
+    assert.ok(existsSync(join(imp.dir, 'forecast.json')), 'the continued run writes the report the forecast panel shows');
+  });
 });
+
+/** sales = 20 + 6 sin(2πt/12) + 0.03 t + N(0, 0.5²) and a temperature that leads it, daily, with a few gaps */
+function seasonalCsv(n: number): string {
+  let s = 11;
+  const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const lines = ['date,sales,temp'];
+  for (let t = 0; t < n; t++) {
+    const d = new Date(Date.UTC(2021, 0, 1 + t)).toISOString().slice(0, 10);
+    const sales = 20 + 6 * Math.sin((2 * Math.PI * t) / 12) + 0.03 * t + 0.5 * gauss();
+    const temp = 15 + 8 * Math.sin((2 * Math.PI * (t + 2)) / 12) + gauss();
+    lines.push(`${d},${t % 97 === 50 ? '' : sales.toFixed(3)},${temp.toFixed(2)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function nextDay(csv: string): string {
+  const last = readFileSync(csv, 'utf8').trim().split('\n').pop()!.split(',')[0]!;
+  return new Date(Date.parse(last) + 86400000).toISOString().slice(0, 10);
+}
