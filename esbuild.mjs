@@ -49,6 +49,7 @@ const webview = {
 for (const p of ['dashboard', 'generate', 'hidden', 'forecast'])
   builds.push({ ...webview, entryPoints: { [p]: `src/webview/${p}/main.ts` }, outdir: `${OUT}/webview` });
 builds.push({ ...node, entryPoints: { 'bench/heatmap': 'bench/heatmap.ts' }, outdir: OUT });
+builds.push({ ...node, entryPoints: { 'bench/hidden': 'bench/hidden.ts' }, outdir: OUT });
 // the banner stamps when the bundle starts loading, so activate() can report code-loading time too: wall time, the
 // process's CPU time, and (Linux) this thread's own CPU time from /proc/thread-self/schedstat, which other threads of the
 // extension host (GC helpers, other extensions' workers) do not inflate.

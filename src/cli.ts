@@ -11,6 +11,7 @@ import { RemoteError } from './protocol/rpc';
 import { isOnnxUserError, num, UsageError, UserError } from './cli/common';
 import { addForecastCommands } from './cli/forecast';
 import { addModelCommands, sample } from './cli/models';
+import { addStatesCommand } from './cli/states';
 import { addTrainCommand, train } from './cli/train';
 
 /** `npm start`: train a small LSTM for about a minute on TypeScript's own lib.*.d.ts, then print text. */
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
     .exitOverride();
   addTrainCommand(p);
   addModelCommands(p);
+  addStatesCommand(p);
   p.command('demo')
     .description("train a small LSTM on TypeScript's lib files for about a minute, then generate text")
     .option('--minutes <x>', 'time budget', num('--minutes', 0.001), 1)

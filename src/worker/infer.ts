@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { loadTsModel } from '../data/modelFolder';
 import { Vocab } from '../data/vocab';
-import { Model } from '../engine/model';
-import { EngineStepper, openInference, paramsFromOnnx, type InferenceHandle } from '../onnx/fallback';
+import { EngineStepper, openInference, type InferenceHandle } from '../onnx/fallback';
 import type { InferRequests, InferHostEvents, InferWorkerEvents } from '../protocol/infer';
 import { CHECKPOINT_FILE, ONNX_FILE } from '../protocol/model';
 import { Rpc } from '../protocol/rpc';
-import { extractHidden, generateChars, maxStepsFor, type HiddenStore } from './inferCore';
+import { generateChars } from './inferCore';
+import { hiddenModel, maxStepsFor, readHidden, type HiddenStore } from './hiddenStates';
 import { pickKernels } from './kernels';
 
 if (!parentPort) throw new Error('infer-worker.js must run as a worker thread');
@@ -79,30 +79,17 @@ rpc.handle('infer/generate', async (req) => {
 
 let hidden: HiddenStore | undefined;
 
-function tsModel(dir: string): { model: Model; vocab: Vocab } {
-  if (existsSync(join(dir, CHECKPOINT_FILE))) {
-    const { model, vocab } = loadTsModel(dir, pickKernels());
-    if (!vocab) throw userError('This is a forecasting model: hidden states over text need a character model.');
-    return { model, vocab };
-  }
-  const onnx = join(dir, ONNX_FILE);
-  if (!existsSync(onnx)) throw userError(`The model folder ${dir} has neither ${ONNX_FILE} nor ${CHECKPOINT_FILE}.`);
-  const { config, params, vocab } = paramsFromOnnx(readFileSync(onnx));
-  if (config.kind !== 'char' || !vocab) throw userError('This is a forecasting model: hidden states over text need a character model.');
-  return { model: new Model(config, { params, kernels: pickKernels() }), vocab: Vocab.fromJSON(vocab) };
-}
-
 rpc.handle('infer/hidden', async (req) => {
   const t0 = performance.now();
   hidden = undefined;
-  const { model, vocab } = tsModel(req.modelDir);
+  const { model, vocab } = hiddenModel(req.modelDir);
   const c = model.config;
   const chars = Array.from(req.text);
   if (chars.length === 0) throw userError('There is no text to read: select some text or open a file with text in it.');
   const limit = Math.max(1, Math.min(req.maxChars ?? 50_000, maxStepsFor(c.hidden, c.layers, c.cell)));
   const used = chars.slice(0, limit);
   const ids = vocab.encode(used.join(''));
-  hidden = await extractHidden(model, ids, req.window ?? 1000);
+  hidden = await readHidden(model, ids);
   return {
     chars: used,
     T: hidden.T,
@@ -118,7 +105,7 @@ rpc.handle('infer/hidden', async (req) => {
 
 rpc.handle('infer/signal', ({ layer, signal }) => {
   if (!hidden) throw userError('Run the model over a text first.');
-  const d = hidden.data[layer]?.[signal];
+  const d = hidden.signal(layer, signal);
   if (!d) throw userError(`This model has no signal ${signal} in layer ${layer + 1}.`);
   return d;
 });

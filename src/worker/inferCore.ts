@@ -2,17 +2,12 @@
  * The inference worker's work, as plain functions (unit-tested in Node without a worker):
  * - `generateChars`: sampling over any TokenStepper, reporting each character with its probability and the
  *   top-5 candidates of its position (the Generate panel's shading and hover strip);
- * - `extractHidden`: runs the TS engine over a long text in windows (state carried) and keeps, per layer,
- *   h, c and the gates (i f o for LSTM, z r for GRU) — what ONNX's LSTM op does not output.
+ * (reading hidden states is hiddenStates.ts).
  */
-import { gateRowWidth } from '../engine/cells';
-import type { CellType } from '../engine/config';
-import type { Model } from '../engine/model';
 import { Rng } from '../engine/rng';
 import { pickToken, softmaxInto, validateSampleOptions } from '../engine/sampling';
 import type { TokenStepper } from '../onnx/decode';
-import { signalsFor } from '../protocol/infer';
-import type { GenChar, GenerateSettings, Signal } from '../protocol/webview';
+import type { GenChar, GenerateSettings } from '../protocol/webview';
 
 export interface CharCodec {
   decode(ids: ArrayLike<number>): string;
@@ -75,60 +70,4 @@ export async function generateChars(
   }
   if (pending.length) onChars(pending);
   return { text, stoppedBy: 'length' };
-}
-
-export interface HiddenStore {
-  T: number;
-  H: number;
-  layers: number;
-  cell: CellType;
-  signals: Signal[];
-  /** data[layer][signal] = (T,H) */
-  data: Record<Signal, Float32Array>[];
-}
-
-/** floats kept per step per unit per signal per layer: budget in bytes for all of them */
-export function maxStepsFor(H: number, layers: number, cell: CellType, budgetBytes = 512e6): number {
-  return Math.floor(budgetBytes / (4 * H * layers * signalsFor(cell).length));
-}
-
-/**
- * Run `model` (batch 1) over ids in windows of `window` steps, carrying the state, and copy every signal out.
- * Yields to the event loop between windows (so cancel messages get through).
- */
-export async function extractHidden(model: Model, ids: ArrayLike<number>, window = 1000): Promise<HiddenStore> {
-  const c = model.config,
-    H = c.hidden,
-    L = c.layers,
-    T = ids.length,
-    G = gateRowWidth(c.cell, 1); // gate-row width in units of H (GRU rows are [z,r,n,hn])
-  const signals = signalsFor(c.cell);
-  const data = Array.from({ length: L }, () => {
-    const r = {} as Record<Signal, Float32Array>;
-    for (const s of signals) r[s] = new Float32Array(T * H);
-    return r;
-  });
-  // gate offsets within a step's (G·H) gate row: LSTM iofc, GRU zrh
-  const gateOff: Partial<Record<Signal, number>> = c.cell === 'lstm' ? { i: 0, o: 1, f: 2 } : c.cell === 'gru' ? { z: 0, r: 1 } : {};
-  const state = model.newState(1);
-  const buf = new Int32Array(window);
-  for (let t0 = 0; t0 < T; t0 += window) {
-    const n = Math.min(window, T - t0);
-    for (let t = 0; t < n; t++) buf[t] = ids[t0 + t];
-    model.forward(buf.subarray(0, n), n, 1, state, false, null);
-    for (let l = 0; l < L; l++) {
-      const cache = model.layerCache(l),
-        d = data[l];
-      d.h.set(cache.Y.subarray(0, n * H), t0 * H);
-      if (c.cell === 'lstm') d.c.set(cache.aux.subarray(0, n * H), t0 * H);
-      for (const s of signals) {
-        const g = gateOff[s];
-        if (g === undefined) continue;
-        const out = d[s];
-        for (let t = 0; t < n; t++) out.set(cache.gates.subarray(t * G * H + g * H, t * G * H + (g + 1) * H), (t0 + t) * H);
-      }
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-  return { T, H, layers: L, cell: c.cell, signals, data };
 }

@@ -110,4 +110,46 @@ describe('seqlab CLI', function () {
     const ev = JSON.parse(e.out);
     assert.ok(ev.bpc > 0 && ev.top1 >= 0 && ev.top1 <= 1);
   });
+
+  it('states: one signal of one layer as .npy (NumPy 1.0, float32, with the characters beside it) and as .csv', () => {
+    const text = readFileSync(join(__dirname, '..', '..', 'node_modules', 'typescript', 'README.md'), 'utf8').slice(0, 3000);
+    writeFileSync(join(dir, 'st.txt'), text);
+    const t = run(
+      ['train', 'st.txt', '--steps', '10', '--hidden', '16', '--emb', '8', '--batch', '4', '--seq', '16', '--out', 'm', '--name', 'st', '--json'],
+      dir,
+    );
+    assert.equal(t.code, 0, t.err);
+    const npy = run(['states', 'm/st', 'st.txt', '--signal', 'c', '--out', 'c.npy'], dir);
+    assert.equal(npy.code, 0, npy.err);
+    const bytes = readFileSync(join(dir, 'c.npy'));
+    assert.equal(bytes.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+    const hlen = bytes.readUInt16LE(8);
+    const header = bytes.subarray(10, 10 + hlen).toString('latin1');
+    const T = [...text].length;
+    assert.match(header, new RegExp(`'descr': '<f4', 'fortran_order': False, 'shape': \\(${T}, 16\\)`));
+    assert.equal((10 + hlen) % 64, 0, 'the data starts 64-aligned');
+    assert.equal(bytes.length, 10 + hlen + T * 16 * 4);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'c.chars.json'), 'utf8')).join(''), text);
+    const csv = run(['states', 'm/st', 'st.txt', '--signal', 'f', '--out', 'f.csv'], dir);
+    assert.equal(csv.code, 0, csv.err);
+    const rows = readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows.length, T + 1);
+    assert.equal(rows[0]!.split(',').length, 2 + 16);
+    const gates = rows.slice(1, 50).flatMap((r) => r.split(',').slice(-16).map(Number));
+    assert.ok(
+      gates.every((g) => g > 0 && g < 1),
+      'forget gates lie in (0, 1)',
+    );
+    for (const [args, code] of [
+      [['states', 'm/st', 'st.txt', '--out', 'x.txt'], 2],
+      [['states', 'm/st', 'st.txt', '--out', 'x.npy', '--signal', 'z'], 2],
+      [['states', 'm/st', 'st.txt', '--out', 'x.npy', '--layer', '2'], 2],
+      [['states', 'm/st', 'nope.txt', '--out', 'x.npy'], 1],
+    ] as [string[], number][]) {
+      const r = run(args, dir);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.err.trim().split('\n')[0]!.startsWith('seqlab: '), true);
+    }
+    assert.equal(existsSync(join(dir, 'x.npy')), false, 'a refused command writes nothing');
+  });
 });

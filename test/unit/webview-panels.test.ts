@@ -1,6 +1,6 @@
 /** The panels' pure parts: message validation, colour scales, heatmap math, unit ranking, find cells, saturation, generation. */
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { charConfig } from '../../src/engine/config';
 import { Model } from '../../src/engine/model';
@@ -10,8 +10,9 @@ import { Rpc } from '../../src/protocol/rpc';
 import { createHostRpc, createWebviewRpc, FROM_WEBVIEW, validateFromWebview, ValidationError } from '../../src/protocol/webview';
 import { findCells, rankUnits, saturation, smooth, textFeatures, toCsv, fmtSeconds } from '../../src/webview/shared/analysis';
 import { brightness, buildLut, LUT_SIZE, lutIndex, parseColor, probColor, scaleFor } from '../../src/webview/shared/colors';
-import { cellAt, clampView, fillTile, keyNav, tiles, zoomTime } from '../../src/webview/shared/heatmap';
-import { extractHidden, generateChars, topN } from '../../src/worker/inferCore';
+import { cellAt, clampView, fillTile, keyNav, tiles, timeTicks, unitTicks, zoomTime } from '../../src/webview/shared/heatmap';
+import { generateChars, topN } from '../../src/worker/inferCore';
+import { extractHidden } from '../../src/worker/hiddenStates';
 import { fromSaved, MAX_SAVED_RUNS, thin, toSaved } from '../../src/host/panels/runHistory';
 import { applicableHyper } from '../../src/webview/dashboard/hyper';
 import type { DashRun } from '../../src/protocol/webview';
@@ -161,6 +162,26 @@ describe('heatmap math', () => {
     assert.deepEqual(cellAt(v, 0, 0, 500, 100), { t: 150, u: 0 });
     assert.deepEqual(cellAt(v, 499, 99, 500, 100), { t: 249, u: 9 });
     assert.equal(cellAt(v, 500, 0, 500, 100), undefined);
+  });
+
+  it('axes: unit and position labels at round steps, far enough apart, inside the view', () => {
+    const v = { t0: 137, tSpan: 400, u0: 0, uSpan: 512 };
+    const u = unitTicks(v, 480);
+    assert.deepEqual(
+      u.slice(0, 3).map((x) => x.u),
+      [0, 20, 40],
+      '512 units in 480 px: every 20th (14 px apart at least)',
+    );
+    for (let i = 1; i < u.length; i++) assert.ok(u[i]!.y - u[i - 1]!.y >= 14);
+    assert.deepEqual(
+      unitTicks({ ...v, u0: 3, uSpan: 8 }, 480).map((x) => x.u),
+      [3, 4, 5, 6, 7, 8, 9, 10],
+      'zoomed in: every unit',
+    );
+    const t = timeTicks(v, 800);
+    assert.equal(t[0]!.t, 150, 'the first multiple of the step (50: 60 px at 2 px a step) inside the view');
+    assert.ok(t.every((x) => x.t >= 137 && x.t < 537 && x.x >= 0 && x.x <= 800));
+    for (let i = 1; i < t.length; i++) assert.ok(t[i]!.x - t[i - 1]!.x >= 60);
   });
 
   it('keyboard: arrows move the cursor and scroll to keep it in view, Enter selects, other keys are not ours', () => {
@@ -339,21 +360,21 @@ describe('inference worker core', () => {
     assert.deepEqual(windowed.signals, ['h', 'c', 'i', 'f', 'o']);
     for (let l = 0; l < 2; l++) {
       for (const s of windowed.signals) {
-        const a = windowed.data[l][s],
-          b = once.data[l][s];
+        const a = windowed.signal(l, s)!,
+          b = once.signal(l, s)!;
         assert.equal(a.length, 37 * 6);
         for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k] - b[k]) < 1e-5, `${s} layer ${l} at ${k}`);
       }
-      for (const g of ['i', 'f', 'o'] as const) for (const v of windowed.data[l][g]) assert.ok(v > 0 && v < 1);
+      for (const g of ['i', 'f', 'o'] as const) for (const v of windowed.signal(l, g)!) assert.ok(v > 0 && v < 1);
       // h = o ⊙ tanh(c)
-      const { h, c, o } = windowed.data[l];
+      const [h, c, o] = (['h', 'c', 'o'] as const).map((x) => windowed.signal(l, x)!);
       for (let k = 0; k < h.length; k++) assert.ok(Math.abs(h[k] - o[k] * Math.tanh(c[k])) < 1e-5);
     }
     const gru = new Model(charConfig({ vocab: 4, hidden: 5, emb: 3, cell: 'gru' }));
     gru.initParams(new Rng(3));
     const g = await extractHidden(gru, ids, 16);
     assert.deepEqual(g.signals, ['h', 'z', 'r']);
-    const zsum = g.data[0].z.reduce((s, v) => s + v, 0);
+    const zsum = g.signal(0, 'z')!.reduce((s, v) => s + v, 0);
     assert.ok(zsum > 0);
   });
 });
@@ -363,7 +384,11 @@ describe('webview strings', () => {
     const root = join(__dirname, '..', '..');
     const table = readFileSync(join(root, 'src/host/panels/strings.ts'), 'utf8');
     for (const panel of ['dashboard', 'generate', 'hidden']) {
-      const src = readFileSync(join(root, `src/webview/${panel}/main.ts`), 'utf8');
+      const folder = join(root, 'src/webview', panel);
+      const src = readdirSync(folder)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => readFileSync(join(folder, f), 'utf8'))
+        .join('\n');
       const keys = [...src.matchAll(/\bt\(\s*'((?:\\.|[^'\\])*)'/g)].map((m) => m[1]);
       assert.ok(keys.length > 10, panel);
       const block = table.slice(table.indexOf(`const ${panel.toUpperCase()}_EN = [`));

@@ -63,13 +63,15 @@ function heatmapBox(t: T): HTMLElement[] {
     el(
       'div',
       { id: 'mapBox', class: 'mapbox' },
+      el('canvas', { id: 'uaxis', 'aria-hidden': 'true', title: t('unit') }),
       el('canvas', {
         id: 'heatmap',
         tabindex: '0',
         role: 'img',
         'aria-label': t('Heatmap of hidden units over time. Arrow keys scroll, + and − zoom, Enter shows the unit under the cursor in the cell view.'),
       }),
-      el('canvas', { id: 'axis', 'aria-hidden': 'true' }),
+      el('span', { class: 'axis-corner muted' }, t('unit')),
+      el('canvas', { id: 'axis', 'aria-hidden': 'true', title: t('position') }),
     ),
     el('div', { id: 'tooltip', class: 'tooltip' }),
     el('input', { id: 'hscroll', type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': t('Scroll in time') }),

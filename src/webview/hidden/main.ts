@@ -16,6 +16,7 @@ import { cellAt, clampView, fillTile, keyNav, scrollTime, scrollUnits, tiles, vi
 import { makeT } from '../shared/i18n';
 import { FEATURE_NAMES, findResult, panelDom, SIGNAL_NAMES } from './dom';
 import { asFloat32, drawSaturation } from './saturation';
+import { drawTimeAxis, drawUnitAxis, UNIT_AXIS_W } from './axes';
 import { $, connect, el, getState, setState, status, themeBackground } from '../shared/rpc';
 
 interface UiState {
@@ -188,20 +189,14 @@ function buildTiles(): void {
   });
 }
 
-const AXIS_H = 22;
 function draw(syncScroll = true): void {
-  const cv = $('heatmap') as HTMLCanvasElement,
-    ax = $('axis') as HTMLCanvasElement;
-  const w = Math.max(200, $('mapBox').clientWidth - 2);
+  const cv = $('heatmap') as HTMLCanvasElement;
+  const w = Math.max(200, $('mapBox').clientWidth - 2 - UNIT_AXIS_W);
   const rowPx = meta ? Math.max(1, Math.min(8, Math.floor(480 / view.uSpan))) : 1;
   const h = meta ? Math.max(120, Math.min(480, view.uSpan * rowPx)) : 120;
   if (cv.width !== w || cv.height !== h) {
     cv.width = w;
     cv.height = h;
-  }
-  if (ax.width !== w || ax.height !== AXIS_H) {
-    ax.width = w;
-    ax.height = AXIS_H;
   }
   const ctx = cv.getContext('2d')!;
   ctx.imageSmoothingEnabled = false;
@@ -225,21 +220,8 @@ function draw(syncScroll = true): void {
     ctx.fillStyle = 'rgba(255,255,255,0.18)';
     ctx.fillRect((highlight.start - view.t0) * pxPerStep, 0, (highlight.end - highlight.start) * pxPerStep, h);
   }
-  // the text under the time axis
-  const actx = ax.getContext('2d')!;
-  actx.clearRect(0, 0, w, AXIS_H);
-  const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#ccc';
-  actx.fillStyle = fg;
-  actx.font = `${Math.min(14, Math.max(9, Math.floor(pxPerStep)))}px ${getComputedStyle(document.body).getPropertyValue('--vscode-editor-font-family') || 'monospace'}`;
-  actx.textAlign = 'center';
-  actx.textBaseline = 'middle';
-  if (pxPerStep >= 7) {
-    for (let k = 0; k < view.tSpan; k++) actx.fillText(visibleChar(meta.chars[view.t0 + k] ?? ''), (k + 0.5) * pxPerStep, AXIS_H / 2);
-  } else {
-    const every = Math.ceil(80 / pxPerStep);
-    for (let k = Math.ceil(view.t0 / every) * every; k < view.t0 + view.tSpan; k += every)
-      actx.fillText(String(k), (k - view.t0 + 0.5) * pxPerStep, AXIS_H / 2);
-  }
+  drawUnitAxis($('uaxis') as HTMLCanvasElement, view, h);
+  drawTimeAxis($('axis') as HTMLCanvasElement, view, w, meta.chars);
   const hs = $('hscroll') as HTMLInputElement;
   hs.max = String(Math.max(0, meta.T - view.tSpan));
   if (syncScroll) hs.value = String(view.t0);

@@ -143,3 +143,28 @@ export function keyNav(v: View, at: Cursor, key: string, T: number, H: number): 
   }
   return { view, at: c, select: false };
 }
+
+/** A round step (1, 2, 5 × 10^k) of at least `min`. */
+function niceStep(min: number): number {
+  const p = 10 ** Math.floor(Math.log10(Math.max(1, min)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= min) return m * p;
+  return 10 * p;
+}
+
+/** Unit numbers to label on the unit axis of a view drawn `heightPx` tall: multiples of a round step, ≥ gapPx apart. */
+export function unitTicks(v: View, heightPx: number, gapPx = 14): { u: number; y: number }[] {
+  const rowPx = heightPx / v.uSpan;
+  const step = niceStep(gapPx / rowPx);
+  const out: { u: number; y: number }[] = [];
+  for (let u = Math.ceil(v.u0 / step) * step; u < v.u0 + v.uSpan; u += step) out.push({ u, y: (u - v.u0 + 0.5) * rowPx });
+  return out;
+}
+
+/** Positions to label on the time axis of a view drawn `widthPx` wide: multiples of a round step, ≥ gapPx apart. */
+export function timeTicks(v: View, widthPx: number, gapPx = 60): { t: number; x: number }[] {
+  const stepPx = widthPx / v.tSpan;
+  const step = niceStep(gapPx / stepPx);
+  const out: { t: number; x: number }[] = [];
+  for (let t = Math.ceil(v.t0 / step) * step; t < v.t0 + v.tSpan; t += step) out.push({ t, x: (t - v.t0 + 0.5) * stepPx });
+  return out;
+}
