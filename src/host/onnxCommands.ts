@@ -109,7 +109,11 @@ export async function importModel(
     const name = args.name !== undefined ? sanitizeModelName(args.name) : store.freeName(fileName.replace(/\.onnx$/i, ''));
     if (store.exists(name)) throw userError(vscode.l10n.t('A model named "{0}" already exists. Choose another name or delete it first.', name));
     const r = await importOnnxFile(file, { modelsDir: store.root().dir, name, vocabFile });
-    const from = !r.info ? ' (a forecaster from the PyTorch script)' : r.info.ours ? '' : ` (from ${r.info.producer || 'an unknown producer'}, opset ${r.info.opset})`;
+    const from = !r.info
+      ? ' (a forecaster from the PyTorch script)'
+      : r.info.ours
+        ? ''
+        : ` (from ${r.info.producer || 'an unknown producer'}, opset ${r.info.opset})`;
     log().info(`[${name}] imported ${file}${from}`);
     store.fire();
     return r.dir;
