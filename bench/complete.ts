@@ -34,7 +34,7 @@ import { CharNgram } from '../src/engine/ngram';
 import { resolveOptions } from '../src/engine/options';
 import { Rng } from '../src/engine/rng';
 import { Trainer } from '../src/engine/train';
-import { Completer, type CompleterOptions } from '../src/worker/completion/completer';
+import { Completer, type CompleterOptions, DEFAULT_COMPLETER_OPTIONS } from '../src/worker/completion/completer';
 import { pickKernels, releaseKernels } from '../src/worker/kernels';
 import { applyConfidence, firstWord, trimPartialWord } from '../src/worker/completion/confidence';
 import { exportOnnx } from '../src/onnx/export';
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     const testChars = [...c.test];
     if (testChars.length !== c.test.length) throw new Error('held-out text has characters outside the BMP: offsets differ');
     const src = (cursor: number) => ({ cursor, read: (a: number, b: number) => c.test.slice(a, b) });
-    const opts: CompleterOptions = { window: WINDOW, maxChars: 40, beamWidth: 1, threshold: THRESHOLD, stop: [] };
+    const opts: CompleterOptions = { ...DEFAULT_COMPLETER_OPTIONS, window: WINDOW, maxChars: 40, threshold: THRESHOLD };
 
     // the anchor: a character 5-gram on the characters the LSTM trains on, and its acceptance proxy at the same positions
     const positions: number[] = [];

@@ -28,6 +28,8 @@ export interface SeqlabApi extends ActivationTimes {
   forecast: ForecastApi;
   /** the webview panels: the dashboard's run history, the open panels */
   panels: ReturnType<typeof registerPanels>;
+  /** autocomplete: its state and its inline-completion provider */
+  completion: ReturnType<typeof registerCompletion>;
 }
 
 let training: TrainingService | undefined;
@@ -42,14 +44,14 @@ export function activate(context: vscode.ExtensionContext): SeqlabApi {
   const { tree, treeView } = registerModelsView(context, store, training);
   const commands = registerCommands(context, { ...deps, tree });
   const completion = registerCompletion(context, deps);
-  context.subscriptions.push(tree.useAutocompleteSource(() => completion.modelDir, completion.onDidChange));
+  context.subscriptions.push(tree.useAutocompleteSource(() => completion.ctrl.modelDir, completion.ctrl.onDidChange));
   const panels = registerPanels(context, deps);
   const forecast = registerForecast(context, deps);
   const times = activationTimes(t0);
   // the log channel is created on first use, not here
   const line = `Sequence Lab activated in ${times.activationMs.toFixed(1)} ms (code loading ${times.codeLoadingMs?.toFixed(1) ?? '?'} ms)`;
   setTimeout(() => log().info(line), 2000).unref?.();
-  return { ...times, ...deps, tree, treeView, commands, messages: shownMessages, forecast, panels };
+  return { ...times, ...deps, tree, treeView, commands, messages: shownMessages, forecast, panels, completion };
 }
 
 export function deactivate(): void {

@@ -44,6 +44,10 @@ export const COMPLETION_COMMANDS = {
   accepted: 'seqlab.completion.accepted',
   snooze: 'seqlab.completion.snooze',
   state: 'seqlab.completion.state',
+  /** ask for a suggestion now (the only way in manual mode) */
+  trigger: 'seqlab.completion.trigger',
+  /** accept the next line of a multi-line suggestion */
+  acceptLine: 'seqlab.completion.acceptLine',
 } as const;
 
 export const ALL_COMMAND_IDS: string[] = [COMMANDS, PANEL_COMMANDS, FORECAST_COMMANDS, COMPLETION_COMMANDS].flatMap((g) => Object.values(g));

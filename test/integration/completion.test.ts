@@ -19,7 +19,9 @@ interface State {
   engine?: string;
   error?: string;
   statusText?: string;
-  last?: { text: string; ms: number; cold: boolean };
+  last?: { text: string; ms: number; cold: boolean; uri?: string };
+  lastQuiet?: { reason: string; uri: string };
+  heldBack?: { confidence: number; threshold: number };
   stats: { shown: number; accepted: number; charsSaved: number; requests: number };
 }
 const state = () => vscode.commands.executeCommand<State>('seqlab.completion.state');
@@ -139,6 +141,102 @@ suite('autocomplete', () => {
     const s2 = await trigger(s1.stats.requests);
     assert.ok(s2.stats.requests > s1.stats.requests, 'markdown was not listed, so it stays on');
     await cfg.update('languages', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('quiet where a suggestion would be in the way: the suggest widget, a selection, text right of the cursor; never a repeat of what follows', async () => {
+    const a = await api();
+    // the suggest widget: VS Code asks with the item the widget has selected; the provider keeps quiet
+    const ed = await editorWith(SENTENCE + 'the quick b');
+    const pos = ed.selection.active;
+    const tok = new vscode.CancellationTokenSource().token;
+    const withWidget = await a.completion.provider.provideInlineCompletionItems(
+      ed.document,
+      pos,
+      { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: { range: new vscode.Range(pos, pos), text: 'brown' } },
+      tok,
+    );
+    assert.equal(withWidget, undefined);
+    assert.equal((await state()).lastQuiet?.reason, 'suggest-widget');
+    // a selection
+    const line = ed.document.lineAt(1);
+    ed.selection = new vscode.Selection(line.range.start, line.range.end);
+    const s0 = await state();
+    await trigger(s0.stats.requests, 1500);
+    assert.equal((await state()).stats.requests, s0.stats.requests, 'no model call while text is selected');
+    assert.equal((await state()).lastQuiet?.reason, 'selection');
+    // text right of the cursor (more than seqlab.completion.maxCharsRightOfCursor = 0)
+    const mid = await editorWith(SENTENCE + 'the quick b fox');
+    mid.selection = new vscode.Selection(new vscode.Position(1, 11), new vscode.Position(1, 11));
+    await trigger(s0.stats.requests, 1500);
+    assert.equal((await state()).lastQuiet?.reason, 'text-right');
+    // up to seqlab.completion.maxCharsRightOfCursor characters may follow, and they are not suggested again
+    const cfg = vscode.workspace.getConfiguration('seqlab.completion');
+    await cfg.update('maxCharsRightOfCursor', 3, vscode.ConfigurationTarget.Global);
+    try {
+      const before = await editorWith(SENTENCE + 'the quick bdog');
+      before.selection = new vscode.Selection(new vscode.Position(1, 11), new vscode.Position(1, 11));
+      const s1 = await trigger((await state()).stats.requests);
+      assert.equal(s1.last?.uri, before.document.uri.toString(), JSON.stringify(s1));
+      assert.ok(s1.last!.text.startsWith('rown fox'), JSON.stringify(s1.last));
+      assert.ok(!s1.last!.text.endsWith('dog'), `repeats the text after the cursor: ${JSON.stringify(s1.last!.text)}`);
+    } finally {
+      await cfg.update('maxCharsRightOfCursor', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('manual mode: typing asks nothing, Trigger Autocomplete (Alt+\\) does', async () => {
+    const cfg = vscode.workspace.getConfiguration('seqlab.completion');
+    await cfg.update('trigger', 'manual', vscode.ConfigurationTarget.Global);
+    try {
+      const ed = await editorWith(SENTENCE + 'the quick b');
+      const s0 = await state();
+      // what VS Code asks as the user types (an automatic trigger): nothing, no model call
+      const typing = await (
+        await api()
+      ).completion.provider.provideInlineCompletionItems(
+        ed.document,
+        ed.selection.active,
+        { triggerKind: vscode.InlineCompletionTriggerKind.Automatic, selectedCompletionInfo: undefined },
+        new vscode.CancellationTokenSource().token,
+      );
+      assert.equal(typing, undefined);
+      assert.equal((await state()).stats.requests, s0.stats.requests, 'typing asked for nothing');
+      assert.equal((await state()).lastQuiet?.reason, 'manual');
+      // the command VS Code runs for Alt+\\; asked again every second, as trigger() does, until the provider answered
+      let asked = 0;
+      const s1 = await waitFor(
+        'the trigger command to ask',
+        async () => {
+          if (Date.now() - asked > 1000) {
+            asked = Date.now();
+            await vscode.commands.executeCommand('seqlab.completion.trigger');
+          }
+          const x = await state();
+          return x.stats.requests > s0.stats.requests && x;
+        },
+        15_000,
+      );
+      assert.ok(s1.last?.text.startsWith('rown'), JSON.stringify(s1.last));
+    } finally {
+      await cfg.update('trigger', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('a suggestion held back for low confidence: the status-bar tooltip says so, with the confidence', async () => {
+    const cfg = vscode.workspace.getConfiguration('seqlab.completion');
+    await cfg.update('confidenceThreshold', 0.999, vscode.ConfigurationTarget.Global);
+    try {
+      await editorWith(SENTENCE + 'zq');
+      const s0 = await state();
+      const s1 = await trigger(s0.stats.requests);
+      assert.ok(s1.stats.requests > s0.stats.requests);
+      assert.ok(s1.heldBack && s1.heldBack.confidence < 0.999, JSON.stringify(s1.heldBack));
+      const ctrl = (await api()).completion.ctrl as unknown as { item: vscode.StatusBarItem };
+      const tip = (ctrl.item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
+      assert.match(tip, new RegExp(`held back: the model was ${Math.round(100 * s1.heldBack!.confidence)}% sure, below the threshold of 100%`));
+    } finally {
+      await cfg.update('confidenceThreshold', 0.3, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('snooze stops suggestions until resumed; statistics are shown', async () => {

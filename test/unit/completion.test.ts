@@ -1,7 +1,8 @@
 /** Autocomplete logic without VS Code: language map, debounce and cancellation, confidence threshold, statistics, the completer. */
 import * as assert from 'node:assert/strict';
 import type { TokenStepper } from '../../src/onnx/decode';
-import { Completer, suggestsAt } from '../../src/worker/completion/completer';
+import { Completer } from '../../src/worker/completion/completer';
+import { quietReason, withoutRepeat, type QuietInput } from '../../src/worker/completion/quiet';
 import { applyConfidence, firstWord, trimPartialWord } from '../../src/worker/completion/confidence';
 import { debounce, LatestOnly, SerialQueue, SimpleCancelSource } from '../../src/worker/completion/debounce';
 import { isLanguageEnabled, normalizeLanguageMap, withLanguage } from '../../src/host/completion/languages';
@@ -129,11 +130,28 @@ describe('autocomplete: confidence threshold', () => {
     assert.equal(firstWord(' world, and'), ' world');
     assert.equal(firstWord('(x)'), '(');
   });
-  it('suggests only where the rest of the line is empty or closes things', () => {
-    assert.equal(suggestsAt(''), true);
-    assert.equal(suggestsAt('  '), true);
-    assert.equal(suggestsAt(');'), true);
-    assert.equal(suggestsAt('foo)'), false);
+  it('stays quiet where a suggestion would be in the way, and says why', () => {
+    const at: QuietInput = { scheme: 'file', suggestWidget: false, selection: false, restOfLine: '', maxRight: 0, trigger: 'automatic', explicit: false };
+    assert.equal(quietReason(at), null);
+    assert.equal(quietReason({ ...at, scheme: 'untitled' }), null);
+    assert.equal(quietReason({ ...at, scheme: 'vscode-notebook-cell' }), 'scheme');
+    assert.equal(quietReason({ ...at, scheme: 'git' }), 'scheme');
+    assert.equal(quietReason({ ...at, suggestWidget: true }), 'suggest-widget');
+    assert.equal(quietReason({ ...at, selection: true }), 'selection');
+    for (const rest of ['  ', ');', '"]', '})']) assert.equal(quietReason({ ...at, restOfLine: rest }), null, `only closes: ${rest}`);
+    assert.equal(quietReason({ ...at, restOfLine: 'foo)' }), 'text-right');
+    assert.equal(quietReason({ ...at, restOfLine: 'foo)', maxRight: 4 }), null, 'up to maxRight characters');
+    assert.equal(quietReason({ ...at, restOfLine: 'foo) + 1', maxRight: 4 }), 'text-right');
+    assert.equal(quietReason({ ...at, trigger: 'manual' }), 'manual', 'manual mode ignores typing');
+    assert.equal(quietReason({ ...at, trigger: 'manual', explicit: true }), null, 'and answers the trigger command');
+  });
+  it('never repeats the text after the cursor', () => {
+    assert.equal(withoutRepeat('foo(a, b)', ')'), 'foo(a, b');
+    assert.equal(withoutRepeat('x);', ');'), 'x');
+    assert.equal(withoutRepeat('value', ''), 'value');
+    assert.equal(withoutRepeat('value', ')  '), 'value', 'nothing to drop');
+    assert.equal(withoutRepeat(')', ')'), null, 'nothing new is left');
+    assert.equal(withoutRepeat('say "hi"', '"'), 'say "hi', 'the closing quote is already there');
   });
 });
 

@@ -19,6 +19,7 @@ import { CompletionStats, type StatsSnapshot } from './stats';
 const MODEL_KEY = 'seqlab.completion.model';
 const STATS_KEY = 'seqlab.completion.stats';
 const SNOOZE_KEY = 'seqlab.completion.snoozedUntil';
+const HINT_KEY = 'seqlab.completion.heldBackHintShown';
 export const SNOOZE_MS = 30 * 60 * 1000;
 
 interface Loaded {
@@ -42,6 +43,8 @@ export class CompletionController extends Disposable {
   private localSnooze: { until: number | undefined } | null = null;
   private saveTimer?: ReturnType<typeof setTimeout>;
   private readonly item: vscode.StatusBarItem;
+  /** the last suggestion held back for low confidence (cleared by the next one shown) */
+  heldBack?: { confidence: number; threshold: number };
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -230,9 +233,31 @@ export class CompletionController extends Disposable {
 
   // ---------------------------------------------------------------- statistics
 
-  recordRequest(ms: number, shown: boolean, cold: boolean): void {
+  recordRequest(ms: number, shown: boolean, cold: boolean, confidence?: number): void {
     this.stats.recordRequest(ms, shown, cold);
     this.scheduleSave();
+    const held = !shown && confidence !== undefined ? { confidence, threshold: readSettings().threshold } : undefined;
+    if ((held === undefined) !== (this.heldBack === undefined) || held) {
+      this.heldBack = held;
+      this.refresh();
+    }
+    if (held) void this.firstHoldHint(held);
+  }
+
+  /** The first suggestion ever held back: say once why nothing appeared, and where the threshold is set. */
+  private async firstHoldHint(h: { confidence: number; threshold: number }): Promise<void> {
+    if (this.context.globalState.get<boolean>(HINT_KEY)) return;
+    await this.context.globalState.update(HINT_KEY, true);
+    const open = vscode.l10n.t('Open Setting');
+    const pick = await vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Sequence Lab held back a suggestion: the model was {0}% sure, and suggestions need {1}% (seqlab.completion.confidenceThreshold). The status bar item says so each time.',
+        Math.round(100 * h.confidence),
+        Math.round(100 * h.threshold),
+      ),
+      open,
+    );
+    if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'seqlab.completion.confidenceThreshold');
   }
   recordAccepted(chars: number): void {
     this.stats.recordAccepted(chars);
@@ -286,6 +311,15 @@ export class CompletionController extends Disposable {
     } else {
       icon = '$(sparkle)';
       state = vscode.l10n.t('Autocomplete is on.');
+      const h = this.heldBack;
+      if (h) {
+        const why = vscode.l10n.t(
+          'The last suggestion was held back: the model was {0}% sure, below the threshold of {1}% (seqlab.completion.confidenceThreshold).',
+          Math.round(100 * h.confidence),
+          Math.round(100 * h.threshold),
+        );
+        state += '\n\n' + why;
+      }
     }
     this.item.text = `${icon} ${name}`;
     const md = new vscode.MarkdownString(undefined, true);

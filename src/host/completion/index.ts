@@ -6,7 +6,9 @@
  *   seqlab.showAutocompleteStatistics   → the statistics shown
  *   seqlab.trainAutocompleteModel       (optional TrainWorkspaceArgs) → files/characters used and the run
  * and, not in the palette: seqlab.completion.menu (status-bar menu), seqlab.completion.accepted (item command),
- * seqlab.completion.snooze (minutes; 0 resumes), seqlab.completion.state (diagnostics for tests).
+ * seqlab.completion.snooze (minutes; 0 resumes), seqlab.completion.state (diagnostics for tests); and
+ *   seqlab.completion.trigger (Alt+\: a suggestion now; the only way in manual mode)
+ *   seqlab.completion.acceptLine (Ctrl+Alt+Enter: the next line of a multi-line suggestion)
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -27,13 +29,13 @@ export interface CompletionDeps {
   training: TrainingService;
 }
 
-export function registerCompletion(context: vscode.ExtensionContext, deps: CompletionDeps): CompletionController {
+export function registerCompletion(context: vscode.ExtensionContext, deps: CompletionDeps): { ctrl: CompletionController; provider: SeqlabInlineProvider } {
   const ctrl = new CompletionController(context, deps.store);
   const provider = new SeqlabInlineProvider(ctrl);
   const reg = (id: string, fn: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   context.subscriptions.push(
     ctrl,
-    vscode.languages.registerInlineCompletionItemProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], provider),
+    vscode.languages.registerInlineCompletionItemProvider([{ scheme: 'file' }, { scheme: 'untitled' }], provider),
     vscode.workspace.onDidChangeTextDocument((e) => ctrl.documentChanged(e)),
     vscode.workspace.onDidCloseTextDocument((d) => ctrl.documentClosed(d)),
   );
@@ -47,6 +49,8 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
   reg(COMPLETION_COMMANDS.accepted, (n) => {
     ctrl.recordAccepted(typeof n === 'number' ? n : 0);
   });
+  reg(COMPLETION_COMMANDS.trigger, () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'));
+  reg(COMPLETION_COMMANDS.acceptLine, () => vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextLine'));
   reg(COMPLETION_COMMANDS.snooze, (m) => ctrl.snooze(typeof m === 'number' ? m * 60_000 : SNOOZE_MS));
   reg(COMPLETION_COMMANDS.state, () => ({
     model: ctrl.modelDir,
@@ -57,6 +61,8 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
     error: ctrl.lastError,
     statusText: ctrl.statusText,
     last: provider.last,
+    lastQuiet: provider.lastQuiet,
+    heldBack: ctrl.heldBack,
     stats: ctrl.stats.snapshot(),
   }));
   // the model in use may be deleted or renamed from the Models view
@@ -66,7 +72,7 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
       if (dir && !existsSync(path.join(dir, ONNX_FILE)) && !deps.training.isLive(dir)) void ctrl.setModel(undefined);
     }),
   );
-  return ctrl;
+  return { ctrl, provider };
 }
 
 /** The autocomplete commands a user runs: choose the model, turn it on or off, statistics, the menu, train a model. */

@@ -11,6 +11,10 @@ export interface CompletionSettings extends CompleterOptions {
   debounceMs: number;
   trainMaxFileKB: number;
   trainMaxTotalMB: number;
+  /** 'automatic': as you type; 'manual': only on the trigger command (Alt+\\) */
+  trigger: 'automatic' | 'manual';
+  /** more non-blank characters than this right of the cursor: no suggestion (what only closes things is allowed) */
+  maxCharsRightOfCursor: number;
 }
 
 const int = (v: unknown, def: number, min: number, max: number) =>
@@ -31,5 +35,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): CompletionSetti
     debounceMs: int(c.get('debounceMs'), 75, 0, 2000),
     trainMaxFileKB: int(c.get('trainMaxFileKB'), 512, 1, 65536),
     trainMaxTotalMB: int(c.get('trainMaxTotalMB'), 16, 1, 1024),
+    multiline: c.get<boolean>('multiline', false) === true,
+    maxLines: int(c.get('maxLines'), 3, 2, 20),
+    trigger: c.get<string>('trigger', 'automatic') === 'manual' ? 'manual' : 'automatic',
+    maxCharsRightOfCursor: int(c.get('maxCharsRightOfCursor'), 0, 0, 500),
   };
 }

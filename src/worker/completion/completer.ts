@@ -20,11 +20,14 @@ export interface CompleterOptions {
   beamWidth: number;
   /** 0..1: show nothing below this confidence (geometric-mean character probability) */
   threshold: number;
-  /** the suggestion ends before any of these (a newline always ends it) */
+  /** the suggestion ends before any of these (a newline ends it too, unless `multiline`) */
   stop: string[];
+  /** suggest up to `maxLines` lines (greedy decoding; beam search stays on one line) */
+  multiline: boolean;
+  maxLines: number;
 }
 
-export const DEFAULT_COMPLETER_OPTIONS: CompleterOptions = { window: 512, maxChars: 40, beamWidth: 1, threshold: 0.5, stop: [] };
+export const DEFAULT_COMPLETER_OPTIONS: CompleterOptions = { window: 512, maxChars: 40, beamWidth: 1, threshold: 0.5, stop: [], multiline: false, maxLines: 3 };
 
 /** What the completer needs from an opened model (fallback.ts's InferenceHandle fits). */
 export interface CompletionModel {
@@ -168,17 +171,19 @@ export class Completer {
     const o = this.opts;
     const logT = o.threshold > 0 ? Math.log(o.threshold) : -Infinity;
     // all picks up to the end of the line or maxChars in one model call where the backend can (the greedy graph)
-    const picked = await greedyDecode(from.fork(), first, o.maxChars, [...this.newlineIds], cancelled);
+    const picked = await greedyDecode(from.fork(), first, o.maxChars, o.multiline ? [] : [...this.newlineIds], cancelled);
     if (!picked) return undefined;
     const chars: string[] = [],
       lps: number[] = [];
     let sum = 0;
     let stoppedBy: CompletionResult['stoppedBy'] = 'length';
     let text = '';
+    let lines = 1;
     for (let i = 0; i < picked.ids.length; i++) {
       const id = picked.ids[i]!,
         logProb = picked.logProbs[i]!;
-      if (this.newlineIds.has(id)) {
+      // one line, or (multiline) up to maxLines lines: the suggestion ends before the newline that would start one more
+      if (this.newlineIds.has(id) && (!o.multiline || ++lines >= o.maxLines)) {
         stoppedBy = 'newline';
         break;
       }
@@ -240,12 +245,4 @@ export class Completer {
     const text = by === 'length' || by === 'unsure' ? trimPartialWord(kept.text) : kept.text;
     return { text, confidence: kept.confidence, raw, stoppedBy: by };
   }
-}
-
-/**
- * Ghost text only makes sense where the rest of the line is empty or only closes things (`)`, `]`, `;`…):
- * VS Code shows inline suggestions mid-line too, but a char model cannot see the text after the cursor.
- */
-export function suggestsAt(restOfLine: string): boolean {
-  return /^[\s)\]}>'"`;,.]*$/u.test(restOfLine);
 }
