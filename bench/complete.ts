@@ -36,7 +36,8 @@ import { Rng } from '../src/engine/rng';
 import { Trainer } from '../src/engine/train';
 import { Completer, type CompleterOptions, DEFAULT_COMPLETER_OPTIONS } from '../src/worker/completion/completer';
 import { pickKernels, releaseKernels } from '../src/worker/kernels';
-import { applyConfidence, firstWord, trimPartialWord } from '../src/worker/completion/confidence';
+import { firstWord } from '../src/worker/completion/confidence';
+import { ngramSuggest, realWordAt } from '../src/worker/completion/completeEval';
 import { exportOnnx } from '../src/onnx/export';
 import { openInference, paramsFromOnnx } from '../src/onnx/fallback';
 
@@ -213,33 +214,6 @@ function trainedModel(key: string, z: SizeSpec, vocab: Vocab, trainIds: Int32Arr
   return { bytes, info };
 }
 
-/** The same decoding rule as Completer's greedy path, over the n-gram: greedy to end of line / maxChars, confidence cut. */
-function ngramSuggest(m: CharNgram, vocab: Vocab, ctx: number[], o: CompleterOptions): string | null {
-  const ids = [...ctx];
-  const nl = vocab.lookup(10);
-  const chars: string[] = [],
-    lps: number[] = [];
-  let byLength = true;
-  for (let i = 0; i < o.maxChars; i++) {
-    const { id, p } = m.best(ids, ids.length);
-    if (id === nl) {
-      byLength = false;
-      break;
-    }
-    chars.push(vocab.decode([id]));
-    lps.push(Math.log(p));
-    ids.push(id);
-  }
-  const kept = applyConfidence(chars, lps, o.threshold);
-  if (!kept) return null;
-  return byLength || kept.text.length < chars.join('').length ? trimPartialWord(kept.text) : kept.text;
-}
-
-/** the real first word at a position, for the acceptance proxy */
-function realWordAt(text: string, p: number): string {
-  return firstWord(text.slice(p, p + 80).split('\n')[0]!);
-}
-
 async function main(): Promise<void> {
   console.log(
     `autocomplete benchmark on ${os.cpus()[0]?.model ?? 'cpu'} (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}), ${SIZES.map((z) => z.label).join('; ')}; embedding 64; context ${WINDOW} chars; threshold ${THRESHOLD}${quick ? ' (quick)' : ''}`,
@@ -269,7 +243,7 @@ async function main(): Promise<void> {
       let shown = 0,
         hit = 0;
       for (const p of positions) {
-        const real = realWordAt(c.test, p);
+        const real = realWordAt(testChars, p);
         const s = ngramSuggest(ng, vocab, Array.from(testIds.subarray(Math.max(0, p - 8), p)), opts);
         if (s) {
           shown++;
@@ -313,7 +287,7 @@ async function main(): Promise<void> {
         lHit = 0,
         lSaved = 0;
       for (const [i, p] of positions.entries()) {
-        const real = realWordAt(c.test, p);
+        const real = realWordAt(testChars, p);
         const r = await completer.complete(`proxy-${i}`, src(p));
         if (r?.text) {
           lShown++;

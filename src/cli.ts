@@ -12,6 +12,7 @@ import { isOnnxUserError, num, UsageError, UserError } from './cli/common';
 import { addForecastCommands } from './cli/forecast';
 import { addModelCommands, sample } from './cli/models';
 import { addStatesCommand } from './cli/states';
+import { addCompleteEvalCommand } from './cli/completeEval';
 import { addTrainCommand, train } from './cli/train';
 
 /** `npm start`: train a small LSTM for about a minute on TypeScript's own lib.*.d.ts, then print text. */
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   addTrainCommand(p);
   addModelCommands(p);
   addStatesCommand(p);
+  addCompleteEvalCommand(p);
   p.command('demo')
     .description("train a small LSTM on TypeScript's lib files for about a minute, then generate text")
     .option('--minutes <x>', 'time budget', num('--minutes', 0.001), 1)

@@ -152,4 +152,32 @@ describe('seqlab CLI', function () {
     }
     assert.equal(existsSync(join(dir, 'x.npy')), false, 'a refused command writes nothing');
   });
+
+  it('complete-eval: the product, the plain LSTM and the 5-gram, typed through held-out text, as one JSON object', () => {
+    const shakespeare = join(__dirname, '..', '..', '..', 'shared', 'data', 'tinyshakespeare.txt');
+    const src = existsSync(shakespeare)
+      ? readFileSync(shakespeare, 'utf8')
+      : readFileSync(join(__dirname, '..', '..', 'node_modules', 'typescript', 'README.md'), 'utf8');
+    writeFileSync(join(dir, 'ce-train.txt'), src.slice(0, 60_000));
+    writeFileSync(join(dir, 'ce-test.txt'), src.slice(60_000, 62_000));
+    const t = run(['train', 'ce-train.txt', '--steps', '150', '--hidden', '48', '--emb', '16', '--out', 'm', '--name', 'ce', '--json'], dir);
+    assert.equal(t.code, 0, t.err);
+    const r = run(['complete-eval', 'm/ce', 'ce-test.txt', '--max-chars', '800', '--json'], dir);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { chars: number; positions: number; completers: Record<string, Record<string, number>> };
+    assert.deepEqual(Object.keys(j.completers), ['product', 'lstm', 'ngram']);
+    for (const [name, f] of Object.entries(j.completers)) {
+      assert.deepEqual(Object.keys(f).sort(), ['bits_per_char', 'latency_p50_ms', 'latency_p95_ms', 'proxy', 'saved_per_100', 'top1'], name);
+      assert.ok(f.bits_per_char! > 0.5 && f.bits_per_char! < 8, `${name} bits/char ${f.bits_per_char}`);
+      assert.ok(f.top1! > 0.05 && f.top1! < 1, `${name} top-1 ${f.top1}`);
+      assert.ok(f.proxy! >= 0 && f.proxy! <= 1 && f.saved_per_100! >= 0 && f.saved_per_100! <= 100);
+      assert.ok(f.latency_p50_ms! <= f.latency_p95_ms!);
+    }
+    assert.equal(j.chars, 800);
+    assert.ok(j.positions > 400 && j.positions <= 800, 'one question per typed position; accepted words skip positions');
+    assert.ok(j.completers.ngram!.proxy! > 0, 'a 5-gram on 60,000 characters of the same text gets some words right');
+    const table = run(['complete-eval', 'm/ce', 'ce-test.txt', '--max-chars', '300'], dir);
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /^product +\d/m);
+  });
 });
