@@ -162,7 +162,7 @@ describe('seqlab CLI: the exit-code contract and damaged model folders', functio
       // export-pytorch
       [['export-pytorch', ck()], 2, /required option '-o, --out/],
       [['export-pytorch', 'missing.seqlab.json', '-o', 'train.py'], 1, /No such recipe or model folder/],
-      [['export-pytorch', forecast, '-o', 'train.py'], 1, /forecasting model: the PyTorch script trains character models only/],
+      [['export-pytorch', forecast, '-o', 'empty.txt'], 1, /empty\.txt exists; choose another name, or --force/],
       [['export-pytorch', 'empty.txt', '-o', 'train.py'], 1, /neither a \*\.seqlab\.json recipe nor a model folder/],
       [['export-pytorch', ck(), '-o', '.'], 1, /is a folder/],
       // info
