@@ -5,13 +5,12 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCard } from '../data/card';
-import { readCheckpoint } from '../data/modelFolder';
+import { trainingFilesOf } from '../data/modelFolder';
 import { collectTextFiles, loadCorpus, readTextFileChecked } from '../data/text';
 import { Vocab } from '../data/vocab';
 import { openInference } from '../onnx/fallback';
 import { OnnxModel } from '../onnx/runtime';
-import { CHECKPOINT_FILE, ONNX_FILE, SELECTION_FILE } from '../protocol/model';
+import { ONNX_FILE } from '../protocol/model';
 import { DEFAULT_COMPLETER_OPTIONS } from '../worker/completion/completer';
 import { completeEval, type CompleteEvalResult } from '../worker/completion/completeEval';
 import { int, modelDir, num, round, UserError } from './common';
@@ -20,16 +19,6 @@ interface CompleteEvalOptions {
   json?: boolean;
   maxChars: number;
   threshold: number;
-}
-
-/** The text the model was trained on (for its n-gram): the files of its run, or its saved selection. */
-function trainingFiles(dir: string): string[] {
-  const meta = existsSync(join(dir, CHECKPOINT_FILE)) ? (readCheckpoint(dir).meta.data as { files?: string[]; selection?: boolean } | undefined) : undefined;
-  const files = meta?.selection ? [join(dir, SELECTION_FILE)] : (meta?.files ?? readCard(dir).data.files);
-  const present = files.filter((f) => existsSync(f));
-  if (!present.length)
-    throw new UserError(`the text ${readCard(dir).name} was trained on is not on this machine (${files.slice(0, 2).join(', ')}): the n-gram needs it`);
-  return present;
 }
 
 async function completeEvalCmd(model: string, paths: string[], o: CompleteEvalOptions): Promise<void> {
@@ -45,7 +34,7 @@ async function completeEvalCmd(model: string, paths: string[], o: CompleteEvalOp
   try {
     if (onnx.signature.kind !== 'char' || !onnx.info.vocab) throw new UserError('complete-eval needs a character model with a vocabulary');
     const vocab = Vocab.fromJSON(onnx.info.vocab);
-    const train = loadCorpus(trainingFiles(dir), { vocab });
+    const train = loadCorpus(trainingFilesOf(dir, () => new UserError(`the text the model was trained on is not on this machine: the n-gram of the mixture needs it`)), { vocab });
     const r = await completeEval({ model: handle, onnx, vocab, text, trainIds: train.ids, options: { ...DEFAULT_COMPLETER_OPTIONS, threshold: o.threshold } });
     process.stdout.write(o.json ? JSON.stringify(rounded(r)) + '\n' : table(r));
   } finally {
@@ -57,7 +46,11 @@ async function completeEvalCmd(model: string, paths: string[], o: CompleteEvalOp
 function rounded(r: CompleteEvalResult): CompleteEvalResult {
   const each = (f: Record<string, number>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, round(v, 4)]));
   const c = r.completers;
-  return { ...r, completers: { product: each({ ...c.product }), lstm: each({ ...c.lstm }), ngram: each({ ...c.ngram }) } } as unknown as CompleteEvalResult;
+  return {
+    ...r,
+    gate: { ...r.gate, theta: r.gate.theta.map((x) => round(x, 4)) },
+    completers: { product: each({ ...c.product }), lstm: each({ ...c.lstm }), ngram: each({ ...c.ngram }) },
+  } as unknown as CompleteEvalResult;
 }
 
 function table(r: CompleteEvalResult): string {
@@ -73,7 +66,9 @@ function table(r: CompleteEvalResult): string {
   ]);
   const w = head.map((_, i) => Math.max(...[head, ...rows].map((x) => x[i]!.length)));
   const line = (x: string[]) => x.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-  return `${r.chars.toLocaleString('en-US')} characters typed through, ${r.positions.toLocaleString('en-US')} suggestions asked for (product)\n${[line(head), ...rows.map(line)].join('\n')}\n`;
+  const v = r.gate.validation;
+  const gate = `mixture gate on the training text's last ${v.chars.toLocaleString('en-US')} characters: ${v.gate.toFixed(3)} bits/char (one fixed weight ${r.gate.fixedWeight.toFixed(2)}: ${v.fixed.toFixed(3)}; LSTM alone ${v.lstm.toFixed(3)}; 5-gram alone ${v.ngram.toFixed(3)})`;
+  return `${r.chars.toLocaleString('en-US')} characters typed through, ${r.positions.toLocaleString('en-US')} suggestions asked for (product)\n${[line(head), ...rows.map(line)].join('\n')}\n${gate}\n`;
 }
 
 export function addCompleteEvalCommand(p: Command): void {

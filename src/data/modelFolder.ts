@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { decodeCheckpoint, type Checkpoint, CheckpointError } from '../engine/checkpoint';
 import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
-import { CHECKPOINT_FILE, type ModelCard } from '../protocol/model';
+import { CHECKPOINT_FILE, type ModelCard, SELECTION_FILE } from '../protocol/model';
 import { readCard } from './card';
 import { DataError } from './errors';
 import { Vocab } from './vocab';
@@ -29,4 +29,16 @@ export function loadTsModel(dir: string, kernels?: Kernels): { model: Model; voc
   const checkpoint = readCheckpoint(dir);
   const model = new Model(checkpoint.config, { params: checkpoint.bestParams, kernels });
   return { model, vocab: checkpoint.vocab ? Vocab.fromJSON(checkpoint.vocab) : null, card, checkpoint };
+}
+
+/**
+ * The files a model was trained on that are still here (its run's files, or its saved selection), for what is built
+ * from the same text (the autocomplete's n-gram). `missing` makes the error when none is left.
+ */
+export function trainingFilesOf(dir: string, missing: () => Error): string[] {
+  const meta = existsSync(join(dir, CHECKPOINT_FILE)) ? (readCheckpoint(dir).meta.data as { files?: string[]; selection?: boolean } | undefined) : undefined;
+  const files = meta?.selection ? [join(dir, SELECTION_FILE)] : (meta?.files ?? readCard(dir).data.files);
+  const present = files.filter((f) => existsSync(f));
+  if (!present.length) throw missing();
+  return present;
 }

@@ -60,6 +60,26 @@ export class CharNgram {
     return p;
   }
 
+  /**
+   * The whole next-id distribution after the up to order-1 ids before `end` of `ids`, written into out (V), the same
+   * recursion as `prob` for every id at once. Returns the longest context length that was seen (0 = none).
+   */
+  distribution(ids: ArrayLike<number>, end: number, out: Float64Array): number {
+    out.fill(1 / this.V);
+    const maxK = Math.min(this.order - 1, end);
+    let matched = 0;
+    for (let k = 0; k <= maxK; k++) {
+      const key = keyOf(ids, end - k, end);
+      const t = this.totals[k]!.get(key);
+      if (!t) break;
+      const back = (this.discount * t[1]) / t[0];
+      for (let c = 0; c < this.V; c++) out[c]! *= back;
+      for (const [c, n] of this.next[k]!.get(key)!) out[c]! += Math.max(n - this.discount, 0) / t[0];
+      matched = k;
+    }
+    return matched;
+  }
+
   /** the most likely next id and its probability (candidates: every id seen after any suffix of the context) */
   best(ids: ArrayLike<number>, end: number): { id: number; p: number } {
     const cands = new Set<number>();

@@ -22,6 +22,7 @@ interface State {
   last?: { text: string; ms: number; cold: boolean; uri?: string };
   lastQuiet?: { reason: string; uri: string };
   heldBack?: { confidence: number; threshold: number };
+  mixture?: { gate: number; lstm: number; ngram: number; fixed: number; chars: number };
   stats: { shown: number; accepted: number; charsSaved: number; requests: number };
 }
 const state = () => vscode.commands.executeCommand<State>('seqlab.completion.state');
@@ -84,6 +85,17 @@ suite('autocomplete', () => {
     const missing = await vscode.commands.executeCommand<string | undefined>('seqlab.useModelForAutocomplete', { model: 'no-such-model' });
     assert.equal(missing, undefined);
     assert.equal(path.basename((await state()).model!), modelName, 'a bad choice keeps the model in use');
+  });
+
+  test('the LSTM + 5-gram mixture is built in the background from the training text, and then suggests', async () => {
+    // the model loads on the first request; the mixture follows in the background
+    await editorWith(SENTENCE + 'the quick b');
+    await trigger((await state()).stats.requests);
+    const m = await waitFor('the mixture', async () => (await state()).mixture, 30_000);
+    assert.ok(m.chars >= 100 && m.gate <= Math.min(m.lstm, m.ngram) + 0.05, JSON.stringify(m));
+    await editorWith(SENTENCE + 'the quick b');
+    const s = await trigger((await state()).stats.requests);
+    assert.ok(s.last && s.last.text.startsWith('rown fox'), `suggestion from the mixture: ${JSON.stringify(s.last)}`);
   });
 
   test('typing: VS Code asks the provider, the suggestion completes the sentence, committing it (Tab) inserts it and counts as accepted', async () => {

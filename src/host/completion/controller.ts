@@ -11,7 +11,10 @@ import { Disposable } from '../disposable';
 import { ONNX_FILE } from '../../protocol/model';
 import { log } from '../log';
 import type { ModelStore } from '../modelStore';
-import { Completer } from '../../worker/completion/completer';
+import { Completer, type CompletionModel } from '../../worker/completion/completer';
+import type { MixtureValidation } from '../../worker/completion/mixture';
+import type { OnnxModel } from '../../onnx/runtime';
+import { trainingFilesOf } from '../../data/modelFolder';
 import { isLanguageEnabled } from './languages';
 import { readSettings } from './settings';
 import { CompletionStats, type StatsSnapshot } from './stats';
@@ -22,10 +25,15 @@ const SNOOZE_KEY = 'seqlab.completion.snoozedUntil';
 const HINT_KEY = 'seqlab.completion.heldBackHintShown';
 export const SNOOZE_MS = 30 * 60 * 1000;
 
+/** the most training text read for the mixture's 5-gram */
+const MIXTURE_MAX_BYTES = 8 * 1024 * 1024;
+
 interface Loaded {
   dir: string;
   stamp: string;
   completer: Completer;
+  /** the mixture's figures on the training text's tail, once it is built */
+  mixture?: MixtureValidation;
   engine: string;
   dispose(): Promise<void>;
 }
@@ -90,6 +98,10 @@ export class CompletionController extends Disposable {
   }
   get engine(): string | undefined {
     return this.loaded?.engine;
+  }
+  /** the mixture's figures once it is built (undefined: the LSTM suggests alone) */
+  get mixture(): MixtureValidation | undefined {
+    return this.loaded?.mixture;
   }
   get lastError(): string | undefined {
     return this.loadError;
@@ -196,12 +208,44 @@ export class CompletionController extends Disposable {
       this.loadError = undefined;
       log().info(`[autocomplete] loaded ${path.basename(dir)} (${handle.engine === 'onnx' ? 'onnxruntime-node' : 'TypeScript engine'})`);
       this.refresh();
+      if (handle.onnx) void this.attachMixture(this.loaded, handle, handle.onnx);
       return this.loaded;
     } catch (e) {
       this.loadError = vscode.l10n.t('Cannot load the autocomplete model "{0}": {1}', path.basename(dir), (e as Error).message);
       log().warn(`[autocomplete] ${this.loadError}`);
       this.refresh();
       return undefined;
+    }
+  }
+
+  /**
+   * Build the mixture of experts in the background (the LSTM suggests alone until it is ready): the 5-gram of the
+   * model's training text and the gate fitted on its tail, yielding to the extension host between slices of work.
+   * Where the training text is gone, autocomplete stays with the LSTM and the log says why.
+   */
+  private async attachMixture(l: Loaded, handle: CompletionModel, onnx: OnnxModel): Promise<void> {
+    const name = path.basename(l.dir);
+    try {
+      const t0 = performance.now();
+      const { loadCorpus } = await import('../../data/text');
+      const { Vocab } = await import('../../data/vocab');
+      const { buildMixture, MixtureStepper } = await import('../../worker/completion/mixture');
+      const vocab = Vocab.fromJSON(handle.info.vocab!);
+      const files = trainingFilesOf(l.dir, () => new Error('the text it was trained on is not on this machine'));
+      const ids = loadCorpus(files, { vocab, maxBytes: MIXTURE_MAX_BYTES }).ids;
+      const pause = () => new Promise<void>((r) => setImmediate(r));
+      const m = await buildMixture(onnx, vocab.size, ids, pause);
+      if (this.loaded !== l) return; // another model was chosen meanwhile
+      const mixture: CompletionModel = { info: handle.info, stepper: () => new MixtureStepper(handle.stepper(), m.ngram, m.gate) };
+      l.completer = new Completer(mixture, this.optionsFor(l.engine));
+      l.mixture = m.validation;
+      const v = m.validation;
+      log().info(
+        `[autocomplete] ${name}: LSTM + 5-gram mixture ready in ${Math.round(performance.now() - t0)} ms; on the training text's tail ${v.gate.toFixed(3)} bits/char (LSTM alone ${v.lstm.toFixed(3)}, 5-gram ${v.ngram.toFixed(3)}, one fixed weight ${v.fixed.toFixed(3)})`,
+      );
+      this.refresh();
+    } catch (e) {
+      log().info(`[autocomplete] ${name}: suggestions from the LSTM alone (no 5-gram mixture: ${(e as Error).message})`);
     }
   }
 

@@ -63,6 +63,7 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
     last: provider.last,
     lastQuiet: provider.lastQuiet,
     heldBack: ctrl.heldBack,
+    mixture: ctrl.mixture,
     stats: ctrl.stats.snapshot(),
   }));
   // the model in use may be deleted or renamed from the Models view

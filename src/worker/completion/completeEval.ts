@@ -8,12 +8,16 @@
  *   ngram    a character 5-gram trained on the model's own training text, decoded by the same rule as the product
  * and, per completer: bits/char and next-character top-1 on the text, the first-word proxy (accepted / positions
  * asked), characters saved per 100 typed, and the latency of each call (p50, p95).
- * The product has no n-gram mixture yet, so its bits/char and top-1 are the LSTM's.
+ * The product is the mixture of experts (mixture.ts): the LSTM and the n-gram weighed per character by a gate
+ * fitted on the tail of the training text (the LSTM's validation part), with an n-gram that had not seen that tail.
+ * The result also says what the gate gained there over one fixed interpolation weight.
  */
 import type { Vocab } from '../../data/vocab';
+import type { Gate } from '../../engine/mixture';
 import { CharNgram } from '../../engine/ngram';
 import { evaluateOnnx } from '../../onnx/evaluate';
 import type { OnnxModel } from '../../onnx/runtime';
+import { buildMixture, eachLogits, MixtureStepper, mixLogProbs, type MixtureValidation } from './mixture';
 import { Completer, type CompleterOptions, type CompletionModel } from './completer';
 import { applyConfidence, firstWord, trimPartialWord } from './confidence';
 
@@ -30,6 +34,8 @@ export interface CompleterFigures {
 export interface CompleteEvalResult {
   chars: number;
   positions: number;
+  /** the gate, and bits/char on the validation tail: the gate, one fixed weight, each expert alone */
+  gate: { theta: number[]; fixedWeight: number; validation: MixtureValidation };
   completers: { product: CompleterFigures; lstm: CompleterFigures; ngram: CompleterFigures };
 }
 
@@ -67,6 +73,27 @@ const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
+
+/** Bits/char and top-1 of the mixture on `ids`. */
+async function mixtureScores(onnx: OnnxModel, ngram: CharNgram, gate: Gate, ids: ArrayLike<number>): Promise<{ bpc: number; accuracy: number }> {
+  let loss = 0,
+    correct = 0,
+    n = 0;
+  await eachLogits(onnx, ids, (i, logits) => {
+    const lp = mixLogProbs(
+      logits,
+      ngram,
+      gate,
+      Array.from({ length: Math.min(i, ngram.order - 1) }, (_, k) => ids[i - Math.min(i, ngram.order - 1) + k]!),
+    );
+    loss -= lp[ids[i]!]!;
+    let best = 0;
+    for (let c = 1; c < lp.length; c++) if (lp[c]! > lp[best]!) best = c;
+    if (best === ids[i]) correct++;
+    n++;
+  });
+  return { bpc: loss / Math.max(1, n) / Math.LN2, accuracy: correct / Math.max(1, n) };
+}
 
 /** Type through `chars` with `suggest`: accepted first words are skipped, everything else is typed one by one. */
 async function typeThrough(
@@ -118,9 +145,11 @@ export async function completeEval(o: {
   }
   const src = (cursor: number) => ({ cursor: offsets[cursor]!, read: (a: number, b: number) => o.text.slice(a, b) });
   const lm = await evaluateOnnx(o.onnx, ids);
-  const ng = new CharNgram(o.vocab.size, 5);
-  ng.train(o.trainIds);
+  const fitted = await buildMixture(o.onnx, o.vocab.size, o.trainIds);
+  const ng = fitted.ngram;
   const ne = ng.evaluate(ids);
+  const mix = await mixtureScores(o.onnx, ng, fitted.gate, ids);
+  const mixture: CompletionModel = { info: o.model.info, stepper: () => new MixtureStepper(o.model.stepper(), ng, fitted.gate) };
   const figures = (bpc: number, top1: number, r: Awaited<ReturnType<typeof typeThrough>>): CompleterFigures => ({
     bits_per_char: bpc,
     top1,
@@ -129,17 +158,18 @@ export async function completeEval(o: {
     latency_p50_ms: pct(r.ms, 0.5),
     latency_p95_ms: pct(r.ms, 0.95),
   });
-  const run = async (opts: CompleterOptions) => {
-    const c = new Completer(o.model, opts);
+  const run = async (opts: CompleterOptions, model = o.model) => {
+    const c = new Completer(model, opts);
     await c.warmUp();
     return typeThrough(chars, start, async (p) => (await c.complete('eval', src(p)))?.text ?? null);
   };
-  const product = await run(o.options);
+  const product = await run(o.options, mixture);
   const lstm = await run({ ...o.options, threshold: 0 });
   const ngram = await typeThrough(chars, start, async (p) => ngramSuggest(ng, o.vocab, Array.from(ids.subarray(Math.max(0, p - 8), p)), o.options));
   return {
     chars: chars.length,
     positions: product.asked,
-    completers: { product: figures(lm.bpc, lm.accuracy, product), lstm: figures(lm.bpc, lm.accuracy, lstm), ngram: figures(ne.bpc, ne.accuracy, ngram) },
+    gate: { theta: fitted.gate.theta, fixedWeight: 1 / (1 + Math.exp(-fitted.fixed.theta[0]!)), validation: fitted.validation },
+    completers: { product: figures(mix.bpc, mix.accuracy, product), lstm: figures(lm.bpc, lm.accuracy, lstm), ngram: figures(ne.bpc, ne.accuracy, ngram) },
   };
 }
