@@ -34,7 +34,10 @@ async function completeEvalCmd(model: string, paths: string[], o: CompleteEvalOp
   try {
     if (onnx.signature.kind !== 'char' || !onnx.info.vocab) throw new UserError('complete-eval needs a character model with a vocabulary');
     const vocab = Vocab.fromJSON(onnx.info.vocab);
-    const train = loadCorpus(trainingFilesOf(dir, () => new UserError(`the text the model was trained on is not on this machine: the n-gram of the mixture needs it`)), { vocab });
+    const train = loadCorpus(
+      trainingFilesOf(dir, () => new UserError(`the text the model was trained on is not on this machine: the n-gram of the mixture needs it`)),
+      { vocab },
+    );
     const r = await completeEval({ model: handle, onnx, vocab, text, trainIds: train.ids, options: { ...DEFAULT_COMPLETER_OPTIONS, threshold: o.threshold } });
     process.stdout.write(o.json ? JSON.stringify(rounded(r)) + '\n' : table(r));
   } finally {
