@@ -17,6 +17,9 @@
  *   proxy      the acceptance proxy: at random held-out positions, the share where the FIRST WORD of the suggestion
  *              equals the real next word (unshown suggestions count as misses), for the LSTM through the provider's
  *              Completer and for the 5-gram decoded the same way (greedy, same confidence rule, end of line)
+ *   completers the three completers of `seqlab complete-eval` (the LSTM + 5-gram mixture, the plain LSTM, the 5-gram)
+ *              typed through the first --ce-chars held-out characters: bits/char, top-1, first-word proxy, characters
+ *              saved per 100 typed, latency; and the saved ratio against the 5-gram (the goal is 1.5x)
  *   latency    Completer.complete() from call to suggestion (what the provider awaits after its debounce) through
  *              onnxruntime-node, 512-character context: cold (new document) and warm (typing, one call per
  *              keystroke), greedy and beam 3
@@ -37,7 +40,8 @@ import { Trainer } from '../src/engine/train';
 import { Completer, type CompleterOptions, DEFAULT_COMPLETER_OPTIONS } from '../src/worker/completion/completer';
 import { pickKernels, releaseKernels } from '../src/worker/kernels';
 import { firstWord } from '../src/worker/completion/confidence';
-import { ngramSuggest, realWordAt } from '../src/worker/completion/completeEval';
+import { completeEval, ngramSuggest, realWordAt } from '../src/worker/completion/completeEval';
+import { OnnxModel } from '../src/onnx/runtime';
 import { exportOnnx } from '../src/onnx/export';
 import { openInference, paramsFromOnnx } from '../src/onnx/fallback';
 
@@ -56,6 +60,8 @@ const THRESHOLD = opt('threshold', 0.5);
 const ROOT = process.cwd();
 const OUT = path.join(ROOT, 'artifacts', 'bench-complete'); // gitignored
 const WINDOW = 512;
+/** characters typed through by the complete-eval section (--ce-chars) */
+const CE_CHARS = opt('ce-chars', quick ? 1500 : 5000);
 const THREADS = opt('threads', os.cpus().length);
 /** --dropout X overrides the sizes' dropout (part of the cache key) */
 const DROPOUT = opt('dropout', -1);
@@ -269,6 +275,7 @@ async function main(): Promise<void> {
     if (withVal) quality.push(line('char 5-gram, + LSTM val slice', withVal.bpc, withVal.accuracy, withVal.hit, withVal.shown));
     const verdicts: string[] = [];
     const latency: string[] = [];
+    const completers: string[] = [];
     for (const z of SIZES) {
       const key = `${z.key}-${corpusKey}`;
       const t0 = performance.now();
@@ -345,6 +352,19 @@ async function main(): Promise<void> {
       await lat(1); // warm-up (JIT, onnxruntime arenas)
       const g = await lat(1),
         b3 = await lat(3);
+      // the three completers of `seqlab complete-eval`, typed through the held-out text: the mixture, the LSTM, the 5-gram
+      const ort = await OnnxModel.load(bytes, { name: key });
+      const ce = await completeEval({ model: handle, onnx: ort, vocab, text: c.test.slice(0, CE_CHARS), trainIds, options: opts });
+      await ort.dispose();
+      for (const [name, x] of Object.entries(ce.completers)) {
+        completers.push(
+          `  ${`${z.key.toUpperCase()} ${name}`.padEnd(14)} ${f(x.bits_per_char, 3).padStart(9)} ${(f(100 * x.top1, 1) + '%').padStart(7)} ${(f(100 * x.proxy, 1) + '%').padStart(7)} ${f(x.saved_per_100, 1).padStart(9)} ${f(x.latency_p50_ms, 2).padStart(7)} ${f(x.latency_p95_ms, 2).padStart(7)}`,
+        );
+      }
+      const ratio = ce.completers.product.saved_per_100 / Math.max(1e-9, ce.completers.ngram.saved_per_100);
+      completers.push(
+        `  ${z.key.toUpperCase()} gate on the training tail ${f(ce.gate.validation.gate, 3)} bits/char vs one fixed weight ${f(ce.gate.validation.fixed, 3)}; saved/100 ${f(ratio, 2)}x the 5-gram's (goal 1.5x)`,
+      );
       await handle.dispose();
 
       quality.push(line(`LSTM ${z.key.toUpperCase()} (onnxruntime)`, lstm.bpc, lstm.accuracy, lHit, lShown));
@@ -383,6 +403,11 @@ async function main(): Promise<void> {
       `latency, Completer call → suggestion, onnxruntime-node, ${WINDOW}-char context (ms; wall clock, then the process CPU time of the same calls; load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores):`,
     );
     for (const l of latency) console.log(l);
+    console.log(`completers typed through the first ${CE_CHARS.toLocaleString('en-US')} held-out characters (seqlab complete-eval):`);
+    console.log(
+      `  ${'completer'.padEnd(14)} ${'bits/char'.padStart(9)} ${'top-1'.padStart(7)} ${'proxy'.padStart(7)} ${'saved/100'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)}`,
+    );
+    for (const l of completers) console.log(l);
   }
   releaseKernels();
   console.log('\nsummary');
