@@ -5,6 +5,7 @@
 import { DataError } from '../errors';
 import type { ForecastData, Windows } from './prepare';
 import type { ZScoreStats } from './zscore';
+import { type Frequency, inferFrequency, SEASONS_OF } from './time';
 
 export interface Metrics {
   mae: number;
@@ -115,6 +116,48 @@ export function detectSeason(x: ArrayLike<number>, opts: { maxLag?: number; minA
     }
   }
   return best;
+}
+
+/**
+ * The season for seasonal naive, and why: the frequency's seasons first (monthly 12, quarterly 4, weekly 52, daily 7
+ * then 365, hourly 24 then 168, business days 5), each used only when the training data has at least two of them
+ * and its detrended autocorrelation there is at least 0.3; else a season the data itself shows strongly (detectSeason
+ * with an autocorrelation of at least 0.5); else none.
+ */
+export function chooseSeason(x: ArrayLike<number>, freq: Frequency): { season: BaselineReport['season']; reason: string } {
+  const tried: string[] = [];
+  for (const p of SEASONS_OF[freq]) {
+    if (x.length < 2 * p + 1) {
+      tried.push(`${p} needs ${2 * p + 1} training rows, there are ${x.length}`);
+      continue;
+    }
+    const acf = detrendedAcf(x, p);
+    if (acf >= 0.3) return { season: { period: p, detected: true, acf }, reason: `Season ${p}: the data is ${freq}, and its autocorrelation at ${p} is ${acf.toFixed(2)}.` };
+    tried.push(`its autocorrelation at ${p} is only ${acf.toFixed(2)}`);
+  }
+  const found = detectSeason(x, { minAcf: 0.5 });
+  const why = freq === 'other' ? 'the rows have no calendar frequency' : `the data is ${freq}, but ${tried.join('; ') || 'that frequency has no season'}`;
+  if (found) return { season: { period: found.period, detected: true, acf: found.acf }, reason: `Season ${found.period}, found in the data (autocorrelation ${found.acf.toFixed(2)}): ${why}.` };
+  return { season: null, reason: `No season, so seasonal naive is not reported: ${why}, and the data shows none.` };
+}
+
+/** autocorrelation at `lag` of x after removing its least-squares line */
+function detrendedAcf(x: ArrayLike<number>, lag: number): number {
+  const n = x.length;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += i;
+    sy += x[i]!;
+    sxx += i * i;
+    sxy += i * x[i]!;
+  }
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx || 1);
+  const icpt = (sy - slope * sx) / n;
+  const r = Float64Array.from({ length: n }, (_, i) => x[i]! - (icpt + slope * i));
+  return autocorrelation(r, lag)[lag]!;
 }
 
 export type BaselineName = 'persistence' | 'seasonal naive' | 'training mean';
@@ -228,9 +271,9 @@ export function evaluateBaselines(fd: ForecastData, opts: { part?: 'val' | 'test
     const C = fd.series.C;
     const x = new Float64Array(e - s);
     for (let i = s; i < e; i++) x[i - s] = fd.series.values[i * C]!;
-    const found = detectSeason(x);
-    if (found) season = { period: found.period, detected: true, acf: found.acf };
-    else notes.push('No season was found in the training data, so seasonal naive is not reported.');
+    const chosen = chooseSeason(x, inferFrequency(fd.series));
+    season = chosen.season;
+    notes.push(chosen.reason);
   }
   const results: BaselineResult[] = [];
   const add = (name: BaselineName, pred: Float64Array, period?: number): void => {

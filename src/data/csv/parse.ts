@@ -186,7 +186,12 @@ class ColumnBuilder {
     const cat = this.cats && this.codes ? { categories: [...this.cats.keys()], codes: this.codes.a.slice(0, this.codes.n) } : {};
     const base = { name: this.name, missing: this.missing, nonNumeric: this.nonNumeric, example: this.example, ...cat };
     if (this.numbers === 0 && this.nonNumeric === 0) return { ...base, kind: 'empty', values: null };
-    if (this.num && this.nonNumeric === 0) return { ...base, kind: 'numeric', values: this.num.take() };
+    if (this.num && this.nonNumeric === 0) {
+      const values = this.num.take();
+      const dates = yyyymmddDates(this.name, values);
+      if (dates) return { ...base, kind: 'date', values: dates, dateFormat: 'YYYYMMDD' };
+      return { ...base, kind: 'numeric', values };
+    }
     if (this.date && this.nonDate === 0 && this.dates > 0) {
       let values = this.date.take();
       const formats = [...this.formats];
@@ -204,6 +209,33 @@ class ColumnBuilder {
     }
     return { ...base, kind: 'text', values: null };
   }
+}
+
+/**
+ * Whole numbers written as YYYYMMDD (19990131) are dates when every one is a valid date between 1800 and 2200, and
+ * the column is named like time or its values never decrease: then their times (ms since 1970, UTC), else null.
+ */
+export function yyyymmddDates(name: string, v: Float64Array): Float64Array | null {
+  if (v.length < 2) return null;
+  const out = new Float64Array(v.length);
+  let sorted = true;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (Number.isNaN(x)) {
+      out[i] = NaN; // a missing cell stays missing
+      continue;
+    }
+    if (!Number.isInteger(x) || x < 18000101 || x > 22001231) return null;
+    const y = Math.floor(x / 10000),
+      m = Math.floor(x / 100) % 100,
+      d = x % 100;
+    const t = Date.UTC(y, m - 1, d);
+    const back = new Date(t);
+    if (m < 1 || m > 12 || d < 1 || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) return null;
+    if (i > 0 && t < out[i - 1]!) sorted = false;
+    out[i] = t;
+  }
+  return sorted || /date|time|day|period|^ds$/i.test(name) ? out : null;
 }
 
 // ---- the streaming reader ----
