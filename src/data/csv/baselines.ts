@@ -132,12 +132,17 @@ export function chooseSeason(x: ArrayLike<number>, freq: Frequency): { season: B
       continue;
     }
     const acf = detrendedAcf(x, p);
-    if (acf >= 0.3) return { season: { period: p, detected: true, acf }, reason: `Season ${p}: the data is ${freq}, and its autocorrelation at ${p} is ${acf.toFixed(2)}.` };
+    if (acf >= 0.3)
+      return { season: { period: p, detected: true, acf }, reason: `Season ${p}: the data is ${freq}, and its autocorrelation at ${p} is ${acf.toFixed(2)}.` };
     tried.push(`its autocorrelation at ${p} is only ${acf.toFixed(2)}`);
   }
   const found = detectSeason(x, { minAcf: 0.5 });
   const why = freq === 'other' ? 'the rows have no calendar frequency' : `the data is ${freq}, but ${tried.join('; ') || 'that frequency has no season'}`;
-  if (found) return { season: { period: found.period, detected: true, acf: found.acf }, reason: `Season ${found.period}, found in the data (autocorrelation ${found.acf.toFixed(2)}): ${why}.` };
+  if (found)
+    return {
+      season: { period: found.period, detected: true, acf: found.acf },
+      reason: `Season ${found.period}, found in the data (autocorrelation ${found.acf.toFixed(2)}): ${why}.`,
+    };
   return { season: null, reason: `No season, so seasonal naive is not reported: ${why}, and the data shows none.` };
 }
 
