@@ -51,9 +51,10 @@ function csvFile(file: string): string {
 
 /** the results table: the model and every baseline on the test part */
 export function reportTable(r: ForecastReport): string {
-  const rows: string[][] = [['', 'MAE', 'RMSE', 'MAPE']];
-  const row = (name: string, m: { mae: number; rmse: number; mape: number | null }) =>
-    rows.push([name, fmt(m.mae), fmt(m.rmse), m.mape === null ? '–' : `${m.mape.toFixed(2)}%`]);
+  const rows: string[][] = [['', 'MAE', 'RMSE', 'MAPE', 'sMAPE', 'MASE']];
+  const pc = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${x.toFixed(2)}%`);
+  const row = (name: string, m: ForecastReport['model']) =>
+    rows.push([name, fmt(m.mae), fmt(m.rmse), pc(m.mape), pc(m.smape), m.mase === null || m.mase === undefined ? '–' : m.mase.toFixed(3)]);
   row('model', r.model);
   for (const b of r.baselines) row(b.period ? `${b.name} (season ${b.period})` : b.name, b.metrics);
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((x) => x[i]!.length)));

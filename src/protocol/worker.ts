@@ -134,6 +134,10 @@ export interface ForecastMetrics {
   mae: number;
   rmse: number;
   mape: number | null;
+  /** symmetric MAPE in percent (absent in reports written before it existed) */
+  smape?: number | null;
+  /** MAE scaled by the training part's in-sample seasonal-naive MAE (one target only) */
+  mase?: number | null;
   count: number;
 }
 

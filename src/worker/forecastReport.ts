@@ -25,10 +25,12 @@ export function predictWindows(model: Model, w: Windows, B: number): Float32Arra
   return out;
 }
 
-const pick = (m: { mae: number; rmse: number; mape: number | null; count: number }): ForecastMetrics => ({
+const pick = (m: { mae: number; rmse: number; mape: number | null; smape: number | null; count: number }, scale: number | null): ForecastMetrics => ({
   mae: m.mae,
   rmse: m.rmse,
   mape: m.mape,
+  smape: m.smape,
+  mase: scale ? m.mae / scale : null,
   count: m.count,
 });
 
@@ -58,7 +60,7 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
     if (testAct[i]! >= testPred[i]! + q.lower[o]! && testAct[i]! <= testPred[i]! + q.upper[o]!) inside++;
   }
   Object.assign(section, {
-    test: pick(scored.metrics),
+    test: pick(scored.metrics, base.maseScale),
     baselines: base.results.map((r) => ({
       name: r.name,
       rmse: r.metrics.rmse,
@@ -95,8 +97,8 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
     excluded: ser.excluded,
     notes: [...notes, ...base.notes],
     season: base.season ? { period: base.season.period, detected: base.season.detected } : null,
-    model: pick(scored.metrics),
-    baselines: base.results.map((r) => ({ name: r.name, metrics: pick(r.metrics), ...(r.period ? { period: r.period } : {}) })),
+    model: pick(scored.metrics, base.maseScale),
+    baselines: base.results.map((r) => ({ name: r.name, metrics: pick(r.metrics, base.maseScale), ...(r.period ? { period: r.period } : {}) })),
     beatsPersistence: cmp.beatsPersistence,
     beatsAll: cmp.beatsAll,
     verdict: cmp.summary,

@@ -511,8 +511,22 @@ describe('data/csv baselines and metrics', () => {
     const forced = evaluateBaselines(fd, { season: null });
     assert.deepStrictEqual(
       forced.results.map((r) => r.name),
-      ['persistence', 'training mean'],
+      ['persistence', 'drift', 'training mean'],
     );
+    assert.strictEqual(rep.maseScale, null, 'a series that repeats exactly has no MASE scale');
+  });
+
+  it('drift is exact on a line; MASE is scaled by the in-sample naive error; sMAPE is symmetric', () => {
+    const s = seriesOf(Array.from({ length: 60 }, (_, i) => [3 + 2 * i]));
+    const fd = prepareForecast(s, { window: 5, horizon: 3 });
+    const rep = evaluateBaselines(fd, { season: null });
+    const by = Object.fromEntries(rep.results.map((r) => [r.name, r]));
+    assert.ok(by.drift!.metrics.rmse < 1e-9, `drift rmse ${by.drift!.metrics.rmse}`);
+    assert.ok(Math.abs(rep.maseScale! - 2) < 1e-9, 'persistence errs by 2 per step in the training part');
+    assert.ok(Math.abs(by.persistence!.mase! - 4 / 2) < 1e-9, 'persistence errs by 2, 4 and 6 over the horizon: MAE 4, MASE 2');
+    const m = metrics([110, 90], [100, 100]);
+    assert.ok(Math.abs(m.smape! - (100 * (20 / 210 + 20 / 190)) / 2) < 1e-9, `sMAPE ${m.smape}`);
+    assert.strictEqual(metrics([0], [0]).smape, null);
   });
 
   it('model scoring, plain verdict, residual intervals', () => {

@@ -1,6 +1,6 @@
 /**
  * Metrics (MAE, RMSE, MAPE), season detection, and the baselines a forecaster must beat: persistence (last value),
- * seasonal naive (the value one season earlier), and the training mean. All in the series' original units.
+ * drift (a line through the training part's ends), seasonal naive (the value one season earlier), and the training mean. All in the series' original units.
  */
 import { DataError } from '../errors';
 import type { ForecastData, Windows } from './prepare';
@@ -14,6 +14,8 @@ export interface Metrics {
   mape: number | null;
   /** predictions left out of MAPE because the actual value is ~0 */
   mapeSkipped: number;
+  /** symmetric MAPE in percent, 200·|p − a| / (|p| + |a|), over pairs that are not both ~0; null when none */
+  smape: number | null;
   count: number;
 }
 
@@ -26,6 +28,8 @@ export function metrics(pred: ArrayLike<number>, actual: ArrayLike<number>): Met
   let se = 0;
   let ape = 0;
   let apeN = 0;
+  let sape = 0;
+  let sapeN = 0;
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(actual[i]!));
   const eps = 1e-9 * Math.max(scale, 1e-300);
@@ -38,8 +42,14 @@ export function metrics(pred: ArrayLike<number>, actual: ArrayLike<number>): Met
       ape += Math.abs(d) / a;
       apeN++;
     }
+    const both = a + Math.abs(pred[i]!);
+    if (both > eps) {
+      sape += (2 * Math.abs(d)) / both;
+      sapeN++;
+    }
   }
-  return { mae: ae / n, rmse: Math.sqrt(se / n), mape: apeN ? (100 * ape) / apeN : null, mapeSkipped: n - apeN, count: n };
+  const smape = sapeN ? (100 * sape) / sapeN : null;
+  return { mae: ae / n, rmse: Math.sqrt(se / n), mape: apeN ? (100 * ape) / apeN : null, mapeSkipped: n - apeN, smape, count: n };
 }
 
 export interface Season {
@@ -165,7 +175,7 @@ function detrendedAcf(x: ArrayLike<number>, lag: number): number {
   return autocorrelation(r, lag)[lag]!;
 }
 
-export type BaselineName = 'persistence' | 'seasonal naive' | 'training mean';
+export type BaselineName = 'persistence' | 'drift' | 'seasonal naive' | 'training mean';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -175,6 +185,8 @@ export interface BaselineResult {
   perTarget: Metrics[];
   /** seasonal naive only: the season used */
   period?: number;
+  /** MAE over the report's MASE scale (one target only; null otherwise) */
+  mase: number | null;
 }
 
 export interface BaselineReport {
@@ -182,6 +194,8 @@ export interface BaselineReport {
   results: BaselineResult[];
   /** the season used by seasonal naive, null if none was found or given (then seasonal naive is not reported) */
   season: { period: number; detected: boolean; acf?: number } | null;
+  /** MASE's scale (maseScale with the season used, else 1); null for several targets or a scale of 0 */
+  maseScale: number | null;
   notes: string[];
 }
 
@@ -252,6 +266,39 @@ export function seasonalNaiveForecast(fd: ForecastData, w: Windows, period: numb
 }
 
 /** the training mean of each target, for every step */
+/** drift: the last observed value plus h times the mean step of the training part up to it (a line through its ends) */
+export function driftForecast(fd: ForecastData, w: Windows): Float64Array {
+  const { C, values } = fd.series;
+  const { horizon: Hz, K } = w;
+  const t0 = fd.ranges.train[0];
+  const out = new Float64Array(w.N * Hz * K);
+  for (let j = 0; j < w.N; j++) {
+    const r = w.rowOf(j);
+    for (let k = 0; k < K; k++) {
+      const last = values[(r - 1) * C + k]!;
+      const slope = r - 1 > t0 ? (last - values[t0 * C + k]!) / (r - 1 - t0) : 0;
+      for (let h = 0; h < Hz; h++) out[(j * Hz + h) * K + k] = last + (h + 1) * slope;
+    }
+  }
+  return out;
+}
+
+/**
+ * MASE's scale: the in-sample mean absolute error of the seasonal naive (period m; 1 = persistence) on the training
+ * part of the first target. Null when it is 0 (a series that repeats exactly) or there are too few rows.
+ */
+export function maseScale(fd: ForecastData, m: number): number | null {
+  const { C, values } = fd.series;
+  const [s, e] = fd.ranges.train;
+  let sum = 0,
+    n = 0;
+  for (let i = s + m; i < e; i++) {
+    sum += Math.abs(values[i * C]! - values[(i - m) * C]!);
+    n++;
+  }
+  return n && sum > 0 ? sum / n : null;
+}
+
 export function meanForecast(fd: ForecastData, w: Windows): Float64Array {
   const { horizon: Hz, K } = w;
   const out = new Float64Array(w.N * Hz * K);
@@ -283,12 +330,15 @@ export function evaluateBaselines(fd: ForecastData, opts: { part?: 'val' | 'test
   const results: BaselineResult[] = [];
   const add = (name: BaselineName, pred: Float64Array, period?: number): void => {
     const s = scoreForecast(pred, actual, w.K);
-    results.push({ name, metrics: s.metrics, perTarget: s.perTarget, ...(period ? { period } : {}) });
+    results.push({ name, metrics: s.metrics, perTarget: s.perTarget, ...(period ? { period } : {}), mase: null });
   };
   add('persistence', persistenceForecast(fd, w));
+  add('drift', driftForecast(fd, w));
   if (season) add('seasonal naive', seasonalNaiveForecast(fd, w, season.period), season.period);
   add('training mean', meanForecast(fd, w));
-  return { part, results, season, notes };
+  const scale = fd.K === 1 ? maseScale(fd, season?.period ?? 1) : null;
+  for (const r of results) r.mase = scale ? r.metrics.mae / scale : null;
+  return { part, results, season, maseScale: scale, notes };
 }
 
 /** a plain sentence comparing a model's RMSE with the baselines; says so when persistence is not beaten */

@@ -8,7 +8,7 @@
  *   const fd = prepareForecast(series, { window: 24, horizon: 1 });   // 70/20/10, train-only z-score, relative windows
  *   const train = new WindowBatcher(fd.train, B, true, seed);         // engine BatchSource: x (W,B,F), y (W,B,O) last step
  *   const val = new WindowBatcher(fd.val, B, false);                  // Trainer(..., { lastOnly: true, stateful: false })
- *   const base = evaluateBaselines(fd);                     // persistence, seasonal naive, training mean on test
+ *   const base = evaluateBaselines(fd);                     // persistence, drift, seasonal naive, training mean on test (MAE, RMSE, MAPE, sMAPE, MASE)
  *   const model = scoreForecast(fd.test.toOriginal(predTest), actualY(fd, fd.test), fd.K);
  *   compareWithBaselines(model.metrics, base).summary;      // says plainly when persistence is not beaten
  *   const spec = forecastSpec(fd);                          // JSON: store in the model; inferenceInput(table, spec) later

@@ -186,6 +186,8 @@ export function baselineName(n: string): string {
   switch (n) {
     case 'persistence':
       return vscode.l10n.t('persistence');
+    case 'drift':
+      return vscode.l10n.t('drift');
     case 'seasonal naive':
       return vscode.l10n.t('seasonal naive');
     case 'training mean':

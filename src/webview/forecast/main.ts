@@ -163,7 +163,11 @@ function metricsTable(r: ForecastReport): HTMLTableElement {
   const table = el(
     'table',
     { class: 'metrics', id: 'metrics' },
-    el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'MAPE'))),
+    el(
+      'thead',
+      {},
+      el('tr', {}, el('th', {}, ''), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'MAPE'), el('th', {}, 'sMAPE'), el('th', {}, 'MASE')),
+    ),
   );
   const body = el('tbody');
   for (const x of rows) {
@@ -174,6 +178,8 @@ function metricsTable(r: ForecastReport): HTMLTableElement {
       el('td', {}, fmt(x.m.mae)),
       el('td', {}, fmt(x.m.rmse)),
       el('td', {}, x.m.mape === null ? '–' : `${x.m.mape.toFixed(2)}%`),
+      el('td', {}, x.m.smape === null || x.m.smape === undefined ? '–' : `${x.m.smape.toFixed(2)}%`),
+      el('td', {}, x.m.mase === null || x.m.mase === undefined ? '–' : x.m.mase.toFixed(3)),
     );
     body.append(tr);
   }
