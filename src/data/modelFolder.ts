@@ -2,13 +2,14 @@
  * Model folders (see src/protocol/model.ts for the layout): the training checkpoint and the TypeScript-engine model it
  * holds. The card lives in card.ts, atomic writes in atomic.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCheckpoint, type Checkpoint, CheckpointError } from '../engine/checkpoint';
 import type { Kernels } from '../engine/kernels';
 import { Model } from '../engine/model';
 import { CHECKPOINT_FILE, type ModelCard, SELECTION_FILE } from '../protocol/model';
 import { readCard } from './card';
+import { decodeTextBytes } from './decode';
 import { DataError } from './errors';
 import { Vocab } from './vocab';
 
@@ -41,4 +42,27 @@ export function trainingFilesOf(dir: string, missing: () => Error): string[] {
   const present = files.filter((f) => existsSync(f));
   if (!present.length) throw missing();
   return present;
+}
+
+/**
+ * The text of `files` read asynchronously (for a caller on the extension host's thread), joined as the corpus joins
+ * them (a newline after a file that does not end in one), up to about `maxBytes`; files that are not text are skipped.
+ */
+export async function readTrainingText(files: string[], maxBytes: number): Promise<string> {
+  const parts: string[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    if (bytes >= maxBytes) break;
+    let text: string;
+    try {
+      const buf = await fsp.readFile(f);
+      // the whole file is decoded (a cut could split a character); the text is cut instead, by characters
+      text = decodeTextBytes(buf, f).slice(0, maxBytes - bytes);
+      bytes += Math.min(buf.length, maxBytes - bytes);
+    } catch {
+      continue; // a folder, a binary or damaged file: the n-gram is built from the rest
+    }
+    parts.push(text.endsWith('\n') ? text : text + '\n');
+  }
+  return parts.join('');
 }

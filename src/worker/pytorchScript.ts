@@ -12,6 +12,7 @@ import { DataError } from '../data/errors';
 import { readCheckpoint } from '../data/modelFolder';
 import { DEFAULT_TRAIN_OPTIONS, PRESETS, resolveOptions, type TrainOptions } from '../engine/options';
 import { SELECTION_FILE } from '../protocol/model';
+import { FORECAST_DEFAULTS } from './forecast';
 import { type ForecastSpec, validateForecastSpec } from '../data/csv/prepare';
 
 /** What the script needs to train a forecaster as Sequence Lab does (KIND = 'forecast'). */
@@ -117,7 +118,7 @@ function forecastRecipe(name: string, meta: unknown, options: TrainOptions): Scr
   const { request } = m;
   const forecast: ScriptForecast = {
     ...{ targets: spec.targets, features: spec.features, timeColumn: spec.timeColumn, timeKind: spec.timeKind, step: spec.step },
-    ...{ window: spec.window, horizon: spec.horizon, fill: spec.fill, relative: spec.deltaScale !== null, coverage: 0.9, request },
+    ...{ window: spec.window, horizon: spec.horizon, fill: spec.fill, relative: spec.deltaScale !== null, coverage: FORECAST_DEFAULTS.coverage, request },
   };
   return { name, kind: 'forecast', files: [request.file as string], options, forecast };
 }

@@ -14,7 +14,7 @@ import type { ModelStore } from '../modelStore';
 import { Completer, type CompletionModel } from '../../worker/completion/completer';
 import type { MixtureValidation } from '../../worker/completion/mixture';
 import type { OnnxModel } from '../../onnx/runtime';
-import { trainingFilesOf } from '../../data/modelFolder';
+import { readTrainingText, trainingFilesOf } from '../../data/modelFolder';
 import { isLanguageEnabled } from './languages';
 import { readSettings } from './settings';
 import { CompletionStats, type StatsSnapshot } from './stats';
@@ -227,12 +227,13 @@ export class CompletionController extends Disposable {
     const name = path.basename(l.dir);
     try {
       const t0 = performance.now();
-      const { loadCorpus } = await import('../../data/text');
       const { Vocab } = await import('../../data/vocab');
       const { buildMixture, MixtureStepper } = await import('../../worker/completion/mixture');
       const vocab = Vocab.fromJSON(handle.info.vocab!);
       const files = trainingFilesOf(l.dir, () => new Error('the text it was trained on is not on this machine'));
-      const ids = loadCorpus(files, { vocab, maxBytes: MIXTURE_MAX_BYTES }).ids;
+      const text = await readTrainingText(files, MIXTURE_MAX_BYTES);
+      if (!text) throw new Error('none of the files it was trained on could be read');
+      const ids = vocab.encode(text);
       const pause = () => new Promise<void>((r) => setImmediate(r));
       const m = await buildMixture(onnx, vocab.size, ids, pause);
       if (this.loaded !== l) return; // another model was chosen meanwhile

@@ -1,6 +1,6 @@
 /**
  * The hidden-state panel: runs the chosen model over the selection or the active file in the inference worker
- * (TS engine: h, c and gates per layer), then the webview draws the heatmap, the cell view, find-cells, the
+ * (worker/hiddenStates.ts: h through onnxruntime, c and the gates computed when asked for), then the webview draws the heatmap, the cell view, find-cells, the
  * unit ranking and gate saturation, and exports PNG/CSV through 'hidden/saveFile'.
  */
 import { promises as fsp } from 'node:fs';

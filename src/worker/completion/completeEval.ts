@@ -17,7 +17,7 @@ import type { Gate } from '../../engine/mixture';
 import { CharNgram } from '../../engine/ngram';
 import { evaluateOnnx } from '../../onnx/evaluate';
 import type { OnnxModel } from '../../onnx/runtime';
-import { buildMixture, eachLogits, MixtureStepper, mixLogProbs, type MixtureValidation } from './mixture';
+import { buildMixture, eachLogits, MixtureStepper, mixLogProbs, mixScratch, type MixtureValidation } from './mixture';
 import { Completer, type CompleterOptions, type CompletionModel } from './completer';
 import { applyConfidence, firstWord, trimPartialWord } from './confidence';
 
@@ -79,13 +79,9 @@ async function mixtureScores(onnx: OnnxModel, ngram: CharNgram, gate: Gate, ids:
   let loss = 0,
     correct = 0,
     n = 0;
+  const scratch = mixScratch(ngram.V);
   await eachLogits(onnx, ids, (i, logits) => {
-    const lp = mixLogProbs(
-      logits,
-      ngram,
-      gate,
-      Array.from({ length: Math.min(i, ngram.order - 1) }, (_, k) => ids[i - Math.min(i, ngram.order - 1) + k]!),
-    );
+    const lp = mixLogProbs(logits, ngram, gate, ids, i, scratch);
     loss -= lp[ids[i]!]!;
     let best = 0;
     for (let c = 1; c < lp.length; c++) if (lp[c]! > lp[best]!) best = c;

@@ -18,14 +18,32 @@ export function softmax64(logits: ArrayLike<number>, out: Float64Array): void {
   for (let v = 0; v < logits.length; v++) out[v]! /= sum;
 }
 
-/** The mixture's distribution (V) from the LSTM's logits after `history`; returns it as log-probabilities. */
-export function mixLogProbs(lstmLogits: ArrayLike<number>, ngram: CharNgram, gate: Gate, history: ArrayLike<number>): Float32Array {
+/** Buffers mixLogProbs reuses (per stepper, or per evaluation loop): one per V. */
+export interface MixScratch {
+  pl: Float64Array;
+  pn: Float64Array;
+  f: Float64Array;
+}
+export function mixScratch(V: number): MixScratch {
+  return { pl: new Float64Array(V), pn: new Float64Array(V), f: new Float64Array(GATE_FEATURES) };
+}
+
+/**
+ * The mixture's distribution (V), as log-probabilities, from the LSTM's logits after ids[0..end) of `history` (the
+ * n-gram reads its last order-1 ids). Only the returned array is allocated.
+ */
+export function mixLogProbs(
+  lstmLogits: ArrayLike<number>,
+  ngram: CharNgram,
+  gate: Gate,
+  history: ArrayLike<number>,
+  end = history.length,
+  scratch: MixScratch = mixScratch(lstmLogits.length),
+): Float32Array {
   const V = lstmLogits.length;
-  const pl = new Float64Array(V),
-    pn = new Float64Array(V),
-    f = new Float64Array(GATE_FEATURES);
+  const { pl, pn, f } = scratch;
   softmax64(lstmLogits, pl);
-  const matched = ngram.distribution(history, history.length, pn);
+  const matched = ngram.distribution(history, end, pn);
   gateFeatures(pl, pn, matched, ngram.order, f);
   const w = gateWeight(gate, f);
   const out = new Float32Array(V);
@@ -42,10 +60,13 @@ export class MixtureStepper implements TokenStepper {
     private history: number[] = [],
   ) {}
 
+  private scratch?: MixScratch;
+
   async prime(tokens: ArrayLike<number>): Promise<Float32Array> {
     const logits = await this.inner.prime(tokens);
     this.history = [...this.history, ...Array.from(tokens)].slice(-(this.ngram.order - 1));
-    return mixLogProbs(logits, this.ngram, this.gate, this.history);
+    this.scratch ??= mixScratch(logits.length);
+    return mixLogProbs(logits, this.ngram, this.gate, this.history, this.history.length, this.scratch);
   }
 
   step(token: number): Promise<Float32Array> {
