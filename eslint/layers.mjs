@@ -15,7 +15,7 @@ export const ALLOW = {
   protocol: { layers: ['engine', 'protocol'], packages: [] },
   data: { layers: ['engine', 'protocol', 'data'], packages: ['node', 'papaparse'] },
   onnx: { layers: ['engine', 'protocol', 'data', 'onnx'], packages: ['node', 'protobufjs'] },
-  worker: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker'], packages: ['node'] },
+  worker: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker'], packages: ['node', 'ml-matrix', 'umap-js'] },
   host: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker', 'host'], packages: ['node', 'vscode', 'ignore'] },
   webview: { layers: ['protocol', 'webview'], packages: ['uplot', '@vscode-elements/elements'] },
   cli: { layers: ['engine', 'protocol', 'data', 'onnx', 'worker', 'cli'], packages: ['node', 'commander', 'cli-progress'] },

@@ -47,6 +47,21 @@ export interface LayerCache {
   ones: Arr;
 }
 
+/**
+ * Units of one layer held at fixed values after every step (ablation, the hidden-state panel's causal check):
+ * h[u] = values[k] for u = units[k], in the layer's output and in the state carried to the next step. Forward
+ * only: a clamped run is never differentiated.
+ */
+export interface UnitClamp {
+  units: Int32Array; // (n)
+  values: Float32Array; // (n)
+}
+
+/** apply `clamp` to the B rows of h starting at Y[off] (each row H wide) */
+function clampStep(clamp: UnitClamp, B: number, H: number, Y: Arr, off: number): void {
+  for (let b = 0; b < B; b++) for (let k = 0; k < clamp.units.length; k++) Y[off + b * H + clamp.units[k]!] = clamp.values[k]!;
+}
+
 export function createLayerCache(k: { alloc(n: number): Arr }, cell: CellType, Tmax: number, Bmax: number, H: number): LayerCache {
   const G = GATES[cell];
   const TB = Tmax * Bmax;
@@ -85,6 +100,7 @@ export function cellForward(
   c0: Arr | null,
   hT: Arr,
   cT: Arr | null,
+  clamp: UnitClamp | null = null,
 ): void {
   const H = cache.H,
     cell = cache.cell,
@@ -106,6 +122,7 @@ export function cellForward(
       // gh (B,3H) = h_{t-1} · Rᵀ
       k.gemm(false, true, B, GH, H, hp, hpOff, H, R, 0, H, 0, cache.gh, 0, GH);
       k.gruForward(B, H, gx, t * B * GH, cache.gh, 0, Bias, 0, hp, hpOff, gates, t * B * 4 * H, Y, t * BH);
+      if (clamp) clampStep(clamp, B, H, Y, t * BH);
     }
   } else {
     // gates (T*B, GH) = X · Wᵀ; per step gh (B,GH) = h_{t-1} · Rᵀ into a small buffer that stays in cache (the
@@ -124,6 +141,7 @@ export function cellForward(
       } else {
         k.rnnForward(B, H, gates, gOff, cache.gh, 0, Bias, 0, Y, sOff);
       }
+      if (clamp) clampStep(clamp, B, H, Y, sOff);
     }
   }
   const last = (T - 1) * BH;

@@ -5,7 +5,7 @@
  * Buffers are allocated once for (Tmax, Bmax) through the kernels' allocator and reused every step.
  */
 import { type ModelConfig, GATES, layerInput, validateConfig } from './config';
-import { cellBackward, cellForward, createLayerCache, type LayerCache } from './cells';
+import { cellBackward, cellForward, createLayerCache, type LayerCache, type UnitClamp } from './cells';
 import { type Kernels, refKernels } from './kernels';
 import {
   crossEntropyBackward,
@@ -54,6 +54,9 @@ export class Model {
   private lastB = 0;
   private lastTrain = false;
   private lastIds: ArrayLike<number> | null = null;
+  private dX0: Arr | null = null; // (T,B,E) gradient of the loss with respect to the embedded input, from the last backward (char models)
+  /** per layer: units held fixed in forward (ablation), or null */
+  private clamps: (UnitClamp | null)[] = [];
 
   constructor(config: ModelConfig, opts: { kernels?: Kernels; dtype?: Dtype; params?: Arr } = {}) {
     validateConfig(config);
@@ -129,6 +132,19 @@ export class Model {
     return { B, h: Array.from({ length: layers }, mk), c: Array.from({ length: layers }, mk) };
   }
 
+  /** Hold units of layer l at fixed values in every later forward (null: release them). See UnitClamp. */
+  setClamp(l: number, clamp: UnitClamp | null): void {
+    if (l < 0 || l >= this.config.layers) throw new Error(`layer ${l} is outside 0..${this.config.layers - 1}`);
+    if (clamp) for (const u of clamp.units) if (!(u >= 0 && u < this.config.hidden)) throw new Error(`unit ${u} is outside 0..${this.config.hidden - 1}`);
+    this.clamps[l] = clamp;
+  }
+
+  /** d loss / d (embedded input) (T,B,E) of the last backward of a char model (saliency); valid until the next backward. */
+  inputGrad(): Arr {
+    if (!this.dX0) throw new Error('inputGrad() needs a backward pass of a char model first');
+    return this.dX0.subarray(0, this.lastT * this.lastB * this.config.emb);
+  }
+
   /** The hidden sequence Y (T,B,H) of layer l from the last forward (valid until the next forward). */
   layerOutput(l: number): Arr {
     return this.caches[l].Y;
@@ -184,6 +200,7 @@ export class Model {
         c.cell === 'lstm' ? state.c[l] : null,
         state.h[l],
         c.cell === 'lstm' ? state.c[l] : null,
+        this.clamps[l] ?? null,
       );
       x = this.caches[l].Y;
     }
@@ -216,7 +233,10 @@ export class Model {
     this.grads.data.fill(0);
   }
 
-  /** Backward of the last forward+loss; accumulates into `grads` (zero them first). */
+  /**
+   * Backward of the last forward+loss; accumulates into `grads` (zero them first). `lastOnly`: only step T-1's loss
+   * (forecasting windows; saliency of one prediction).
+   */
   backward(targets: ArrayLike<number>, lastOnly = false): void {
     const c = this.config,
       T = this.lastT,
@@ -228,7 +248,16 @@ export class Model {
       g = this.grads;
     const dL = this.dLogits;
     dL.fill(0, 0, TB * O);
-    if (c.kind === 'char') crossEntropyBackward(TB, O, this.probs, targets, dL);
+    if (c.kind === 'char' && lastOnly) {
+      const off = (T - 1) * B;
+      crossEntropyBackward(
+        B,
+        O,
+        this.probs.subarray(off * O),
+        Array.from({ length: B }, (_, b) => targets[off + b]!),
+        dL.subarray(off * O),
+      );
+    } else if (c.kind === 'char') crossEntropyBackward(TB, O, this.probs, targets, dL);
     else mseBackward(T, B, O, lastOnly, this.logits, targets, dL);
     let dY = this.dA,
       dIn = this.dB;
@@ -268,6 +297,7 @@ export class Model {
         }
       } else if (c.kind === 'char') {
         embeddingBackward(TB, c.emb, this.lastIds!, dIn, g.view('emb'));
+        this.dX0 = dIn;
       }
     }
   }

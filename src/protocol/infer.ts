@@ -2,7 +2,7 @@
  * Host ↔ inference-worker boundary (dist/infer-worker.js, src/worker/infer.ts): text generation for the
  * Generate panel and hidden-state extraction for the Hidden States panel, off the extension host's thread.
  */
-import type { GenChar, GenerateSettings, HiddenMeta, Signal } from './webview';
+import type { AblationRequest, AblationView, CompareView, GenChar, GenerateSettings, HiddenMeta, ProbeView, Projection, SaliencyView, Signal } from './webview';
 import { Rpc } from './rpc';
 
 export interface InferGenerateRequest {
@@ -27,8 +27,15 @@ export interface InferHiddenRequest {
 export type InferRequests = {
   'infer/generate': [InferGenerateRequest, { text: string; stoppedBy: string; engine: string; ms: number }];
   'infer/hidden': [InferHiddenRequest, HiddenMeta];
-  /** (T,H) of the last 'infer/hidden' run */
-  'infer/signal': [{ layer: number; signal: Signal }, Float32Array];
+  /** (T,H) of the last 'infer/hidden' run (of: 'b', the compared model's) */
+  'infer/signal': [{ layer: number; signal: Signal; of?: 'a' | 'b' }, Float32Array];
+  // the insight tools, on the text and model of the last 'infer/hidden' run (src/worker/insight)
+  'infer/project': [{ layer: number; signal: Signal; method: 'pca' | 'umap' }, Projection];
+  'infer/neighbours': [{ layer: number; signal: Signal; positions: number[]; k: number }, { t: number; dist: number }[]];
+  'infer/saliency': [{ position: number; method: 'gradient' | 'integrated' }, SaliencyView];
+  'infer/ablate': [AblationRequest, AblationView];
+  'infer/probe': [{ layer: number; signal: Signal; feature: Float32Array }, ProbeView];
+  'infer/compare': [{ modelDir: string; name: string }, CompareView];
 };
 export type InferHostEvents = {
   'infer/cancel': { reqId: number };

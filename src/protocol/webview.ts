@@ -150,12 +150,93 @@ export interface HiddenInit {
   strings: Record<string, string>;
 }
 
+/** The state projector's points: every position (index null) or a sample of them (UMAP). */
+export interface Projection {
+  method: 'pca' | 'umap';
+  /** positions of the points, or null when point i is position i */
+  index: Int32Array | null;
+  /** (N,2) */
+  coords: Float32Array;
+  /** PCA: fraction of the variance on each axis */
+  explained: number[];
+  ms: number;
+}
+
+export interface SaliencyView {
+  /** scores[i] is the attribution of position start + i to the predicted character, in nats */
+  start: number;
+  scores: Float32Array;
+  /** the character predicted after the position, and its probability */
+  target: string;
+  prob: number;
+  method: 'gradient' | 'integrated';
+  ms: number;
+}
+
+export interface AblationRequest {
+  layer: number;
+  units: number[];
+  mode: 'zero' | 'mean';
+  /** generation from this prompt, the same seed with and without the ablation */
+  prompt: string;
+  length: number;
+  seed: number;
+}
+export interface AblationView {
+  units: number[];
+  values: number[];
+  /** bits of each next character (T − 1), without and with the ablation */
+  before: Float32Array;
+  after: Float32Array;
+  meanBefore: number;
+  meanAfter: number;
+  textBefore: string;
+  textAfter: string;
+  ms: number;
+}
+
+export interface ProbeView {
+  kind: 'binary' | 'numeric';
+  /** held-out accuracy (binary) or R² (numeric) */
+  score: number;
+  /** the majority-class rate on the held-out part (binary), 0 (numeric) */
+  baseline: number;
+  train: number;
+  test: number;
+}
+
+export interface CompareView {
+  /** the second model's name */
+  name: string;
+  /** bits of each next character (T − 1) under the panel's model (A) and the second one (B) */
+  bitsA: Float32Array;
+  bitsB: Float32Array;
+  meanA: number;
+  meanB: number;
+  layers: number;
+  H: number;
+  signals: Signal[];
+  /** characters of the text outside B's vocabulary (read as its fallback character) */
+  unknown: number;
+  ms: number;
+}
+
 export type HiddenRequests = {
   'hidden/ready': [Record<string, never>, HiddenInit];
   'hidden/run': [{ model: string }, HiddenMeta];
-  /** values (T,H) row-major: time-major, unit fastest */
-  'hidden/signal': [{ layer: number; signal: Signal }, Float32Array];
+  /** values (T,H) row-major: time-major, unit fastest; `of: 'b'` reads the compared model's */
+  'hidden/signal': [{ layer: number; signal: Signal; of?: 'a' | 'b' }, Float32Array];
   'hidden/saveFile': [{ kind: 'png' | 'csv'; name: string; data: string }, boolean];
+  'hidden/project': [{ layer: number; signal: Signal; method: 'pca' | 'umap' }, Projection];
+  /** the positions nearest in state space to the mean state of `positions` */
+  'hidden/neighbours': [{ layer: number; signal: Signal; positions: number[]; k: number }, { t: number; dist: number }[]];
+  'hidden/saliency': [{ position: number; method: 'gradient' | 'integrated' }, SaliencyView];
+  'hidden/ablate': [AblationRequest, AblationView];
+  /** a linear probe of `feature` (T values) on the layer's whole state */
+  'hidden/probe': [{ layer: number; signal: Signal; feature: Float32Array }, ProbeView];
+  'hidden/compare': [{ model: string }, CompareView];
+  /** select positions [start, end) of the read text in its editor; false when the text has no editor */
+  'hidden/reveal': [{ start: number; end: number }, boolean];
 };
 export type HiddenEvents = {
   'hidden/models': { models: ModelChoice[]; selected?: string };
@@ -247,6 +328,19 @@ export const V = {
   oneOf<T extends string>(...vals: T[]): Validator<T> {
     return (v, p) => ((vals as unknown[]).includes(v) ? (v as T) : fail(p, `one of ${vals.join(', ')}`));
   },
+  /** an array of at most maxLen whole numbers in [min, max] */
+  ints(min: number, max: number, maxLen: number): Validator<number[]> {
+    const one = V.int(min, max);
+    return (v, p) => (Array.isArray(v) && v.length <= maxLen ? v.map((x, i) => one(x, `${p}[${i}]`)) : fail(p, `an array of at most ${maxLen} whole numbers`));
+  },
+  /** a Float32Array of at most maxLen finite values */
+  f32(maxLen: number): Validator<Float32Array> {
+    return (v, p) =>
+      v instanceof Float32Array && v.length <= maxLen && v.every(Number.isFinite) ? v : fail(p, `a Float32Array of at most ${maxLen} finite values`);
+  },
+  optional<T>(inner: Validator<T>): Validator<T | undefined> {
+    return (v, p) => (v === undefined ? undefined : inner(v, p));
+  },
   /** an object with exactly these keys (extra keys are rejected) */
   obj<T extends object>(shape: { [K in keyof T]: Validator<T[K]> }): Validator<T> {
     return (v, p) => {
@@ -293,8 +387,22 @@ export const FROM_WEBVIEW: { [P in PanelKind]: { [M in keyof PanelRequests[P]]: 
   hidden: {
     'hidden/ready': empty,
     'hidden/run': V.obj({ model: V.str(4096) }),
-    'hidden/signal': V.obj({ layer: V.int(0, 3), signal }),
+    'hidden/signal': V.obj({ layer: V.int(0, 3), signal, of: V.optional(V.oneOf('a', 'b')) }),
     'hidden/saveFile': V.obj({ kind: V.oneOf('png', 'csv'), name: V.str(200), data: V.str(200_000_000) }),
+    'hidden/project': V.obj({ layer: V.int(0, 3), signal, method: V.oneOf('pca', 'umap') }),
+    'hidden/neighbours': V.obj({ layer: V.int(0, 3), signal, positions: V.ints(0, 10_000_000, 100_000), k: V.int(1, 200) }),
+    'hidden/saliency': V.obj({ position: V.int(0, 10_000_000), method: V.oneOf('gradient', 'integrated') }),
+    'hidden/ablate': V.obj<AblationRequest>({
+      layer: V.int(0, 3),
+      units: V.ints(0, 100_000, 4096),
+      mode: V.oneOf('zero', 'mean'),
+      prompt: V.str(10_000),
+      length: V.int(1, 5000),
+      seed: V.int(0, 2 ** 31 - 1),
+    }),
+    'hidden/probe': V.obj({ layer: V.int(0, 3), signal, feature: V.f32(10_000_000) }),
+    'hidden/compare': V.obj({ model: V.str(4096) }),
+    'hidden/reveal': V.obj({ start: V.int(0, 10_000_000), end: V.int(0, 10_000_000) }),
   },
   forecast: {
     'forecast/ready': empty,

@@ -13,7 +13,8 @@ import type { InferRequests, InferHostEvents, InferWorkerEvents } from '../proto
 import { CHECKPOINT_FILE, ONNX_FILE } from '../protocol/model';
 import { Rpc } from '../protocol/rpc';
 import { generateChars } from './inferCore';
-import { hiddenModel, maxStepsFor, readHidden, type HiddenStore } from './hiddenStates';
+import { hiddenModel, maxStepsFor, readHidden } from './hiddenStates';
+import { insightHandlers, userError, type HiddenSession } from './insight/handlers';
 import { pickKernels } from './kernels';
 
 if (!parentPort) throw new Error('infer-worker.js must run as a worker thread');
@@ -23,10 +24,6 @@ port.on('message', (m) => rpc.receive(m));
 
 const cancelled = new Set<number>();
 rpc.on('infer/cancel', ({ reqId }) => cancelled.add(reqId));
-
-function userError(message: string): Error {
-  return Object.assign(new Error(message), { userFacing: true });
-}
 
 let gen: { key: string; handle: InferenceHandle; vocab: Vocab } | undefined;
 
@@ -77,19 +74,21 @@ rpc.handle('infer/generate', async (req) => {
   }
 });
 
-let hidden: HiddenStore | undefined;
+let session: HiddenSession | undefined;
 
 rpc.handle('infer/hidden', async (req) => {
   const t0 = performance.now();
-  hidden = undefined;
+  session = undefined;
   const { model, vocab } = hiddenModel(req.modelDir);
   const c = model.config;
   const chars = Array.from(req.text);
   if (chars.length === 0) throw userError('There is no text to read: select some text or open a file with text in it.');
   const limit = Math.max(1, Math.min(req.maxChars ?? 50_000, maxStepsFor(c.hidden, c.layers, c.cell)));
   const used = chars.slice(0, limit);
-  const ids = vocab.encode(used.join(''));
-  hidden = await readHidden(model, ids);
+  const text = used.join('');
+  const ids = vocab.encode(text);
+  const hidden = await readHidden(model, ids);
+  session = { model, vocab, text, ids, store: hidden };
   return {
     chars: used,
     T: hidden.T,
@@ -103,9 +102,12 @@ rpc.handle('infer/hidden', async (req) => {
   };
 });
 
-rpc.handle('infer/signal', ({ layer, signal }) => {
-  if (!hidden) throw userError('Run the model over a text first.');
-  const d = hidden.signal(layer, signal);
+rpc.handle('infer/signal', ({ layer, signal, of }) => {
+  const store = of === 'b' ? session?.b?.store : session?.store;
+  if (!store) throw userError(of === 'b' ? 'Compare with a second model first.' : 'Run the model over a text first.');
+  const d = store.signal(layer, signal);
   if (!d) throw userError(`This model has no signal ${signal} in layer ${layer + 1}.`);
   return d;
 });
+
+for (const [method, handler] of Object.entries(insightHandlers(() => session, readHidden))) rpc.handle(method as 'infer/project', handler as never);
