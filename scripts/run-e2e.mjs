@@ -9,7 +9,7 @@
 // screenshot under artifacts/screenshots/. Exits non-zero on any failure.
 //
 // Usage: node scripts/run-e2e.mjs [--no-build] [--keep]
-// Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_E2E_TIMEOUT_S (default 170), CHROMIUM (default /usr/bin/chromium),
+// Env:   SEQLAB_CODE_SERVER_DIR (install dir), SEQLAB_E2E_TIMEOUT_S (default 260), CHROMIUM (default /usr/bin/chromium),
 //        SEQLAB_E2E_THEME (colour theme, default 'Default Dark Modern'), SEQLAB_E2E_SHOTS (screenshot folder),
 //        SEQLAB_E2E_DEMO_STEPS / SEQLAB_E2E_DEMO_HIDDEN (the demo LSTM's training: 120 steps, 48 units; more for README pictures)
 //        SEQLAB_E2E_LIVE_STEPS / SEQLAB_E2E_LIVE_HIDDEN (the live GRU run the dashboard shows and stops: 50000 steps (long enough to be running when Stop is pressed on a quiet machine), 32 units)
@@ -20,7 +20,7 @@ import { ROOT, driveWorkbench, makeLog, prepareCodeServer, screenshotSettings, t
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
-const timeoutS = Number(process.env.SEQLAB_E2E_TIMEOUT_S ?? 170);
+const timeoutS = Number(process.env.SEQLAB_E2E_TIMEOUT_S ?? 260);
 const log = makeLog('e2e');
 
 const { cs, chromium } = prepareCodeServer({

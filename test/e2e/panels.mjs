@@ -18,6 +18,98 @@ import {
 
 const shot = (page, shots, name, log) => saveShot(page, join(shots, name), log, 500);
 
+/** open tool tab `id` of the hidden-state panel and scroll it into view */
+async function openTool(f, id) {
+  await f.locator(`[data-tab="${id}"]`).click();
+  await f.evaluate((i) => document.querySelector(`[data-panel="${i}"]`).scrollIntoView({ block: 'start' }), id);
+}
+
+/** choose option `value` of a vscode-single-select */
+const choose = (f, sel, value) =>
+  f.evaluate(
+    ([s, v]) => {
+      const e = document.querySelector(s);
+      e.value = v;
+      e.dispatchEvent(new Event('change'));
+    },
+    [sel, value],
+  );
+
+/**
+ * The hidden-state panel's insight tools, each used once as a user would: the projector (a click selects the
+ * position in the text and in the editor), saliency (a click on the text), ablation (silenced units change the
+ * generated text), probes (a planted feature ranks first) and the comparison with a second model.
+ */
+async function insightTools(page, f, shots, log) {
+  // projector: PCA of every position; click near the middle until a point is hit
+  await openTool(f, 'projector');
+  await f.locator('#projRun').click();
+  await until('the projection', async () => Number(await f.locator('#proj').getAttribute('data-points')) > 1000, 30_000, 300);
+  const box = await f.locator('#proj').boundingBox();
+  let picked = null;
+  for (let k = 0; k < 60 && picked === null; k++) {
+    const a = k * 2.4,
+      r = 4 * k;
+    await f.locator('#proj').click({ position: { x: box.width / 2 + r * Math.cos(a), y: box.height / 2 + r * Math.sin(a) } });
+    picked = await f.locator('#proj').getAttribute('data-picked');
+  }
+  assert(picked !== null, 'a click on the projection picks a point');
+  await until('the picked position in the text view', async () => (await f.locator(`#cellText span.picked[data-i="${picked}"]`).count()) === 1, 5_000);
+  await until('the nearest states', async () => Number(await f.locator('#projNear').getAttribute('data-count')) > 0, 10_000);
+  // …and in the editor: story.txt opens beside the panel with that character selected
+  await until('the selection in the editor', async () => (await page.locator('.monaco-editor .selected-text').count()) > 0, 10_000, 300);
+  log(`projector: ${await f.locator('#projInfo').innerText()}; picked position ${picked}, selected in the editor`);
+  await f.evaluate(() => document.querySelector('#proj').scrollIntoView({ block: 'center' }));
+  await shot(page, shots, 'hidden-projector.png', log);
+
+  // saliency: click a character of the text view
+  await openTool(f, 'saliency');
+  await f.locator('#cellText span[data-i="300"]').click();
+  await until('the saliency of position 300', async () => (await f.locator('#salOut').getAttribute('data-position')) === '300', 20_000, 300);
+  log(`saliency: ${(await f.locator('#salOut').innerText()).split('\n')[0]}`);
+  await f.evaluate(() => document.querySelector('#cellText span[data-i="300"]').scrollIntoView({ block: 'center' }));
+  await shot(page, shots, 'hidden-saliency.png', log);
+
+  // ablation: silence half of the units; the generated text must change
+  await openTool(f, 'ablation');
+  await f.locator('#ablUnits').fill('0-23');
+  await f.locator('#ablRun').click();
+  await until('the ablation result', async () => (await f.locator('#ablAfter').count()) === 1, 60_000, 300);
+  const [before, after] = [await f.locator('#ablBefore').innerText(), await f.locator('#ablAfter').innerText()];
+  assert(before.length > 50 && after.length > 50 && before !== after, 'silencing units changes the generated text');
+  log(`ablation: ${await f.locator('#ablSummary').innerText()}`);
+  await shot(page, shots, 'hidden-ablation.png', log);
+
+  // probes: the planted feature (the character is a line break) must rank above the column in the line and the
+  // bracket depth (constant in this text)
+  await openTool(f, 'probes');
+  const addProbe = async (name, kind, pattern) => {
+    const n = Number((await f.locator('#probeTable').getAttribute('data-count')) ?? 0);
+    await f.locator('#probeName').fill(name);
+    await choose(f, '#probeKind', kind);
+    if (pattern) await f.locator('#probePattern').fill(pattern);
+    await f.locator('#probeAdd').click();
+    await until(`probe ${name}`, async () => Number(await f.locator('#probeTable').getAttribute('data-count')) === n + 1, 30_000, 300);
+  };
+  await addProbe('bracket depth', 'depth', '');
+  await addProbe('column', 'column', '');
+  await addProbe('line break', 'regex', '\\n');
+  const first = await f.locator('#probeTable tr[data-probe]').first().getAttribute('data-probe');
+  assert(first === 'line break', `the planted feature ranks first (got ${first})`);
+  log(`probes: ${(await f.locator('#probeTable').innerText()).replace(/\s+/g, ' ').slice(0, 200)}`);
+  await shot(page, shots, 'hidden-probes.png', log);
+
+  // compare with the second model (the GRU of the dashboard run)
+  await openTool(f, 'compare');
+  await until('a second model to compare with', async () => (await f.locator('#cmpModel vscode-option').count()) > 0, 10_000);
+  await f.locator('#cmpRun').click();
+  await until('the comparison', async () => (await f.locator('#cmpSummary').count()) === 1, 60_000, 300);
+  assert(!(await f.locator('#cmpMapBox').evaluate((e) => e.hidden)), 'the second heatmap is shown');
+  log(`compare: ${await f.locator('#cmpSummary').innerText()}`);
+  await f.evaluate(() => document.querySelector('#cmpMapBox').scrollIntoView({ block: 'start' }));
+  await shot(page, shots, 'hidden-compare.png', log);
+}
+
 export async function runPanels({ page, ws, shots, log }) {
   // the webviews' strict CSP (default-src 'none', script nonce) must not block anything they use
   const cspViolations = [];
@@ -193,6 +285,7 @@ export async function runPanels({ page, ws, shots, log }) {
       .filter((n) => n.startsWith('hidden-'))
       .join(', ')}`,
   );
+  await insightTools(page, f, shots, log);
   assert(cspViolations.length === 0, `no CSP violations in the webviews, got: ${cspViolations.slice(0, 3).join(' | ')}`);
   // …and the check itself works: a remote image inside the webview is refused and reported
   await f.evaluate(() => {

@@ -15,6 +15,7 @@ import { ablate, clampValues, perCharBits } from '../../src/worker/insight/ablat
 import { nearestStates, pca, samplePositions, umap } from '../../src/worker/insight/pca';
 import { linearProbe } from '../../src/worker/insight/probe';
 import { saliency } from '../../src/worker/insight/saliency';
+import { charClass, contextAround, fitPoints, insidePolygon, lassoPoints, parseUnits, pointAt, probeLift, splitByFeature, userFeature } from '../../src/webview/shared/insight';
 
 interface PcaFixture {
   T: number;
@@ -246,6 +247,21 @@ describe('insight: ablation', () => {
     assert.deepEqual(Array.from(await perCharBits(m, ids)), Array.from(plain), 'the clamp is released');
   });
 
+  it('per-character bits read in parallel streams equal each stream read on its own', async () => {
+    const m = new Model(charConfig({ cell: 'lstm', hidden: 8, emb: 4, vocab: 5 }));
+    m.initParams(new Rng(6));
+    const ids = Int32Array.from({ length: 4601 }, (_, i) => (i * 3 + (i >> 2)) % 5); // 4,600 predictions: 2 streams of 2,300
+    const both = await perCharBits(m, ids, 16);
+    const first = await perCharBits(m, ids.subarray(0, 2301), 1),
+      second = await perCharBits(m, ids.subarray(2300), 1);
+    const close = (a: Float32Array, b: Float32Array, at: number) => b.forEach((v, i) => assert.ok(Math.abs(a[at + i]! - v) < 1e-4, `position ${at + i}`));
+    close(both, first, 0);
+    close(both, second, 2300);
+    assert.equal(both.length, 4600);
+    // the sum is −log₂ of the probability of the text given its first character, per stream
+    assert.ok(both.every((v) => v > 0 && Number.isFinite(v)));
+  });
+
   it('clamping to the mean uses each unit’s mean over the read text', () => {
     const h = Float32Array.from([1, 10, 3, 20, 5, 30]); // (T=3,H=2)
     assert.deepEqual(clampValues('mean', [1, 0], h, 2), [20, 3]);
@@ -283,5 +299,58 @@ describe('insight: linear probes', () => {
   });
   it('refuses a text too short to hold out', () => {
     assert.throws(() => linearProbe(refKernels, new Float32Array(10 * 4), 10, 4, new Float32Array(10)), /at least 15/);
+  });
+});
+
+describe('insight: the panel’s pure helpers (webview/shared/insight.ts)', () => {
+  it('fits points into the canvas, finds the point under the mouse, and selects with a lasso', () => {
+    const coords = Float32Array.from([0, 0, 10, 0, 10, 10, 0, 10, 5, 5]);
+    const fit = fitPoints(coords, 120, 120, 10);
+    assert.deepEqual(Array.from(fit.x), [10, 110, 110, 10, 60]);
+    assert.deepEqual(Array.from(fit.y), [110, 110, 10, 10, 60], 'up is up');
+    assert.equal(pointAt(fit, 61, 58), 4);
+    assert.equal(pointAt(fit, 35, 35), -1);
+    const square = [40, 40, 80, 40, 80, 80, 40, 80];
+    assert.deepEqual(lassoPoints(fit, square), [4]);
+    assert.ok(insidePolygon([0, 0, 10, 0, 0, 10], 2, 2) && !insidePolygon([0, 0, 10, 0, 0, 10], 8, 8), 'a triangle');
+    assert.deepEqual(lassoPoints(fit, [1, 2]), [], 'a lasso of one point selects nothing');
+  });
+
+  it('user features: a regex marks its matches by code point; bracket depth and column count as the issue says', () => {
+    const chars = [...'a "b😀c" (x[y])\nzz'];
+    const q = userFeature(chars, 'regex', '"[^"]*"');
+    assert.deepEqual(Array.from(q.subarray(0, 8)), [0, 0, 1, 1, 1, 1, 1, 0], 'the emoji is one position');
+    const d = userFeature(chars, 'depth');
+    assert.deepEqual(Array.from(d.subarray(8, 15)), [0, 1, 1, 2, 2, 1, 0]);
+    const col = userFeature(chars, 'column');
+    assert.equal(col[chars.indexOf('\n')], 14);
+    assert.equal(col[chars.length - 1], 1);
+    assert.throws(() => userFeature(chars, 'regex', '('), SyntaxError);
+    assert.throws(() => userFeature(chars, 'regex', ''), /empty/);
+    assert.deepEqual(Array.from(userFeature([...'aaa'], 'regex', 'x*')), [0, 0, 0], 'empty matches mark nothing and end');
+  });
+
+  it('splits a per-character change by a feature (the cost belongs to the character predicted)', () => {
+    const delta = Float32Array.from([1, 2, 3, 4]); // predictions of characters 1..4
+    const feature = Float32Array.from([0, 1, 1, 0, 0]);
+    assert.deepEqual(splitByFeature(delta, feature), { inside: 1.5, outside: 3.5, nInside: 2, nOutside: 2 });
+  });
+
+  it('parses unit lists and ranges, and refuses units the layer does not have', () => {
+    assert.deepEqual(parseUnits('3, 17 40-42 3', 64), [3, 17, 40, 41, 42]);
+    assert.throws(() => parseUnits('64', 64), /0 to 63/);
+    assert.throws(() => parseUnits('a', 64), /not a unit/);
+    assert.deepEqual(parseUnits(' ', 64), []);
+  });
+
+  it('probe lift: the share of what the majority baseline left to learn', () => {
+    assert.equal(probeLift({ kind: 'binary', score: 0.98, baseline: 0.96 }).toFixed(2), '0.50');
+    assert.equal(probeLift({ kind: 'numeric', score: 0.4, baseline: 0 }), 0.4);
+    assert.equal(probeLift({ kind: 'binary', score: 1, baseline: 1 }), 0);
+    assert.equal(contextAround([...'ab\ncd'], 2, 2, 1), 'ab⟦↵⟧c');
+    assert.equal(charClass('é'), 0);
+    assert.equal(charClass('7'), 1);
+    assert.equal(charClass('\n'), 3);
+    assert.equal(charClass(';'), 4);
   });
 });

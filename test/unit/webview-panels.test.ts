@@ -51,6 +51,33 @@ describe('webview protocol: validation of what webviews send', () => {
     ['bad signal', 'hidden', { kind: 'req', id: 1, method: 'hidden/signal', params: { layer: 0, signal: 'x' } }, /signal/],
     ['layer out of range', 'hidden', { kind: 'req', id: 1, method: 'hidden/signal', params: { layer: 9, signal: 'h' } }, /layer/],
     ['bad export kind', 'hidden', { kind: 'req', id: 1, method: 'hidden/saveFile', params: { kind: 'exe', name: 'x', data: '' } }, /kind/],
+    [
+      'a probe feature that is not a Float32Array',
+      'hidden',
+      { kind: 'req', id: 1, method: 'hidden/probe', params: { layer: 0, signal: 'h', feature: [1, 0] } },
+      /feature/,
+    ],
+    [
+      'a probe feature with NaN',
+      'hidden',
+      { kind: 'req', id: 1, method: 'hidden/probe', params: { layer: 0, signal: 'h', feature: Float32Array.from([1, NaN]) } },
+      /finite/,
+    ],
+    [
+      'a fractional unit to silence',
+      'hidden',
+      { kind: 'req', id: 1, method: 'hidden/ablate', params: { layer: 0, units: [1.5], mode: 'zero', prompt: 'a', length: 10, seed: 1 } },
+      /units\[0\]/,
+    ],
+    [
+      'an unknown ablation mode',
+      'hidden',
+      { kind: 'req', id: 1, method: 'hidden/ablate', params: { layer: 0, units: [1], mode: 'shuffle', prompt: 'a', length: 10, seed: 1 } },
+      /mode/,
+    ],
+    ['too many neighbours', 'hidden', { kind: 'req', id: 1, method: 'hidden/neighbours', params: { layer: 0, signal: 'h', positions: [1], k: 10_000 } }, /k/],
+    ['an unknown projection', 'hidden', { kind: 'req', id: 1, method: 'hidden/project', params: { layer: 0, signal: 'h', method: 'tsne' } }, /method/],
+    ['a negative position to reveal', 'hidden', { kind: 'req', id: 1, method: 'hidden/reveal', params: { start: -1, end: 2 } }, /start/],
   ];
   for (const [what, panel, msg, re] of bad) {
     it(`rejects ${what}`, () =>
@@ -63,7 +90,7 @@ describe('webview protocol: validation of what webviews send', () => {
   it('has a validator for every request method of every panel', () => {
     assert.deepEqual(Object.keys(FROM_WEBVIEW.dashboard).sort(), ['dashboard/generate', 'dashboard/openModel', 'dashboard/ready', 'dashboard/stop']);
     assert.equal(Object.keys(FROM_WEBVIEW.generate).length, 6);
-    assert.equal(Object.keys(FROM_WEBVIEW.hidden).length, 4);
+    assert.equal(Object.keys(FROM_WEBVIEW.hidden).length, 11);
   });
 
   it('round trip over a pair of ports; pending webview requests reject when the panel closes', async () => {
@@ -391,7 +418,8 @@ describe('webview strings', () => {
         .join('\n');
       const keys = [...src.matchAll(/\bt\(\s*'((?:\\.|[^'\\])*)'/g)].map((m) => m[1]);
       assert.ok(keys.length > 10, panel);
-      const block = table.slice(table.indexOf(`const ${panel.toUpperCase()}_EN = [`));
+      let block = table.slice(table.indexOf(`const ${panel.toUpperCase()}_EN = [`));
+      if (panel === 'hidden') block += readFileSync(join(root, 'src/host/panels/stringsInsight.ts'), 'utf8'); // the insight tools' table
       for (const k of keys) assert.ok(block.includes(`'${k}'`), `${panel}: "${k}" is missing from strings.ts`);
     }
   });

@@ -1,7 +1,9 @@
 /**
  * The hidden-state panel: runs the chosen model over the selection or the active file in the inference worker
- * (worker/hiddenStates.ts: h through onnxruntime, c and the gates computed when asked for), then the webview draws the heatmap, the cell view, find-cells, the
- * unit ranking and gate saturation, and exports PNG/CSV through 'hidden/saveFile'.
+ * (worker/hiddenStates.ts: h through onnxruntime, c and the gates computed when asked for), then the webview draws
+ * the heatmap, the cell view, find-cells, the unit ranking and gate saturation, and exports PNG/CSV through
+ * 'hidden/saveFile'. The insight tools (projector, saliency, ablation, probes, comparison: worker/insight) run in
+ * the same worker on the same read; 'hidden/reveal' selects a position of the text in its editor.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -42,6 +44,8 @@ export class HiddenPanel extends Panel<'hidden'> {
   }
   private text = '';
   private source = '';
+  /** where the read text sits in its document (for revealing positions in the editor) */
+  private anchor?: { uri: vscode.Uri; offset: number };
   private readonly use: vscode.Disposable;
   lastMeta?: HiddenMeta;
   /** files written by exports (tests read it) */
@@ -60,6 +64,7 @@ export class HiddenPanel extends Panel<'hidden'> {
     );
     p.text = src.text;
     p.source = src.source;
+    p.anchor = src.anchor;
     return p;
   }
 
@@ -74,25 +79,34 @@ export class HiddenPanel extends Panel<'hidden'> {
     return p;
   }
 
-  private static async sourceText(deps: HiddenDeps, a: HiddenArgs): Promise<{ text: string; source: string }> {
+  private static async sourceText(deps: HiddenDeps, a: HiddenArgs): Promise<{ text: string; source: string; anchor?: { uri: vscode.Uri; offset: number } }> {
     if (typeof a.text === 'string') return { text: a.text, source: vscode.l10n.t('text given') };
     if (a.file) {
       const f = path.isAbsolute(a.file) ? a.file : path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', a.file);
-      return { text: await fsp.readFile(f, 'utf8'), source: path.basename(f) };
+      return { text: await fsp.readFile(f, 'utf8'), source: path.basename(f), anchor: { uri: vscode.Uri.file(f), offset: 0 } };
     }
     const ed = deps.lastEditor();
     if (!ed) return { text: '', source: '' };
     const name = path.basename(ed.document.uri.fsPath || ed.document.uri.path);
-    if (!ed.selection.isEmpty) return { text: ed.document.getText(ed.selection), source: vscode.l10n.t('selection in {0}', name) };
     const doc = ed.document;
+    if (!ed.selection.isEmpty)
+      return {
+        text: doc.getText(ed.selection),
+        source: vscode.l10n.t('selection in {0}', name),
+        anchor: { uri: doc.uri, offset: doc.offsetAt(ed.selection.start) },
+      };
     const all = doc.getText();
-    if (all.length <= HIDDEN_MAX_CHARS) return { text: all, source: name };
+    if (all.length <= HIDDEN_MAX_CHARS) return { text: all, source: name, anchor: { uri: doc.uri, offset: 0 } };
     // a long file: the window the panel reads, around the cursor (the part the user is looking at)
     const at = doc.offsetAt(ed.selection.active);
     const start = Math.max(0, Math.min(all.length - HIDDEN_MAX_CHARS, at - HIDDEN_MAX_CHARS / 2));
     const from = doc.positionAt(start).line + 1,
       to = doc.positionAt(start + HIDDEN_MAX_CHARS).line + 1;
-    return { text: all.slice(start, start + HIDDEN_MAX_CHARS), source: vscode.l10n.t('{0}, lines {1}–{2} around the cursor', name, from, to) };
+    return {
+      text: all.slice(start, start + HIDDEN_MAX_CHARS),
+      source: vscode.l10n.t('{0}, lines {1}–{2} around the cursor', name, from, to),
+      anchor: { uri: doc.uri, offset: start },
+    };
   }
 
   private constructor(
@@ -120,9 +134,38 @@ export class HiddenPanel extends Panel<'hidden'> {
       this.lastMeta = meta;
       return meta;
     });
-    this.rpc.handle('hidden/signal', ({ layer, signal }) => deps.infer.rpc.request('infer/signal', { layer, signal }));
+    this.rpc.handle('hidden/signal', (req) => deps.infer.rpc.request('infer/signal', req));
+    this.rpc.handle('hidden/project', (req) => deps.infer.rpc.request('infer/project', req));
+    this.rpc.handle('hidden/neighbours', (req) => deps.infer.rpc.request('infer/neighbours', req));
+    this.rpc.handle('hidden/saliency', (req) => deps.infer.rpc.request('infer/saliency', req));
+    this.rpc.handle('hidden/ablate', (req) => deps.infer.rpc.request('infer/ablate', req));
+    this.rpc.handle('hidden/probe', (req) => deps.infer.rpc.request('infer/probe', req));
+    this.rpc.handle('hidden/compare', async ({ model }) => {
+      const modelDir = await checkedModel(deps.store, model);
+      const name = (await textModels(deps.store)).find((m) => m.id === modelDir)?.name ?? path.basename(modelDir);
+      return deps.infer.rpc.request('infer/compare', { modelDir, name });
+    });
+    this.rpc.handle('hidden/reveal', ({ start, end }) => this.reveal(start, end));
     this.rpc.handle('hidden/saveFile', (file) => this.saveFile(file));
     this.subs.push(deps.store.onDidChange(() => void textModels(deps.store).then((models) => this.rpc.notify('hidden/models', { models }))));
+  }
+
+  /** Select code points [start, end) of the read text in its document, beside the panel. */
+  private async reveal(start: number, end: number): Promise<boolean> {
+    if (!this.anchor) return false;
+    const utf16 = (cp: number) => {
+      let i = 0;
+      for (let n = 0; n < cp && i < this.text.length; n++) i += (this.text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+      return i;
+    };
+    const doc = await vscode.workspace.openTextDocument(this.anchor.uri);
+    const a = doc.positionAt(this.anchor.offset + utf16(start)),
+      b = doc.positionAt(this.anchor.offset + utf16(Math.max(start, end)));
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    const ed = await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: true });
+    ed.selection = new vscode.Selection(a, b);
+    ed.revealRange(new vscode.Range(a, b), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return true;
   }
 
   protected override closed(): void {

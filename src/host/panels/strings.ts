@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { PanelKind } from '../../protocol/webview';
 import { baselineName } from '../forecast/flow';
+import { insightStrings } from './stringsInsight';
 
 /** english → localized, pairwise */
 const pairs = (english: string[], localized: string[]): Record<string, string> => Object.fromEntries(english.map((k, i) => [k, localized[i]!]));
@@ -145,7 +146,6 @@ const HIDDEN_EN = [
   'Cell view',
   'Unit',
   'Click a row of the heatmap, or type a unit number. Select a span of the text below, then Find cells.',
-  'Text coloured by the chosen unit',
   'Find cells',
   'Threshold',
   'Unit ranking',
@@ -188,6 +188,10 @@ const HIDDEN_EN = [
 ];
 
 function hiddenStrings(): Record<string, string> {
+  return { ...insightStrings(), ...hiddenCoreStrings() };
+}
+
+function hiddenCoreStrings(): Record<string, string> {
   return pairs(HIDDEN_EN, [
     vscode.l10n.t('Hidden States'),
     vscode.l10n.t('Model'),
@@ -204,7 +208,6 @@ function hiddenStrings(): Record<string, string> {
     vscode.l10n.t('Cell view'),
     vscode.l10n.t('Unit'),
     vscode.l10n.t('Click a row of the heatmap, or type a unit number. Select a span of the text below, then Find cells.'),
-    vscode.l10n.t('Text coloured by the chosen unit'),
     vscode.l10n.t('Find cells'),
     vscode.l10n.t('Threshold'),
     vscode.l10n.t('Unit ranking'),

@@ -88,7 +88,8 @@ function cellView(t: T, unit: number): HTMLElement[] {
       el('label', { class: 'field', for: 'unit' }, t('Unit'), el('input', { id: 'unit', type: 'number', min: '0', value: String(unit) })),
       el('span', { class: 'muted' }, t('Click a row of the heatmap, or type a unit number. Select a span of the text below, then Find cells.')),
     ),
-    el('div', { id: 'cellText', class: 'mono celltext panel-box', tabindex: '0', 'aria-label': t('Text coloured by the chosen unit') }),
+    el('div', { id: 'cellCaption', class: 'muted', 'aria-live': 'polite' }),
+    el('div', { id: 'cellText', class: 'mono celltext panel-box', tabindex: '0', 'aria-label': t('The read text, shaded by the chosen unit or tool') }),
   ];
 }
 

@@ -12,12 +12,20 @@ import './style.css';
 import type { HiddenMeta, ModelChoice, Signal } from '../../protocol/webview';
 import { FEATURES, findCells, rankUnits, textFeatures, toCsv, type FeatureName } from '../shared/analysis';
 import { buildLut, lutCss, lutIndex, scaleFor } from '../shared/colors';
-import { cellAt, clampView, fillTile, keyNav, scrollTime, scrollUnits, tiles, visibleChar, zoomTime, type View } from '../shared/heatmap';
+import { cellAt, clampView, keyNav, scrollTime, scrollUnits, visibleChar, zoomTime, type View } from '../shared/heatmap';
 import { makeT } from '../shared/i18n';
 import { FEATURE_NAMES, findResult, panelDom, SIGNAL_NAMES } from './dom';
 import { asFloat32, drawSaturation } from './saturation';
 import { drawTimeAxis, drawUnitAxis, UNIT_AXIS_W } from './axes';
 import { $, connect, el, getState, setState, status, themeBackground } from '../shared/rpc';
+import { AblationTool } from './ablation';
+import { CompareTool } from './compare';
+import { drawTiles, makeTiles, type Tile } from './map';
+import { ProbesTool } from './probes';
+import { Projector } from './projector';
+import { SaliencyTool } from './saliency';
+import { TextView } from './textView';
+import { toolTabs, type Tool, type ToolCtx } from './tools';
 
 interface UiState {
   model?: string;
@@ -37,15 +45,57 @@ let meta: HiddenMeta | undefined;
 let data: Float32Array | undefined;
 let scale = { kind: 'diverging' as 'diverging' | 'sequential', lo: -1, hi: 1 };
 let lut = buildLut('diverging');
-let tileCanvases: { t0: number; cols: number; canvas: HTMLCanvasElement }[] = [];
+let tileCanvases: Tile[] = [];
 let view: View = { t0: 0, tSpan: 100, u0: 0, uSpan: 64 };
 let highlight: { start: number; end: number } | undefined;
 let bg: [number, number, number] = [30, 30, 30];
 
 type Sel = HTMLElement & { value: string };
 type Btn = HTMLElement & { disabled: boolean };
-function layout(models: ModelChoice[], selected: string | undefined): void {
+let text: TextView;
+let tools: Tool[] = [];
+let active = 0;
+let compare: CompareTool;
+let lastFound: number[] = [];
+let models: ModelChoice[] = [];
+
+function makeTools(): void {
+  const ctx: ToolCtx = {
+    rpc,
+    t: () => t,
+    meta: () => meta,
+    layer: () => ui.layer,
+    signal: () => ui.signal,
+    unit: () => ui.unit,
+    data: () => data,
+    selectUnit,
+    foundUnits: () => lastFound,
+    text,
+    paintUnit: () => selectUnit(ui.unit),
+    background: () => bg,
+    status,
+  };
+  const projector = new Projector(ctx),
+    ablation = new AblationTool(ctx),
+    probes = new ProbesTool(ctx);
+  compare = new CompareTool(ctx);
+  probes.onFeatures = (f) => (ablation.extraFeatures = f);
+  tools = [projector, new SaliencyTool(ctx), ablation, probes, compare];
+  $('cellText').after(
+    toolTabs(tools, (i) => {
+      active = i;
+      tools[i]?.shown?.();
+    }),
+  );
+  $('mapBox').after(compare.box);
+  compare.setModels(models, ui.model);
+}
+
+function layout(choices: ModelChoice[], selected: string | undefined): void {
+  models = choices;
   $('app').replaceChildren(...panelDom(t, ui.unit, ui.threshold));
+  text = new TextView($('cellText'), $('cellCaption'), (p) => tools[active]?.pick?.(p));
+  makeTools();
   const msel = $('model') as Sel;
   msel.replaceChildren(...models.map((m) => el('vscode-option', { value: m.id }, `${m.name} — ${m.detail}`)));
   const pick = models.find((m) => m.id === (selected ?? ui.model)) ?? models[0];
@@ -56,6 +106,7 @@ function layout(models: ModelChoice[], selected: string | undefined): void {
   msel.addEventListener('change', () => {
     ui.model = msel.value;
     save();
+    compare.setModels(models, ui.model);
   });
   ($('run') as Btn).disabled = !models.length;
   if (!models.length) status(t('No trained text models yet. Train one first ("Train Model on Current File").'));
@@ -113,6 +164,8 @@ async function runModel(): Promise<void> {
   status(t('Reading the text with the model…'));
   try {
     meta = await rpc.request('hidden/run', { model: ui.model });
+    text.setText(meta.chars);
+    lastFound = [];
     ui.layer = Math.min(ui.layer, meta.layers - 1);
     if (!meta.signals.includes(ui.signal)) ui.signal = 'h';
     ui.text = meta.chars.join('');
@@ -142,6 +195,7 @@ async function runModel(): Promise<void> {
     view = clampView({ t0: 0, tSpan: Math.max(16, Math.floor(($('mapBox').clientWidth || 800) / 9)), u0: 0, uSpan: meta.H }, meta.T, meta.H);
     ui.unit = Math.min(ui.unit, meta.H - 1);
     await loadSignal();
+    for (const tool of tools) tool.reset();
     status(t('Read {0} characters in {1} ms.', meta.T, Math.round(meta.ms)));
     void renderSaturation();
   } catch (e) {
@@ -157,7 +211,8 @@ async function loadSignal(): Promise<void> {
   scale = scaleFor(ui.signal, data);
   lut = buildLut(scale.kind, bg);
   const t0 = performance.now();
-  buildTiles();
+  tileCanvases = makeTiles(data, meta.T, meta.H, lut, scale.lo, scale.hi);
+  for (const tool of tools) if (tool.id === 'projector' || tool.id === 'probes') tool.reset(); // they read this layer and signal
   draw();
   const ms = performance.now() - t0;
   $('heatmap').dataset.renderMs = ms.toFixed(1);
@@ -175,20 +230,6 @@ async function loadSignal(): Promise<void> {
   renderRanking();
 }
 
-function buildTiles(): void {
-  if (!meta || !data) return;
-  tileCanvases = tiles(meta.T).map(([t0, cols]) => {
-    const c = document.createElement('canvas');
-    c.width = cols;
-    c.height = meta!.H;
-    const ctx = c.getContext('2d')!;
-    const img = ctx.createImageData(cols, meta!.H);
-    fillTile(data!, meta!.T, meta!.H, t0, cols, lut, scale.lo, scale.hi, img.data);
-    ctx.putImageData(img, 0, 0);
-    return { t0, cols, canvas: c };
-  });
-}
-
 function draw(syncScroll = true): void {
   const cv = $('heatmap') as HTMLCanvasElement;
   const w = Math.max(200, $('mapBox').clientWidth - 2 - UNIT_AXIS_W);
@@ -199,17 +240,12 @@ function draw(syncScroll = true): void {
     cv.height = h;
   }
   const ctx = cv.getContext('2d')!;
-  ctx.imageSmoothingEnabled = false;
   ctx.fillStyle = `rgb(${bg.join(',')})`;
   ctx.fillRect(0, 0, w, h);
   if (!meta || !data) return;
   const pxPerStep = w / view.tSpan;
-  for (const tile of tileCanvases) {
-    const a = Math.max(view.t0, tile.t0),
-      b = Math.min(view.t0 + view.tSpan, tile.t0 + tile.cols);
-    if (b <= a) continue;
-    ctx.drawImage(tile.canvas, a - tile.t0, view.u0, b - a, view.uSpan, (a - view.t0) * pxPerStep, 0, (b - a) * pxPerStep, h);
-  }
+  drawTiles(ctx, tileCanvases, view, w, h);
+  void compare.follow(view, w).catch((e: Error) => status(e.message, true));
   const rowH = h / view.uSpan;
   if (ui.unit >= view.u0 && ui.unit < view.u0 + view.uSpan) {
     ctx.strokeStyle = getComputedStyle(document.body).getPropertyValue('--vscode-focusBorder').trim() || '#007fd4';
@@ -288,53 +324,22 @@ function wireHeatmap(): void {
   });
 }
 
-const CELL_MAX = 20_000;
 function selectUnit(u: number): void {
   if (!meta || !data || !Number.isFinite(u)) return;
   ui.unit = Math.max(0, Math.min(meta.H - 1, Math.round(u)));
   save();
   ($('unit') as HTMLInputElement).value = String(ui.unit);
   ($('unit') as HTMLInputElement).max = String(meta.H - 1);
-  const box = $('cellText');
-  const n = Math.min(meta.T, CELL_MAX);
-  const frag = document.createDocumentFragment();
-  for (let i = 0; i < n; i++) {
-    const s = document.createElement('span');
-    s.dataset.i = String(i);
-    s.textContent = meta.chars[i];
-    s.style.background = lutCss(lut, lutIndex(data[i * meta.H + ui.unit], scale.lo, scale.hi), 0.85);
-    frag.append(s);
-  }
-  box.replaceChildren(frag);
-  box.dataset.unit = String(ui.unit);
+  const H = meta.H,
+    d = data;
+  text.paint((i) => lutCss(lut, lutIndex(d[i * H + ui.unit]!, scale.lo, scale.hi), 0.85), t('Cell view: the text coloured by unit {0}', ui.unit));
+  $('cellText').dataset.unit = String(ui.unit);
   draw();
 }
 
-function selectedSpan(): { start: number; end: number } | undefined {
-  const sel = window.getSelection();
-  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return undefined;
-  const idx = (node: Node | null): number | undefined => {
-    const e = node?.nodeType === Node.TEXT_NODE ? node.parentElement : (node as HTMLElement | null);
-    const i = e?.closest?.('#cellText span')?.getAttribute('data-i');
-    return i === undefined || i === null ? undefined : Number(i);
-  };
-  const r = sel.getRangeAt(0);
-  const a = idx(r.startContainer),
-    b = idx(r.endContainer);
-  if (a === undefined || b === undefined) return undefined;
-  return { start: Math.min(a, b), end: Math.max(a, b) + 1 };
-}
-
-/** the last span selected in the cell view (focusing the threshold field or the button clears the live selection) */
-let lastSpan: { start: number; end: number } | undefined;
-document.addEventListener('selectionchange', () => {
-  const s = selectedSpan();
-  if (s) lastSpan = s;
-});
-
 function doFind(): void {
   if (!meta || !data) return;
-  const span = selectedSpan() ?? lastSpan;
+  const span = text.selectedSpan();
   const out = $('findOut');
   if (!span) {
     out.replaceChildren(el('p', { class: 'muted' }, t('Select a span of the text in the cell view first.')));
@@ -343,6 +348,7 @@ function doFind(): void {
   ui.threshold = Number(($('threshold') as HTMLInputElement).value);
   save();
   const r = findCells(data, meta.T, meta.H, span.start, span.end, ui.threshold, 3);
+  lastFound = r.units.map((u) => u.unit);
   highlight = span;
   const goto = (m: { start: number; end: number }) => {
     highlight = m;
@@ -402,11 +408,13 @@ async function exportCsv(): Promise<void> {
   }
 }
 
-rpc.on('hidden/models', ({ models }) => {
+rpc.on('hidden/models', ({ models: choices }) => {
+  models = choices;
   const msel = $('model') as Sel;
   msel.replaceChildren(...models.map((m) => el('vscode-option', { value: m.id }, `${m.name} — ${m.detail}`)));
   if (ui.model && models.some((m) => m.id === ui.model)) msel.value = ui.model;
   ($('run') as Btn).disabled = !models.length;
+  compare.setModels(models, ui.model);
 });
 
 async function start(): Promise<void> {

@@ -96,30 +96,34 @@ export function insightHandlers(
       if (feature.length !== s.store.T) throw userError('The feature must have one value per character read.');
       return linearProbe(pickKernels(), states(s, layer, signal), s.store.T, s.store.H, feature);
     },
-    'infer/compare': ({ modelDir, name }) =>
-      timed(async () => {
-        const s = need();
-        const { model, vocab } = hiddenModel(modelDir);
-        const text = s.text;
-        const unknownMask = new Uint8Array(s.ids.length);
-        const ids = new Int32Array(s.ids.length);
-        vocab.encodeInto(text, ids, 0, unknownMask);
-        const store = await read(model, ids);
-        s.b = { model, store };
-        s.bits ??= await perCharBits(s.model, s.ids);
-        const bitsB = await perCharBits(model, ids);
-        const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / (a.length || 1);
-        return {
-          name,
-          bitsA: s.bits,
-          bitsB,
-          meanA: mean(s.bits),
-          meanB: mean(bitsB),
-          layers: store.layers,
-          H: store.H,
-          signals: store.signals,
-          unknown: unknownMask.reduce((a, v) => a + v, 0),
-        };
-      }),
+    'infer/compare': (req) => timed(() => compare(need(), req, read)),
+  };
+}
+
+/** read the session's text with a second model: per-character bits of both, and B's states for its heatmap */
+async function compare(
+  s: HiddenSession,
+  { modelDir, name }: InferRequests['infer/compare'][0],
+  read: (model: Model, ids: Int32Array) => Promise<HiddenStore>,
+): Promise<Omit<InferRequests['infer/compare'][1], 'ms'>> {
+  const { model, vocab } = hiddenModel(modelDir);
+  const unknownMask = new Uint8Array(s.ids.length);
+  const ids = new Int32Array(s.ids.length);
+  vocab.encodeInto(s.text, ids, 0, unknownMask);
+  const store = await read(model, ids);
+  s.b = { model, store };
+  s.bits ??= await perCharBits(s.model, s.ids);
+  const bitsB = await perCharBits(model, ids);
+  const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / (a.length || 1);
+  return {
+    name,
+    bitsA: s.bits,
+    bitsB,
+    meanA: mean(s.bits),
+    meanB: mean(bitsB),
+    layers: store.layers,
+    H: store.H,
+    signals: store.signals,
+    unknown: unknownMask.reduce((a, v) => a + v, 0),
   };
 }

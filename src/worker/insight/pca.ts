@@ -38,7 +38,7 @@ export function pca(kern: Kernels, X: Float32Array, T: number, H: number, k = 2)
 }
 
 /** positions shown by UMAP at most (an even sample of the text): umap-js is O(n log n) with a large constant */
-export const UMAP_MAX_POINTS = 3000;
+export const UMAP_MAX_POINTS = 2000;
 
 /** evenly spaced sample of n of T positions */
 export function samplePositions(T: number, n: number): Int32Array {
@@ -65,7 +65,7 @@ export async function umap(
   const red = d < H ? pca(kern, sub, n, H, d).coords : sub;
   const rows = Array.from({ length: n }, (_, i) => Array.from(red.subarray(i * d, (i + 1) * d)));
   const rng = new Rng(opts.seed ?? 1);
-  const u = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, Math.max(2, n - 1)), minDist: 0.1, random: () => rng.uniform(0, 1) });
+  const u = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, Math.max(2, n - 1)), minDist: 0.1, nEpochs: 200, random: () => rng.uniform(0, 1) });
   const epochs = u.initializeFit(rows);
   for (let e = 0; e < epochs; e++) {
     u.step();
