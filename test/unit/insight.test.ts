@@ -15,7 +15,18 @@ import { ablate, clampValues, perCharBits } from '../../src/worker/insight/ablat
 import { nearestStates, pca, samplePositions, umap } from '../../src/worker/insight/pca';
 import { linearProbe } from '../../src/worker/insight/probe';
 import { saliency } from '../../src/worker/insight/saliency';
-import { charClass, contextAround, fitPoints, insidePolygon, lassoPoints, parseUnits, pointAt, probeLift, splitByFeature, userFeature } from '../../src/webview/shared/insight';
+import {
+  charClass,
+  contextAround,
+  fitPoints,
+  insidePolygon,
+  lassoPoints,
+  parseUnits,
+  pointAt,
+  probeLift,
+  splitByFeature,
+  userFeature,
+} from '../../src/webview/shared/insight';
 
 interface PcaFixture {
   T: number;
