@@ -105,6 +105,8 @@ async function insightTools(page, f, shots, log) {
   await f.locator('#cmpRun').click();
   await until('the comparison', async () => (await f.locator('#cmpSummary').count()) === 1, 60_000, 300);
   assert(!(await f.locator('#cmpMapBox').evaluate((e) => e.hidden)), 'the second heatmap is shown');
+  const second = await canvasColours(f, '#heatmapB');
+  assert(second.colours > 20, `the second heatmap has many colours (${second.colours})`);
   log(`compare: ${await f.locator('#cmpSummary').innerText()}`);
   await f.evaluate(() => document.querySelector('#cmpMapBox').scrollIntoView({ block: 'start' }));
   await shot(page, shots, 'hidden-compare.png', log);

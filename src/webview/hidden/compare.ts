@@ -75,6 +75,7 @@ export class CompareTool implements Tool {
       this.last = await this.ctx.rpc.request('hidden/compare', { model: this.model.value });
       this.shown_ = undefined;
       await this.loadSignal();
+      this.ctx.redraw();
       this.paintText();
       const r = this.last;
       const better = r.meanB < r.meanA ? r.name : t('the panel’s model');

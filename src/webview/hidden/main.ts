@@ -72,6 +72,7 @@ function makeTools(): void {
     foundUnits: () => lastFound,
     text,
     paintUnit: () => selectUnit(ui.unit),
+    redraw: () => draw(false),
     background: () => bg,
     status,
   };

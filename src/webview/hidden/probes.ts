@@ -116,7 +116,12 @@ export class ProbesTool implements Tool {
           { 'data-probe': p.name },
           el('td', {}, p.name),
           el('td', {}, score),
-          el('td', {}, r.kind === 'binary' ? `${(100 * r.baseline).toFixed(1)} %` : '—'),
+          el(
+            'td',
+            {},
+            r.kind === 'binary' ? `${(100 * r.baseline).toFixed(1)} %` : '—',
+            r.kind === 'binary' && r.baseline >= 1 ? el('span', { class: 'muted' }, ` (${t('constant in this text')})`) : '',
+          ),
           el('td', { class: 'lift' }, probeLift(r).toFixed(3)),
           el('td', {}, ...p.top!.map(unitLink)),
           el('td', {}, remove),

@@ -29,6 +29,8 @@ export interface ToolCtx {
   text: TextView;
   /** shade the text view by the selected unit again */
   paintUnit: () => void;
+  /** draw the heatmap again (and what follows it) */
+  redraw: () => void;
   background: () => Rgb;
   status: (text: string, isError?: boolean) => void;
 }
