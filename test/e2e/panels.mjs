@@ -59,6 +59,17 @@ async function insightTools(page, f, shots, log) {
   // …and in the editor: story.txt opens beside the panel with that character selected
   await until('the selection in the editor', async () => (await page.locator('.monaco-editor .selected-text').count()) > 0, 10_000, 300);
   log(`projector: ${await f.locator('#projInfo').innerText()}; picked position ${picked}, selected in the editor`);
+  // a lasso dragged around the middle of the cloud lists the states nearest to its points' mean
+  await f.evaluate(() => document.querySelector('#projNear').setAttribute('data-count', '0'));
+  const b2 = await f.locator('#proj').boundingBox();
+  const [cx, cy, rad] = [b2.x + b2.width / 2, b2.y + b2.height / 2, Math.min(b2.width, b2.height) / 5];
+  await page.mouse.move(cx + rad, cy);
+  await page.mouse.down();
+  for (let k = 1; k <= 24; k++) await page.mouse.move(cx + rad * Math.cos((k * Math.PI) / 12), cy + rad * Math.sin((k * Math.PI) / 12));
+  await page.mouse.up();
+  await until('the nearest states of the lasso', async () => Number(await f.locator('#projNear').getAttribute('data-count')) > 0, 10_000);
+  assert(/\d+ positions/.test(await f.locator('#status').innerText()), 'the lasso selected several positions');
+  log(`projector: a lasso → ${await f.locator('#status').innerText()}`);
   await f.evaluate(() => document.querySelector('#proj').scrollIntoView({ block: 'center' }));
   await shot(page, shots, 'hidden-projector.png', log);
 

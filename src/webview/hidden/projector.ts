@@ -206,7 +206,9 @@ export class Projector implements Tool {
     cv.addEventListener('mouseleave', () => (this.tip.style.display = 'none'));
     cv.addEventListener('mouseup', (e) => {
       const [x, y] = at(e);
-      const moved = down && Math.hypot(x - down[0], y - down[1]) > 6;
+      // a drag (any point of the path more than 6 px from where it started) is a lasso, even one that closes its loop
+      let moved = false;
+      for (let k = 0; down && k < this.lasso.length; k += 2) moved ||= Math.hypot(this.lasso[k]! - down[0], this.lasso[k + 1]! - down[1]) > 6;
       down = undefined;
       if (!this.fit) return;
       if (moved) {
