@@ -124,7 +124,18 @@ function printResult(r: ForecastTrainResult, json: boolean): void {
     const run = { done: true, model: r.modelDir, onnx: join(r.modelDir, ONNX_FILE), steps: r.steps, status: r.status, reason: r.stopReason };
     const shape = { targets: rep.targets, features: rep.features, window: rep.window, horizon: rep.horizon };
     const intervals = { coverage: rep.intervals.coverage, test_coverage: rep.intervals.testCoverage };
-    const scores = { test: rep.model, baselines: rep.baselines, beats_persistence: rep.beatsPersistence, verdict: rep.verdict, intervals };
+    const scores = {
+      frequency: rep.frequency ?? null,
+      season: rep.season?.period ?? null,
+      test: rep.model,
+      baselines: rep.baselines,
+      best: rep.best ?? null,
+      auto: rep.auto ?? null,
+      verdict_by: rep.verdictBy ?? null,
+      beats_persistence: rep.beatsPersistence,
+      verdict: rep.verdict,
+      intervals,
+    };
     process.stdout.write(JSON.stringify({ ...run, ...shape, ...scores }) + '\n');
     return;
   }

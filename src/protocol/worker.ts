@@ -156,11 +156,18 @@ export interface ForecastReport {
   excluded: { name: string; reason: string }[];
   notes: string[];
   season: { period: number; detected: boolean } | null;
+  /** the frequency inferred from the time column ('other' when it has none) */
+  frequency?: string;
   /** test-part metrics in original units, over every target and horizon step */
   model: ForecastMetrics;
   baselines: { name: string; metrics: ForecastMetrics; period?: number }[];
   beatsPersistence: boolean;
   beatsAll: boolean;
+  /** the best method on the test windows ('model', or a baseline's name), by `verdictBy` */
+  best?: string;
+  verdictBy?: 'MASE' | 'RMSE';
+  /** Auto: the method (or ensemble) with the best validation score, and its test metrics */
+  auto?: { choice: string; by: 'MASE' | 'RMSE'; test: ForecastMetrics };
   /** plain words; says so when the model does not beat persistence */
   verdict: string;
   /** prediction intervals from validation residual quantiles: per output (h*K+k), added to a prediction */

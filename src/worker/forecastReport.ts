@@ -3,6 +3,7 @@ import { Model } from '../engine/model';
 import { actualY, compareWithBaselines, evaluateBaselines, type ForecastData, residualQuantiles, scoreForecast, type Windows } from '../data/csv';
 import type { ForecastMetrics, ForecastReport } from '../protocol/worker';
 import type { ForecastFolder, ForecastRunParts, Settings } from './forecast';
+import { chooseAuto } from './forecastAuto';
 
 /** the model's outputs (N, O) for every window of `w`, using B-wide batches (zero initial state per window) */
 export function predictWindows(model: Model, w: Windows, B: number): Float32Array {
@@ -46,7 +47,8 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
   const { config, trainer, B, O } = run;
   const { spec, coverage, section } = folder;
   const best = new Model(config, { params: trainer.bestParams });
-  const q = residualQuantiles(fd.val.toOriginal(predictWindows(best, fd.val, B)), actualY(fd, fd.val), O, coverage);
+  const valPred = fd.val.toOriginal(predictWindows(best, fd.val, B));
+  const q = residualQuantiles(valPred, actualY(fd, fd.val), O, coverage);
   const intervals = { coverage, lower: Array.from(q.lower), upper: Array.from(q.upper) };
   folder.intervals = intervals;
   const testPred = fd.test.toOriginal(predictWindows(best, fd.test, B));
@@ -54,6 +56,7 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
   const scored = scoreForecast(testPred, testAct, fd.K);
   const base = evaluateBaselines(fd, { season: s.season });
   const cmp = compareWithBaselines(scored.metrics, base);
+  const auto = chooseAuto(fd, Float64Array.from(valPred), Float64Array.from(testPred), base, base.season?.period ?? null);
   let inside = 0;
   for (let i = 0; i < testAct.length; i++) {
     const o = i % O;
@@ -97,10 +100,14 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
     excluded: ser.excluded,
     notes: [...notes, ...base.notes],
     season: base.season ? { period: base.season.period, detected: base.season.detected } : null,
+    frequency: base.frequency,
     model: pick(scored.metrics, base.maseScale),
     baselines: base.results.map((r) => ({ name: r.name, metrics: pick(r.metrics, base.maseScale), ...(r.period ? { period: r.period } : {}) })),
     beatsPersistence: cmp.beatsPersistence,
     beatsAll: cmp.beatsAll,
+    best: cmp.best,
+    verdictBy: cmp.by,
+    auto: { choice: auto.choice, by: auto.by, test: auto.test },
     verdict: cmp.summary,
     intervals: { ...intervals, testCoverage: testAct.length ? inside / testAct.length : null },
     history: { t: hi.map(tOf), y: hi.map((r) => ser.values[r * ser.C]!) },

@@ -5,6 +5,8 @@
 import { DataError } from '../errors';
 import type { ForecastData, Windows } from './prepare';
 import type { ZScoreStats } from './zscore';
+import { autocorrelation } from './acf';
+import { etsWindows, thetaWindows } from './statForecasts';
 import { type Frequency, inferFrequency, SEASONS_OF } from './time';
 
 export interface Metrics {
@@ -58,26 +60,7 @@ export interface Season {
   acf: number;
 }
 
-/** autocorrelation of x (mean removed) at lags 0..maxLag */
-export function autocorrelation(x: ArrayLike<number>, maxLag: number): Float64Array {
-  const n = x.length;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i]!;
-  m /= n;
-  const d = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = x[i]! - m;
-  let c0 = 0;
-  for (let i = 0; i < n; i++) c0 += d[i]! * d[i]!;
-  const L = Math.min(maxLag, n - 1);
-  const acf = new Float64Array(L + 1);
-  if (c0 === 0) return acf;
-  for (let k = 0; k <= L; k++) {
-    let c = 0;
-    for (let i = k; i < n; i++) c += d[i]! * d[i - k]!;
-    acf[k] = c / c0;
-  }
-  return acf;
-}
+export { autocorrelation } from './acf';
 
 /**
  * The season of x, or null: x is detrended (least-squares line), then the first lag >= 2 is taken whose
@@ -175,7 +158,7 @@ function detrendedAcf(x: ArrayLike<number>, lag: number): number {
   return autocorrelation(r, lag)[lag]!;
 }
 
-export type BaselineName = 'persistence' | 'drift' | 'seasonal naive' | 'training mean';
+export type BaselineName = 'persistence' | 'drift' | 'seasonal naive' | 'training mean' | 'ETS' | 'Theta';
 
 export interface BaselineResult {
   name: BaselineName;
@@ -187,6 +170,8 @@ export interface BaselineResult {
   period?: number;
   /** MAE over the report's MASE scale (one target only; null otherwise) */
   mase: number | null;
+  /** the forecasts (N, horizon·K), for Auto's choice and ensemble (not written to reports) */
+  pred?: Float64Array;
 }
 
 export interface BaselineReport {
@@ -196,6 +181,8 @@ export interface BaselineReport {
   season: { period: number; detected: boolean; acf?: number } | null;
   /** MASE's scale (maseScale with the season used, else 1); null for several targets or a scale of 0 */
   maseScale: number | null;
+  /** the frequency inferred from the time column */
+  frequency: Frequency;
   notes: string[];
 }
 
@@ -307,14 +294,16 @@ export function meanForecast(fd: ForecastData, w: Windows): Float64Array {
 }
 
 /**
- * Scores the baselines on the test part (or 'val'). season: a period to force, null for none, undefined to detect
- * it on the training part of the first target.
+ * Scores the baselines on the test part (or 'val'): the naive ones, and AutoETS and Theta (statForecasts.ts; off
+ * with statistical: false). season: a period to force, null for none, undefined to detect it on the training part
+ * of the first target.
  */
-export function evaluateBaselines(fd: ForecastData, opts: { part?: 'val' | 'test'; season?: number | null } = {}): BaselineReport {
+export function evaluateBaselines(fd: ForecastData, opts: { part?: 'val' | 'test'; season?: number | null; statistical?: boolean } = {}): BaselineReport {
   const part = opts.part ?? 'test';
   const w = fd[part];
   if (w.N === 0) throw new DataError(`The ${part === 'val' ? 'validation' : 'test'} part is empty: there is nothing to evaluate on.`);
   const notes: string[] = [];
+  const frequency = inferFrequency(fd.series);
   const actual = actualY(fd, w);
   let season: BaselineReport['season'] = null;
   if (opts.season != null) season = { period: opts.season, detected: false };
@@ -323,40 +312,55 @@ export function evaluateBaselines(fd: ForecastData, opts: { part?: 'val' | 'test
     const C = fd.series.C;
     const x = new Float64Array(e - s);
     for (let i = s; i < e; i++) x[i - s] = fd.series.values[i * C]!;
-    const chosen = chooseSeason(x, inferFrequency(fd.series));
+    const chosen = chooseSeason(x, frequency);
     season = chosen.season;
     notes.push(chosen.reason);
   }
   const results: BaselineResult[] = [];
   const add = (name: BaselineName, pred: Float64Array, period?: number): void => {
     const s = scoreForecast(pred, actual, w.K);
-    results.push({ name, metrics: s.metrics, perTarget: s.perTarget, ...(period ? { period } : {}), mase: null });
+    results.push({ name, metrics: s.metrics, perTarget: s.perTarget, ...(period ? { period } : {}), mase: null, pred });
   };
   add('persistence', persistenceForecast(fd, w));
   add('drift', driftForecast(fd, w));
   if (season) add('seasonal naive', seasonalNaiveForecast(fd, w, season.period), season.period);
   add('training mean', meanForecast(fd, w));
+  if (opts.statistical !== false) {
+    const ets = etsWindows(fd, w, season?.period ?? null);
+    add('ETS', ets.pred);
+    notes.push(ets.note);
+    add('Theta', thetaWindows(fd, w, season?.period ?? null).pred);
+  }
   const scale = fd.K === 1 ? maseScale(fd, season?.period ?? 1) : null;
   for (const r of results) r.mase = scale ? r.metrics.mae / scale : null;
-  return { part, results, season, maseScale: scale, notes };
+  return { part, results, season, maseScale: scale, frequency, notes };
 }
 
-/** a plain sentence comparing a model's RMSE with the baselines; says so when persistence is not beaten */
-export function compareWithBaselines(model: Metrics, report: BaselineReport): { beatsPersistence: boolean; beatsAll: boolean; summary: string } {
+/**
+ * The verdict: the best method on the test windows by MASE (by RMSE when there is no MASE: several targets, or a
+ * series whose seasonal naive is exact), in a plain sentence that says so when a baseline wins.
+ */
+export function compareWithBaselines(
+  model: Metrics,
+  report: BaselineReport,
+): { beatsPersistence: boolean; beatsAll: boolean; best: string; by: 'MASE' | 'RMSE'; summary: string } {
+  const by = report.maseScale ? 'MASE' : 'RMSE';
+  const score = (m: Metrics) => (by === 'MASE' ? m.mae / report.maseScale! : m.rmse);
   const pers = report.results.find((r) => r.name === 'persistence')!;
-  const best = report.results.reduce((a, b) => (b.metrics.rmse < a.metrics.rmse ? b : a));
-  const beatsPersistence = model.rmse < pers.metrics.rmse;
-  const beatsAll = model.rmse < best.metrics.rmse;
+  const best = report.results.reduce((a, b) => (score(b.metrics) < score(a.metrics) ? b : a));
+  const beatsPersistence = score(model) < score(pers.metrics);
+  const beatsAll = score(model) < score(best.metrics);
   const pct = (a: number, b: number): string => `${Math.abs((100 * (a - b)) / b).toFixed(1)}%`;
+  const m = fmt(score(model)),
+    b = fmt(score(best.metrics));
   let summary: string;
-  if (!beatsPersistence) {
-    summary = `The model does not beat persistence (repeating the last value): its test RMSE ${fmt(model.rmse)} is ${pct(model.rmse, pers.metrics.rmse)} worse than ${fmt(pers.metrics.rmse)}.`;
-  } else if (!beatsAll) {
-    summary = `The model beats persistence by ${pct(model.rmse, pers.metrics.rmse)} in RMSE, but ${best.name} is better still (${fmt(best.metrics.rmse)} vs ${fmt(model.rmse)}).`;
-  } else {
-    summary = `The model beats every baseline: test RMSE ${fmt(model.rmse)}, ${pct(model.rmse, best.metrics.rmse)} below the best baseline (${best.name}, ${fmt(best.metrics.rmse)}).`;
-  }
-  return { beatsPersistence, beatsAll, summary };
+  if (beatsAll)
+    summary = `The model is the best method on the test windows: ${by} ${m}, ${pct(score(model), score(best.metrics))} below the best baseline (${best.name}, ${b}).`;
+  else if (!beatsPersistence)
+    summary = `${best.name} is the best method on the test windows (${by} ${b}); the model does not even beat persistence (${by} ${m} against ${fmt(score(pers.metrics))}). Use ${best.name}'s forecast.`;
+  else
+    summary = `${best.name} is the best method on the test windows (${by} ${b} against the model's ${m}); the model beats persistence, not ${best.name}. Use ${best.name}'s forecast.`;
+  return { beatsPersistence, beatsAll, best: beatsAll ? 'model' : best.name, by, summary };
 }
 
 /**

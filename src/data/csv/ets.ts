@@ -84,7 +84,10 @@ export function etsFilter(y: ArrayLike<number>, spec: EtsSpec, p: EtsParams): Om
     if (hasT) b = B + p.beta * (Me * B + kb) * e;
     if (spec.season !== 'N') s[t % m] = S + p.gamma * (Me * S + ks) * e;
   }
-  const sigma2 = sse / n;
+  // a floor for series the model fits exactly (a log-likelihood of +∞ would rank them worst in the optimiser)
+  let ms = 0;
+  if (!multE) for (let t = 0; t < n; t++) ms += (y[t]! * y[t]!) / n;
+  const sigma2 = Math.max(sse / n, 1e-12 * (multE ? 1 : ms || 1));
   const loglik = (-n / 2) * (Math.log(2 * Math.PI * sigma2) + 1) - logY;
   return { fitted, state: { l, b, s, n }, loglik, sigma2 };
 }

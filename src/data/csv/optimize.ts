@@ -42,7 +42,10 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], opts: { ste
       const k = { x: at(r.f < worst.f ? -0.5 : 0.5), f: 0 };
       k.f = value(k.x);
       if (k.f < Math.min(r.f, worst.f)) simplex[n] = k;
-      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j]! + 0.5 * (v - best.x[j]!)), f: 0 })).map((p, i) => (i === 0 ? p : { x: p.x, f: value(p.x) }));
+      else
+        simplex = simplex
+          .map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j]! + 0.5 * (v - best.x[j]!)), f: 0 }))
+          .map((p, i) => (i === 0 ? p : { x: p.x, f: value(p.x) }));
     }
   }
   simplex.sort((a, b) => a.f - b.f);

@@ -7,7 +7,7 @@
  * first value, α by least squares; and the season is put back. test/unit/forecast-stats.test.ts checks it against
  * statsmodels. Written here: no maintained JS package has it.
  */
-import { autocorrelation } from './baselines';
+import { autocorrelation } from './acf';
 import { minimise1d } from './optimize';
 
 export interface ThetaFit {
@@ -16,6 +16,11 @@ export interface ThetaFit {
   b0: number;
   alpha: number;
   forecast(steps: number): Float64Array;
+  /**
+   * the forecast after `y`, which starts where the fitted data starts and may run past its end: the SES level is
+   * carried through y with α, the drift and the seasonal indices fixed
+   */
+  forecastFrom(y: ArrayLike<number>, steps: number): Float64Array;
 }
 
 /** statsmodels' seasonality test: n·ρ(m)² / Σ_{k<m} ρ(k)² above the 10 % point of χ²(1) */
@@ -28,7 +33,7 @@ export function thetaSeasonal(y: ArrayLike<number>, m: number): boolean {
 }
 
 /** classical decomposition's seasonal indices (m values for phases 0..m−1): centred moving average, phase means, normalised */
-export function classicalSeasonal(y: ArrayLike<number>, m: number, method: "mul" | "add"): Float64Array {
+export function classicalSeasonal(y: ArrayLike<number>, m: number, method: 'mul' | 'add'): Float64Array {
   const n = y.length,
     half = Math.floor(m / 2);
   const sums = new Float64Array(m),
@@ -85,21 +90,19 @@ export function theta(y: ArrayLike<number>, m: number): ThetaFit {
     return { sse, level: l };
   };
   const alpha = minimise1d((a) => ses(a).sse, 0, 1, 100).x;
-  const oneStep = ses(alpha).level;
-  return {
-    seasonal,
-    method,
-    b0,
-    alpha,
-    forecast(steps: number): Float64Array {
-      const out = new Float64Array(steps);
-      for (let h = 0; h < steps; h++) {
-        const trend = b0 * (h + (alpha > 0 ? 1 / alpha - (1 - alpha) ** n / alpha : 0));
-        let f = oneStep + 0.5 * trend;
-        if (seasonal) f = method === 'mul' ? f * idx[(n + h) % m]! : f + idx[(n + h) % m]!;
-        out[h] = f;
-      }
-      return out;
-    },
+  const adjust = (v: number, i: number) => (!seasonal ? v : method === 'mul' ? v / idx[i % m]! : v - idx[i % m]!);
+  const forecastFrom = (z: ArrayLike<number>, steps: number): Float64Array => {
+    const N = z.length;
+    let l = adjust(z[0]!, 0);
+    for (let t = 0; t < N; t++) l = alpha * adjust(z[t]!, t) + (1 - alpha) * l;
+    const out = new Float64Array(steps);
+    for (let h = 0; h < steps; h++) {
+      const trend = b0 * (h + (alpha > 0 ? 1 / alpha - (1 - alpha) ** N / alpha : 0));
+      let f = l + 0.5 * trend;
+      if (seasonal) f = method === 'mul' ? f * idx[(N + h) % m]! : f + idx[(N + h) % m]!;
+      out[h] = f;
+    }
+    return out;
   };
+  return { seasonal, method, b0, alpha, forecast: (steps) => forecastFrom(y, steps), forecastFrom };
 }

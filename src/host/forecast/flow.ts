@@ -173,13 +173,57 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
 }
 
 export function verdictText(r: ForecastReport): string {
+  const auto = r.auto;
+  const score = auto && (auto.by === 'MASE' && auto.test.mase != null ? auto.test.mase : auto.test.rmse);
+  const autoText = auto
+    ? ' ' + vscode.l10n.t('Auto (chosen on the validation windows): {0}, test {1} {2}.', autoName(auto.choice), auto.by, score!.toPrecision(4))
+    : '';
+  return methodVerdict(r) + autoText;
+}
+
+function autoName(choice: string): string {
+  if (choice === 'model') return vscode.l10n.t('the model');
+  const m = /^ensemble of (.*)$/.exec(choice);
+  if (m)
+    return vscode.l10n.t(
+      'the mean of {0}',
+      m[1]!
+        .split(', ')
+        .map((n) => (n === 'model' ? vscode.l10n.t('the model') : baselineName(n)))
+        .join(', '),
+    );
+  return baselineName(choice);
+}
+
+function methodVerdict(r: ForecastReport): string {
+  const by = r.verdictBy ?? 'RMSE';
+  const score = (m: ForecastReport['model']) => (by === 'MASE' && m.mase != null ? m.mase : m.rmse);
   const pers = r.baselines.find((x) => x.name === 'persistence');
-  const best = r.baselines.reduce((x, y) => (y.metrics.rmse < x.metrics.rmse ? y : x), r.baselines[0]!);
+  const best = r.baselines.reduce((x, y) => (score(y.metrics) < score(x.metrics) ? y : x), r.baselines[0]!);
+  const v = (x: number) => x.toPrecision(4);
+  if (r.beatsAll)
+    return vscode.l10n.t(
+      'It is the best method on the test windows ({0} {1}; best baseline: {2}, {3}).',
+      by,
+      v(score(r.model)),
+      baselineName(best.name),
+      v(score(best.metrics)),
+    );
   if (!r.beatsPersistence)
-    return vscode.l10n.t('The model does not beat persistence (repeating the last value, RMSE {0}).', pers ? pers.metrics.rmse.toPrecision(4) : '?');
-  if (!r.beatsAll)
-    return vscode.l10n.t('It beats persistence, but the {0} baseline is better still (RMSE {1}).', baselineName(best.name), best.metrics.rmse.toPrecision(4));
-  return vscode.l10n.t('It beats every baseline (best: {0}, RMSE {1}).', baselineName(best.name), best.metrics.rmse.toPrecision(4));
+    return vscode.l10n.t(
+      'The {0} baseline is the best method ({1} {2}); the model does not beat persistence ({3}). Use the baseline.',
+      baselineName(best.name),
+      by,
+      v(score(best.metrics)),
+      pers ? v(score(pers.metrics)) : '?',
+    );
+  return vscode.l10n.t(
+    'It beats persistence, but the {0} baseline is the best method ({1} {2} against {3}).',
+    baselineName(best.name),
+    by,
+    v(score(best.metrics)),
+    v(score(r.model)),
+  );
 }
 
 export function baselineName(n: string): string {
@@ -192,6 +236,10 @@ export function baselineName(n: string): string {
       return vscode.l10n.t('seasonal naive');
     case 'training mean':
       return vscode.l10n.t('training mean');
+    case 'ETS':
+      return vscode.l10n.t('ETS');
+    case 'Theta':
+      return vscode.l10n.t('Theta');
     default:
       return n;
   }

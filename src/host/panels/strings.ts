@@ -306,7 +306,7 @@ function forecastStrings(): Record<string, string> {
     vscode.l10n.t('Notes'),
     vscode.l10n.t('Forecast (next steps)'),
   ]);
-  for (const b of ['persistence', 'drift', 'seasonal naive', 'training mean']) out[b] = baselineName(b);
+  for (const b of ['persistence', 'drift', 'seasonal naive', 'training mean', 'ETS', 'Theta']) out[b] = baselineName(b);
   return out;
 }
 
