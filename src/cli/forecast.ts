@@ -35,6 +35,7 @@ interface TrainOpts {
   seed?: number;
   lr?: number;
   season?: number;
+  wide?: boolean;
   out: string;
   name?: string;
   resume?: string;
@@ -73,7 +74,7 @@ async function train(file: string, o: TrainOpts): Promise<void> {
   const req: Omit<ForecastTrainRequest, 'control'> = {
     ...{ jobId: name, file: path, outDir, name, targets: o.target, features: o.noFeatures ? [] : o.features, time: o.time },
     ...{ window: o.window, horizon: o.horizon, cell: o.cell, hidden: o.hidden, layers: o.layers, lr: o.lr, seed: o.seed },
-    ...{ steps: o.minutes !== undefined && o.steps === undefined ? 0 : o.steps, minutes: o.minutes, season: o.season },
+    ...{ steps: o.minutes !== undefined && o.steps === undefined ? 0 : o.steps, minutes: o.minutes, season: o.season, ...(o.wide ? { wide: true } : {}) },
     ...(resume ? { resume: { from: resume } } : {}),
   };
   let lastLine = 0;
@@ -194,6 +195,7 @@ export function addForecastCommands(program: Command): Command {
     .option('--steps <n>', `training steps (default ${FORECAST_DEFAULTS.steps}; early stopping ends sooner)`, int('--steps'))
     .option('--minutes <x>', 'time budget in minutes', num('--minutes', 0.001))
     .option('--season <n>', 'season for the seasonal-naive baseline (default: detected)', int('--season'))
+    .option('--wide', 'read a wide table (a year column, 12 month or 4 quarter columns) as one series')
     .option('--seed <n>', 'random seed', int('--seed', 0))
     .option('--out <dir>', 'folder for model folders', '.seqlab/models')
     .option('--name <name>', 'model name')

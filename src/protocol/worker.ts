@@ -73,7 +73,7 @@ export type WorkerRequests = {
   'train/start': [TrainRequest, TrainResult];
   'forecast/train': [ForecastTrainRequest, ForecastTrainResult];
   'forecast/predict': [ForecastPredictRequest, ForecastPredictResult];
-  'forecast/inspect': [{ file: string }, ForecastColumns];
+  'forecast/inspect': [{ file: string; wide?: boolean }, ForecastColumns];
 };
 export type WorkerEvents = {
   'train/progress': TrainProgress;
@@ -110,6 +110,8 @@ export interface ForecastTrainRequest {
   horizon?: number;
   /** season for the seasonal-naive baseline: a number of steps, null = none, undefined = detect */
   season?: number | null;
+  /** read a wide table (a year column, 12 month or 4 quarter columns) as one series (data/csv/wide.ts) */
+  wide?: boolean;
   /** interval coverage (default 0.9) */
   coverage?: number;
   cell?: 'lstm' | 'gru' | 'rnn';
@@ -218,5 +220,7 @@ export interface ForecastColumns {
   defaultFeatures: string[];
   /** detected season of the default target (steps), or null */
   season: number | null;
+  /** the table is wide (a year column and one column per month or quarter): offer to read it as one series */
+  wide?: { yearColumn: string; per: 12 | 4 } | null;
   notes: string[];
 }

@@ -17,7 +17,7 @@ import { evaluateForecast } from './forecastReport';
 import { checkpointOf, runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { encodeCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { type ModelConfig, regressionConfig } from '../engine/config';
 import type { Kernels } from '../engine/kernels';
@@ -25,7 +25,17 @@ import { Model } from '../engine/model';
 import { definedEntries, resolveOptions, type TrainOptions } from '../engine/options';
 import { memoryProblem, paramCount } from '../engine/params';
 import { Trainer } from '../engine/train';
-import { buildSeries, type ForecastData, type ForecastSpec, forecastSpec, parseCsvFile, prepareForecast, WindowBatcher } from '../data/csv';
+import {
+  asSeriesTable,
+  buildSeries,
+  detectWide,
+  type ForecastData,
+  type ForecastSpec,
+  forecastSpec,
+  parseCsvFile,
+  prepareForecast,
+  WindowBatcher,
+} from '../data/csv';
 import { DataError } from '../data/errors';
 import { writeFileAtomic } from '../data/atomic';
 import { writeCard } from '../data/card';
@@ -109,7 +119,13 @@ export type Settings = Omit<ForecastTrainRequest, 'jobId' | 'outDir' | 'name' | 
 /** Reads and checks the data of a request (no files written). */
 export function loadForecastData(s: Settings): { fd: ForecastData; window: number; notes: string[] } {
   if (!existsSync(s.file)) throw new DataError(`No such file: ${s.file}`);
-  const table = parseCsvFile(s.file);
+  const raw = parseCsvFile(s.file);
+  const shape = detectWide(raw);
+  if (shape && !s.wide && !s.targets?.length)
+    throw new DataError(
+      `${basename(s.file)} is a wide table (${shape.yearColumn} and ${shape.per === 12 ? '12 month' : '4 quarter'} columns): read it as one series (--wide, or "Read as one series" when asked), or choose a target column.`,
+    );
+  const table = asSeriesTable(raw, s.wide);
   const series = buildSeries(table, { time: s.time, targets: s.targets, features: s.features, fill: s.fill ?? 'interpolate', filter: s.filter });
   const notes = [...series.notes];
   const horizon = s.horizon ?? FORECAST_DEFAULTS.horizon;
@@ -124,6 +140,11 @@ export function loadForecastData(s: Settings): { fd: ForecastData; window: numbe
     }
   }
   const fd = prepareForecast(series, { window, horizon });
+  const trainRows = fd.ranges.train[1] - fd.ranges.train[0];
+  if (s.season && trainRows < s.season + horizon)
+    throw new DataError(
+      `The training part has ${trainRows} rows: a season of ${s.season} needs at least ${s.season + horizon} (one season plus the horizon of ${horizon}).`,
+    );
   if (fd.val.N === 0)
     throw new DataError(
       `The validation part (${fd.ranges.val[1] - fd.ranges.val[0]} rows) holds no full window of ${window}+${horizon}: use a longer series or a smaller window.`,
@@ -295,7 +316,7 @@ export interface ForecastFolder {
 function forecastFolder(req: ForecastTrainRequest, s: Settings, fd: ForecastData, W: number, run: ForecastRunParts, now: () => number): ForecastFolder {
   const { config, opts, trainer } = run;
   const outDir = req.outDir;
-  const spec = forecastSpec(fd);
+  const spec: ForecastSpec = { ...forecastSpec(fd), ...(s.wide ? { wide: true as const } : {}) };
   const coverage = s.coverage ?? FORECAST_DEFAULTS.coverage;
   const createdAt = new Date(now()).toISOString();
   const section: ForecastCardSection = {

@@ -10,6 +10,8 @@ import {
   inspectColumns,
   formatTime,
   futureTimes,
+  asSeriesTable,
+  detectWide,
   parseCsvFile,
   type Series,
   validateForecastSpec,
@@ -57,10 +59,11 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
   const onnxFile = join(dir, ONNX_FILE);
   if (!existsSync(onnxFile)) throw new DataError(`${card.name} has no ${ONNX_FILE} yet (training has not reached its first evaluation).`);
   if (!existsSync(req.file)) throw new DataError(`No such file: ${req.file}`);
-  const table = parseCsvFile(req.file);
+  const raw = parseCsvFile(req.file);
   const model = await OnnxModel.load(onnxFile, { name: card.name });
   try {
     const spec = forecastNormOf(model, card.name);
+    const table = asSeriesTable(raw, spec.wide);
     const series = buildSeries(table, { time: spec.timeColumn, targets: spec.targets, features: spec.features, fill: spec.fill, allowConstantTarget: true });
     const W = spec.window;
     const Hz = spec.horizon;
@@ -189,9 +192,9 @@ export async function continueForecast(req: TrainRequest, hooks: ForecastHooks =
 }
 
 /** the column choices of a CSV file (bad files throw a DataError with one clear line) */
-export function inspectForecastCsv(file: string): ForecastColumns {
+export function inspectForecastCsv(file: string, wide?: boolean): ForecastColumns {
   if (!existsSync(file)) throw new DataError(`No such file: ${file}`);
-  const table = parseCsvFile(file);
+  const table = asSeriesTable(parseCsvFile(file), wide);
   const plan = inspectColumns(table);
   let season: number | null = null;
   const col = table.columns.find((c) => c.name === plan.defaultTargets[0]);
@@ -207,6 +210,10 @@ export function inspectForecastCsv(file: string): ForecastColumns {
     defaultTargets: plan.defaultTargets,
     defaultFeatures: plan.defaultFeatures,
     season,
+    wide: (() => {
+      const w = detectWide(table);
+      return w ? { yearColumn: w.yearColumn, per: w.per } : null;
+    })(),
     notes: table.notes,
   };
 }

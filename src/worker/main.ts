@@ -41,4 +41,4 @@ rpc.handle('forecast/train', (req) => {
   });
 });
 rpc.handle('forecast/predict', (req) => predictForecast(req));
-rpc.handle('forecast/inspect', (req) => inspectForecastCsv(req.file));
+rpc.handle('forecast/inspect', (req) => inspectForecastCsv(req.file, req.wide));

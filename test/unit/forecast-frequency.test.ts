@@ -3,7 +3,19 @@
  * frequency checked against the data's autocorrelation (with the reason said), and forecast rows get real next dates.
  */
 import assert from 'node:assert/strict';
-import { buildSeries, chooseSeason, formatTime, futureTimes, inferFrequency, parseCsvText, yyyymmddDates } from '../../src/data/csv';
+import {
+  asSeriesTable,
+  buildSeries,
+  chooseSeason,
+  detectWide,
+  formatTime,
+  futureTimes,
+  inferFrequency,
+  parseCsvText,
+  wideToLong,
+  yyyymmddDates,
+} from '../../src/data/csv';
+import { throwsData } from './helpers';
 
 const DAY = 86400000;
 const series = (times: number[], kind: 'date' | 'index' = 'date', timeColumn = 'date') => ({ time: Float64Array.from(times), timeKind: kind, timeColumn });
@@ -87,5 +99,80 @@ describe('forecasting: time, frequency and season', () => {
     assert.equal(o.season?.period, 12, 'daily rows that repeat every 12 rows');
     assert.match(o.reason, /found in the data.*the data is daily, but its autocorrelation at 7 is only/);
     assert.match(chooseSeason(monthly.slice(0, 20), 'monthly').reason, /12 needs 25 training rows, there are 20/);
+  });
+});
+
+describe('forecasting: more date formats, wide tables, and what is refused', () => {
+  const csv = (header: string, rows: string[]) => parseCsvText([header, ...rows].join('\n'));
+
+  it('quarters (1995Q1, 1995-Q2, Q3 1995) are dates on the quarter’s first day, and the frequency is quarterly', () => {
+    const t = csv(
+      'quarter,gdp',
+      Array.from(
+        { length: 12 },
+        (_, i) => `${[`${1995 + (i >> 2)}Q${(i % 4) + 1}`, `${1995 + (i >> 2)}-Q${(i % 4) + 1}`, `Q${(i % 4) + 1} ${1995 + (i >> 2)}`][i % 3]},${100 + i}`,
+      ),
+    );
+    const c = t.columns.find((x) => x.name === 'quarter')!;
+    assert.equal(c.kind, 'date');
+    assert.equal(formatTime(c.values![1]!, 'date'), '1995-04-01');
+    assert.equal(inferFrequency(buildSeries(t, { targets: ['gdp'] })), 'quarterly');
+  });
+
+  it('Unix seconds and milliseconds are dates when the column is named like a time', () => {
+    const start = Date.UTC(2021, 0, 1) / 1000;
+    const s = csv(
+      'timestamp,load',
+      Array.from({ length: 48 }, (_, i) => `${start + 3600 * i},${50 + (i % 24)}`),
+    );
+    assert.equal(s.columns[0]!.kind, 'date');
+    assert.equal(s.columns[0]!.dateFormat, 'Unix seconds');
+    assert.equal(inferFrequency(buildSeries(s, { targets: ['load'] })), 'hourly');
+    const ms = csv(
+      'time_ms,load',
+      Array.from({ length: 10 }, (_, i) => `${(start + 86400 * i) * 1000},${i}`),
+    );
+    assert.equal(ms.columns[0]!.dateFormat, 'Unix milliseconds');
+    const plain = csv(
+      'count,load',
+      Array.from({ length: 10 }, (_, i) => `${start + i},${i}`),
+    );
+    assert.equal(plain.columns[0]!.kind, 'numeric', 'a column not named like a time stays a number');
+  });
+
+  it('a time column that mixes date formats is refused with one clear message', () => {
+    const t = csv('date,y', ['2020-01-01,1', '2020-02-01,2', 'Mar 1 2020,3', '2020-04-01,4']);
+    throwsData(() => buildSeries(t, { targets: ['y'] }), /written in 2 ways \(ISO and month name\)/);
+    // ISO dates with and without a time are one way of writing
+    const iso = csv('date,y', ['2020-01-01,1', '2020-01-02 06:00,2', '2020-01-03,3']);
+    assert.equal(buildSeries(iso, { targets: ['y'] }).n, 3);
+  });
+
+  it('rows with no regular step have no frequency, and the season note says so', () => {
+    const times = [0, 1, 3, 7, 15, 31, 63, 127, 255, 511].map((d) => Date.UTC(2020, 0, 1) + d * DAY);
+    assert.equal(inferFrequency(series(times)), 'other');
+    const x = Float64Array.from({ length: 10 }, (_, i) => i % 3);
+    assert.match(chooseSeason(x, 'other').reason, /no calendar frequency/);
+  });
+
+  it('a wide table (a year column, 12 month columns) is recognised and read as one monthly series', () => {
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const rows = Array.from({ length: 5 }, (_, r) => [2015 + r, ...months.map((_, m) => (r === 4 && m > 8 ? '' : 100 + 12 * r + m))].join(','));
+    const t = csv(`Year,${months.join(',')}`, rows);
+    const shape = detectWide(t)!;
+    assert.deepEqual([shape.yearColumn, shape.per, shape.periods[0], shape.periods[11]], ['Year', 12, 'Jan', 'Dec']);
+    const long = wideToLong(t, shape);
+    assert.equal(long.rows, 4 * 12 + 9, 'the last year’s unpublished months are dropped');
+    const s = buildSeries(long, { targets: ['value'] });
+    assert.equal(inferFrequency(s), 'monthly');
+    assert.equal(formatTime(s.time![13]!, 'date'), '2016-02-01');
+    assert.equal(s.values[13], 113);
+    assert.match(long.notes.at(-1)!, /one monthly series: 5 rows of Year × 12 columns/);
+    // quarters, and tables that are not wide
+    const q = csv('year,Q1,Q2,Q3,Q4', ['2000,1,2,3,4', '2001,5,6,7,8']);
+    assert.equal(detectWide(q)!.per, 4);
+    assert.equal(detectWide(csv('year,Jan,Feb', ['2000,1,2', '2001,3,4'])), null, 'two months are not a wide table');
+    assert.equal(asSeriesTable(q, false), q);
+    throwsData(() => asSeriesTable(csv('date,y', ['2020-01-01,1', '2020-01-02,2']), true), /not a wide table/);
   });
 });

@@ -171,6 +171,23 @@ describe('forecasting run (worker/forecast.ts)', function () {
     assert.equal(readFileSync(p.written!, 'utf8'), first, 'the first forecast file is untouched');
   });
 
+  it('a wide table read as one series trains, remembers it, and forecasts the next months with their dates', async () => {
+    const months = 'Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec';
+    const rows = Array.from({ length: 20 }, (_, r) =>
+      [1990 + r, ...Array.from({ length: 12 }, (_, m) => (50 + r + 8 * Math.sin((2 * Math.PI * m) / 12)).toFixed(2))].join(','),
+    );
+    const wide = join(dir, 'wide.csv');
+    writeFileSync(wide, `Year,${months}\n${rows.join('\n')}\n`);
+    const out = join(dir, 'wide-model');
+    const r = await runForecastTraining({ jobId: 'w', file: wide, outDir: out, name: 'w', control: createControl(), wide: true, window: 12, steps: 30 });
+    assert.equal(r.report.frequency, 'monthly');
+    assert.match(r.report.notes.join(' '), /one monthly series: 20 rows of Year × 12 columns/);
+    const p = await predictForecast({ modelDir: out, file: wide, steps: 3, write: true });
+    const lines = readFileSync(p.written!, 'utf8').trim().split('\n');
+    assert.match(lines[0]!, /^date,value,/);
+    assert.match(lines[1]!, /^2010-01-01,/, 'the month after December 2009');
+  });
+
   it('prediction refuses bad data (header only, too short, missing column) and writes nothing', async () => {
     const before = readdirSync(dir).sort();
     const hdr = join(dir, 'header.csv');
@@ -195,12 +212,23 @@ describe('forecasting run (worker/forecast.ts)', function () {
       ['date,y\n2020-01-01,1\n2020-01-02,2,3\n2020-01-03,3\n', /ragged|fields|columns/i],
       ['date,y\n2020-01-01,1\n2020-01-01,2\n2020-01-03,3\n', /duplicate/i],
       [`date,y\n${Array.from({ length: 100 }, (_, i) => `${new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10)},5`).join('\n')}\n`, /constant/],
+      // mixed date formats; a wide table read column by column; a training part shorter than one season plus the horizon
+      [`date,y\n${Array.from({ length: 60 }, (_, i) => `${i % 2 ? 'Jan 5 2020' : '2020-01-04'},${i}`).join('\n')}\n`, /written in 2 ways/],
+      [
+        `year,${'Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec'}\n${Array.from({ length: 8 }, (_, r) => [2000 + r, ...Array.from({ length: 12 }, (_, m) => r * 12 + m)].join(',')).join('\n')}\n`,
+        /wide table.*--wide/,
+      ],
     ];
-    for (const [i, [text, re]] of cases.entries()) {
+    const season = [
+      `date,y\n${Array.from({ length: 120 }, (_, i) => `${new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10)},${i % 7}`).join('\n')}\n`,
+      /a season of 90 needs at least 91 \(one season plus the horizon of 1\)/,
+    ] as const;
+    for (const [i, [text, re]] of [...cases, season].entries()) {
       const f = join(dir, `bad${i}.csv`);
       writeFileSync(f, text);
       const out = join(dir, 'bad-models', `m${i}`);
-      await assert.rejects(runForecastTraining({ jobId: 'b', file: f, outDir: out, name: 'b', control: createControl(), window: 12 }), re, `case ${i}`);
+      const extra = i === cases.length ? { season: 90, window: 7 } : { window: 12 };
+      await assert.rejects(runForecastTraining({ jobId: 'b', file: f, outDir: out, name: 'b', control: createControl(), ...extra }), re, `case ${i}`);
       assert.equal(existsSync(out), false, `case ${i} wrote ${out}`);
       rmSync(f);
     }

@@ -1,6 +1,6 @@
 /**
  * One CSV cell, read: missing markers (NA, N/A, -, …), numbers (thousands separators, decimal commas where the
- * delimiter allows them), and dates (ISO dates and datetimes, DD/MM/YYYY and MM/DD/YYYY, month names), as epoch ms (UTC).
+ * delimiter allows them), and dates (ISO dates and datetimes, DD/MM/YYYY and MM/DD/YYYY, quarters, month names), as epoch ms (UTC).
  */
 const NA = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '-', '?', '#n/a', 'missing', 'nil', '.']);
 
@@ -31,6 +31,7 @@ export function parseNumberCell(cell: string, delimiter = ','): number {
 const ISO_RE = /^(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 const DMY_RE = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const MONTH_RE = /(?:^|[^a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:$|[^a-z])/i;
+const QUARTER_RE = /^(?:(\d{4})\s*[-/ ]?\s*Q([1-4])|Q([1-4])\s*[-/ ]?\s*(\d{4}))$/i;
 
 function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
@@ -49,8 +50,12 @@ export interface DateCell {
 
 /**
  * A cell as a date, or null. Formats: ISO 'YYYY-MM-DD', 'YYYY-MM', with time and zone, also with '/' or '.';
- * 'MM/DD/YYYY' / 'DD/MM/YYYY' (both readings returned, the column decides); strings with an English month name
- * and a 4-digit year ('Jan 5 2020', '5 January 2020'). Times without a zone are read as UTC.
+ * 'MM/DD/YYYY' / 'DD/MM/YYYY' (both readings returned, the column decides); quarters ('1995Q1', '1995-Q1',
+ * 'Q1 1995': the quarter's first day); strings with an English month name and a 4-digit year ('Jan 5 2020',
+ * '5 January 2020'). Times without a zone are read as UTC.
+ * Hand-written rather than date-fns or Luxon: those parse one format string given in advance, while a CSV column's
+ * format is found from its cells (and DD/MM against MM/DD from all of them together, parse.ts); each format here is
+ * one anchored regex and Date.UTC, checked by the tests.
  */
 export function parseDateCell(cell: string): DateCell | null {
   const s = cell.trim();
@@ -66,6 +71,8 @@ export function parseDateCell(cell: string): DateCell | null {
     }
     return { t, format: m[3] ? (m[4] ? 'YYYY-MM-DD hh:mm' : 'YYYY-MM-DD') : 'YYYY-MM' };
   }
+  m = QUARTER_RE.exec(s);
+  if (m) return { t: Date.UTC(+(m[1] ?? m[4])!, 3 * (+(m[2] ?? m[3])! - 1), 1), format: 'YYYYQn' };
   m = DMY_RE.exec(s);
   if (m) {
     const a = +m[1]!;

@@ -2,6 +2,7 @@
  * From a parsed table to a clean numeric series: time column detection and sorting, default target and features,
  * non-numeric columns listed with the reason, missing values interpolated or forward-filled (and counted).
  */
+import { dateFamilies } from './parse';
 import { DataError } from '../errors';
 import type { CsvColumn, CsvTable } from './parse';
 import { formatTime } from './time';
@@ -89,6 +90,16 @@ export function detectTimeColumn(table: CsvTable, time?: string | null): TimeCho
     if (m.monotonic && m.regular) return { column: first.name, kind: 'index', reason: 'the first column counts up in equal steps' };
   }
   return { column: null, kind: 'row', reason: 'no date or index column was found, so row order is used as time' };
+}
+
+/** a time column whose cells are written in more than one way (2020-01-05 beside Jan 5 2020) is refused, with both formats */
+function refuseMixedDates(table: CsvTable, time: string | null | undefined): void {
+  if (time === null) return;
+  const t = detectTimeColumn(table, time);
+  const c = t.column ? table.columns.find((x) => x.name === t.column) : undefined;
+  if (!c || c.kind !== 'date' || !c.dateFormat) return;
+  const fams = dateFamilies(c.dateFormat);
+  if (fams.length > 1) throw new DataError(`The dates in ${c.name} are written in ${fams.length} ways (${fams.join(' and ')}): write them all the same way.`);
 }
 
 function exclusionReason(c: CsvColumn): string {
@@ -202,6 +213,7 @@ export interface Series {
  * timestamps, fills missing values, refuses a constant target. Every failure is a DataError with one line.
  */
 export function buildSeries(table: CsvTable, opts: SeriesOptions = {}): Series {
+  refuseMixedDates(table, opts.time);
   const explicit = !!(opts.targets && opts.targets.length && opts.features);
   // with explicit columns (e.g. inference with a stored spec) nothing is refused for the sake of defaults
   const plan: SeriesPlan = explicit

@@ -24,4 +24,7 @@ export * from './zscore';
 export * from './baselines';
 export * from './batcher';
 export * from './output';
+export * from './wide';
+export * from './ets';
+export * from './theta';
 export { DataError, isDataError } from '../errors';

@@ -190,6 +190,8 @@ class ColumnBuilder {
       const values = this.num.take();
       const dates = yyyymmddDates(this.name, values);
       if (dates) return { ...base, kind: 'date', values: dates, dateFormat: 'YYYYMMDD' };
+      const epoch = epochDates(this.name, values);
+      if (epoch) return { ...base, kind: 'date', values: epoch.t, dateFormat: epoch.format };
       return { ...base, kind: 'numeric', values };
     }
     if (this.date && this.nonDate === 0 && this.dates > 0) {
@@ -236,6 +238,30 @@ export function yyyymmddDates(name: string, v: Float64Array): Float64Array | nul
     out[i] = t;
   }
   return sorted || /date|time|day|period|^ds$/i.test(name) ? out : null;
+}
+
+/**
+ * Whole numbers that are Unix times are dates when the column is named like one (time, timestamp, epoch, ts, unix,
+ * date) and every value is in 1979–2099 as seconds (3e8 … 4.1e9) or as milliseconds (3e11 … 4.1e12).
+ */
+export function epochDates(name: string, v: Float64Array): { t: Float64Array; format: string } | null {
+  if (v.length < 2 || !/time|epoch|^ts$|unix|date/i.test(name)) return null;
+  let sec = true,
+    ms = true;
+  for (const x of v) {
+    if (Number.isNaN(x)) continue;
+    if (!Number.isInteger(x)) return null;
+    if (!(x >= 3e8 && x <= 4.1e9)) sec = false;
+    if (!(x >= 3e11 && x <= 4.1e12)) ms = false;
+  }
+  if (!sec && !ms) return null;
+  return { t: sec ? v.map((x) => x * 1000) : Float64Array.from(v), format: sec ? 'Unix seconds' : 'Unix milliseconds' };
+}
+
+/** the families of date formats a column may not mix (ISO dates with and without a time are one family) */
+export function dateFamilies(dateFormat: string): string[] {
+  const fam = (f: string) => (f.startsWith('YYYY-MM') ? 'ISO' : f);
+  return [...new Set(dateFormat.split(', ').map(fam))];
 }
 
 // ---- the streaming reader ----

@@ -313,6 +313,8 @@ export interface ForecastSpec {
   stats: ZScoreStats;
   /** relative mode: s_k per target (see the top of this file); null = level mode */
   deltaScale: number[] | null;
+  /** the CSV is a wide table read as one series (wide.ts): read new data the same way */
+  wide?: true;
 }
 
 export function forecastSpec(fd: ForecastData): ForecastSpec {

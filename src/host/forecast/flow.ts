@@ -27,6 +27,8 @@ export interface ForecastArgs {
   /** extra input columns ([] = none; default: every other numeric column) */
   features?: string[];
   time?: string | null;
+  /** read a wide table (a year column and 12 month or 4 quarter columns) as one series; asked when undefined */
+  wide?: boolean;
   window?: number;
   horizon?: number;
   cell?: 'lstm' | 'gru';
@@ -115,7 +117,24 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
   const interactive = !PROMPT_KEYS.some((k) => args[k] !== undefined);
 
   // ---- read the columns in a worker (bad files fail here, before anything is written)
-  const cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file }));
+  let cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file }));
+  let wide = args.wide;
+  if (wide === undefined && cols.wide && interactive) {
+    const one = vscode.l10n.t('Read as one series');
+    const kind = cols.wide.per === 12 ? vscode.l10n.t('monthly') : vscode.l10n.t('quarterly');
+    const pick = await vscode.window.showQuickPick([one, vscode.l10n.t('Use the columns as they are')], {
+      title: vscode.l10n.t(
+        '{0} looks like a wide table: one row per {1}, one column per period. Read it as one {2} series?',
+        path.basename(file),
+        cols.wide.yearColumn,
+        kind,
+      ),
+      ignoreFocusOut: true,
+    });
+    if (!pick) return undefined;
+    wide = pick === one;
+  }
+  if (wide) cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file, wide: true }));
   let targets = args.targets ?? (args.target ? [args.target] : undefined);
   let features = args.features;
   let window = args.window;
@@ -148,6 +167,7 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
       targets,
       features,
       time: args.time,
+      ...(wide ? { wide: true } : {}),
       window,
       horizon,
       cell,
