@@ -2,7 +2,7 @@
  * From a parsed table to a clean numeric series: time column detection and sorting, default target and features,
  * non-numeric columns listed with the reason, missing values interpolated or forward-filled (and counted).
  */
-import { dateFamilies } from './parse';
+import { dateFamilies } from './dates';
 import { DataError } from '../errors';
 import type { CsvColumn, CsvTable } from './parse';
 import { formatTime } from './time';

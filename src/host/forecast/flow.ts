@@ -118,22 +118,8 @@ async function runFlow(deps: FlowDeps, a?: unknown, b?: unknown): Promise<Foreca
 
   // ---- read the columns in a worker (bad files fail here, before anything is written)
   let cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file }));
-  let wide = args.wide;
-  if (wide === undefined && cols.wide && interactive) {
-    const one = vscode.l10n.t('Read as one series');
-    const kind = cols.wide.per === 12 ? vscode.l10n.t('monthly') : vscode.l10n.t('quarterly');
-    const pick = await vscode.window.showQuickPick([one, vscode.l10n.t('Use the columns as they are')], {
-      title: vscode.l10n.t(
-        '{0} looks like a wide table: one row per {1}, one column per period. Read it as one {2} series?',
-        path.basename(file),
-        cols.wide.yearColumn,
-        kind,
-      ),
-      ignoreFocusOut: true,
-    });
-    if (!pick) return undefined;
-    wide = pick === one;
-  }
+  const wide = args.wide ?? (cols.wide && interactive ? await askWide(file, cols.wide) : undefined);
+  if (wide === null) return undefined;
   if (wide) cols = await withWorker(deps.workerPath, (w) => w.rpc.request('forecast/inspect', { file, wide: true }));
   let targets = args.targets ?? (args.target ? [args.target] : undefined);
   let features = args.features;
@@ -263,6 +249,22 @@ export function baselineName(n: string): string {
     default:
       return n;
   }
+}
+
+/** a wide table: read it as one series? (null: the user dismissed the question) */
+async function askWide(file: string, shape: NonNullable<ForecastColumns['wide']>): Promise<boolean | null> {
+  const one = vscode.l10n.t('Read as one series');
+  const kind = shape.per === 12 ? vscode.l10n.t('monthly') : vscode.l10n.t('quarterly');
+  const pick = await vscode.window.showQuickPick([one, vscode.l10n.t('Use the columns as they are')], {
+    title: vscode.l10n.t(
+      '{0} looks like a wide table: one row per {1}, one column per period. Read it as one {2} series?',
+      path.basename(file),
+      shape.yearColumn,
+      kind,
+    ),
+    ignoreFocusOut: true,
+  });
+  return pick === undefined ? null : pick === one;
 }
 
 async function withWorker<T>(workerPath: string, fn: (w: TrainingWorker) => Promise<T>): Promise<T> {
