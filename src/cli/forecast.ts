@@ -1,7 +1,7 @@
 /**
  * `seqlab forecast train|predict`: CSV time-series forecasting from the command line.
  *   seqlab forecast train <file.csv> --target COL [--features COLS] [--window N] [--horizon N] [--cell lstm|gru]
- *                         [--hidden N] [--steps N|--minutes X] [--out DIR] [--json]
+ *                         [--hidden N] [--steps N|--minutes X] [--season N] [--wide] [--out DIR] [--json]
  *   seqlab forecast predict <model> <file.csv> [--steps N] [--write] [--json]
  * Training runs in the training worker (dist/worker.js); prediction goes through the model's model.onnx with
  * onnxruntime-node. Exit codes as every command's (cli/common.ts): usage → 2, bad input → 1 with one line.
