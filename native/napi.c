@@ -173,6 +173,14 @@ static napi_value jsCrossEntropy(napi_env env, napi_callback_info info) {
   napi_value v; napi_create_double(env, crossEntropy(probs, logits, tg, N, V), &v); return v;
 }
 
+/*
+ * When an environment that loaded this library ends (a worker thread exits, or the process), stop the pool: Node
+ * unloads an addon with the last environment that used it, and a pool thread still spinning in the unloaded code
+ * crashed the process (SIGSEGV in about one `seqlab train` of four that refused its input at once). Another
+ * environment still running keeps working on one thread until it asks for more (setThreads).
+ */
+static void poolCleanup(void *arg) { (void)arg; setThreads(1); }
+
 static napi_value init(napi_env env, napi_value exports) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
@@ -184,6 +192,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "gruBackward", jsGruBwd }, { "rnnForward", jsRnnFwd }, { "rnnBackward", jsRnnBwd }, { "setThreads", jsSetThreads },
     { "adam", jsAdam }, { "sumSquares", jsSumSquares }, { "scale", jsScale }, { "crossEntropy", jsCrossEntropy },
   };
+  napi_add_env_cleanup_hook(env, poolCleanup, NULL);
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);

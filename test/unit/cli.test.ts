@@ -46,6 +46,16 @@ describe('seqlab CLI', function () {
     }
   });
 
+  it('exits cleanly every time, with the native kernels’ thread pool running (once crashed one run in four)', () => {
+    writeFileSync(join(dir, 'bin.dat'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 0, 0]));
+    const codes = Array.from({ length: 24 }, () => run(['train', 'bin.dat'], dir).code);
+    assert.deepEqual(
+      codes,
+      codes.map(() => 1),
+      'exit codes (null: killed by a signal)',
+    );
+  });
+
   it('bad input prints one clear line and exits 1, without a stack trace', () => {
     writeFileSync(join(dir, 'empty.txt'), '');
     writeFileSync(join(dir, 'bin.dat'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 0, 0]));
