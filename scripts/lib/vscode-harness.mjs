@@ -334,7 +334,12 @@ export const launchChromium = (chromium) =>
     ],
   });
 
-export const newWorkbenchPage = (browser) => browser.newPage({ viewport: { width: 1400, height: 900 } });
+/** the browser window: 1400×900, or SEQLAB_E2E_VIEWPORT=WIDTHxHEIGHT (the theme screenshots use 1280x800 and 1920x1080) */
+export function viewportSize() {
+  const m = /^(\d{3,4})x(\d{3,4})$/.exec(process.env.SEQLAB_E2E_VIEWPORT ?? '');
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : { width: 1400, height: 900 };
+}
+export const newWorkbenchPage = (browser) => browser.newPage({ viewport: viewportSize() });
 
 /**
  * The workbench URL for `folder` (none: an empty window). `devPath` loads that folder as the extension in development

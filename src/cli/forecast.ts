@@ -132,6 +132,7 @@ function printResult(r: ForecastTrainResult, json: boolean): void {
       baselines: rep.baselines,
       best: rep.best ?? null,
       auto: rep.auto ?? null,
+      per_horizon: rep.perHorizon?.map((m) => ({ name: m.name, mae: m.mae, mase: rep.maseScale ? m.mae.map((v) => v / rep.maseScale!) : null })) ?? null,
       verdict_by: rep.verdictBy ?? null,
       beats_persistence: rep.beatsPersistence,
       verdict: rep.verdict,

@@ -168,6 +168,9 @@ export interface ForecastReport {
   /** the best method on the test windows ('model', or a baseline's name), by `verdictBy` */
   best?: string;
   verdictBy?: 'MASE' | 'RMSE';
+  /** MAE at each horizon step on the test windows, per method ('model' first), and the MASE scale (null: none) */
+  perHorizon?: { name: string; mae: number[] }[];
+  maseScale?: number | null;
   /** Auto: the method (or ensemble) with the best validation score, and its test metrics */
   auto?: { choice: string; by: 'MASE' | 'RMSE'; test: ForecastMetrics };
   /** plain words; says so when the model does not beat persistence */

@@ -1,6 +1,6 @@
 /** The report of a finished forecasting run: intervals from validation residuals, the test scores against the baselines. */
 import { Model } from '../engine/model';
-import { actualY, compareWithBaselines, evaluateBaselines, type ForecastData, residualQuantiles, scoreForecast, type Windows } from '../data/csv';
+import { actualY, compareWithBaselines, evaluateBaselines, type ForecastData, maeByHorizon, residualQuantiles, scoreForecast, type Windows } from '../data/csv';
 import type { ForecastMetrics, ForecastReport } from '../protocol/worker';
 import type { ForecastFolder, ForecastRunParts, Settings } from './forecast';
 import { chooseAuto } from './forecastAuto';
@@ -108,6 +108,11 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
     best: cmp.best,
     verdictBy: cmp.by,
     auto: { choice: auto.choice, by: auto.by, test: auto.test },
+    maseScale: base.maseScale,
+    perHorizon: [
+      { name: 'model', mae: maeByHorizon(testPred, testAct, fd.horizon, fd.K) },
+      ...base.results.filter((b) => b.pred).map((b) => ({ name: b.name, mae: maeByHorizon(b.pred!, testAct, fd.horizon, fd.K) })),
+    ],
     verdict: cmp.summary,
     intervals: { ...intervals, testCoverage: testAct.length ? inside / testAct.length : null },
     history: { t: hi.map(tOf), y: hi.map((r) => ser.values[r * ser.C]!) },

@@ -3,7 +3,7 @@
  * verdict names the best method by MASE.
  */
 import assert from 'node:assert/strict';
-import { actualY, buildSeries, compareWithBaselines, evaluateBaselines, metrics, parseCsvText, prepareForecast } from '../../src/data/csv';
+import { actualY, buildSeries, compareWithBaselines, evaluateBaselines, maeByHorizon, metrics, parseCsvText, prepareForecast } from '../../src/data/csv';
 import { chooseAuto } from '../../src/worker/forecastAuto';
 
 function seasonal(n: number) {
@@ -43,5 +43,12 @@ describe('forecasting: Auto and the verdict', () => {
     assert.equal(v.by, 'MASE');
     assert.ok(['ETS', 'Theta', 'seasonal naive'].includes(v.best), v.best);
     assert.match(v.summary, new RegExp(`^${v.best} is the best method.*Use ${v.best}'s forecast\\.$`));
+  });
+
+  it('MAE by horizon step: over windows and targets, laid out (N, Hz·K)', () => {
+    // 2 windows, horizon 3, 2 targets: errors 1 at step 1, 2 at step 2, 3 at step 3
+    const actual = new Float64Array(12);
+    const pred = Float64Array.from({ length: 12 }, (_, i) => (Math.floor(i / 2) % 3) + 1);
+    assert.deepEqual(maeByHorizon(pred, actual, 3, 2), [1, 2, 3]);
   });
 });

@@ -223,6 +223,14 @@ export function scoreForecast(pred: ArrayLike<number>, actual: ArrayLike<number>
   return { metrics: metrics(pred, actual), perTarget };
 }
 
+/** mean absolute error at each horizon step (over windows and targets) of predictions laid out (N, Hz*K) */
+export function maeByHorizon(pred: ArrayLike<number>, actual: ArrayLike<number>, Hz: number, K: number): number[] {
+  const sums = new Float64Array(Hz);
+  const N = actual.length / (Hz * K);
+  for (let i = 0; i < actual.length; i++) sums[Math.floor(i / K) % Hz] += Math.abs(pred[i]! - actual[i]!);
+  return Array.from(sums, (v) => v / (N * K));
+}
+
 /** persistence: every step of the horizon repeats the last observed value */
 export function persistenceForecast(fd: ForecastData, w: Windows): Float64Array {
   const { C, values } = fd.series;

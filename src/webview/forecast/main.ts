@@ -12,6 +12,7 @@ import type { ForecastInit, ForecastPanelModel } from '../../protocol/webview';
 import type { ForecastPredictResult, ForecastReport } from '../../protocol/worker';
 import { makeT } from '../shared/i18n';
 import { $, connect, el, getState, setState, status } from '../shared/rpc';
+import { horizonTable, metricsTable } from './tables';
 
 const rpc = connect<'forecast'>();
 
@@ -99,7 +100,7 @@ function render(): void {
       'p',
       { class: 'muted', id: 'summary' },
       t(
-        'Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test)',
+        'Target {0} · window {1} · horizon {2} · {3} rows ({4} train / {5} validation / {6} test) · frequency {7} · season {8}',
         r.targets.join(', '),
         r.window,
         r.horizon,
@@ -107,6 +108,8 @@ function render(): void {
         tr,
         va,
         te,
+        t(r.frequency ?? 'other'),
+        r.season ? String(r.season.period) : t('none'),
       ),
     ),
     el('p', { id: 'verdict', class: r.beatsPersistence ? 'verdict good' : 'verdict bad' }, verdict),
@@ -116,7 +119,8 @@ function render(): void {
     el('div', { id: 'range' }),
     el('p', { class: 'muted small' }, t('Drag on the chart to zoom; drag in the range bar to move the view; double-click to reset.')),
     el('h2', {}, t('Results on the test part')),
-    metricsTable(r),
+    metricsTable(r, t, fmt),
+    horizonTable(r, t),
     el(
       'p',
       { class: 'muted', id: 'coverage' },
@@ -152,39 +156,6 @@ function render(): void {
   });
   renderForecastNote();
   buildCharts();
-}
-
-function metricsTable(r: ForecastReport): HTMLTableElement {
-  const rows = [
-    { name: t('model'), m: r.model, cls: 'model' },
-    ...r.baselines.map((b) => ({ name: b.period ? `${t(b.name)} (${b.period})` : t(b.name), m: b.metrics, cls: '' })),
-  ];
-  const best = Math.min(...rows.map((x) => x.m.rmse));
-  const table = el(
-    'table',
-    { class: 'metrics', id: 'metrics' },
-    el(
-      'thead',
-      {},
-      el('tr', {}, el('th', {}, ''), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'MAPE'), el('th', {}, 'sMAPE'), el('th', {}, 'MASE')),
-    ),
-  );
-  const body = el('tbody');
-  for (const x of rows) {
-    const tr = el(
-      'tr',
-      { class: `${x.cls}${x.m.rmse === best ? ' best' : ''}` },
-      el('td', {}, x.name),
-      el('td', {}, fmt(x.m.mae)),
-      el('td', {}, fmt(x.m.rmse)),
-      el('td', {}, x.m.mape === null ? '–' : `${x.m.mape.toFixed(2)}%`),
-      el('td', {}, x.m.smape === null || x.m.smape === undefined ? '–' : `${x.m.smape.toFixed(2)}%`),
-      el('td', {}, x.m.mase === null || x.m.mase === undefined ? '–' : x.m.mase.toFixed(3)),
-    );
-    body.append(tr);
-  }
-  table.append(body);
-  return table;
 }
 
 function details(r: ForecastReport): HTMLElement {
