@@ -102,6 +102,26 @@ export class CharNgram {
     return { id, p };
   }
 
+  /** every context of length k (as ids) with its next-id counts (for saving; see engine/mixtureFile.ts) */
+  *contexts(k: number): Generator<[number[], Map<number, number>]> {
+    for (const [key, m] of this.next[k]!) yield [Array.from(key, (ch) => ch.charCodeAt(0) - 1), m];
+  }
+
+  /** add `n` to the count of id `c` after the context `ctx` (length < order): the inverse of `contexts` */
+  addCount(ctx: number[], c: number, n: number): void {
+    const k = ctx.length;
+    const key = keyOf(ctx, 0, k);
+    let m = this.next[k]!.get(key);
+    if (!m) this.next[k]!.set(key, (m = new Map()));
+    const had = m.get(c) ?? 0;
+    m.set(c, had + n);
+    const t = this.totals[k]!.get(key);
+    if (t) {
+      t[0] += n;
+      if (had === 0) t[1]++;
+    } else this.totals[k]!.set(key, [n, 1]);
+  }
+
   /** mean cross-entropy (nats/char), bits/char and top-1 accuracy of predicting ids[i] from ids[..i], i ≥ 1 */
   evaluate(ids: ArrayLike<number>): { chars: number; loss: number; bpc: number; accuracy: number } {
     let loss = 0,

@@ -13,6 +13,8 @@ import type { ModelConfig } from '../engine/config';
 export const CARD_FILE = 'card.json';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const ONNX_FILE = 'model.onnx';
+/** autocomplete's mixture of experts: the 5-gram of the training text and the gate (engine/mixtureFile.ts) */
+export const MIXTURE_FILE = 'mixture.bin';
 /** models trained on an editor selection keep the text here, so the run can be resumed exactly */
 export const SELECTION_FILE = 'selection.txt';
 /** models imported from our PyTorch script keep that run's JSON-lines log here (its curves in the dashboard) */

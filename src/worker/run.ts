@@ -3,6 +3,7 @@
  * the model folder → the training loop and the final export. Used by the worker entry (main.ts) and directly by
  * tests. Bad input throws a DataError (a one-line, user-facing message) before anything is written.
  */
+import { writeMixtureFile } from './completion/mixture';
 import { writeFinalOnnx } from './finalExport';
 import { checkpointOf, runSession } from './session';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -288,6 +289,8 @@ async function train(req: TrainRequest, hooks: RunHooks, data: RunData, run: Run
   });
   // the final export is checked against onnxruntime: it fails loudly if the runtimes disagree
   await writeFinalOnnx(req.outDir, config, trainer.bestParams, folder.onnxMeta(), log, (reason) => folder.updateCard({ status: 'failed', stopReason: reason }));
+  // autocomplete's mixture of experts, fitted on this text, so completion needs nothing but the folder
+  if (config.kind === 'char' && result.stop !== 'diverged') await writeMixtureFile(req.outDir, config.vocab, data.corpus.ids, log);
   const status = result.stop === 'cancelled' || result.stop === 'diverged' ? 'stopped' : 'complete';
   folder.updateCard({ status, stopReason: result.reason });
   log(

@@ -3,12 +3,12 @@
  * Completer, statistics (globalState, local only), and the status-bar item. The model is loaded lazily, on the
  * first completion request, through onnxruntime-node (the TS engine when the native runtime cannot load).
  */
-import { promises as fsp, statSync } from 'node:fs';
+import { existsSync, promises as fsp, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMPLETION_COMMANDS } from '../commandIds';
 import { Disposable } from '../disposable';
-import { ONNX_FILE } from '../../protocol/model';
+import { MIXTURE_FILE, ONNX_FILE } from '../../protocol/model';
 import { log } from '../log';
 import type { ModelStore } from '../modelStore';
 import { Completer, type CompletionModel } from '../../worker/completion/completer';
@@ -230,19 +230,22 @@ export class CompletionController extends Disposable {
       const { Vocab } = await import('../../data/vocab');
       const { buildMixture, MixtureStepper } = await import('../../worker/completion/mixture');
       const vocab = Vocab.fromJSON(handle.info.vocab!);
-      const files = trainingFilesOf(l.dir, () => new Error('the text it was trained on is not on this machine'));
-      const text = await readTrainingText(files, MIXTURE_MAX_BYTES);
-      if (!text) throw new Error('none of the files it was trained on could be read');
-      const ids = vocab.encode(text);
       const pause = () => new Promise<void>((r) => setImmediate(r));
-      const m = await buildMixture(onnx, vocab.size, ids, pause);
+      const m =
+        (await savedMixture(l.dir, vocab.size, pause)) ??
+        (await (async () => {
+          const files = trainingFilesOf(l.dir, () => new Error('the text it was trained on is not on this machine'));
+          const text = await readTrainingText(files, MIXTURE_MAX_BYTES);
+          if (!text) throw new Error('none of the files it was trained on could be read');
+          return { ...(await buildMixture(onnx, vocab.size, vocab.encode(text), pause)), source: 'text' as const };
+        })());
       if (this.loaded !== l) return; // another model was chosen meanwhile
       const mixture: CompletionModel = { info: handle.info, stepper: () => new MixtureStepper(handle.stepper(), m.ngram, m.gate) };
       l.completer = new Completer(mixture, this.optionsFor(l.engine));
       l.mixture = m.validation;
       const v = m.validation;
       log().info(
-        `[autocomplete] ${name}: LSTM + 5-gram mixture ready in ${Math.round(performance.now() - t0)} ms; on the training text's tail ${v.gate.toFixed(3)} bits/char (LSTM alone ${v.lstm.toFixed(3)}, 5-gram ${v.ngram.toFixed(3)}, one fixed weight ${v.fixed.toFixed(3)})`,
+        `[autocomplete] ${name}: LSTM + 5-gram mixture ${m.source === 'file' ? `read from ${MIXTURE_FILE}` : 'built from the training text'}, ready in ${Math.round(performance.now() - t0)} ms; on the training text's tail ${v.gate.toFixed(3)} bits/char (LSTM alone ${v.lstm.toFixed(3)}, 5-gram ${v.ngram.toFixed(3)}, one fixed weight ${v.fixed.toFixed(3)})`,
       );
       this.refresh();
     } catch (e) {
@@ -402,4 +405,19 @@ function isInside(p: string, dir: string | undefined): boolean {
   if (!dir) return false;
   const rel = path.relative(dir, p);
   return !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** the mixture saved in the model folder (mixture.bin), or undefined when there is none or it does not fit (logged) */
+async function savedMixture(dir: string, V: number, pause: () => Promise<void>) {
+  const file = path.join(dir, MIXTURE_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const { decodeMixture } = await import('../../engine/mixtureFile');
+    const m = await decodeMixture(await fsp.readFile(file), pause);
+    if (m.ngram.V !== V) throw new Error(`it is for a vocabulary of ${m.ngram.V}, the model has ${V}`);
+    return { ...m, source: 'file' as const };
+  } catch (e) {
+    log().warn(`[autocomplete] ${path.basename(dir)}: ${MIXTURE_FILE} is not used (${(e as Error).message}); rebuilding the mixture from the training text`);
+    return undefined;
+  }
 }

@@ -7,7 +7,11 @@
 import { fitGate, type Gate, GATE_FEATURES, gateFeatures, gateLogLik, type GateSample, gateWeight } from '../../engine/mixture';
 import { CharNgram } from '../../engine/ngram';
 import type { TokenStepper } from '../../onnx/decode';
-import type { OnnxModel, State } from '../../onnx/runtime';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../data/atomic';
+import { encodeMixture } from '../../engine/mixtureFile';
+import { OnnxModel, ortStatus, type State } from '../../onnx/runtime';
+import { MIXTURE_FILE, ONNX_FILE } from '../../protocol/model';
 
 /** softmax of logits (V) into out, in float64 */
 export function softmax64(logits: ArrayLike<number>, out: Float64Array): void {
@@ -151,4 +155,37 @@ export async function buildMixture(
   const bits = (g: Gate) => -gateLogLik(g, samples) / Math.LN2;
   const only = (k: 'pl' | 'pn') => -samples.reduce((a, x) => a + Math.log(Math.max(1e-12, x[k])), 0) / samples.length / Math.LN2;
   return { ngram, gate, fixed, validation: { gate: bits(gate), fixed: bits(fixed), lstm: only('pl'), ngram: only('pn'), chars: samples.length } };
+}
+
+/** characters of the training text the saved mixture counts at most (its first ones) */
+export const MIXTURE_MAX_CHARS = 8_000_000;
+
+/**
+ * After a char model's training: fit the mixture on its training text (the model's model.onnx through
+ * onnxruntime) and write mixture.bin beside it, so autocomplete needs nothing else. Skipped, with the reason logged,
+ * where onnxruntime does not load or the text is too short for the gate.
+ */
+export async function writeMixtureFile(
+  outDir: string,
+  V: number,
+  ids: ArrayLike<number>,
+  log: (level: 'info' | 'warn', message: string) => void,
+): Promise<void> {
+  if (!ortStatus().ok) return log('warn', `${MIXTURE_FILE} was not written: onnxruntime does not load here`);
+  const t0 = performance.now();
+  const onnx = await OnnxModel.load(join(outDir, ONNX_FILE), { name: 'mixture' });
+  try {
+    const text = ids.length > MIXTURE_MAX_CHARS ? Array.from({ length: MIXTURE_MAX_CHARS }, (_, i) => ids[i]!) : ids;
+    const m = await buildMixture(onnx, V, text);
+    const bytes = encodeMixture({ ngram: m.ngram, gate: m.gate, validation: m.validation });
+    writeFileAtomic(join(outDir, MIXTURE_FILE), bytes);
+    log(
+      'info',
+      `wrote ${MIXTURE_FILE} (${(bytes.length / 1e6).toFixed(1)} MB, ${Math.round(performance.now() - t0)} ms): on the training text's tail the mixture scores ${m.validation.gate.toFixed(3)} bits/char (LSTM ${m.validation.lstm.toFixed(3)}, 5-gram ${m.validation.ngram.toFixed(3)})`,
+    );
+  } catch (e) {
+    log('warn', `${MIXTURE_FILE} was not written: ${(e as Error).message}`);
+  } finally {
+    await onnx.dispose();
+  }
 }
