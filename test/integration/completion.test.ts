@@ -22,7 +22,7 @@ interface State {
   last?: { text: string; ms: number; cold: boolean; uri?: string };
   lastQuiet?: { reason: string; uri: string };
   heldBack?: { confidence: number; threshold: number };
-  mixture?: { gate: number; lstm: number; ngram: number; fixed: number; chars: number };
+  mixture?: { gate: number; lstm: number; ngram: number; fixed: number; chars: number; source: 'file' | 'text' };
   stats: { shown: number; accepted: number; charsSaved: number; requests: number };
 }
 const state = () => vscode.commands.executeCommand<State>('seqlab.completion.state');
@@ -87,12 +87,26 @@ suite('autocomplete', () => {
     assert.equal(path.basename((await state()).model!), modelName, 'a bad choice keeps the model in use');
   });
 
-  test('the LSTM + 5-gram mixture is built in the background from the training text, and then suggests', async () => {
+  test('the LSTM + 5-gram mixture comes from the model folder (mixture.bin, written by training), or is rebuilt from the training text without it, and then suggests', async () => {
     // the model loads on the first request; the mixture follows in the background
     await editorWith(SENTENCE + 'the quick b');
     await trigger((await state()).stats.requests);
     const m = await waitFor('the mixture', async () => (await state()).mixture, 30_000);
+    assert.equal(m.source, 'file', 'read from mixture.bin');
     assert.ok(m.chars >= 100 && m.gate <= Math.min(m.lstm, m.ngram) + 0.05, JSON.stringify(m));
+    // without the file (a model trained before it existed), the mixture is built from the training text again
+    const file = path.join((await state()).model!, 'mixture.bin');
+    await fs.promises.rename(file, `${file}.off`);
+    try {
+      await vscode.commands.executeCommand('seqlab.useModelForAutocomplete', { model: modelName });
+      await editorWith(SENTENCE + 'the quick b');
+      await trigger((await state()).stats.requests);
+      const rebuilt = await waitFor('the rebuilt mixture', async () => (await state()).mixture, 30_000);
+      assert.equal(rebuilt.source, 'text');
+      assert.ok(Math.abs(rebuilt.gate - m.gate) < 1e-6, `the same mixture as the saved one: ${rebuilt.gate} vs ${m.gate}`);
+    } finally {
+      await fs.promises.rename(`${file}.off`, file);
+    }
     await editorWith(SENTENCE + 'the quick b');
     const s = await trigger((await state()).stats.requests);
     assert.ok(s.last && s.last.text.startsWith('rown fox'), `suggestion from the mixture: ${JSON.stringify(s.last)}`);

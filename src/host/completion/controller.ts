@@ -32,8 +32,8 @@ interface Loaded {
   dir: string;
   stamp: string;
   completer: Completer;
-  /** the mixture's figures on the training text's tail, once it is built */
-  mixture?: MixtureValidation;
+  /** the mixture's figures on the training text's tail, once it is built, and where it came from */
+  mixture?: MixtureValidation & { source: 'file' | 'text' };
   engine: string;
   dispose(): Promise<void>;
 }
@@ -100,7 +100,7 @@ export class CompletionController extends Disposable {
     return this.loaded?.engine;
   }
   /** the mixture's figures once it is built (undefined: the LSTM suggests alone) */
-  get mixture(): MixtureValidation | undefined {
+  get mixture(): (MixtureValidation & { source: 'file' | 'text' }) | undefined {
     return this.loaded?.mixture;
   }
   get lastError(): string | undefined {
@@ -242,7 +242,7 @@ export class CompletionController extends Disposable {
       if (this.loaded !== l) return; // another model was chosen meanwhile
       const mixture: CompletionModel = { info: handle.info, stepper: () => new MixtureStepper(handle.stepper(), m.ngram, m.gate) };
       l.completer = new Completer(mixture, this.optionsFor(l.engine));
-      l.mixture = m.validation;
+      l.mixture = { ...m.validation, source: m.source };
       const v = m.validation;
       log().info(
         `[autocomplete] ${name}: LSTM + 5-gram mixture ${m.source === 'file' ? `read from ${MIXTURE_FILE}` : 'built from the training text'}, ready in ${Math.round(performance.now() - t0)} ms; on the training text's tail ${v.gate.toFixed(3)} bits/char (LSTM alone ${v.lstm.toFixed(3)}, 5-gram ${v.ngram.toFixed(3)}, one fixed weight ${v.fixed.toFixed(3)})`,
