@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern', hc: 'Default High Contrast' };
 const SIZES = ['1280x800', '1920x1080'];
+const README_PICTURES = ['dashboard.png', 'generate.png', 'hidden-states-analysis.png', 'hidden-projector.png', 'hidden-probes.png'];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
@@ -31,7 +32,8 @@ const light = join(ROOT, 'artifacts', 'themes', 'light-1280x800');
 if (existsSync(light)) {
   const out = join(ROOT, 'media', 'screenshots', 'light');
   mkdirSync(out, { recursive: true });
-  for (const f of readdirSync(light).filter((n) => n.endsWith('.png') && !n.startsWith('e2e-failure'))) copyFileSync(join(light, f), join(out, f));
+  // the pictures the README shows beside the dark ones
+  for (const f of readdirSync(light).filter((n) => README_PICTURES.includes(n))) copyFileSync(join(light, f), join(out, f));
   console.log(`[screenshots] the light-theme pictures are in ${out}`);
 }
 if (failed.length) {

@@ -23,7 +23,7 @@ export class Projector implements Tool {
   private chosen: number[] = []; // point indices picked or lassoed
   private near: number[] = []; // positions of the nearest states
   private lasso: number[] = [];
-  private canvas = el('canvas', { id: 'proj', class: 'proj', tabindex: '0', role: 'img' });
+  private canvas = el('canvas', { id: 'proj', class: 'proj', tabindex: '0', role: 'img', hidden: '' }); // shown with the first projection
   private tip = el('div', { class: 'tooltip', id: 'projTip' });
   private method = el('vscode-single-select', { id: 'projMethod' }) as HTMLElement & { value: string };
   private colour = el('vscode-single-select', { id: 'projColour' }) as HTMLElement & { value: string };
@@ -78,6 +78,7 @@ export class Projector implements Tool {
     this.near = [];
     this.list.replaceChildren();
     this.info.textContent = '';
+    this.canvas.hidden = true;
     this.draw();
   }
 
@@ -106,6 +107,7 @@ export class Projector implements Tool {
               int(this.proj.ms),
             )
           : t('{0} points; {1} ms', int(N), int(this.proj.ms));
+      this.canvas.hidden = false;
       this.canvas.dataset.points = String(N);
       this.canvas.dataset.ms = this.proj.ms.toFixed(0);
       this.draw();
@@ -172,7 +174,12 @@ export class Projector implements Tool {
     const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#ccc';
     const nearSet = new Set(this.near);
     for (let i = 0; i < N; i++) if (nearSet.has(this.pos(i))) ring(i, fg, 4);
-    for (const i of this.chosen) ring(i, focus, 5);
+    // a click's point gets a ring; a lasso's many points are redrawn in the focus colour
+    if (this.chosen.length <= 50) for (const i of this.chosen) ring(i, focus, 5);
+    else {
+      g.fillStyle = focus;
+      for (const i of this.chosen) g.fillRect(this.fit.x[i]! - 1, this.fit.y[i]! - 1, 2.5, 2.5);
+    }
     if (this.lasso.length >= 4) {
       g.strokeStyle = focus;
       g.beginPath();
