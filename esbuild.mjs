@@ -32,6 +32,7 @@ const builds = [
   { ...node, entryPoints: { 'bench/train': 'bench/train.ts' }, outdir: OUT },
   { ...node, entryPoints: { 'bench/infer': 'bench/infer.ts' }, outdir: OUT },
   { ...node, entryPoints: { 'bench/complete': 'bench/complete.ts' }, outdir: OUT },
+  { ...node, entryPoints: { 'bench/dynamic': 'bench/dynamic.ts' }, outdir: OUT },
   { ...node, entryPoints: { 'bench/forecast': 'bench/forecast.ts' }, outdir: OUT },
 ];
 // inference worker (generation + hidden states for the webview panels)

@@ -36,6 +36,8 @@ export type InferRequests = {
   'infer/ablate': [AblationRequest, AblationView];
   'infer/probe': [{ layer: number; signal: Signal; feature: Float32Array }, ProbeView];
   'infer/compare': [{ modelDir: string; name: string }, CompareView];
+  /** dynamic evaluation: the model's ONNX file after adapting to `text` (autocomplete, per document) */
+  'infer/adapt': [{ modelDir: string; text: string }, { onnx: Uint8Array; chars: number; ms: number }];
 };
 export type InferHostEvents = {
   'infer/cancel': { reqId: number };

@@ -15,6 +15,8 @@ import { Rpc } from '../protocol/rpc';
 import { generateChars } from './inferCore';
 import { hiddenModel, maxStepsFor, readHidden } from './hiddenStates';
 import { insightHandlers, userError, type HiddenSession } from './insight/handlers';
+import { adaptedWeights } from './completion/dynamicEval';
+import { exportOnnx } from '../onnx/export';
 import { pickKernels } from './kernels';
 
 if (!parentPort) throw new Error('infer-worker.js must run as a worker thread');
@@ -108,6 +110,17 @@ rpc.handle('infer/signal', ({ layer, signal, of }) => {
   const d = store.signal(layer, signal);
   if (!d) throw userError(`This model has no signal ${signal} in layer ${layer + 1}.`);
   return d;
+});
+
+let adaptModel: { dir: string; model: ReturnType<typeof hiddenModel> } | undefined;
+rpc.handle('infer/adapt', ({ modelDir, text }) => {
+  const t0 = performance.now();
+  if (adaptModel?.dir !== modelDir) adaptModel = { dir: modelDir, model: hiddenModel(modelDir) };
+  const { model, vocab } = adaptModel.model;
+  const ids = vocab.encode(text);
+  if (ids.length < 2) throw userError('There is no text to adapt to.');
+  const params = adaptedWeights(model, ids);
+  return { onnx: exportOnnx(model.config, params, { vocab: vocab.codePoints }), chars: Math.min(ids.length, 20_000), ms: performance.now() - t0 };
 });
 
 for (const [method, handler] of Object.entries(insightHandlers(() => session, readHidden))) rpc.handle(method as 'infer/project', handler as never);

@@ -24,6 +24,8 @@ interface State {
   heldBack?: { confidence: number; threshold: number };
   mixture?: { gate: number; lstm: number; ngram: number; fixed: number; chars: number; source: 'file' | 'text' };
   stats: { shown: number; accepted: number; charsSaved: number; requests: number };
+  adapted: number;
+  adaptedHere: boolean;
 }
 const state = () => vscode.commands.executeCommand<State>('seqlab.completion.state');
 const SENTENCE = 'the quick brown fox jumps over the lazy dog\n';
@@ -110,6 +112,27 @@ suite('autocomplete', () => {
     await editorWith(SENTENCE + 'the quick b');
     const s = await trigger((await state()).stats.requests);
     assert.ok(s.last && s.last.text.startsWith('rown fox'), `suggestion from the mixture: ${JSON.stringify(s.last)}`);
+  });
+
+  test('dynamic evaluation (seqlab.completion.dynamicEvaluation): after a pause in typing, the model adapts to the document in the worker and suggests from the adapted copy', async () => {
+    const cfg = vscode.workspace.getConfiguration('seqlab.completion');
+    await cfg.update('dynamicEvaluation', true, vscode.ConfigurationTarget.Global);
+    try {
+      const before = (await state()).adapted;
+      const ed = await editorWith(SENTENCE.repeat(6) + 'the quick');
+      await ed.edit((e) => e.insert(ed.document.positionAt(ed.document.getText().length), ' b'));
+      const end = ed.document.positionAt(ed.document.getText().length);
+      ed.selection = new vscode.Selection(end, end);
+      await waitFor('the adapted model', async () => (await state()).adapted > before, 20_000);
+      const s = await trigger((await state()).stats.requests);
+      assert.equal(s.error, undefined, s.error);
+      assert.ok(s.adaptedHere, 'this document has its adapted model');
+      assert.ok(s.last && s.last.text.startsWith('rown fox'), `a suggestion from the adapted model: ${JSON.stringify(s.last)}`);
+      const model = (await state()).model!;
+      assert.ok(fs.existsSync(path.join(model, 'model.onnx')), 'the saved model is untouched');
+    } finally {
+      await cfg.update('dynamicEvaluation', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('typing: VS Code asks the provider, the suggestion completes the sentence, committing it (Tab) inserts it and counts as accepted', async () => {

@@ -16,6 +16,7 @@ import type { MixtureValidation } from '../../worker/completion/mixture';
 import type { OnnxModel } from '../../onnx/runtime';
 import { readTrainingText, trainingFilesOf } from '../../data/modelFolder';
 import { isLanguageEnabled } from './languages';
+import { type AdapterBase, DocumentAdapter } from './adapter';
 import { readSettings } from './settings';
 import { CompletionStats, type StatsSnapshot } from './stats';
 
@@ -34,6 +35,7 @@ interface Loaded {
   completer: Completer;
   /** the mixture's figures on the training text's tail, once it is built, and where it came from */
   mixture?: MixtureValidation & { source: 'file' | 'text' };
+  parts?: AdapterBase['mixture'];
   engine: string;
   dispose(): Promise<void>;
 }
@@ -55,6 +57,8 @@ export class CompletionController extends Disposable {
   heldBack?: { confidence: number; threshold: number };
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  /** dynamic evaluation: models adapted to the documents being edited (seqlab.completion.dynamicEvaluation) */
+  readonly adapter: DocumentAdapter;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -65,9 +69,16 @@ export class CompletionController extends Disposable {
     this.item = vscode.window.createStatusBarItem('seqlab.completion', vscode.StatusBarAlignment.Right, 100);
     this.item.name = vscode.l10n.t('Sequence Lab Autocomplete');
     this.item.command = COMPLETION_COMMANDS.menu;
+    const base = async () => {
+      await this.completer();
+      return this.loaded && { dir: this.loaded.dir, mixture: this.loaded.parts };
+    };
+    this.adapter = new DocumentAdapter(path.join(context.extensionPath, 'dist', 'infer-worker.js'), base, () => this.optionsFor(this.loaded?.engine ?? 'onnx'));
     this.subs.push(
+      this.adapter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('seqlab.completion')) return;
+        if (!readSettings().dynamicEvaluation) void this.adapter.reset();
         if (this.loaded) this.loaded.completer.setOptions(this.optionsFor(this.loaded.engine));
         this.refresh();
       }),
@@ -162,16 +173,17 @@ export class CompletionController extends Disposable {
   // ---------------------------------------------------------------- model
 
   /** The completer for the chosen model, loading (or reloading after a retrain) when needed; undefined when unusable. */
-  async completer(): Promise<Completer | undefined> {
+  async completer(doc?: vscode.TextDocument): Promise<Completer | undefined> {
     const dir = this.modelDir;
     if (!dir) return undefined;
     const l = this.loaded;
     if (l && l.dir === dir) {
+      const own = (doc && this.adapter.completerFor(doc.uri, dir)) || l.completer;
       // a retrained model replaces model.onnx: look at most every 2 s
       const now = Date.now();
-      if (now - this.lastStampCheck < 2000) return l.completer;
+      if (now - this.lastStampCheck < 2000) return own;
       this.lastStampCheck = now;
-      if (stampOf(dir) === l.stamp) return l.completer;
+      if (stampOf(dir) === l.stamp) return own;
     }
     if (!this.loading) {
       this.loading = this.load(dir).finally(() => {
@@ -243,6 +255,7 @@ export class CompletionController extends Disposable {
       const mixture: CompletionModel = { info: handle.info, stepper: () => new MixtureStepper(handle.stepper(), m.ngram, m.gate) };
       l.completer = new Completer(mixture, this.optionsFor(l.engine));
       l.mixture = { ...m.validation, source: m.source };
+      l.parts = { ngram: m.ngram, gate: m.gate };
       const v = m.validation;
       log().info(
         `[autocomplete] ${name}: LSTM + 5-gram mixture ${m.source === 'file' ? `read from ${MIXTURE_FILE}` : 'built from the training text'}, ready in ${Math.round(performance.now() - t0)} ms; on the training text's tail ${v.gate.toFixed(3)} bits/char (LSTM alone ${v.lstm.toFixed(3)}, 5-gram ${v.ngram.toFixed(3)}, one fixed weight ${v.fixed.toFixed(3)})`,
@@ -265,18 +278,25 @@ export class CompletionController extends Disposable {
   private async unload(): Promise<void> {
     const l = this.loaded;
     this.loaded = undefined;
+    await this.adapter.reset();
     if (l) await l.dispose().catch(() => undefined);
   }
 
   /** forward editor edits to the state cache */
   documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    if (e.contentChanges.length === 0) return;
+    this.adapter.changed(e.document);
     const c = this.loaded?.completer;
-    if (!c || e.contentChanges.length === 0) return;
+    if (!c) return;
     const key = e.document.uri.toString();
-    for (const ch of e.contentChanges) c.applyEdit(key, ch.rangeOffset, ch.rangeLength, ch.text.length);
+    for (const ch of e.contentChanges) {
+      c.applyEdit(key, ch.rangeOffset, ch.rangeLength, ch.text.length);
+      this.adapter.applyEdit(key, ch.rangeOffset, ch.rangeLength, ch.text.length);
+    }
   }
   documentClosed(doc: vscode.TextDocument): void {
     this.loaded?.completer.invalidate(doc.uri.toString());
+    void this.adapter.closed(doc.uri);
   }
 
   // ---------------------------------------------------------------- statistics

@@ -58,6 +58,11 @@ export function registerCompletion(context: vscode.ExtensionContext, deps: Compl
     snoozedUntil: ctrl.snoozedUntil,
     active: ctrl.active,
     engine: ctrl.engine,
+    adapted: ctrl.adapter.count,
+    adaptedHere: (() => {
+      const doc = vscode.window.activeTextEditor?.document;
+      return !!(doc && ctrl.modelDir && ctrl.adapter.completerFor(doc.uri, ctrl.modelDir));
+    })(),
     error: ctrl.lastError,
     statusText: ctrl.statusText,
     last: provider.last,

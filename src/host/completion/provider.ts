@@ -48,7 +48,7 @@ export class SeqlabInlineProvider implements vscode.InlineCompletionItemProvider
     const req = this.latest.begin(token);
     if (ctx.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await debounce(s.debounceMs, token))) return undefined;
     if (req.cancelled()) return undefined;
-    const completer = await this.ctrl.completer();
+    const completer = await this.ctrl.completer(doc);
     if (!completer || req.cancelled()) return undefined;
     const t0 = performance.now();
     const cursor = doc.offsetAt(pos);

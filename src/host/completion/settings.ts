@@ -15,6 +15,8 @@ export interface CompletionSettings extends CompleterOptions {
   trigger: 'automatic' | 'manual';
   /** more non-blank characters than this right of the cursor: no suggestion (what only closes things is allowed) */
   maxCharsRightOfCursor: number;
+  /** adapt the model to each document while the user edits it (adapter.ts) */
+  dynamicEvaluation: boolean;
 }
 
 const int = (v: unknown, def: number, min: number, max: number) =>
@@ -39,5 +41,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): CompletionSetti
     maxLines: int(c.get('maxLines'), 3, 2, 20),
     trigger: c.get<string>('trigger', 'automatic') === 'manual' ? 'manual' : 'automatic',
     maxCharsRightOfCursor: int(c.get('maxCharsRightOfCursor'), 0, 0, 500),
+    dynamicEvaluation: c.get<boolean>('dynamicEvaluation', false) === true,
   };
 }
