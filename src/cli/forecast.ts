@@ -124,7 +124,7 @@ function printResult(r: ForecastTrainResult, json: boolean): void {
   if (json) {
     const run = { done: true, model: r.modelDir, onnx: join(r.modelDir, ONNX_FILE), steps: r.steps, status: r.status, reason: r.stopReason };
     const shape = { targets: rep.targets, features: rep.features, window: rep.window, horizon: rep.horizon };
-    const intervals = { coverage: rep.intervals.coverage, test_coverage: rep.intervals.testCoverage };
+    const intervals = { coverage: rep.intervals.coverage, test_coverage: rep.intervals.testCoverage, static_coverage: rep.intervals.staticCoverage ?? null };
     const scores = {
       frequency: rep.frequency ?? null,
       season: rep.season?.period ?? null,
@@ -142,7 +142,7 @@ function printResult(r: ForecastTrainResult, json: boolean): void {
     return;
   }
   const covered = rep.intervals.testCoverage === null ? '–' : `${(100 * rep.intervals.testCoverage).toFixed(0)}%`;
-  const intervals = `${Math.round(rep.intervals.coverage * 100)}% prediction intervals cover ${covered} of the test values.`;
+  const intervals = `${Math.round(rep.intervals.coverage * 100)}% prediction intervals (adaptive conformal) cover ${covered} of the test values.`;
   process.stdout.write(`${reportTable(rep)}\n\n${rep.verdict}\n${intervals}\nmodel: ${r.modelDir}\n`);
 }
 

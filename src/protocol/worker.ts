@@ -176,7 +176,7 @@ export interface ForecastReport {
   /** plain words; says so when the model does not beat persistence */
   verdict: string;
   /** prediction intervals from validation residual quantiles: per output (h*K+k), added to a prediction */
-  intervals: { coverage: number; lower: number[]; upper: number[]; testCoverage: number | null };
+  intervals: { coverage: number; lower: number[]; upper: number[]; testCoverage: number | null; staticCoverage?: number | null };
   /** the plot: time (epoch ms / index / row) and target 0 for every row (at most ~4000 points, evenly thinned) */
   history: { t: number[]; y: number[] };
   /** one-step-ahead test predictions of target 0 (horizon step 1), with the interval */

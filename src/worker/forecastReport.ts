@@ -1,9 +1,10 @@
-/** The report of a finished forecasting run: intervals from validation residuals, the test scores against the baselines. */
+/** The report of a finished forecasting run: intervals from validation residuals (adapted over the test windows), the test scores against the baselines. */
 import { Model } from '../engine/model';
-import { actualY, compareWithBaselines, evaluateBaselines, type ForecastData, maeByHorizon, residualQuantiles, scoreForecast, type Windows } from '../data/csv';
+import { actualY, compareWithBaselines, evaluateBaselines, type ForecastData, maeByHorizon, scoreForecast, type Windows } from '../data/csv';
 import type { ForecastMetrics, ForecastReport } from '../protocol/worker';
 import type { ForecastFolder, ForecastRunParts, Settings } from './forecast';
 import { chooseAuto } from './forecastAuto';
+import { adaptiveIntervals } from './forecastIntervals';
 
 /** the model's outputs (N, O) for every window of `w`, using B-wide batches (zero initial state per window) */
 export function predictWindows(model: Model, w: Windows, B: number): Float32Array {
@@ -48,20 +49,16 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
   const { spec, coverage, section } = folder;
   const best = new Model(config, { params: trainer.bestParams });
   const valPred = fd.val.toOriginal(predictWindows(best, fd.val, B));
-  const q = residualQuantiles(valPred, actualY(fd, fd.val), O, coverage);
-  const intervals = { coverage, lower: Array.from(q.lower), upper: Array.from(q.upper) };
-  folder.intervals = intervals;
   const testPred = fd.test.toOriginal(predictWindows(best, fd.test, B));
   const testAct = actualY(fd, fd.test);
+  // split conformal from the validation residuals, adapted over the test windows (forecastIntervals.ts)
+  const aci = adaptiveIntervals(valPred, actualY(fd, fd.val), testPred, testAct, O, (o) => Math.floor(o / fd.K), coverage);
+  const intervals = { coverage, lower: aci.lastLower, upper: aci.lastUpper };
+  folder.intervals = intervals;
   const scored = scoreForecast(testPred, testAct, fd.K);
   const base = evaluateBaselines(fd, { season: s.season });
   const cmp = compareWithBaselines(scored.metrics, base);
   const auto = chooseAuto(fd, Float64Array.from(valPred), Float64Array.from(testPred), base, base.season?.period ?? null);
-  let inside = 0;
-  for (let i = 0; i < testAct.length; i++) {
-    const o = i % O;
-    if (testAct[i]! >= testPred[i]! + q.lower[o]! && testAct[i]! <= testPred[i]! + q.upper[o]!) inside++;
-  }
   Object.assign(section, {
     test: pick(scored.metrics, base.maseScale),
     baselines: base.results.map((r) => ({
@@ -83,8 +80,8 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
     test.t.push(tOf(fd.test.rowOf(j)));
     test.actual.push(testAct[j * O]!);
     test.pred.push(p);
-    test.lower.push(p + q.lower[0]!);
-    test.upper.push(p + q.upper[0]!);
+    test.lower.push(p + aci.lower[j * O]!);
+    test.upper.push(p + aci.upper[j * O]!);
   }
   const report: ForecastReport = {
     file: s.file,
@@ -114,7 +111,7 @@ export function evaluateForecast(s: Settings, fd: ForecastData, W: number, run: 
       ...base.results.filter((b) => b.pred).map((b) => ({ name: b.name, mae: maeByHorizon(b.pred!, testAct, fd.horizon, fd.K) })),
     ],
     verdict: cmp.summary,
-    intervals: { ...intervals, testCoverage: testAct.length ? inside / testAct.length : null },
+    intervals: { ...intervals, testCoverage: testAct.length ? aci.coverage : null, staticCoverage: testAct.length ? aci.staticCoverage : null },
     history: { t: hi.map(tOf), y: hi.map((r) => ser.values[r * ser.C]!) },
     test,
   };

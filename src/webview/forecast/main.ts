@@ -125,9 +125,10 @@ function render(): void {
       'p',
       { class: 'muted', id: 'coverage' },
       t(
-        '{0}% prediction intervals from validation residuals; they cover {1}% of the test values.',
+        '{0}% prediction intervals from validation residuals, adapted as the test values come in; they cover {1}% of the test values (fixed intervals: {2}%).',
         Math.round(r.intervals.coverage * 100),
         r.intervals.testCoverage === null ? '–' : Math.round(r.intervals.testCoverage * 100),
+        r.intervals.staticCoverage == null ? '–' : Math.round(r.intervals.staticCoverage * 100),
       ),
     ),
     details(r),
