@@ -59,6 +59,7 @@ export function insightHandlers(
           X = states(s, layer, signal),
           { T, H } = s.store;
         if (T < 3) throw userError('The projector needs a text of at least 3 characters.');
+        if (H < 2) throw userError('The projector needs a layer of at least 2 units.');
         if (method === 'umap') {
           const u = await umap(pickKernels(), X, T, H);
           return { method, index: u.index, coords: u.coords, explained: [] as number[] };
