@@ -2,7 +2,7 @@
  * `seqlab forecast train|predict`: CSV time-series forecasting from the command line.
  *   seqlab forecast train <file.csv> --target COL [--features COLS] [--window N] [--horizon N] [--cell lstm|gru]
  *                         [--hidden N] [--steps N|--minutes X] [--season N] [--wide] [--out DIR] [--json]
- *   seqlab forecast predict <model> <file.csv> [--steps N] [--write] [--json]
+ *   seqlab forecast predict <model> <file.csv> [--steps N] [--method NAME] [--write] [--json]
  * Training runs in the training worker (dist/worker.js); prediction goes through the model's model.onnx with
  * onnxruntime-node. Exit codes as every command's (cli/common.ts): usage → 2, bad input → 1 with one line.
  */
@@ -146,10 +146,10 @@ function printResult(r: ForecastTrainResult, json: boolean): void {
   process.stdout.write(`${reportTable(rep)}\n\n${rep.verdict}\n${intervals}\nmodel: ${r.modelDir}\n`);
 }
 
-async function predict(model: string, file: string, o: { steps?: number; write?: boolean; json?: boolean }): Promise<void> {
+async function predict(model: string, file: string, o: { steps?: number; write?: boolean; json?: boolean; method?: string }): Promise<void> {
   const dir = resolve(model);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`no model folder at ${model}`);
-  const r = await predictForecast({ modelDir: dir, file: csvFile(file), steps: o.steps, write: o.write });
+  const r = await predictForecast({ modelDir: dir, file: csvFile(file), steps: o.steps, write: o.write, ...(o.method ? { method: o.method } : {}) });
   const K = r.targets.length;
   if (o.json) {
     const rows = r.labels.map((t, i) => {
@@ -161,7 +161,9 @@ async function predict(model: string, file: string, o: { steps?: number; write?:
       });
       return row;
     });
-    process.stdout.write(JSON.stringify({ targets: r.targets, coverage: r.coverage, forecast: rows, ...(r.written ? { written: r.written } : {}) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ targets: r.targets, method: r.method, coverage: r.coverage, forecast: rows, ...(r.written ? { written: r.written } : {}) }) + '\n',
+    );
     return;
   }
   const header = [r.timeColumn, ...r.targets.flatMap((n) => [n, `${n} lower`, `${n} upper`])];
@@ -215,6 +217,7 @@ export function addForecastCommands(program: Command): Command {
     .option('--steps <n>', "steps to forecast (default: the model's horizon)", int('--steps'))
     .option('--write', 'also write the forecast as a new CSV beside the input (never overwrites)')
     .option('--json', 'print JSON')
-    .action((model: string, file: string, o: { steps?: number; write?: boolean; json?: boolean }) => predict(model, file, o));
+    .option('--method <name>', 'forecast with a baseline instead of the model: ETS, Theta, seasonal naive, drift or persistence')
+    .action((model: string, file: string, o: { steps?: number; write?: boolean; json?: boolean; method?: string }) => predict(model, file, o));
   return f;
 }

@@ -270,7 +270,8 @@ export interface ForecastInit {
 export type ForecastRequests = {
   'forecast/ready': [Record<string, never>, ForecastInit];
   /** forecast the next N rows through the model and write them beside the input (a new file each time) */
-  'forecast/next': [{ steps: number }, ForecastPredictResult];
+  /** method: 'model' (default) or a baseline that forecasts instead ('ETS', 'Theta', …) */
+  'forecast/next': [{ steps: number; method?: string }, ForecastPredictResult];
   /** open one of this model's forecast files in an editor */
   'forecast/openFile': [{ path: string }, boolean];
 };
@@ -348,7 +349,10 @@ export const V = {
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) if (!(k in shape)) fail(`${p}.${k}`, 'no such field');
       const out = {} as Record<string, unknown>;
-      for (const k of Object.keys(shape) as (keyof T & string)[]) out[k] = shape[k](o[k], `${p}.${k}`);
+      for (const k of Object.keys(shape) as (keyof T & string)[]) {
+        const v = shape[k](o[k], `${p}.${k}`);
+        if (v !== undefined) out[k] = v; // an optional field left out stays out
+      }
       return out as T;
     };
   },
@@ -406,7 +410,10 @@ export const FROM_WEBVIEW: { [P in PanelKind]: { [M in keyof PanelRequests[P]]: 
   },
   forecast: {
     'forecast/ready': empty,
-    'forecast/next': V.obj({ steps: V.int(1, MAX_FORECAST_STEPS) }),
+    'forecast/next': V.obj({
+      steps: V.int(1, MAX_FORECAST_STEPS),
+      method: V.optional(V.oneOf('model', 'ETS', 'Theta', 'seasonal naive', 'drift', 'persistence')),
+    }),
     'forecast/openFile': V.obj({ path: V.str(4096) }),
   },
 };

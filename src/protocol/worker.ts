@@ -195,6 +195,8 @@ export interface ForecastPredictRequest {
   steps?: number;
   /** write the forecast as a new CSV beside `file` (never overwrites) */
   write?: boolean;
+  /** forecast with a baseline instead of the model ('ETS', 'Theta', 'seasonal naive', 'drift', 'persistence'), fitted on `file` */
+  method?: string;
 }
 
 export interface ForecastPredictResult {
@@ -209,6 +211,8 @@ export interface ForecastPredictResult {
   lower: number[];
   upper: number[];
   coverage: number;
+  /** the method that forecast: 'model' or a baseline's name (a baseline's forecast has no interval: lower = upper = the value) */
+  method: string;
   /** the CSV written (write: true) */
   written?: string;
 }

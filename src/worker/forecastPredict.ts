@@ -11,6 +11,11 @@ import {
   formatTime,
   futureTimes,
   asSeriesTable,
+  autoEts,
+  ETS_MAX_SEASON,
+  etsForecast,
+  FIT_MAX,
+  theta,
   detectWide,
   parseCsvFile,
   type Series,
@@ -78,9 +83,13 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
         `This model uses the feature column${spec.features.length > 1 ? 's' : ''} ${spec.features.join(', ')}, whose future values are unknown: it can forecast at most its horizon of ${Hz} step${Hz > 1 ? 's' : ''}.`,
       );
     }
-    const values = await rollForward(model, spec, series, steps);
+    const method = req.method ?? 'model';
+    const values =
+      method === 'model'
+        ? await rollForward(model, spec, series, steps)
+        : baselineForecast(method, series, K, steps, readForecastReport(dir)?.season?.period ?? null);
     const times = futureTimes(series, steps);
-    const iv = spec.intervals;
+    const iv = method === 'model' ? spec.intervals : null;
     const { lower, upper } = intervalsOf(values, iv, steps, K, Hz);
     const timeColumn = spec.timeColumn ?? 'step';
     const res: ForecastPredictResult = {
@@ -93,6 +102,7 @@ export async function predictForecast(req: ForecastPredictRequest): Promise<Fore
       lower,
       upper,
       coverage: iv?.coverage ?? 0,
+      method,
     };
     if (req.write) {
       res.written = writeForecastCsv(req.file, { timeColumn, timeKind: spec.timeKind, times, targets: spec.targets, values, ...(iv ? { lower, upper } : {}) });
@@ -143,6 +153,35 @@ async function rollForward(model: OnnxModel, spec: ForecastNorm, series: Series,
     }
   }
   return values;
+}
+
+/** the methods that can forecast in the model's place, by their report names */
+export const FORECAST_METHODS = ['model', 'ETS', 'Theta', 'seasonal naive', 'drift', 'persistence'];
+
+/**
+ * A baseline's forecast of the next `steps` rows (steps, K) from the whole series: AutoETS and Theta fitted on its
+ * last FIT_MAX rows (with the report's season), or the naive rules.
+ */
+function baselineForecast(method: string, series: Series, K: number, steps: number, season: number | null): number[] {
+  if (!FORECAST_METHODS.includes(method)) throw new DataError(`There is no forecasting method "${method}"; the methods are ${FORECAST_METHODS.join(', ')}.`);
+  if (method === 'seasonal naive' && !season) throw new DataError('This series has no season, so there is no seasonal naive forecast.');
+  const out = new Array<number>(steps * K);
+  for (let k = 0; k < K; k++) {
+    const n = series.n,
+      from = Math.max(0, n - FIT_MAX);
+    const y = Float64Array.from({ length: n - from }, (_, i) => series.values[(from + i) * series.C + k]!);
+    const last = y[y.length - 1]!;
+    let f: ArrayLike<number>;
+    if (method === 'ETS') {
+      const fit = autoEts(y, season && season <= ETS_MAX_SEASON ? season : 1).best;
+      f = etsForecast(fit, steps);
+    } else if (method === 'Theta') f = theta(y, season ?? 1).forecast(steps);
+    else if (method === 'seasonal naive') f = Array.from({ length: steps }, (_, h) => y[y.length - season! + (h % season!)]!);
+    else if (method === 'drift') f = Array.from({ length: steps }, (_, h) => last + ((h + 1) * (last - y[0]!)) / Math.max(1, y.length - 1));
+    else f = Array.from({ length: steps }, () => last);
+    for (let h = 0; h < steps; h++) out[h * K + k] = f[h]!;
+  }
+  return out;
 }
 
 /** Each step's interval: the horizon step's residual quantiles, widened by √⌈s/horizon⌉ past the horizon. */

@@ -8,6 +8,8 @@ describe('forecast panel messages', () => {
   it('accepts its three requests', () => {
     assert.deepEqual(validateFromWebview('forecast', req('forecast/ready', {})), req('forecast/ready', {}));
     assert.deepEqual(validateFromWebview('forecast', req('forecast/next', { steps: 24 })), req('forecast/next', { steps: 24 }));
+    assert.deepEqual(validateFromWebview('forecast', req('forecast/next', { steps: 3, method: 'ETS' })), req('forecast/next', { steps: 3, method: 'ETS' }));
+    assert.throws(() => validateFromWebview('forecast', req('forecast/next', { steps: 3, method: 'arima' })), /method/);
     assert.deepEqual(
       validateFromWebview('forecast', req('forecast/openFile', { path: '/x/y.forecast.csv' })),
       req('forecast/openFile', { path: '/x/y.forecast.csv' }),

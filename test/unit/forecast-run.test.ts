@@ -188,6 +188,19 @@ describe('forecasting run (worker/forecast.ts)', function () {
     assert.match(lines[1]!, /^2010-01-01,/, 'the month after December 2009');
   });
 
+  it('a baseline can forecast in the model’s place (the verdict’s "use ETS’s forecast"): dated rows, no interval', async () => {
+    const p = await predictForecast({ modelDir, file: csv, steps: 12, method: 'ETS', write: true });
+    assert.equal(p.method, 'ETS');
+    assert.deepEqual(p.lower, p.values, 'a baseline has no interval');
+    let se = 0;
+    for (let k = 0; k < 12; k++) se += (p.values[k]! - (10 + 5 * Math.sin((2 * Math.PI * (480 + k)) / 12) + 0.02 * (480 + k))) ** 2;
+    assert.ok(Math.sqrt(se / 12) < 1.5, `ETS follows the season: RMSE ${Math.sqrt(se / 12)}`);
+    assert.match(readFileSync(p.written!, 'utf8').split('\n')[0]!, /^date,sales$/);
+    const theta = await predictForecast({ modelDir, file: csv, steps: 3, method: 'Theta' });
+    assert.equal(theta.values.length, 3);
+    await assert.rejects(predictForecast({ modelDir, file: csv, method: 'arima' }), /no forecasting method "arima"/);
+  });
+
   it('prediction refuses bad data (header only, too short, missing column) and writes nothing', async () => {
     const before = readdirSync(dir).sort();
     const hdr = join(dir, 'header.csv');

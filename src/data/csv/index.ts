@@ -27,4 +27,5 @@ export * from './output';
 export * from './wide';
 export * from './ets';
 export * from './theta';
+export { ETS_MAX_SEASON, FIT_MAX } from './statForecasts';
 export { DataError, isDataError } from '../errors';

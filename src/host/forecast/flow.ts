@@ -278,8 +278,10 @@ async function withWorker<T>(workerPath: string, fn: (w: TrainingWorker) => Prom
 }
 
 /** one-shot forecast through the model's ONNX file, in a worker thread */
-export function predictInWorker(workerPath: string, modelDir: string, file: string, steps: number, write: boolean) {
-  return withWorker(workerPath, (w) => w.rpc.request('forecast/predict', { modelDir, file, steps, write }));
+export function predictInWorker(workerPath: string, modelDir: string, file: string, steps: number, write: boolean, method?: string) {
+  return withWorker(workerPath, (w) =>
+    w.rpc.request('forecast/predict', { modelDir, file, steps, write, ...(method && method !== 'model' ? { method } : {}) }),
+  );
 }
 
 interface Picked {

@@ -77,7 +77,7 @@ export class ForecastPanel extends Panel<'forecast'> {
       this.ready = true;
       return this.init();
     });
-    this.rpc.handle('forecast/next', ({ steps }) => this.forecastNext(steps));
+    this.rpc.handle('forecast/next', ({ steps, method }) => this.forecastNext(steps, method));
     this.rpc.handle('forecast/openFile', async ({ path: file }) => {
       // only forecast files of this model's input (x.forecast.csv, x.forecast-2.csv, … beside x.csv)
       const input = this.data.report.file;
@@ -102,11 +102,11 @@ export class ForecastPanel extends Panel<'forecast'> {
   }
 
   /** "Forecast next N": through model.onnx in a worker; a new CSV beside the input (never overwrites) */
-  async forecastNext(steps: number): Promise<ForecastPredictResult> {
+  async forecastNext(steps: number, method?: string): Promise<ForecastPredictResult> {
     const file = this.data.report.file;
     try {
       if (!existsSync(file)) throw userError(vscode.l10n.t('The data file {0} is gone; the forecast needs it to know where the series ends.', file));
-      const r = await predictInWorker(this.deps.workerPath, this.modelDir, file, steps, true);
+      const r = await predictInWorker(this.deps.workerPath, this.modelDir, file, steps, true, method);
       this.lastForecast = r;
       log().info(`[${this.data.model.name}] forecast of ${steps} step(s) written to ${r.written}`);
       void showInfo(vscode.l10n.t('Forecast of {0} steps written to {1}.', steps, path.basename(r.written ?? '')));

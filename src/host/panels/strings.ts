@@ -289,6 +289,8 @@ const FORECAST_EN = [
   'quarterly',
   'yearly',
   'other',
+  'Forecast with',
+  'best on the test windows',
 ];
 
 function forecastStrings(): Record<string, string> {
@@ -333,6 +335,8 @@ function forecastStrings(): Record<string, string> {
     vscode.l10n.t('quarterly'),
     vscode.l10n.t('yearly'),
     vscode.l10n.t('other'),
+    vscode.l10n.t('Forecast with'),
+    vscode.l10n.t('best on the test windows'),
   ]);
   for (const b of ['persistence', 'drift', 'seasonal naive', 'training mean', 'ETS', 'Theta']) out[b] = baselineName(b);
   return out;

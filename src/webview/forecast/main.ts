@@ -12,7 +12,7 @@ import type { ForecastInit, ForecastPanelModel } from '../../protocol/webview';
 import type { ForecastPredictResult, ForecastReport } from '../../protocol/worker';
 import { makeT } from '../shared/i18n';
 import { $, connect, el, getState, setState, status } from '../shared/rpc';
-import { horizonTable, metricsTable } from './tables';
+import { horizonTable, methodPicker, metricsTable } from './tables';
 
 const rpc = connect<'forecast'>();
 
@@ -72,7 +72,8 @@ function setBusy(busy: boolean): void {
 async function forecastNext(steps: number): Promise<void> {
   setBusy(true);
   try {
-    const result = await rpc.request('forecast/next', { steps });
+    const method = ($('method') as HTMLSelectElement | null)?.value ?? 'model';
+    const result = await rpc.request('forecast/next', { steps, method });
     ui.forecast = result;
     ui.zoom = null;
     save();
@@ -113,7 +114,7 @@ function render(): void {
       ),
     ),
     el('p', { id: 'verdict', class: r.beatsPersistence ? 'verdict good' : 'verdict bad' }, verdict),
-    el('div', { class: 'row' }, el('label', { class: 'field', for: 'steps' }, t('Forecast next'), input, t('steps')), go, reset),
+    el('div', { class: 'row' }, el('label', { class: 'field', for: 'steps' }, t('Forecast next'), input, t('steps')), methodPicker(r, t), go, reset),
     el('div', { id: 'written', class: 'muted' }),
     el('div', { id: 'chart' }),
     el('div', { id: 'range' }),

@@ -66,3 +66,16 @@ export function horizonTable(r: ForecastReport, t: T): HTMLElement {
   const body = el('tbody', {}, ...ph.map((m) => el('tr', {}, el('td', {}, t(m.name)), ...m.mae.slice(0, steps).map((x) => el('td', {}, v(x))))));
   return el('div', { id: 'horizon' }, el('h2', {}, t('By horizon step')), el('table', { class: 'metrics' }, el('thead', {}, head), body));
 }
+
+/** which method forecasts "next N": the model, or the baseline the verdict names best (chosen by default) */
+export function methodPicker(r: ForecastReport, t: T): HTMLElement {
+  const methods = ['model', 'ETS', 'Theta', ...(r.season ? ['seasonal naive'] : []), 'drift', 'persistence'];
+  const best = r.best && r.best !== 'model' && methods.includes(r.best) ? r.best : 'model';
+  const sel = el('select', { id: 'method', 'aria-label': t('Forecast with') });
+  for (const m of methods) {
+    const o = el('option', { value: m }, m === best && m !== 'model' ? `${t(m)} (${t('best on the test windows')})` : t(m));
+    if (m === best) o.setAttribute('selected', '');
+    sel.append(o);
+  }
+  return el('label', { class: 'field', for: 'method' }, t('Forecast with'), sel);
+}
