@@ -4,8 +4,13 @@
  * ensemble, as the M4 competition's best entries were); the one with the lowest validation MASE (RMSE when there
  * is no MASE) is Auto. Choosing on validation keeps the test windows an honest estimate of what Auto will do.
  */
-import { actualY, evaluateBaselines, scoreForecast, type BaselineReport, type ForecastData } from '../data/csv';
+import { actualY, evaluateBaselines, scoreForecast, type BaselineReport, type ForecastData, type Metrics } from '../data/csv';
 import type { ForecastMetrics } from '../protocol/worker';
+
+/** metrics as the report holds them, with MASE from the report's scale (null: none) */
+export function reportMetrics(m: Metrics, scale: number | null): ForecastMetrics {
+  return { mae: m.mae, rmse: m.rmse, mape: m.mape, smape: m.smape, mase: scale ? m.mae / scale : null, count: m.count };
+}
 
 interface Candidate {
   name: string;
@@ -48,6 +53,6 @@ export function chooseAuto(fd: ForecastData, modelVal: Float64Array, modelTest: 
     choice: best.name,
     validation: all.map((c) => ({ name: c.name, score: c.score })),
     by,
-    test: { mae: m.mae, rmse: m.rmse, mape: m.mape, smape: m.smape, mase: test.maseScale ? m.mae / test.maseScale : null, count: m.count },
+    test: reportMetrics(m, test.maseScale),
   };
 }

@@ -1,9 +1,9 @@
 /** The report of a finished forecasting run: intervals from validation residuals (adapted over the test windows), the test scores against the baselines. */
 import { Model } from '../engine/model';
 import { actualY, compareWithBaselines, evaluateBaselines, type ForecastData, maeByHorizon, scoreForecast, type Windows } from '../data/csv';
-import type { ForecastMetrics, ForecastReport } from '../protocol/worker';
+import type { ForecastReport } from '../protocol/worker';
 import type { ForecastFolder, ForecastRunParts, Settings } from './forecast';
-import { chooseAuto } from './forecastAuto';
+import { chooseAuto, reportMetrics as pick } from './forecastAuto';
 import { adaptiveIntervals } from './forecastIntervals';
 
 /** the model's outputs (N, O) for every window of `w`, using B-wide batches (zero initial state per window) */
@@ -26,15 +26,6 @@ export function predictWindows(model: Model, w: Windows, B: number): Float32Arra
   }
   return out;
 }
-
-const pick = (m: { mae: number; rmse: number; mape: number | null; smape: number | null; count: number }, scale: number | null): ForecastMetrics => ({
-  mae: m.mae,
-  rmse: m.rmse,
-  mape: m.mape,
-  smape: m.smape,
-  mase: scale ? m.mae / scale : null,
-  count: m.count,
-});
 
 function thin(n: number, max: number): number[] {
   if (n <= max) return Array.from({ length: n }, (_, i) => i);

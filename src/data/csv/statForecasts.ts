@@ -4,7 +4,7 @@
  * FIT_MAX of them), and the fitted model is then run forward through the actual values, forecasting from every
  * origin with the parameters fixed (statsforecast's cross-validation with refit=False).
  */
-import { autoEts, etsFilter, etsForecast, specName, type EtsFit } from './ets';
+import { autoEts, etsFilter, etsForecast, specName } from './ets';
 import type { ForecastData, Windows } from './prepare';
 import { theta } from './theta';
 
@@ -71,5 +71,3 @@ export function thetaWindows(fd: ForecastData, w: Windows, season: number | null
   }
   return { pred: out, note: '' };
 }
-
-export type { EtsFit };

@@ -71,7 +71,6 @@ function makeTools(): void {
     selectUnit,
     foundUnits: () => lastFound,
     text,
-    paintUnit: () => selectUnit(ui.unit),
     redraw: () => draw(false),
     background: () => bg,
     status,

@@ -27,8 +27,6 @@ export interface ToolCtx {
   /** the units of the last Find cells */
   foundUnits: () => number[];
   text: TextView;
-  /** shade the text view by the selected unit again */
-  paintUnit: () => void;
   /** draw the heatmap again (and what follows it) */
   redraw: () => void;
   background: () => Rgb;

@@ -9,7 +9,7 @@ import { CharNgram } from '../../engine/ngram';
 import type { TokenStepper } from '../../onnx/decode';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../data/atomic';
-import { encodeMixture } from '../../engine/mixtureFile';
+import { encodeMixture, type MixtureScores } from '../../engine/mixtureFile';
 import { OnnxModel, ortStatus, type State } from '../../onnx/runtime';
 import { MIXTURE_FILE, ONNX_FILE } from '../../protocol/model';
 
@@ -101,13 +101,8 @@ export async function eachLogits(onnx: OnnxModel, ids: ArrayLike<number>, each: 
 }
 
 /** Bits/char on the training text's tail: the gate, one fixed weight, each expert alone; and how many characters. */
-export interface MixtureValidation {
-  gate: number;
-  fixed: number;
-  lstm: number;
-  ngram: number;
-  chars: number;
-}
+/** bits/char on the training text's tail: the gate, one fixed weight, each expert alone (engine/mixtureFile.ts) */
+export type MixtureValidation = MixtureScores;
 
 /** Count `ids` into `ng` in slices, calling `pause` between them (so a caller on a UI thread can yield). */
 async function trainInSlices(ng: CharNgram, ids: ArrayLike<number>, from: number, to: number, pause: () => Promise<void>): Promise<void> {

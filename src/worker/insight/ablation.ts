@@ -6,7 +6,7 @@
  * Both runs use the TS engine, so the only difference between them is the clamp.
  */
 import type { Model } from '../../engine/model';
-import type { GenerateSettings } from '../../protocol/webview';
+import type { AblationView, GenerateSettings } from '../../protocol/webview';
 import { EngineStepper } from '../../onnx/fallback';
 import { generateChars, type CharCodec } from '../inferCore';
 
@@ -55,18 +55,8 @@ export async function perCharBits(model: Model, ids: ArrayLike<number>, streams 
   return out;
 }
 
-export interface AblationResult {
-  units: number[];
-  values: number[];
-  /** bits per next character (T − 1) before and after */
-  before: Float32Array;
-  after: Float32Array;
-  meanBefore: number;
-  meanAfter: number;
-  /** generated from the same prompt and seed */
-  textBefore: string;
-  textAfter: string;
-}
+/** what the panel shows (protocol/webview.ts AblationView), without the timing the handler adds */
+export type AblationResult = Omit<AblationView, 'ms'>;
 
 /** the values units are held at: 0, or each unit's mean h over the read text (h (T,H)) */
 export function clampValues(mode: AblationMode, units: number[], h: Float32Array | undefined, H: number): number[] {
